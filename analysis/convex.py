@@ -1,0 +1,352 @@
+"""Convex-aware recognisers over tree-sitter nodes.
+
+These answer questions such as "is this identifier a Convex ctx?", "is this expression a
+database handle?", "what query chain is this call part of?". They are deliberately
+conservative: a false positive costs more trust than a miss.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+from tree_sitter import Node
+
+from .syntax import (
+    FUNCTION_TYPES,
+    call_args,
+    function_params,
+    member_chain,
+    param_pattern,
+    param_type_text,
+    string_value,
+    text,
+    unwrap,
+)
+
+# name -> (kind, visibility)
+BASE_BUILDERS: dict[str, tuple[str, str]] = {
+    "query": ("query", "public"),
+    "mutation": ("mutation", "public"),
+    "action": ("action", "public"),
+    "internalQuery": ("query", "internal"),
+    "internalMutation": ("mutation", "internal"),
+    "internalAction": ("action", "internal"),
+    "httpAction": ("http", "public"),
+}
+GENERIC_BUILDERS: dict[str, tuple[str, str]] = {
+    "queryGeneric": ("query", "public"),
+    "mutationGeneric": ("mutation", "public"),
+    "actionGeneric": ("action", "public"),
+    "internalQueryGeneric": ("query", "internal"),
+    "internalMutationGeneric": ("mutation", "internal"),
+    "internalActionGeneric": ("action", "internal"),
+    "httpActionGeneric": ("http", "public"),
+}
+# custom-builder factories -> the kind they produce (None: same as the wrapped builder)
+CUSTOM_FACTORIES: dict[str, Optional[str]] = {
+    "customQuery": "query",
+    "customMutation": "mutation",
+    "customAction": "action",
+    "zCustomQuery": "query",
+    "zCustomMutation": "mutation",
+    "zCustomAction": "action",
+    "zodQuery": "query",  # older convex-helpers zod helpers
+    "zodMutation": "mutation",
+    "zodAction": "action",
+}
+
+GENERATED_SERVER_RE = re.compile(r"(^|/)_generated/server(\.js|\.ts)?$")
+GENERATED_API_RE = re.compile(r"(^|/)_generated/api(\.js|\.ts)?$")
+
+CTX_TYPE_RE = re.compile(r"\b(?:Generic)?(?:Query|Mutation|Action|RunQuery|RunMutation|RunAction)?Ctx\b|\bCtx\b|Context\b")
+DB_TYPE_RE = re.compile(r"\b(?:Generic)?Database(?:Reader|Writer)\b")
+
+AUTH_CALL_RE = re.compile(
+    r"^(getUserIdentity|getAuthUserId|getAuthSessionId|requireAuth\w*|require\w*|ensure\w*|assert\w*|check\w*|get\w*User\w*|authenticate\w*|verify\w*)$"
+)
+
+QUERY_METHODS = frozenset(
+    {"withIndex", "withSearchIndex", "filter", "order", "collect", "take", "first", "unique",
+     "paginate", "limit"}
+)
+TERMINALS = frozenset({"collect", "take", "first", "unique", "paginate"})
+
+
+def is_registration_handler(fn: Node) -> bool:
+    """Is `fn` the handler of a Convex registration (object `handler:` or bare builder arg)?"""
+    parent = fn.parent
+    if parent is None:
+        return False
+    if parent.type == "pair":
+        key = parent.child_by_field_name("key")
+        if text(key) != "handler":
+            return False
+        obj = parent.parent
+        args = obj.parent if obj is not None else None
+        return args is not None and args.type == "arguments" and args.parent is not None and args.parent.type == "call_expression"
+    if fn.type == "method_definition":
+        name = fn.child_by_field_name("name")
+        obj = fn.parent
+        args = obj.parent if obj is not None else None
+        return text(name) == "handler" and args is not None and args.type == "arguments"
+    if parent.type == "arguments" and parent.parent is not None and parent.parent.type == "call_expression":
+        call = parent.parent
+        fnode = call.child_by_field_name("function")
+        return fnode is not None and fnode.type == "identifier" and call_args(call)[:1] == [fn]
+    return False
+
+
+def _binding_of(name: str, node: Node) -> Optional[tuple[Node, Node]]:
+    """Find the function parameter (fn, param) that binds `name` around `node`."""
+    cur = node.parent
+    while cur is not None:
+        if cur.type in FUNCTION_TYPES:
+            for i, p in enumerate(function_params(cur)):
+                pat = param_pattern(p)
+                if pat.type == "identifier" and text(pat) == name:
+                    return cur, p
+                if pat.type == "object_pattern":
+                    for sub in pat.named_children:
+                        if _pattern_binds(sub, name):
+                            return cur, p
+        cur = cur.parent
+    return None
+
+
+def _pattern_binds(sub: Node, name: str) -> bool:
+    if sub.type == "shorthand_property_identifier_pattern":
+        return text(sub) == name
+    if sub.type == "pair_pattern":
+        val = sub.child_by_field_name("value")
+        return val is not None and val.type == "identifier" and text(val) == name
+    if sub.type == "object_assignment_pattern":
+        left = sub.child_by_field_name("left")
+        return left is not None and text(left) == name
+    return False
+
+
+def is_ctx_identifier(ident: Node) -> bool:
+    """An identifier bound to a Convex function context."""
+    name = text(ident)
+    found = _binding_of(name, ident)
+    if found is None:
+        return name == "ctx"
+    fn, param = found
+    pat = param_pattern(param)
+    if pat.type != "identifier":
+        return False
+    if CTX_TYPE_RE.search(param_type_text(param)):
+        return True
+    params = function_params(fn)
+    if params and params[0] is not None and params[0].id == param.id and is_registration_handler(fn):
+        return True
+    return name == "ctx"
+
+
+def is_db_expression(node: Node) -> bool:
+    """`ctx.db`, a destructured `{ db }`, or a parameter typed DatabaseReader/Writer."""
+    node = unwrap(node)
+    if node is None:
+        return False
+    if node.type == "member_expression":
+        prop = node.child_by_field_name("property")
+        obj = unwrap(node.child_by_field_name("object"))
+        if text(prop) != "db" or obj is None:
+            return False
+        if obj.type == "identifier":
+            return is_ctx_identifier(obj)
+        # this.ctx.db / args.ctx.db and the like: accept a `ctx` link
+        chain = member_chain(obj)
+        return bool(chain) and chain[-1] == "ctx"
+    if node.type == "identifier":
+        name = text(node)
+        found = _binding_of(name, node)
+        if found is None:
+            return name == "db" or _declared_from_ctx(node, name)
+        fn, param = found
+        pat = param_pattern(param)
+        if pat.type == "identifier":
+            return bool(DB_TYPE_RE.search(param_type_text(param))) or name == "db"
+        if pat.type == "object_pattern":
+            # ({ db }) => ... destructured from a ctx param
+            for sub in pat.named_children:
+                if sub.type == "shorthand_property_identifier_pattern" and text(sub) == "db" == name:
+                    return True
+                if sub.type == "pair_pattern":
+                    key = sub.child_by_field_name("key")
+                    val = sub.child_by_field_name("value")
+                    if text(key) == "db" and val is not None and text(val) == name:
+                        return True
+        return False
+    return False
+
+
+def _declared_from_ctx(node: Node, name: str) -> bool:
+    """`const { db } = ctx;` (or `const db = ctx.db`) somewhere in an enclosing function."""
+    cur = node.parent
+    while cur is not None:
+        if cur.type in FUNCTION_TYPES:
+            body = cur.child_by_field_name("body")
+            if body is not None and body.type == "statement_block":
+                for stmt in body.named_children:
+                    if stmt.type not in ("lexical_declaration", "variable_declaration"):
+                        continue
+                    for decl in stmt.named_children:
+                        if decl.type != "variable_declarator":
+                            continue
+                        pat = decl.child_by_field_name("name")
+                        val = unwrap(decl.child_by_field_name("value"))
+                        if pat is None or val is None:
+                            continue
+                        if pat.type == "identifier" and text(pat) == name and is_db_expression(val):
+                            return True
+                        if pat.type == "object_pattern" and val.type == "identifier" and is_ctx_identifier(val):
+                            for sub in pat.named_children:
+                                if sub.type == "shorthand_property_identifier_pattern" and text(sub) == name == "db":
+                                    return True
+                                if sub.type == "pair_pattern" and text(sub.child_by_field_name("key")) == "db" \
+                                        and text(sub.child_by_field_name("value")) == name:
+                                    return True
+        cur = cur.parent
+    return False
+
+
+def ctx_call(call: Node) -> Optional[tuple[str, str]]:
+    """Classify a call on a Convex ctx: ("db", "get"), ("scheduler", "runAfter"),
+    ("run", "runQuery"), ("storage", "getUrl"), ("auth", "getUserIdentity"),
+    ("db.system", "get"). None for anything else."""
+    fn = call.child_by_field_name("function")
+    if fn is None or fn.type != "member_expression":
+        return None
+    method = text(fn.child_by_field_name("property"))
+    obj = unwrap(fn.child_by_field_name("object"))
+    if obj is None:
+        return None
+    if obj.type == "identifier":
+        if method in ("runQuery", "runMutation", "runAction") and is_ctx_identifier(obj):
+            return ("run", method)
+        if is_db_expression(obj):
+            return ("db", method)
+        name = text(obj)
+        if name in ("scheduler", "storage", "auth") and _destructured_member(obj, name):
+            return (name, method)
+        return None
+    if obj.type == "member_expression":
+        prop = text(obj.child_by_field_name("property"))
+        inner = unwrap(obj.child_by_field_name("object"))
+        if prop == "db" and is_db_expression(obj):
+            return ("db", method)
+        if prop == "system" and inner is not None and is_db_expression(inner):
+            return ("db.system", method)
+        if prop in ("scheduler", "storage", "auth") and inner is not None and inner.type == "identifier" \
+                and is_ctx_identifier(inner):
+            return (prop, method)
+    return None
+
+
+def _destructured_member(ident: Node, name: str) -> bool:
+    found = _binding_of(name, ident)
+    if found is None:
+        return False
+    fn, param = found
+    pat = param_pattern(param)
+    return pat.type == "object_pattern" and is_registration_handler(fn)
+
+
+@dataclass
+class ChainStep:
+    method: str
+    call: Node  # the call_expression of this step
+    member: Node  # the member_expression (…).method
+
+
+@dataclass
+class QueryChain:
+    root: Node  # ctx.db.query("t") call
+    table: Optional[str]
+    table_node: Optional[Node]
+    steps: list[ChainStep] = field(default_factory=list)
+    system: bool = False
+
+    @property
+    def outer(self) -> Node:
+        return self.steps[-1].call if self.steps else self.root
+
+    def step(self, method: str) -> Optional[ChainStep]:
+        for s in self.steps:
+            if s.method == method:
+                return s
+        return None
+
+    @property
+    def terminal(self) -> Optional[ChainStep]:
+        for s in self.steps:
+            if s.method in TERMINALS:
+                return s
+        return None
+
+    def methods(self) -> list[str]:
+        return [s.method for s in self.steps]
+
+
+def query_chain_from_root(root: Node) -> Optional[QueryChain]:
+    """Build a chain if `root` is `<db>.query("table")`."""
+    fn = root.child_by_field_name("function")
+    if fn is None or fn.type != "member_expression":
+        return None
+    if text(fn.child_by_field_name("property")) != "query":
+        return None
+    obj = unwrap(fn.child_by_field_name("object"))
+    if obj is None:
+        return None
+    system = False
+    if obj.type == "member_expression" and text(obj.child_by_field_name("property")) == "system":
+        system = True
+        inner = unwrap(obj.child_by_field_name("object"))
+        if inner is None or not is_db_expression(inner):
+            return None
+    elif not is_db_expression(obj):
+        return None
+    args = call_args(root)
+    table_node = args[0] if args else None
+    table = string_value(table_node)
+    chain = QueryChain(root=root, table=table, table_node=table_node, system=system)
+    cur = root
+    while True:
+        parent = cur.parent
+        if parent is None or parent.type != "member_expression":
+            break
+        if parent.child_by_field_name("object") is None or parent.child_by_field_name("object").id != cur.id:
+            break
+        call = parent.parent
+        method = text(parent.child_by_field_name("property"))
+        if call is None or call.type != "call_expression" or call.child_by_field_name("function").id != parent.id:
+            break
+        chain.steps.append(ChainStep(method=method, call=call, member=parent))
+        cur = call
+    return chain
+
+
+def index_eq_fields(range_fn: Optional[Node]) -> list[tuple[str, str, Node]]:
+    """For `(q) => q.eq("a", x).gt("b", y)`: [("eq","a",node), ("gt","b",node)]."""
+    out: list[tuple[str, str, Node]] = []
+    if range_fn is None or range_fn.type not in ("arrow_function", "function_expression"):
+        return out
+    body = range_fn.child_by_field_name("body")
+    if body is not None and body.type == "statement_block":
+        ret = next((c for c in body.named_children if c.type == "return_statement"), None)
+        body = ret.named_children[0] if ret is not None and ret.named_children else None
+    cur = unwrap(body)
+    while cur is not None and cur.type == "call_expression":
+        fn = cur.child_by_field_name("function")
+        if fn is None or fn.type != "member_expression":
+            break
+        args = call_args(cur)
+        name = string_value(args[0]) if args else None
+        if name is not None:
+            out.append((text(fn.child_by_field_name("property")), name, cur))
+        cur = unwrap(fn.child_by_field_name("object"))
+    out.reverse()
+    return out

@@ -1,0 +1,256 @@
+"""The engine: files -> models/facts -> workspace index -> rules -> findings.
+
+`Analyzer` is shared by the CLI and the language server. It keeps one `FileModel` per
+file (text + tree + facts) and the `WorkspaceIndex`; `lint(path)` runs the enabled rules
+on one file and applies suppressions and the configured severities.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Iterable, Optional
+
+from tree_sitter import Node
+
+from .config import Config, default_config
+from .facts import FileFacts
+from .index import BuilderInfo, SchemaModel, WorkspaceIndex
+from .model import FileModel, Registration
+from .project import FunctionsDir, Workspace
+from .registry import Finding, Rule, all_rules, extractors, get_rule
+from .source import SourceFile
+
+log = logging.getLogger("convex_lsp")
+
+PARSE_ERROR = "CVX902"
+UNUSED_SUPPRESSION = "CVX901"
+
+
+class FileContext:
+    """What a rule's `check` sees: one file's model plus the workspace index."""
+
+    def __init__(self, model: FileModel, index: WorkspaceIndex, rule: Optional[Rule] = None,
+                 severity: Optional[str] = None):
+        self.model = model
+        self.index = index
+        self.rule = rule
+        self.severity = severity or (rule.severity if rule is not None and rule.severity != "off" else "warning")
+        self.findings: list[Finding] = []
+
+    # --- convenience
+    @property
+    def path(self) -> str:
+        return self.model.path
+
+    @property
+    def facts(self) -> FileFacts:
+        return self.model.facts
+
+    @property
+    def functions_dir(self) -> Optional[FunctionsDir]:
+        return self.index.functions_dir(self.model.path)
+
+    @property
+    def schema(self) -> Optional[SchemaModel]:
+        return self.index.schema_for(self.model.path)
+
+    def builder(self, reg: Registration) -> Optional[BuilderInfo]:
+        return self.index.resolve_builder(self.model.path, reg.builder)
+
+    def registrations(self) -> list[tuple[Registration, BuilderInfo]]:
+        """Registrations whose builder resolves to a Convex builder."""
+        out = []
+        for reg in self.model.registrations:
+            b = self.builder(reg)
+            if b is not None:
+                out.append((reg, b))
+        return out
+
+    def function_at(self, node: Node) -> Optional[tuple[Registration, BuilderInfo]]:
+        reg = self.model.registration_of(node)
+        if reg is None:
+            return None
+        b = self.builder(reg)
+        return (reg, b) if b is not None else None
+
+    def report(self, node_or_range, message: str, data: Optional[dict] = None,
+               severity: Optional[str] = None, rule: Optional[Rule] = None, path: Optional[str] = None) -> None:
+        rule = rule or self.rule
+        assert rule is not None
+        if isinstance(node_or_range, tuple):
+            start, end = node_or_range
+        else:
+            start, end = node_or_range.start_byte, node_or_range.end_byte
+        self.findings.append(Finding(
+            code=rule.code, name=rule.name, path=path or self.model.path, start=start, end=end,
+            message=message, severity=severity or self.severity, data=dict(data or {}),
+            spec=rule.spec, url=rule.url, tags=rule.tags,
+        ))
+
+
+def _module_and_dir(ws: Workspace, path: str) -> tuple[Optional[str], Optional[str]]:
+    d = ws.dir_for(path)
+    if d is None:
+        return None, None
+    return d.path, d.module_of(path)
+
+
+def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None) -> FileModel:
+    """Parse + extract one file (also runs the rule modules' fact extractors)."""
+    src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree)
+    fdir, module = _module_and_dir(ws, path)
+    model = FileModel(src, fdir, module)
+    if fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]:
+        model.facts.is_generated = True
+    if src.tree is not None and not model.facts.is_generated:
+        for name, fn in extractors().items():
+            try:
+                model.facts.extra[name] = fn(model)
+            except Exception:  # an extractor bug must not lose the file
+                log.exception("fact extractor %s failed on %s", name, path)
+    return model
+
+
+class Analyzer:
+    def __init__(self, workspace: Workspace, config: Optional[Config] = None):
+        self.workspace = workspace
+        self.config = config or default_config()
+        self.index = WorkspaceIndex(workspace)
+        self.models: dict[str, FileModel] = {}
+
+    # ------------------------------------------------------------ loading
+    def load_all(self, include_generated: bool = True) -> list[str]:
+        paths = []
+        for path, _ in self.workspace.source_files():
+            if self.config.is_excluded(path):
+                continue
+            self.load(path)
+            paths.append(path)
+        if include_generated:
+            for path, _ in self.workspace.generated_files():
+                self.load(path)
+                paths.append(path)
+        return paths
+
+    def load(self, path: str, data: Optional[bytes] = None, old_tree=None) -> set[str]:
+        model = build_model(path, data, self.workspace, old_tree)
+        self.models[path] = model
+        return self.index.set_facts(path, model.facts)
+
+    def set_facts(self, path: str, facts: FileFacts) -> None:
+        """Index facts computed elsewhere (worker processes) without keeping a model."""
+        self.index.set_facts(path, facts)
+
+    def forget(self, path: str) -> set[str]:
+        self.models.pop(path, None)
+        return self.index.remove(path)
+
+    # ------------------------------------------------------------ linting
+    def enabled_rules(self, path: str, generated: bool = False) -> list[tuple[Rule, str]]:
+        out = []
+        for rule in all_rules():
+            if rule.check is None or rule.generated_files != generated:
+                continue
+            sev = self.config.effective_severity(rule.code, path)
+            if sev is not None:
+                out.append((rule, sev))
+        return out
+
+    def lint(self, path: str) -> list[Finding]:
+        model = self.models.get(path)
+        if model is None:
+            return []
+        return lint_model(model, self.index, self.config, self.enabled_rules(path, model.facts.is_generated))
+
+
+def lint_model(model: FileModel, index: WorkspaceIndex, config: Config,
+               rules: Iterable[tuple[Rule, str]]) -> list[Finding]:
+    path = model.path
+    if model.src.error is not None:
+        sev = config.effective_severity(PARSE_ERROR, path)
+        if sev is None:
+            return []
+        r = get_rule(PARSE_ERROR)
+        f = Finding(code=r.code, name=r.name, path=path, start=0, end=0,
+                    message=f"Could not analyse this file: {model.src.error}", severity=sev,
+                    spec=r.spec, url=r.url)
+        return [f]
+    findings: list[Finding] = []
+    for rule, sev in rules:
+        ctx = FileContext(model, index, rule, sev)
+        forced = config.severity.get(rule.code)
+        try:
+            for _ in rule.check(ctx) or ():
+                pass
+        except Exception:
+            log.exception("rule %s crashed on %s", rule.code, path)
+            continue
+        for f in ctx.findings:
+            if f.path != path:
+                findings.append(f)
+                continue
+            if _in_error(model, f.start, f.end):
+                continue
+            if forced and forced != "off":
+                f.severity = forced
+            findings.append(f)
+    findings = apply_suppressions(model, findings, config)
+    lines = model.src.lines
+    for f in findings:
+        f.srow, f.scol = lines.position(f.start)
+        f.erow, f.ecol = lines.position(f.end)
+    findings.sort(key=lambda f: (f.path, f.start, f.code))
+    return findings
+
+
+def _in_error(model: FileModel, start: int, end: int) -> bool:
+    for a, b in model.errors:
+        if a < max(end, start + 1) and start < b:
+            return True
+    return False
+
+
+def apply_suppressions(model: FileModel, findings: list[Finding], config: Config) -> list[Finding]:
+    sups = model.suppressions
+    if not sups:
+        return findings
+    lines = model.src.lines
+    kept: list[Finding] = []
+    for f in findings:
+        row = lines.row_of(f.start)
+        suppressed = False
+        for s in sups:
+            if s.target_line != -1 and s.target_line != row:
+                continue
+            if s.rules and not _names_rule(s.rules, f):
+                continue
+            s.used.add(f.code)
+            suppressed = True
+        if not suppressed:
+            kept.append(f)
+    sev = config.effective_severity(UNUSED_SUPPRESSION, model.path)
+    if sev is not None:
+        r = get_rule(UNUSED_SUPPRESSION)
+        for s in sups:
+            if s.used:
+                continue
+            if _in_error(model, s.span.start, s.span.end):
+                continue
+            # a suppression naming only disabled rules is not "unused" noise: it may be for another config
+            named = ", ".join(s.rules) if s.rules else "all rules"
+            kept.append(Finding(
+                code=r.code, name=r.name, path=model.path, start=s.span.start, end=s.span.end,
+                message=f"Suppression comment for {named} suppressed nothing; remove it",
+                severity=sev, data={"comment_start": s.span.start, "comment_end": s.span.end},
+                spec=r.spec, url=r.url, tags=r.tags,
+            ))
+    return kept
+
+
+def _names_rule(names: tuple[str, ...], f: Finding) -> bool:
+    for n in names:
+        n = n.strip()
+        if n.upper() == f.code or n.lower() == f.name:
+            return True
+    return False

@@ -1,0 +1,354 @@
+"""The workspace index: every file's facts plus derived cross-file views.
+
+Views (builder resolution, the schema model, the function registry) are computed lazily
+from the facts and cached. `set_facts` replaces one file's facts and reports which views
+changed, so the server re-diagnoses only what depends on them.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from dataclasses import dataclass, field
+from typing import Iterable, Optional
+
+from . import convex as cx
+from .facts import FileFacts, IndexFact, RegistrationFact, Span, TableFact
+from .project import FunctionsDir, Workspace
+
+
+@dataclass
+class BuilderInfo:
+    kind: str  # query | mutation | action | http
+    visibility: str  # public | internal
+    custom: bool  # a custom builder (customQuery, zCustomMutation, ...)
+    authenticates: bool  # the builder itself checks identity
+    chain: list[tuple[str, str]] = field(default_factory=list)  # (file, name) from use to base
+    base: str = ""  # the _generated/server builder it derives from
+
+    def describe(self) -> str:
+        vis = "internal " if self.visibility == "internal" else ""
+        kind = "HTTP action" if self.kind == "http" else self.kind
+        return f"{vis}{kind}"
+
+
+@dataclass
+class FunctionInfo:
+    api_path: tuple[str, ...]  # ("foo", "bar", "baz") for api.foo.bar.baz
+    kind: str
+    visibility: str
+    file: str
+    name: str
+    fact: RegistrationFact
+    builder: BuilderInfo
+    use_node: bool = False
+
+
+@dataclass
+class SchemaModel:
+    file: str
+    functions_dir: str
+    tables: dict[str, TableFact] = field(default_factory=dict)
+    open: bool = False  # tables may exist that the index cannot see (unresolved spreads)
+    opaque_tables: set[str] = field(default_factory=set)  # tables known by name only
+
+    def table(self, name: str) -> Optional[TableFact]:
+        return self.tables.get(name)
+
+    def has_table(self, name: str) -> bool:
+        return name in self.tables or name in self.opaque_tables
+
+    def index(self, table: str, name: str) -> Optional[IndexFact]:
+        t = self.tables.get(table)
+        if t is None:
+            return None
+        for ix in t.indexes:
+            if ix.name == name:
+                return ix
+        return None
+
+    def knows_indexes_of(self, table: str) -> bool:
+        return table in self.tables and table not in self.opaque_tables
+
+
+# Tables that well-known packages add to a schema through a spread.
+_AUTH_TABLES = {
+    "users": [("email", ("email",)), ("phone", ("phone",))],
+    "authSessions": [("userId", ("userId",))],
+    "authAccounts": [("userIdAndProvider", ("userId", "provider")),
+                     ("providerAndAccountId", ("provider", "providerAccountId"))],
+    "authRefreshTokens": [("sessionId", ("sessionId",)),
+                          ("sessionIdAndParentRefreshTokenId", ("sessionId", "parentRefreshTokenId"))],
+    "authVerificationCodes": [("accountId", ("accountId",)), ("code", ("code",))],
+    "authVerifiers": [("signature", ("signature",))],
+    "authRateLimits": [("identifier", ("identifier",))],
+}
+KNOWN_PACKAGE_TABLES = {("@convex-dev/auth/server", "authTables"): _AUTH_TABLES}
+
+
+def _package_tables(source: str, name: str, file: str) -> Optional[dict[str, TableFact]]:
+    spec = KNOWN_PACKAGE_TABLES.get((source, name))
+    if spec is None:
+        return None
+    out = {}
+    zero = Span(0, 0, 0, 0, 0, 0)
+    for tname, idxs in spec.items():
+        out[tname] = TableFact(
+            name=tname, fields={}, field_spans={}, span=None, file=file, open_fields=True,
+            indexes=[IndexFact(n, f, "db", False, zero, zero, file=f"{source}", fields_ok=True) for n, f in idxs],
+        )
+    return out
+
+
+class WorkspaceIndex:
+    def __init__(self, workspace: Optional[Workspace] = None):
+        self.workspace = workspace or Workspace(roots=[])
+        self.facts: dict[str, FileFacts] = {}
+        self._sigs: dict[str, tuple] = {}
+        self._builder_cache: dict[tuple[str, str], Optional[BuilderInfo]] = {}
+        self._schema_cache: dict[str, Optional[SchemaModel]] = {}
+        self._registry_cache: dict[str, dict[tuple[str, ...], FunctionInfo]] = {}
+        self.generation = 0  # bumped whenever a view changes
+
+    # ------------------------------------------------------------ updates
+    @staticmethod
+    def _signature(f: FileFacts) -> tuple:
+        schema_sig = repr((f.schema, f.tables, f.table_groups, [i for i in f.imports]))
+        api_sig = repr((
+            f.imports, f.exports,
+            {k: (b.factory, b.base, b.authenticates) for k, b in f.builders.items()},
+            [(r.name, r.exported, r.builder, r.syntax, r.has_args, r.has_returns, r.args_text, r.returns_text,
+              r.authenticates, r.calls) for r in f.registrations],
+            f.helpers, f.use_node, sorted((k, repr(v)) for k, v in f.extra.items()),
+        ))
+        return schema_sig, api_sig
+
+    def set_facts(self, path: str, facts: FileFacts) -> set[str]:
+        """Replace one file's facts; return the views that changed ({"schema", "api"})."""
+        new = self._signature(facts)
+        old = self._sigs.get(path)
+        self.facts[path] = facts
+        self._sigs[path] = new
+        changed: set[str] = set()
+        if old is None or old[0] != new[0]:
+            changed.add("schema")
+        if old is None or old[1] != new[1]:
+            changed.add("api")
+        if changed:
+            self._invalidate(changed)
+        return changed
+
+    def remove(self, path: str) -> set[str]:
+        if path not in self.facts:
+            return set()
+        del self.facts[path]
+        self._sigs.pop(path, None)
+        self._invalidate({"schema", "api"})
+        return {"schema", "api"}
+
+    def _invalidate(self, views: set[str]) -> None:
+        self.generation += 1
+        if "schema" in views:
+            self._schema_cache.clear()
+        if "api" in views or "schema" in views:
+            self._builder_cache.clear()
+            self._registry_cache.clear()
+
+    # ------------------------------------------------------------ modules
+    def functions_dir(self, path: str) -> Optional[FunctionsDir]:
+        return self.workspace.dir_for(path)
+
+    def resolve_module(self, from_path: str, spec: str) -> Optional[str]:
+        """A relative import specifier -> a known workspace file (never outside it)."""
+        if not spec.startswith("."):
+            return None
+        base = posixpath.normpath(posixpath.join(os.path.dirname(from_path).replace(os.sep, "/"), spec))
+        stem = base
+        for ext in (".js", ".mjs", ".cjs", ".jsx"):
+            if stem.endswith(ext):
+                stem = stem[: -len(ext)]
+                break
+        for cand in (base, stem + ".ts", stem + ".tsx", stem + ".mts", stem + "/index.ts", stem + "/index.tsx"):
+            cand = cand.replace("/", os.sep)
+            if cand in self.facts:
+                return cand
+        return None
+
+    def resolve_export(self, path: str, name: str, depth: int = 0) -> Optional[tuple[str, str]]:
+        """Follow exports/re-exports: (file, local name) that defines export `name` of `path`."""
+        f = self.facts.get(path)
+        if f is None or depth > 12:
+            return None
+        for e in f.exports:
+            if e.name == name and not e.star:
+                if e.source is None:
+                    return (path, e.local or name)
+                target = self.resolve_module(path, e.source)
+                return self.resolve_export(target, e.local or name, depth + 1) if target else None
+        for e in f.exports:
+            if e.star and e.source:
+                target = self.resolve_module(path, e.source)
+                if target:
+                    r = self.resolve_export(target, name, depth + 1)
+                    if r is not None:
+                        return r
+        # a local binding not exported through `export` (defined in the file)
+        return None
+
+    # ------------------------------------------------------------ builders
+    def resolve_builder(self, path: str, local: str) -> Optional[BuilderInfo]:
+        key = (path, local)
+        if key in self._builder_cache:
+            return self._builder_cache[key]
+        self._builder_cache[key] = None  # cycle guard
+        info = self._resolve_builder(path, local, 0)
+        self._builder_cache[key] = info
+        return info
+
+    def _resolve_builder(self, path: str, local: str, depth: int) -> Optional[BuilderInfo]:
+        f = self.facts.get(path)
+        if f is None or depth > 16:
+            return None
+        b = f.builders.get(local)
+        if b is not None:
+            if b.base is None:
+                return None
+            base = self.resolve_builder(path, b.base) if b.base != local else None
+            if base is None:
+                return None
+            if b.factory == "alias":
+                return BuilderInfo(base.kind, base.visibility, base.custom, base.authenticates,
+                                   [(path, local)] + base.chain, base.base)
+            kind = cx.CUSTOM_FACTORIES.get(b.factory) or base.kind
+            return BuilderInfo(kind, base.visibility, True, b.authenticates or base.authenticates,
+                               [(path, local)] + base.chain, base.base)
+        imp = f.import_of(local)
+        if imp is None or imp.type_only:
+            return None
+        if cx.GENERATED_SERVER_RE.search(imp.source):
+            kv = cx.BASE_BUILDERS.get(imp.imported)
+            return BuilderInfo(kv[0], kv[1], False, False, [(path, local)], imp.imported) if kv else None
+        if imp.source == "convex/server":
+            kv = cx.GENERIC_BUILDERS.get(imp.imported)
+            return BuilderInfo(kv[0], kv[1], False, False, [(path, local)], imp.imported) if kv else None
+        target = self.resolve_module(path, imp.source)
+        if target is None:
+            return None
+        found = self.resolve_export(target, imp.imported)
+        if found is None:
+            return None
+        tfile, tlocal = found
+        return self.resolve_builder(tfile, tlocal)
+
+    # ------------------------------------------------------------ schema
+    def schema_for(self, path: str) -> Optional[SchemaModel]:
+        d = self.functions_dir(path)
+        if d is None:
+            return None
+        if d.path in self._schema_cache:
+            return self._schema_cache[d.path]
+        model = self._build_schema(d)
+        self._schema_cache[d.path] = model
+        return model
+
+    def _build_schema(self, d: FunctionsDir) -> Optional[SchemaModel]:
+        spath = None
+        for ext in (".ts", ".tsx", ".mts"):
+            cand = os.path.join(d.path, "schema" + ext)
+            if cand in self.facts:
+                spath = cand
+                break
+        if spath is None:
+            return None
+        f = self.facts[spath]
+        if f.schema is None:
+            return SchemaModel(file=spath, functions_dir=d.path, open=True)
+        model = SchemaModel(file=spath, functions_dir=d.path)
+        for entry in f.schema.entries:
+            if entry.kind == "table" and entry.table is not None and entry.name:
+                model.tables[entry.name] = entry.table
+            elif entry.kind == "ref" and entry.name:
+                t = self._lookup_table_const(spath, entry.ref or "")
+                if t is not None:
+                    model.tables[entry.name] = TableFact(
+                        name=entry.name, fields=t.fields, field_spans=t.field_spans, indexes=t.indexes,
+                        span=entry.span, file=t.file, open_fields=t.open_fields, doc_validator=t.doc_validator)
+                else:
+                    model.opaque_tables.add(entry.name)
+            elif entry.kind == "unknown" and entry.name:
+                model.opaque_tables.add(entry.name)
+            elif entry.kind == "spread":
+                group = self._lookup_table_group(spath, entry.ref or "")
+                if group is None:
+                    model.open = True
+                else:
+                    for k, t in group.items():
+                        model.tables.setdefault(k, t)
+                        if t.open_fields and not t.indexes and t.span is None:
+                            pass
+        return model
+
+    def _lookup_const(self, path: str, ref: str, attr: str, depth: int = 0):
+        f = self.facts.get(path)
+        if f is None or depth > 8:
+            return None
+        store = getattr(f, attr)
+        if ref in store:
+            return store[ref]
+        imp = f.import_of(ref)
+        if imp is None:
+            return None
+        if attr == "table_groups":
+            pkg = _package_tables(imp.source, imp.imported, path)
+            if pkg is not None:
+                return pkg
+        target = self.resolve_module(path, imp.source)
+        if target is None:
+            return None
+        found = self.resolve_export(target, imp.imported)
+        if found is None:
+            return None
+        return self._lookup_const(found[0], found[1], attr, depth + 1)
+
+    def _lookup_table_const(self, path: str, ref: str) -> Optional[TableFact]:
+        return self._lookup_const(path, ref, "tables")
+
+    def _lookup_table_group(self, path: str, ref: str) -> Optional[dict[str, TableFact]]:
+        return self._lookup_const(path, ref, "table_groups")
+
+    # ------------------------------------------------------------ registry
+    def registry(self, functions_dir: str) -> dict[tuple[str, ...], FunctionInfo]:
+        cached = self._registry_cache.get(functions_dir)
+        if cached is not None:
+            return cached
+        reg: dict[tuple[str, ...], FunctionInfo] = {}
+        for path, f in self.facts.items():
+            if f.functions_dir != functions_dir or f.module is None or f.is_generated:
+                continue
+            for r in f.registrations:
+                if not r.exported or not r.name:
+                    continue
+                b = self.resolve_builder(path, r.builder)
+                if b is None or b.kind == "http":
+                    continue
+                api_path = tuple(f.module.split("/")) + (r.name,)
+                reg[api_path] = FunctionInfo(api_path, b.kind, b.visibility, path, r.name, r, b, f.use_node)
+        self._registry_cache[functions_dir] = reg
+        return reg
+
+    def function(self, path: str, ref_path: Iterable[str]) -> Optional[FunctionInfo]:
+        d = self.functions_dir(path)
+        if d is None:
+            return None
+        return self.registry(d.path).get(tuple(ref_path))
+
+    def module_exists(self, functions_dir: str, module_parts: tuple[str, ...]) -> bool:
+        mod = "/".join(module_parts)
+        for f in self.facts.values():
+            if f.functions_dir == functions_dir and f.module is not None and (
+                    f.module == mod or f.module.startswith(mod + "/")):
+                return True
+        return False
+
+    def files_in(self, functions_dir: str) -> list[FileFacts]:
+        return [f for f in self.facts.values() if f.functions_dir == functions_dir]

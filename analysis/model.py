@@ -1,0 +1,712 @@
+"""Per-file extraction: `FileModel` holds the nodes rules look at, and produces `FileFacts`.
+
+Built once per (path, bytes). Compiled tree-sitter queries (built once per process) find
+the few interesting node kinds; everything else is looked at only around them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Optional
+
+import tree_sitter as ts
+from tree_sitter import Node
+
+from . import convex as cx
+from .facts import (
+    ApiRefFact,
+    BuilderDef,
+    ExportFact,
+    FileFacts,
+    HelperFact,
+    ImportFact,
+    IndexFact,
+    IndexUseFact,
+    RegistrationFact,
+    SchemaEntry,
+    SchemaFact,
+    Span,
+    TableFact,
+    TableRefFact,
+)
+from .source import SourceFile, language
+from .syntax import (
+    FUNCTION_TYPES,
+    call_args,
+    callee_name,
+    error_ranges,
+    member_chain,
+    object_pairs,
+    pair_value,
+    string_value,
+    text,
+    unwrap,
+)
+
+_QUERY_SRC = """
+(call_expression) @call
+(import_statement) @import
+(comment) @comment
+((identifier) @apiroot (#any-of? @apiroot "api" "internal"))
+"""
+_QUERIES: dict[str, ts.Query] = {}
+
+
+def _query(kind: str) -> ts.Query:
+    q = _QUERIES.get(kind)
+    if q is None:
+        q = _QUERIES[kind] = ts.Query(language(kind), _QUERY_SRC)
+    return q
+
+
+SUPPRESS_RE = re.compile(
+    r"convex-lsp-(disable-next-line|disable-line|disable)\b([^\n*]*)"
+)
+
+
+@dataclass
+class Suppression:
+    kind: str  # next-line | line | file
+    rules: tuple[str, ...]  # empty = all
+    line: int  # 0-based row the comment is on
+    target_line: int  # row it applies to (-1 for the whole file)
+    span: Span
+    used: set = field(default_factory=set)
+
+
+@dataclass
+class Registration:
+    fact: RegistrationFact
+    call: Node  # builder(...) call
+    config: Optional[Node]  # the object literal (object syntax)
+    handler: Optional[Node]  # the handler function node
+    pairs: dict[str, Node]  # key -> pair node of the config object
+    decl: Optional[Node]  # the variable_declarator, if any
+
+    @property
+    def builder(self) -> str:
+        return self.fact.builder
+
+    def value(self, key: str) -> Optional[Node]:
+        p = self.pairs.get(key)
+        return pair_value(p) if p is not None else None
+
+
+class FileModel:
+    def __init__(self, src: SourceFile, functions_dir: Optional[str] = None, module: Optional[str] = None):
+        self.src = src
+        self.path = src.path
+        self.functions_dir = functions_dir
+        self.module = module
+        self.facts = FileFacts(path=src.path, functions_dir=functions_dir, module=module, error=src.error)
+        self.calls: list[Node] = []
+        self.comments: list[Node] = []
+        self.registrations: list[Registration] = []
+        self.query_chains: list[cx.QueryChain] = []
+        self.suppressions: list[Suppression] = []
+        self.errors: list[tuple[int, int]] = []
+        self.helper_nodes: dict[str, Node] = {}
+        self._error_starts: list[int] = []
+        if src.tree is None:
+            return
+        root = src.tree.root_node
+        self.root = root
+        self.errors = error_ranges(root)
+        caps = ts.QueryCursor(_query("tsx" if src.path.endswith((".tsx", ".jsx")) else "ts")).captures(root)
+        self.calls = sorted(caps.get("call", []), key=lambda n: n.start_byte)
+        self.comments = caps.get("comment", [])
+        self._extract_imports(caps.get("import", []))
+        self._extract_top_level(root)
+        self._extract_registrations()
+        self._extract_chains_and_refs()
+        self._extract_api_refs(caps.get("apiroot", []))
+        self._extract_schema()
+        self._extract_suppressions()
+
+    # ------------------------------------------------------------------ helpers
+    def span(self, node_or_start, end: Optional[int] = None) -> Span:
+        if end is None:
+            start, end = node_or_start.start_byte, node_or_start.end_byte
+        else:
+            start = node_or_start
+        lines = self.src.lines
+        sr, sc = lines.position(start)
+        er, ec = lines.position(end)
+        return Span(start, end, sr, sc, er, ec)
+
+    def in_error(self, node: Node) -> bool:
+        s, e = node.start_byte, node.end_byte
+        for a, b in self.errors:
+            if a < e and s < b:
+                return True
+        return False
+
+    @property
+    def is_tsx(self) -> bool:
+        return self.path.endswith(".tsx")
+
+    # ------------------------------------------------------------------ imports
+    def _extract_imports(self, nodes: list[Node]) -> None:
+        for node in nodes:
+            src_node = node.child_by_field_name("source")
+            source = string_value(src_node)
+            if source is None:
+                continue
+            stmt_type_only = any(c.type == "type" for c in node.children)
+            clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+            if clause is None:
+                continue
+            for c in clause.named_children:
+                if c.type == "identifier":
+                    self.facts.imports.append(ImportFact(text(c), "default", source, stmt_type_only))
+                elif c.type == "namespace_import":
+                    ident = next((x for x in c.named_children if x.type == "identifier"), None)
+                    if ident is not None:
+                        self.facts.imports.append(ImportFact(text(ident), "*", source, stmt_type_only))
+                elif c.type == "named_imports":
+                    for spec in c.named_children:
+                        if spec.type != "import_specifier":
+                            continue
+                        name = spec.child_by_field_name("name")
+                        alias = spec.child_by_field_name("alias")
+                        spec_type_only = stmt_type_only or any(x.type == "type" for x in spec.children)
+                        imported = string_value(name) if name is not None and name.type == "string" else text(name)
+                        local = text(alias) if alias is not None else imported
+                        self.facts.imports.append(ImportFact(local, imported, source, spec_type_only))
+
+    def import_of(self, local: str) -> Optional[ImportFact]:
+        return self.facts.import_of(local)
+
+    def builder_name_local_kind(self, name: str) -> Optional[tuple[str, str]]:
+        """Resolve a builder name without the workspace (imports of _generated/server and
+        convex/server only). The index resolves custom builders across files."""
+        imp = self.import_of(name)
+        if imp is not None and not imp.type_only:
+            if cx.GENERATED_SERVER_RE.search(imp.source):
+                return cx.BASE_BUILDERS.get(imp.imported)
+            if imp.source == "convex/server":
+                return cx.GENERIC_BUILDERS.get(imp.imported)
+        return None
+
+    # ------------------------------------------------------------ top level
+    def _extract_top_level(self, root: Node) -> None:
+        facts = self.facts
+        for stmt in root.named_children:
+            exported = False
+            decl = stmt
+            if stmt.type == "export_statement":
+                exported = True
+                self._extract_export(stmt)
+                decl = stmt.child_by_field_name("declaration")
+                if decl is None:
+                    continue
+            if stmt.type == "expression_statement" and not facts.use_node and not self.facts.registrations:
+                s = string_value(stmt.named_children[0]) if stmt.named_children else None
+                if s == "use node" and self._is_directive_position(stmt):
+                    facts.use_node = True
+                    facts.use_node_span = self.span(stmt)
+            if decl.type in ("lexical_declaration", "variable_declaration"):
+                for d in decl.named_children:
+                    if d.type == "variable_declarator":
+                        self._top_level_declarator(d, exported)
+            elif decl.type in ("function_declaration", "generator_function_declaration"):
+                name = text(decl.child_by_field_name("name"))
+                if name:
+                    self._add_helper(name, decl, exported)
+
+    def _is_directive_position(self, stmt: Node) -> bool:
+        prev = stmt.prev_named_sibling
+        while prev is not None:
+            if prev.type == "comment":
+                prev = prev.prev_named_sibling
+                continue
+            if prev.type == "expression_statement" and prev.named_children and prev.named_children[0].type == "string":
+                prev = prev.prev_named_sibling
+                continue
+            return False
+        return True
+
+    def _extract_export(self, stmt: Node) -> None:
+        facts = self.facts
+        source = string_value(stmt.child_by_field_name("source"))
+        is_default = any(c.type == "default" for c in stmt.children)
+        decl = stmt.child_by_field_name("declaration")
+        if is_default:
+            value = stmt.child_by_field_name("value") or decl
+            local = None
+            v = unwrap(value)
+            if v is not None and v.type == "identifier":
+                local = text(v)
+            elif v is not None and v.type in ("function_declaration", "class_declaration"):
+                local = text(v.child_by_field_name("name")) or None
+            facts.exports.append(ExportFact("default", local))
+            facts.default_export = self._describe_default(v)
+            return
+        if decl is not None:
+            if decl.type in ("lexical_declaration", "variable_declaration"):
+                for d in decl.named_children:
+                    if d.type == "variable_declarator":
+                        n = d.child_by_field_name("name")
+                        if n is not None and n.type == "identifier":
+                            facts.exports.append(ExportFact(text(n), text(n)))
+            else:
+                n = decl.child_by_field_name("name")
+                if n is not None:
+                    facts.exports.append(ExportFact(text(n), text(n)))
+            return
+        clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
+        if clause is None:
+            if source is not None:
+                ns = next((c for c in stmt.named_children if c.type == "namespace_export"), None)
+                if ns is not None:
+                    name = text(ns.named_children[-1]) if ns.named_children else ""
+                    facts.exports.append(ExportFact(name, None, source=source, star=False))
+                else:
+                    facts.exports.append(ExportFact("*", None, source=source, star=True))
+            return
+        for spec in clause.named_children:
+            if spec.type != "export_specifier":
+                continue
+            name = text(spec.child_by_field_name("name"))
+            alias = spec.child_by_field_name("alias")
+            facts.exports.append(ExportFact(text(alias) if alias is not None else name, name, source=source))
+
+    def _describe_default(self, v: Optional[Node]) -> str:
+        if v is None:
+            return "other"
+        if v.type == "call_expression":
+            return callee_name(v) or "call"
+        if v.type == "identifier":
+            # resolve to the initializer of a top-level const
+            name = text(v)
+            for stmt in self.root.named_children:
+                decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
+                if decl is None or decl.type not in ("lexical_declaration", "variable_declaration"):
+                    continue
+                for d in decl.named_children:
+                    if d.type == "variable_declarator" and text(d.child_by_field_name("name")) == name:
+                        init = unwrap(d.child_by_field_name("value"))
+                        if init is not None and init.type == "call_expression":
+                            return callee_name(init) or "call"
+                        return "identifier"
+            return "identifier"
+        return v.type
+
+    def _top_level_declarator(self, d: Node, exported: bool) -> None:
+        name_node = d.child_by_field_name("name")
+        value = unwrap(d.child_by_field_name("value"))
+        if name_node is None or name_node.type != "identifier" or value is None:
+            return
+        name = text(name_node)
+        if value.type == "call_expression":
+            callee = callee_name(value)
+            fn = value.child_by_field_name("function")
+            if fn is not None and fn.type == "identifier" and callee in cx.CUSTOM_FACTORIES:
+                args = call_args(value)
+                base = unwrap(args[0]) if args else None
+                base_name = text(base) if base is not None and base.type == "identifier" else None
+                self.facts.builders[name] = BuilderDef(
+                    name=name, factory=callee, base=base_name,
+                    authenticates=self._authenticates(value), span=self.span(d),
+                )
+                return
+            table = self._table_from_expr(value, None)
+            if table is not None:
+                self.facts.tables[name] = table
+                return
+        elif value.type == "identifier":
+            ref = text(value)
+            if ref in self.facts.builders or self.builder_name_local_kind(ref) is not None or self.import_of(ref):
+                self.facts.builders[name] = BuilderDef(name=name, factory="alias", base=ref,
+                                                       authenticates=False, span=self.span(d))
+            return
+        elif value.type == "object":
+            group: dict[str, TableFact] = {}
+            for key, pair in object_pairs(value).items():
+                if pair.type != "pair":
+                    continue
+                t = self._table_from_expr(unwrap(pair_value(pair)), key, key_node=pair.child_by_field_name("key"))
+                if t is not None:
+                    group[key] = t
+            if group:
+                self.facts.table_groups[name] = group
+            return
+        if value.type in ("arrow_function", "function_expression"):
+            self._add_helper(name, value, exported)
+
+    def _add_helper(self, name: str, fn: Node, exported: bool) -> None:
+        self.helper_nodes[name] = fn
+        self.facts.helpers[name] = HelperFact(
+            name=name, exported=exported, authenticates=self._authenticates(fn),
+            calls=tuple(self._plain_calls(fn)),
+        )
+
+    def _authenticates(self, node: Node) -> bool:
+        for call in self.calls_within(node):
+            name = callee_name(call)
+            if name and cx.AUTH_CALL_RE.match(name):
+                return True
+        return False
+
+    def _plain_calls(self, node: Node) -> list[str]:
+        out: list[str] = []
+        for call in self.calls_within(node):
+            fn = call.child_by_field_name("function")
+            if fn is None:
+                continue
+            if fn.type == "identifier":
+                out.append(text(fn))
+            elif fn.type == "member_expression":
+                chain = member_chain(fn)
+                if chain and len(chain) == 2:
+                    out.append(".".join(chain))
+        return out
+
+    def calls_within(self, node: Node) -> list[Node]:
+        """All call_expressions inside node (document order), via bisect on `self.calls`."""
+        import bisect
+
+        starts = self._call_starts
+        lo = bisect.bisect_left(starts, node.start_byte)
+        out = []
+        end = node.end_byte
+        for i in range(lo, len(starts)):
+            c = self.calls[i]
+            if c.start_byte >= end:
+                break
+            if c.end_byte <= end:
+                out.append(c)
+        return out
+
+    @property
+    def _call_starts(self) -> list[int]:
+        cs = getattr(self, "_cs", None)
+        if cs is None:
+            cs = self._cs = [c.start_byte for c in self.calls]
+        return cs
+
+    # ------------------------------------------------------------ registrations
+    def _is_builder_candidate(self, name: str) -> bool:
+        if name in self.facts.builders or self.builder_name_local_kind(name) is not None:
+            return True
+        imp = self.import_of(name)
+        return imp is not None and not imp.type_only and (imp.source.startswith(".") or imp.source.startswith("@/") or imp.source.startswith("~/"))
+
+    def _extract_registrations(self) -> None:
+        for call in self.calls:
+            fn = call.child_by_field_name("function")
+            if fn is None or fn.type != "identifier":
+                continue
+            args = call_args(call)
+            if len(args) != 1:
+                continue
+            arg = args[0]
+            name = text(fn)
+            if arg.type == "object":
+                pairs = object_pairs(arg)
+                if "handler" not in pairs:
+                    continue
+                if not self._is_builder_candidate(name):
+                    continue
+                handler = pair_value(pairs["handler"])
+                handler = unwrap(handler) if handler is not None and handler.type != "method_definition" else handler
+                self._add_registration(call, name, arg, handler, pairs)
+            elif arg.type in ("arrow_function", "function_expression"):
+                if not self._is_builder_candidate(name):
+                    continue
+                if name in cx.CUSTOM_FACTORIES:
+                    continue
+                self._add_registration(call, name, None, arg, {})
+
+    def _add_registration(self, call: Node, builder: str, config: Optional[Node], handler: Optional[Node],
+                          pairs: dict[str, Node]) -> None:
+        decl = None
+        outer = call
+        while outer.parent is not None and outer.parent.type in ("parenthesized_expression", "as_expression",
+                                                                 "satisfies_expression"):
+            outer = outer.parent
+        p = outer.parent
+        name = None
+        exported = False
+        start = call.start_byte
+        if p is not None and p.type == "variable_declarator" and p.child_by_field_name("value") is not None \
+                and p.child_by_field_name("value").id == outer.id:
+            decl = p
+            nn = p.child_by_field_name("name")
+            if nn is not None and nn.type == "identifier":
+                name = text(nn)
+                start = nn.start_byte
+            gp = p.parent.parent if p.parent is not None else None
+            exported = gp is not None and gp.type == "export_statement"
+            if not exported and name:
+                exported = any(e.local == name and e.source is None for e in self.facts.exports)
+        elif p is not None and p.type == "export_statement":
+            name = "default"
+            exported = True
+            start = p.start_byte
+        if config is not None:
+            end = config.start_byte + 1
+        else:
+            argsnode = call.child_by_field_name("arguments")
+            end = argsnode.start_byte + 1 if argsnode is not None else call.end_byte
+        args_v = pair_value(pairs["args"]) if "args" in pairs else None
+        ret_v = pair_value(pairs["returns"]) if "returns" in pairs else None
+        arg_names: tuple[str, ...] = ()
+        if args_v is not None and unwrap(args_v) is not None and unwrap(args_v).type == "object":
+            arg_names = tuple(object_pairs(unwrap(args_v)).keys())
+        fact = RegistrationFact(
+            name=name, exported=exported, builder=builder,
+            syntax="object" if config is not None else "bare",
+            has_args="args" in pairs, has_returns="returns" in pairs,
+            authenticates=self._authenticates(handler) if handler is not None else False,
+            span=self.span(start, end),
+            args_text=text(args_v) if args_v is not None else None,
+            returns_text=text(ret_v) if ret_v is not None else None,
+            arg_names=arg_names,
+            calls=tuple(self._plain_calls(handler)) if handler is not None else (),
+        )
+        self.facts.registrations.append(fact)
+        self.registrations.append(Registration(fact=fact, call=call, config=config, handler=handler,
+                                               pairs=pairs, decl=decl))
+
+    def registration_of(self, node: Node) -> Optional[Registration]:
+        """The registration whose handler contains node (innermost)."""
+        best = None
+        for reg in self.registrations:
+            h = reg.handler
+            if h is not None and h.start_byte <= node.start_byte and node.end_byte <= h.end_byte:
+                if best is None or h.start_byte >= best.handler.start_byte:
+                    best = reg
+        return best
+
+    # ------------------------------------------------------------ chains, refs
+    def _extract_chains_and_refs(self) -> None:
+        facts = self.facts
+        for call in self.calls:
+            fn = call.child_by_field_name("function")
+            if fn is None:
+                continue
+            if fn.type == "member_expression":
+                prop = text(fn.child_by_field_name("property"))
+                if prop == "query":
+                    chain = cx.query_chain_from_root(call)
+                    if chain is not None:
+                        self.query_chains.append(chain)
+                        if chain.table is not None and chain.table_node is not None:
+                            facts.table_refs.append(TableRefFact(chain.table, self.span(chain.table_node),
+                                                                 "system" if chain.system else "query"))
+                        for step in chain.steps:
+                            if step.method in ("withIndex", "withSearchIndex"):
+                                a = call_args(step.call)
+                                idx = string_value(a[0]) if a else None
+                                if idx is not None:
+                                    eqs = cx.index_eq_fields(a[1] if len(a) > 1 else None)
+                                    facts.index_uses.append(IndexUseFact(
+                                        chain.table, idx, step.method, self.span(a[0]),
+                                        self.span(a[0].start_byte + 1, a[0].end_byte - 1),
+                                        tuple(f for op, f, _ in eqs if op == "eq"),
+                                    ))
+                elif prop == "insert":
+                    kind = cx.ctx_call(call)
+                    if kind is not None and kind[0] == "db":
+                        a = call_args(call)
+                        t = string_value(a[0]) if a else None
+                        if t is not None:
+                            facts.table_refs.append(TableRefFact(t, self.span(a[0]), "insert"))
+                elif prop == "id":
+                    obj = fn.child_by_field_name("object")
+                    if obj is not None and obj.type == "identifier" and text(obj) == "v":
+                        a = call_args(call)
+                        t = string_value(a[0]) if a else None
+                        if t is not None:
+                            facts.table_refs.append(TableRefFact(t, self.span(a[0]), "v.id"))
+
+    def _extract_api_refs(self, idents: list[Node]) -> None:
+        for ident in idents:
+            name = text(ident)
+            imp = self.import_of(name)
+            if imp is None or not cx.GENERATED_API_RE.search(imp.source) or imp.imported != name:
+                continue
+            path: list[str] = []
+            cur = ident
+            while cur.parent is not None and cur.parent.type in ("member_expression", "subscript_expression") \
+                    and cur.parent.child_by_field_name("object") is not None \
+                    and cur.parent.child_by_field_name("object").id == cur.id:
+                parent = cur.parent
+                if parent.type == "member_expression":
+                    path.append(text(parent.child_by_field_name("property")))
+                else:
+                    idx = parent.child_by_field_name("index")
+                    s = string_value(idx)
+                    if s is None:
+                        path = []
+                        break
+                    path.append(s)
+                cur = parent
+            if not path:
+                continue
+            context = ""
+            outer = cur
+            if outer.parent is not None and outer.parent.type == "arguments" and outer.parent.parent is not None:
+                context = callee_name(outer.parent.parent) or ""
+            self.facts.api_refs.append(ApiRefFact(name, tuple(path), self.span(cur), context))
+
+    # ------------------------------------------------------------ schema
+    def _extract_schema(self) -> None:
+        for call in self.calls:
+            fn = call.child_by_field_name("function")
+            if fn is None or fn.type != "identifier" or text(fn) != "defineSchema":
+                continue
+            args = call_args(call)
+            obj = unwrap(args[0]) if args else None
+            if obj is None or obj.type != "object":
+                continue
+            entries: list[SchemaEntry] = []
+            for child in obj.named_children:
+                if child.type == "pair":
+                    key = child.child_by_field_name("key")
+                    tname = string_value(key) if key is not None and key.type == "string" else text(key)
+                    val = unwrap(child.child_by_field_name("value"))
+                    t = self._table_from_expr(val, tname, key_node=key)
+                    if t is not None:
+                        entries.append(SchemaEntry("table", tname, table=t, span=self.span(key)))
+                    elif val is not None and val.type in ("identifier", "member_expression"):
+                        entries.append(SchemaEntry("ref", tname, ref=text(val), span=self.span(key)))
+                    else:
+                        entries.append(SchemaEntry("unknown", tname, span=self.span(key)))
+                elif child.type == "shorthand_property_identifier":
+                    entries.append(SchemaEntry("ref", text(child), ref=text(child), span=self.span(child)))
+                elif child.type == "spread_element":
+                    inner = unwrap(child.named_children[0]) if child.named_children else None
+                    entries.append(SchemaEntry("spread", None, ref=text(inner) if inner is not None else None,
+                                               span=self.span(child)))
+            self.facts.schema = SchemaFact(entries=entries, span=self.span(call))
+            return
+
+    def _table_from_expr(self, expr: Optional[Node], name: Optional[str], key_node: Optional[Node] = None) -> Optional[TableFact]:
+        """`defineTable({...}).index(...).searchIndex(...)` -> TableFact."""
+        if expr is None or expr.type != "call_expression":
+            return None
+        steps: list[tuple[str, Node]] = []
+        cur = expr
+        while cur is not None and cur.type == "call_expression":
+            fn = cur.child_by_field_name("function")
+            if fn is None:
+                return None
+            if fn.type == "identifier":
+                if text(fn) != "defineTable":
+                    return None
+                break
+            if fn.type != "member_expression":
+                return None
+            steps.append((text(fn.child_by_field_name("property")), cur))
+            cur = unwrap(fn.child_by_field_name("object"))
+        else:
+            return None
+        define = cur
+        dargs = call_args(define)
+        doc = unwrap(dargs[0]) if dargs else None
+        fields: dict[str, str] = {}
+        field_spans: dict[str, Span] = {}
+        open_fields = True
+        if doc is not None and doc.type == "object":
+            open_fields = False
+            for key, pair in object_pairs(doc).items():
+                if pair.type == "pair":
+                    fields[key] = text(pair_value(pair))
+                    field_spans[key] = self.span(pair.child_by_field_name("key"))
+                elif pair.type == "shorthand_property_identifier":
+                    fields[key] = key
+                    field_spans[key] = self.span(pair)
+                    open_fields = open_fields  # validator reference, still a known field name
+            if any(c.type == "spread_element" for c in doc.named_children):
+                open_fields = True
+        elif doc is not None and doc.type == "call_expression" and text(doc.child_by_field_name("function")) == "v.object":
+            inner = call_args(doc)
+            if inner and inner[0].type == "object":
+                open_fields = False
+                for key, pair in object_pairs(inner[0]).items():
+                    if pair.type == "pair":
+                        fields[key] = text(pair_value(pair))
+                        field_spans[key] = self.span(pair.child_by_field_name("key"))
+        indexes: list[IndexFact] = []
+        for method, call in reversed(steps):
+            if method not in ("index", "searchIndex", "vectorIndex"):
+                continue
+            a = call_args(call)
+            if not a:
+                continue
+            iname = string_value(a[0])
+            if iname is None:
+                continue
+            kind = {"index": "db", "searchIndex": "search", "vectorIndex": "vector"}[method]
+            fields_list: list[str] = []
+            fields_ok = True
+            staged = False
+            search_field = None
+            filter_fields: list[str] = []
+            spec = unwrap(a[1]) if len(a) > 1 else None
+            arr = None
+            if spec is not None and spec.type == "array":
+                arr = spec
+            elif spec is not None and spec.type == "object":
+                sp = object_pairs(spec)
+                if "fields" in sp:
+                    arr = unwrap(pair_value(sp["fields"]))
+                if "staged" in sp and text(pair_value(sp["staged"])) == "true":
+                    staged = True
+                if "searchField" in sp:
+                    search_field = string_value(pair_value(sp["searchField"]))
+                if "vectorField" in sp:
+                    search_field = string_value(pair_value(sp["vectorField"]))
+                if "filterFields" in sp:
+                    ff = unwrap(pair_value(sp["filterFields"]))
+                    if ff is not None and ff.type == "array":
+                        filter_fields = [s for s in (string_value(x) for x in ff.named_children) if s is not None]
+            if kind == "db":
+                if arr is not None and arr.type == "array":
+                    for el in arr.named_children:
+                        s = string_value(el)
+                        if s is None:
+                            fields_ok = False
+                        else:
+                            fields_list.append(s)
+                else:
+                    fields_ok = False
+            indexes.append(IndexFact(
+                name=iname, fields=tuple(fields_list), kind=kind, staged=staged,
+                span=self.span(a[0]), name_span=self.span(a[0].start_byte + 1, a[0].end_byte - 1),
+                file=self.path, fields_ok=fields_ok, search_field=search_field,
+                filter_fields=tuple(filter_fields),
+            ))
+        return TableFact(name=name, fields=fields, field_spans=field_spans, indexes=indexes,
+                         span=self.span(key_node) if key_node is not None else self.span(define),
+                         file=self.path, open_fields=open_fields,
+                         doc_validator=text(doc) if doc is not None else None)
+
+    # ------------------------------------------------------------ suppressions
+    def _extract_suppressions(self) -> None:
+        lines = self.src.lines
+        first_stmt = next((c for c in self.root.named_children if c.type != "comment"), None)
+        for c in self.comments:
+            raw = text(c)
+            m = SUPPRESS_RE.search(raw)
+            if m is None:
+                continue
+            kind = {"disable-next-line": "next-line", "disable-line": "line", "disable": "file"}[m.group(1)]
+            rest = m.group(2).strip()
+            if rest.startswith("--"):
+                rest = ""
+            rest = rest.split("--")[0]
+            rules = tuple(r.strip() for r in rest.replace(",", " ").split() if r.strip())
+            row = lines.row_of(c.start_byte)
+            if kind == "file":
+                if first_stmt is not None and c.start_byte > first_stmt.start_byte:
+                    continue  # only before the first statement
+                target = -1
+            elif kind == "next-line":
+                target = lines.row_of(c.end_byte) + 1
+            else:
+                target = row
+            self.suppressions.append(Suppression(kind, rules, row, target, self.span(c)))

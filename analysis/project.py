@@ -1,0 +1,200 @@
+"""Finding projects, functions folders (apps and components) and the files to analyse.
+
+Nothing here follows a path outside the workspace roots, and nothing is executed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Iterator, Optional
+
+SKIP_DIRS = frozenset({"node_modules", ".git", "_generated", "dist", "build", ".next", ".turbo",
+                       ".cache", "coverage", ".venv", "venv", "__pycache__", ".convex"})
+SOURCE_EXTS = (".ts", ".tsx", ".mts", ".cts")
+TEST_FILE_RE = re.compile(r"(\.(test|spec)\.[cm]?tsx?$)|(^|/)(__tests__|__mocks__)/|(^|/)test\.setup\.ts$")
+
+
+@dataclass
+class FunctionsDir:
+    path: str  # absolute, real path
+    project_root: str  # folder holding package.json / convex.json
+    kind: str = "app"  # app | component
+    convex_version: Optional[str] = None  # "1.25.4" or a range "^1.17.0"
+
+    def module_of(self, file_path: str) -> Optional[str]:
+        rel = os.path.relpath(file_path, self.path)
+        if rel.startswith(".."):
+            return None
+        base, _ = os.path.splitext(rel)
+        return base.replace(os.sep, "/")
+
+
+@dataclass
+class Workspace:
+    roots: list[str]
+    functions_dirs: list[FunctionsDir] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def dir_for(self, path: str) -> Optional[FunctionsDir]:
+        best = None
+        for d in self.functions_dirs:
+            if path == d.path or path.startswith(d.path + os.sep):
+                if best is None or len(d.path) > len(best.path):
+                    best = d
+        return best
+
+    def inside_roots(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots)
+
+    def source_files(self, include_tests: bool = False) -> Iterator[tuple[str, FunctionsDir]]:
+        """(path, functions dir) for every source file to analyse, `_generated` excluded."""
+        seen: set[str] = set()
+        for d in self.functions_dirs:
+            for path in _walk_sources(d.path, self):
+                if path in seen:
+                    continue
+                owner = self.dir_for(path)
+                if owner is not d:
+                    continue
+                rel = os.path.relpath(path, d.path).replace(os.sep, "/")
+                if not include_tests and TEST_FILE_RE.search(rel):
+                    continue
+                seen.add(path)
+                yield path, d
+
+    def generated_files(self) -> Iterator[tuple[str, FunctionsDir]]:
+        for d in self.functions_dirs:
+            gen = os.path.join(d.path, "_generated")
+            if not os.path.isdir(gen) or os.path.islink(gen):
+                continue
+            for name in sorted(os.listdir(gen)):
+                p = os.path.join(gen, name)
+                if name.endswith(SOURCE_EXTS) and os.path.isfile(p) and not os.path.islink(p):
+                    yield p, d
+
+
+def _walk_sources(top: str, ws: Workspace) -> Iterator[str]:
+    seen_real: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        real = os.path.realpath(dirpath)
+        if real in seen_real or not ws.inside_roots(real):
+            dirnames[:] = []
+            continue
+        seen_real.add(real)
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for name in sorted(filenames):
+            if not name.endswith(SOURCE_EXTS) or name.endswith(".d.ts"):
+                continue
+            p = os.path.join(dirpath, name)
+            if os.path.islink(p) and not ws.inside_roots(p):
+                ws.warnings.append(f"{p}: symbolic link to a file outside the workspace; not read")
+                continue
+            yield p
+
+
+def _read_json(path: str) -> Optional[dict]:
+    try:
+        with open(path, "rb") as fh:
+            data = json.loads(fh.read(1_000_000).decode("utf-8", errors="replace"))
+        return data if isinstance(data, dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def convex_version(project_root: str) -> Optional[str]:
+    installed = _read_json(os.path.join(project_root, "node_modules", "convex", "package.json"))
+    if installed and isinstance(installed.get("version"), str):
+        return installed["version"]
+    pkg = _read_json(os.path.join(project_root, "package.json"))
+    if pkg:
+        for key in ("dependencies", "devDependencies", "peerDependencies"):
+            deps = pkg.get(key)
+            if isinstance(deps, dict) and isinstance(deps.get("convex"), str):
+                return deps["convex"]
+    return None
+
+
+def version_at_least(version: Optional[str], wanted: tuple[int, ...]) -> bool:
+    """True when the installed version (or the lowest version a range admits) >= wanted."""
+    if not version:
+        return False
+    m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
+    if m is None:
+        return False
+    got = tuple(int(x or 0) for x in m.groups())
+    return got >= wanted
+
+
+def _is_component_config(path: str) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return b"defineComponent(" in fh.read(200_000)
+    except OSError:
+        return False
+
+
+def discover(paths: list[str]) -> Workspace:
+    """Find every functions folder under (or around) the given paths."""
+    roots = []
+    for p in paths or ["."]:
+        real = os.path.realpath(p)
+        root = real if os.path.isdir(real) else os.path.dirname(real)
+        roots.append(root)
+    ws = Workspace(roots=sorted(set(roots)))
+    found: dict[str, FunctionsDir] = {}
+
+    def add(path: str, project_root: str, kind: str) -> None:
+        real = os.path.realpath(path)
+        if not os.path.isdir(real):
+            return
+        if not ws.inside_roots(real):
+            ws.warnings.append(f"{os.path.join(project_root, 'convex.json')}: \"functions\" points outside the workspace ({path}); ignored")
+            return
+        if real not in found:
+            found[real] = FunctionsDir(real, project_root, kind, convex_version(project_root))
+
+    for root in ws.roots:
+        # a path inside a project: look upwards for its project root
+        up = _project_root_above(root, ws)
+        if up is not None:
+            _add_project(up, add)
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+            if "convex.json" in filenames or "package.json" in filenames:
+                _add_project(dirpath, add)
+            if "convex.config.ts" in filenames and _is_component_config(os.path.join(dirpath, "convex.config.ts")):
+                proj = _project_root_above(dirpath, ws) or dirpath
+                add(dirpath, proj, "component")
+        # a bare functions folder given directly
+        if not any(f.path == root or f.path.startswith(root + os.sep) or root.startswith(f.path + os.sep)
+                   for f in found.values()):
+            if os.path.isfile(os.path.join(root, "schema.ts")) or os.path.isdir(os.path.join(root, "_generated")):
+                add(root, os.path.dirname(root), "app")
+    ws.functions_dirs = sorted(found.values(), key=lambda d: d.path)
+    return ws
+
+
+def _add_project(dirpath: str, add) -> None:
+    cfg = _read_json(os.path.join(dirpath, "convex.json")) if os.path.isfile(os.path.join(dirpath, "convex.json")) else None
+    if cfg is not None and isinstance(cfg.get("functions"), str):
+        add(os.path.join(dirpath, cfg["functions"]), dirpath, "app")
+        return
+    if os.path.isfile(os.path.join(dirpath, "package.json")) or cfg is not None:
+        cand = os.path.join(dirpath, "convex")
+        if os.path.isdir(cand):
+            add(cand, dirpath, "app")
+
+
+def _project_root_above(path: str, ws: Workspace) -> Optional[str]:
+    cur = path
+    while True:
+        if os.path.isfile(os.path.join(cur, "convex.json")) or os.path.isfile(os.path.join(cur, "package.json")):
+            return cur if ws.inside_roots(cur) or any(r.startswith(cur + os.sep) for r in ws.roots) else None
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent

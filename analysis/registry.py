@@ -1,0 +1,185 @@
+"""The rule registry, findings and the fix interface (plain dataclasses, no LSP types).
+
+A rule is one module under `analysis/rules/` that defines `RULE = Rule(...)` (or `RULES =
+[...]` for a small family). Modules are discovered automatically, so adding a rule never
+touches a shared list. A module may also define `extract(model) -> picklable` to put a
+per-file summary into `FileFacts.extra[<module name>]` for cross-file rules.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import FileContext
+
+SEVERITIES = ("error", "warning", "info", "hint")
+DOCS_BASE_URL = "https://github.com/convex-lsp/convex-lsp/blob/main/docs/rules"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: str  # error | warning | info | hint | off (opt-in)
+    spec: str  # "§4.4 Avoiding Filter"
+    summary: str  # one line: what it checks
+    why: str
+    bad: str
+    good: str
+    fix_doc: str = "No automatic fix."
+    fix: Optional[str] = None  # None | "safe" | "unsafe" | "safe/unsafe"
+    tags: tuple[str, ...] = ()  # "deprecated", "unnecessary"
+    check: Optional[Callable[["FileContext"], Iterable["Finding"]]] = None
+    needs_schema: bool = False
+    generated_files: bool = False  # runs on `_generated/` files (and only there)
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_BASE_URL}/{self.code}-{self.name}.md"
+
+    @property
+    def default_enabled(self) -> bool:
+        return self.severity != "off"
+
+    def doc_markdown(self) -> str:
+        sev = "off by default (opt-in)" if self.severity == "off" else self.severity
+        lines = [
+            f"# {self.code} {self.name}",
+            "",
+            f"*Default severity:* {sev}. *Fix:* {self.fix or 'none'}. *Spec:* Convex Architecture Spec {self.spec}.",
+            "",
+            "## What it checks",
+            "",
+            self.summary,
+            "",
+            "## Why",
+            "",
+            self.why,
+            "",
+            "## Bad",
+            "",
+            "```ts",
+            self.bad.strip("\n"),
+            "```",
+            "",
+            "## Good",
+            "",
+            "```ts",
+            self.good.strip("\n"),
+            "```",
+            "",
+            "## Fix",
+            "",
+            self.fix_doc,
+            "",
+        ]
+        return "\n".join(lines)
+
+
+@dataclass
+class TextEdit:
+    path: str
+    start: int  # byte offsets in the file's current bytes
+    end: int
+    new_text: str
+
+
+@dataclass
+class Fix:
+    title: str
+    applicability: str  # "safe" | "unsafe"
+    edits: list[TextEdit]
+
+
+@dataclass
+class Finding:
+    code: str
+    name: str
+    path: str
+    start: int  # byte offsets
+    end: int
+    message: str
+    severity: str = "warning"
+    data: dict[str, Any] = field(default_factory=dict)  # what a fix needs
+    # 0-based (row, code-point column); filled in by the engine
+    srow: int = 0
+    scol: int = 0
+    erow: int = 0
+    ecol: int = 0
+    spec: str = ""
+    url: str = ""
+    tags: tuple[str, ...] = ()
+    fix: Optional[Fix] = None
+
+
+_RULES: dict[str, Rule] = {}
+_BY_NAME: dict[str, Rule] = {}
+_EXTRACTORS: dict[str, Callable[[Any], Any]] = {}
+_LOADED = False
+
+
+def _load() -> None:
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    from . import rules as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        mod = importlib.import_module(f"{pkg.__name__}.{info.name}")
+        found = list(getattr(mod, "RULES", []))
+        if hasattr(mod, "RULE"):
+            found.append(mod.RULE)
+        for r in found:
+            if r.code in _RULES:
+                raise RuntimeError(f"duplicate rule code {r.code}")
+            _RULES[r.code] = r
+            _BY_NAME[r.name] = r
+        ex = getattr(mod, "extract", None)
+        if callable(ex):
+            _EXTRACTORS[info.name] = ex
+
+
+def all_rules() -> list[Rule]:
+    _load()
+    return sorted(_RULES.values(), key=lambda r: r.code)
+
+
+def get_rule(name_or_code: str) -> Optional[Rule]:
+    _load()
+    key = name_or_code.strip()
+    return _RULES.get(key.upper()) or _BY_NAME.get(key.lower())
+
+
+def extractors() -> dict[str, Callable[[Any], Any]]:
+    _load()
+    return _EXTRACTORS
+
+
+def resolve_selectors(items: Iterable[str]) -> set[str]:
+    """Rule codes matched by names, codes or code prefixes (`CVX2`, `ALL`)."""
+    _load()
+    out: set[str] = set()
+    for raw in items:
+        item = raw.strip()
+        if not item:
+            continue
+        r = get_rule(item)
+        if r is not None:
+            out.add(r.code)
+            continue
+        up = item.upper()
+        if up == "ALL":
+            out.update(_RULES)
+            continue
+        matched = [c for c in _RULES if c.startswith(up)] if up.startswith("CVX") else []
+        if not matched:
+            raise KeyError(item)
+        out.update(matched)
+    return out

@@ -1,0 +1,1 @@
+"""One module per rule (or small rule family). Modules are discovered by the registry."""

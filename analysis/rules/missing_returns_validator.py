@@ -1,0 +1,62 @@
+"""CVX101 missing-returns-validator."""
+
+from __future__ import annotations
+
+from ..registry import Rule
+from ..syntax import text
+
+
+def check(ctx):
+    for reg, builder in ctx.registrations():
+        if builder.kind == "http" or reg.fact.syntax != "object" or reg.fact.has_returns:
+            continue
+        if reg.config is None or any(c.type == "spread_element" for c in reg.config.named_children):
+            continue  # `...shared` may supply `returns`
+        span = reg.fact.span
+        args_pair = reg.pairs.get("args")
+        ctx.report(
+            (span.start, span.end),
+            f"{builder.describe().capitalize()} `{reg.fact.name or 'function'}` has no `returns` validator; "
+            "declare what it returns (`v.null()` when it returns nothing)",
+            data={
+                "config_start": reg.config.start_byte,
+                "config_end": reg.config.end_byte,
+                "args_end": args_pair.end_byte if args_pair is not None else None,
+                "handler_start": reg.handler.start_byte if reg.handler is not None else None,
+                "handler_end": reg.handler.end_byte if reg.handler is not None else None,
+                "kind": builder.kind,
+            },
+        )
+
+
+RULE = Rule(
+    code="CVX101",
+    name="missing-returns-validator",
+    severity="error",
+    spec="§10 Validator Requirements",
+    summary="Flags a Convex function (any builder, custom builders included) whose definition object has no "
+            "`returns` key. HTTP actions are exempt: they return a `Response`.",
+    why="Without a `returns` validator the function's result is neither checked at run time nor described "
+        "to callers; a handler that changes what it returns silently breaks clients. The spec requires a "
+        "`returns` validator on every function, `v.null()` when it returns nothing (§10, §12 MUST 1).",
+    bad="""export const list = query({
+  args: {},
+  handler: async (ctx) => {
+    await ctx.db.query("tasks").take(10);
+  },
+});""",
+    good="""export const list = query({
+  args: {},
+  returns: v.null(),
+  handler: async (ctx) => {
+    await ctx.db.query("tasks").take(10);
+    return null;
+  },
+});""",
+    fix_doc="Safe: insert `returns: v.null()` after `args` when the handler never returns a value (adding "
+            "`return null;` where it can fall off its end). When the returned value can be inferred (an "
+            "insert's id, a `db.get` of a known table, a literal), the inferred validator is offered as an "
+            "unsafe fix instead.",
+    fix="safe/unsafe",
+    check=check,
+)

@@ -1,0 +1,174 @@
+"""Reading and parsing source files; byte offsets <-> (row, column) conversions.
+
+A `SourceFile` owns the file's bytes, its tree-sitter tree and a line index. Columns can be
+expressed in UTF-8 bytes, UTF-16 code units or Unicode code points; the engine works in
+bytes and converts at the edges (CLI: code points, LSP: the negotiated encoding).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass, field
+from typing import Optional
+
+import tree_sitter as ts
+import tree_sitter_typescript as tst
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+_LANGUAGES: dict[str, ts.Language] = {}
+_PARSERS: dict[str, ts.Parser] = {}
+
+
+def language(kind: str = "ts") -> ts.Language:
+    lang = _LANGUAGES.get(kind)
+    if lang is None:
+        raw = tst.language_tsx() if kind == "tsx" else tst.language_typescript()
+        lang = _LANGUAGES[kind] = ts.Language(raw)
+    return lang
+
+
+def parser_for(kind: str) -> ts.Parser:
+    p = _PARSERS.get(kind)
+    if p is None:
+        p = _PARSERS[kind] = ts.Parser(language(kind))
+    return p
+
+
+def kind_for_path(path: str) -> str:
+    return "tsx" if path.endswith((".tsx", ".jsx")) else "ts"
+
+
+class UnreadableFile(Exception):
+    """The file cannot be analysed at all (binary, bad encoding, too large, I/O error)."""
+
+
+def decode_source(data: bytes, path: str = "") -> str:
+    """Validate and decode file bytes; raise UnreadableFile with a user-facing reason."""
+    if len(data) > MAX_FILE_BYTES:
+        raise UnreadableFile(
+            f"file is {len(data) / 1048576:.1f} MB, over the {MAX_FILE_BYTES // 1048576} MB limit; skipped"
+        )
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFile("file is UTF-16 encoded; convex-lsp reads UTF-8 only; skipped")
+    if b"\x00" in data[:8192]:
+        raise UnreadableFile("file looks binary (contains NUL bytes); skipped")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise UnreadableFile(f"file is not valid UTF-8 (byte {e.start}); skipped") from None
+    return text
+
+
+def read_source_bytes(path: str) -> bytes:
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_FILE_BYTES:
+            raise UnreadableFile(
+                f"file is {size / 1048576:.1f} MB, over the {MAX_FILE_BYTES // 1048576} MB limit; skipped"
+            )
+        with open(path, "rb") as fh:
+            return fh.read()
+    except UnreadableFile:
+        raise
+    except OSError as e:
+        raise UnreadableFile(f"cannot read file: {e.strerror or e}") from None
+
+
+class LineIndex:
+    """Maps byte offsets to rows and columns in several encodings."""
+
+    __slots__ = ("data", "starts")
+
+    def __init__(self, data: bytes):
+        self.data = data
+        starts = [0]
+        find = data.find
+        i = find(b"\n")
+        while i != -1:
+            starts.append(i + 1)
+            i = find(b"\n", i + 1)
+        self.starts = starts
+
+    def row_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) - 1
+
+    def line_bytes(self, row: int) -> bytes:
+        if row < 0 or row >= len(self.starts):
+            return b""
+        start = self.starts[row]
+        end = self.starts[row + 1] - 1 if row + 1 < len(self.starts) else len(self.data)
+        line = self.data[start:end]
+        return line[:-1] if line.endswith(b"\r") else line
+
+    def position(self, offset: int, encoding: str = "codepoint") -> tuple[int, int]:
+        """0-based (row, column) of a byte offset; column in the given encoding."""
+        offset = max(0, min(offset, len(self.data)))
+        row = self.row_of(offset)
+        start = self.starts[row]
+        if encoding == "utf-8":
+            return row, offset - start
+        prefix = self.data[start:offset].decode("utf-8", errors="replace")
+        if encoding == "utf-16":
+            return row, sum(2 if ord(c) > 0xFFFF else 1 for c in prefix)
+        return row, len(prefix)
+
+    def offset(self, row: int, col: int, encoding: str = "codepoint") -> int:
+        """Byte offset of a 0-based (row, column); clamps past the end of a line or file."""
+        if row < 0:
+            return 0
+        if row >= len(self.starts):
+            return len(self.data)
+        start = self.starts[row]
+        line = self.line_bytes(row)
+        if encoding == "utf-8":
+            return start + min(max(col, 0), len(line))
+        text = line.decode("utf-8", errors="replace")
+        units = 0
+        consumed = 0
+        for ch in text:
+            if units >= col:
+                break
+            units += (2 if ord(ch) > 0xFFFF else 1) if encoding == "utf-16" else 1
+            consumed += len(ch.encode("utf-8"))
+        return start + min(consumed, len(line))
+
+
+@dataclass
+class SourceFile:
+    """One parsed file. `path` is absolute; `rel` is what reports show."""
+
+    path: str
+    data: bytes
+    tree: Optional[ts.Tree]
+    error: Optional[str] = None  # set when the file could not be read/parsed at all
+    _lines: Optional[LineIndex] = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> LineIndex:
+        if self._lines is None:
+            self._lines = LineIndex(self.data)
+        return self._lines
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8", errors="replace")
+
+    @classmethod
+    def from_bytes(cls, path: str, data: bytes, old_tree: Optional[ts.Tree] = None) -> "SourceFile":
+        try:
+            decode_source(data, path)
+        except UnreadableFile as e:
+            return cls(path=path, data=b"", tree=None, error=str(e))
+        parser = parser_for(kind_for_path(path))
+        tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
+        return cls(path=path, data=data, tree=tree)
+
+    @classmethod
+    def load(cls, path: str) -> "SourceFile":
+        try:
+            data = read_source_bytes(path)
+        except UnreadableFile as e:
+            return cls(path=path, data=b"", tree=None, error=str(e))
+        return cls.from_bytes(path, data)

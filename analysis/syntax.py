@@ -1,0 +1,218 @@
+"""Small, generic helpers over tree-sitter nodes (no Convex knowledge here)."""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from tree_sitter import Node
+
+FUNCTION_TYPES = frozenset(
+    {"arrow_function", "function_expression", "function_declaration", "method_definition",
+     "generator_function_declaration", "generator_function", "function"}
+)
+LOOP_TYPES = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+
+
+def text(node: Optional[Node]) -> str:
+    if node is None:
+        return ""
+    return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
+
+
+def string_value(node: Optional[Node]) -> Optional[str]:
+    """The value of a plain string literal ("x", 'x', or `x` without substitutions)."""
+    if node is None:
+        return None
+    if node.type == "string":
+        raw = text(node)
+        return raw[1:-1] if len(raw) >= 2 else ""
+    if node.type == "template_string":
+        if any(c.type == "template_substitution" for c in node.named_children):
+            return None
+        raw = text(node)
+        return raw[1:-1]
+    return None
+
+
+def unwrap(node: Optional[Node]) -> Optional[Node]:
+    """Strip parentheses, `await`, `as`/`satisfies`/non-null wrappers."""
+    while node is not None:
+        t = node.type
+        if t in ("parenthesized_expression", "await_expression", "non_null_expression"):
+            inner = node.named_children
+            node = inner[0] if inner else None
+        elif t in ("as_expression", "satisfies_expression", "type_assertion"):
+            node = node.named_children[0] if node.named_children else None
+        else:
+            return node
+    return node
+
+
+def up(node: Node) -> Node:
+    """The outermost wrapper (parens, await, as, !) around a node."""
+    while node.parent is not None and node.parent.type in (
+        "parenthesized_expression", "await_expression", "non_null_expression",
+        "as_expression", "satisfies_expression",
+    ):
+        node = node.parent
+    return node
+
+
+def call_args(call: Node) -> list[Node]:
+    args = call.child_by_field_name("arguments")
+    if args is None:
+        return []
+    return [c for c in args.named_children if c.type != "comment"]
+
+
+def callee_name(call: Node) -> Optional[str]:
+    """`foo` for foo(...), `bar` for a.b.bar(...)."""
+    fn = call.child_by_field_name("function")
+    if fn is None:
+        return None
+    if fn.type == "identifier":
+        return text(fn)
+    if fn.type == "member_expression":
+        prop = fn.child_by_field_name("property")
+        return text(prop) if prop is not None else None
+    return None
+
+
+def member_chain(node: Node) -> Optional[list[str]]:
+    """['ctx', 'db', 'get'] for ctx.db.get; None when a link is not a plain name."""
+    parts: list[str] = []
+    cur: Optional[Node] = node
+    while cur is not None:
+        if cur.type == "member_expression":
+            prop = cur.child_by_field_name("property")
+            if prop is None or prop.type not in ("property_identifier", "private_property_identifier"):
+                return None
+            parts.append(text(prop))
+            cur = unwrap(cur.child_by_field_name("object"))
+        elif cur.type in ("identifier", "this"):
+            parts.append(text(cur))
+            break
+        else:
+            return None
+    parts.reverse()
+    return parts
+
+
+def object_pairs(obj: Optional[Node]) -> dict[str, Node]:
+    """key -> pair/method/shorthand node for an object literal (string or identifier keys)."""
+    out: dict[str, Node] = {}
+    if obj is None or obj.type != "object":
+        return out
+    for child in obj.named_children:
+        if child.type == "pair":
+            key = child.child_by_field_name("key")
+            name = string_value(key) if key is not None and key.type == "string" else text(key)
+            out[name] = child
+        elif child.type == "method_definition":
+            key = child.child_by_field_name("name")
+            out[text(key)] = child
+        elif child.type == "shorthand_property_identifier":
+            out[text(child)] = child
+    return out
+
+
+def pair_value(pair: Node) -> Optional[Node]:
+    if pair.type == "pair":
+        return pair.child_by_field_name("value")
+    return pair  # method_definition / shorthand: the node itself
+
+
+def enclosing(node: Node, types: frozenset | set | tuple) -> Optional[Node]:
+    cur = node.parent
+    while cur is not None:
+        if cur.type in types:
+            return cur
+        cur = cur.parent
+    return None
+
+
+def enclosing_function(node: Node) -> Optional[Node]:
+    return enclosing(node, FUNCTION_TYPES)
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Pre-order walk of named and anonymous descendants (including node)."""
+    cursor = node.walk()
+    visited_children = False
+    while True:
+        if not visited_children:
+            yield cursor.node
+            if cursor.goto_first_child():
+                continue
+        if cursor.goto_next_sibling():
+            visited_children = False
+            continue
+        if not cursor.goto_parent() or cursor.node == node:
+            break
+        visited_children = True
+
+
+def descendants_of_type(node: Node, types: set | frozenset | tuple, stop_at_functions: bool = False) -> Iterator[Node]:
+    stack = list(reversed(node.named_children))
+    while stack:
+        n = stack.pop()
+        if n.type in types:
+            yield n
+        if stop_at_functions and n.type in FUNCTION_TYPES:
+            continue
+        stack.extend(reversed(n.named_children))
+
+
+def function_params(fn: Node) -> list[Node]:
+    """Parameter nodes (required/optional parameter, or the single arrow identifier)."""
+    single = fn.child_by_field_name("parameter")
+    if single is not None:
+        return [single]
+    params = fn.child_by_field_name("parameters")
+    if params is None:
+        return []
+    return [p for p in params.named_children if p.type != "comment"]
+
+
+def param_pattern(param: Node) -> Node:
+    if param.type in ("required_parameter", "optional_parameter"):
+        pat = param.child_by_field_name("pattern")
+        if pat is not None:
+            return pat
+    return param
+
+
+def param_type_text(param: Node) -> str:
+    if param.type in ("required_parameter", "optional_parameter"):
+        ann = param.child_by_field_name("type")
+        if ann is not None:
+            return text(ann).lstrip(":").strip()
+    return ""
+
+
+def function_body(fn: Node) -> Optional[Node]:
+    return fn.child_by_field_name("body")
+
+
+def is_inside(node: Node, ancestor: Node) -> bool:
+    return ancestor.start_byte <= node.start_byte and node.end_byte <= ancestor.end_byte
+
+
+def error_ranges(root: Node) -> list[tuple[int, int]]:
+    """Byte ranges of ERROR and MISSING nodes (only descends into subtrees with errors)."""
+    out: list[tuple[int, int]] = []
+    if not root.has_error:
+        return out
+    stack = [root]
+    while stack:
+        n = stack.pop()
+        if n.is_error or n.type == "ERROR":
+            out.append((n.start_byte, n.end_byte))
+            continue
+        if n.is_missing:
+            out.append((max(0, n.start_byte - 1), n.end_byte + 1))
+            continue
+        for c in n.children:
+            if c.has_error or c.is_missing or c.is_error:
+                stack.append(c)
+    return out

@@ -1,0 +1,73 @@
+import pytest
+
+from tests.ruletester import invalid, run_case, valid
+
+FUNCTIONS_TS = """
+import { customQuery, customMutation, customCtx } from "convex-helpers/server/customFunctions";
+import { query, mutation as rawMutation } from "./_generated/server";
+export const authedQuery = customQuery(query, {
+  args: {},
+  input: async (ctx, args) => {
+    const identity = await ctx.auth.getUserIdentity();
+    if (!identity) throw new Error("Unauthorized");
+    return { ctx: { ...ctx, identity }, args };
+  },
+});
+export const mutation = customMutation(rawMutation, customCtx(async () => ({})));
+"""
+
+CASES = [
+    valid("""
+        import { query } from "./_generated/server";
+        import { v } from "convex/values";
+        export const list = query({
+          args: {},
+          returns: v.null(),
+          handler: async (ctx) => { return null; },
+        });
+    """, name="has returns"),
+    valid("""
+        import { httpAction } from "./_generated/server";
+        export const hook = httpAction(async (ctx, req) => new Response("ok"));
+    """, name="httpAction exempt"),
+    valid("""
+        import { query } from "./_generated/server";
+        export const list = query(async (ctx) => null);
+    """, name="bare handler is CVX103's job"),
+    valid("""
+        import { query } from "./somewhere-else";
+        export const list = query({ args: {}, handler: async () => null });
+    """, name="unresolvable builder: silent"),
+    valid("""
+        const shared = { returns: v.null() };
+        import { query } from "./_generated/server";
+        export const list = query({ ...shared, args: {}, handler: async () => null });
+    """, name="spread may supply returns"),
+    invalid("""
+        import { query } from "./_generated/server";
+        export const list = query({
+          args: {},
+          handler: async (ctx) => {
+            await ctx.db.query("tasks").take(10);
+          },
+        });
+    """, [2], name="plain query"),
+    invalid("""
+        import { internalMutation as im } from "./_generated/server";
+        export const a = im({ args: {}, handler: async () => {} });
+        const b = im({ args: {}, handler: async () => {} });
+    """, [2, 3], name="aliased import, non-exported too"),
+    invalid("""
+        import { authedQuery, mutation } from "./functions";
+        export const me = authedQuery({ args: {}, handler: async (ctx) => ctx.identity });
+        export const save = mutation({
+          args: {},
+          handler: async (ctx) => {},
+        });
+    """, [2, 3], files={"convex/functions.ts": FUNCTIONS_TS}, name="custom builders across files"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_missing_returns_validator(tmp_path, case):
+    run_case(tmp_path, "missing-returns-validator", case)
