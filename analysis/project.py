@@ -149,10 +149,10 @@ def discover(paths: list[str]) -> Workspace:
 
     def add(path: str, project_root: str, kind: str) -> None:
         real = os.path.realpath(path)
-        if not os.path.isdir(real):
-            return
         if not ws.inside_roots(real):
             ws.warnings.append(f"{os.path.join(project_root, 'convex.json')}: \"functions\" points outside the workspace ({path}); ignored")
+            return
+        if not os.path.isdir(real):
             return
         if real not in found:
             found[real] = FunctionsDir(real, project_root, kind, convex_version(project_root))

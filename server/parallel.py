@@ -1,0 +1,157 @@
+"""Linting a large project in worker processes (fork), with the serial path's findings.
+
+Two phases over N processes (the main process takes one share itself):
+
+1. each process parses its share of the files and extracts their `FileFacts` (plain,
+   picklable data), keeping the parsed models; the workers send their facts back;
+2. the main process sends every process the facts of the others; each builds the same
+   `WorkspaceIndex` (facts inserted in the serial path's order), lints its own models
+   and the workers send back their findings.
+
+Only facts and findings cross process boundaries, never trees. Any failure (no `fork` on
+this platform, a worker that dies, something unpicklable) returns None and the caller
+lints serially instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from typing import Optional
+
+log = logging.getLogger("convex_lsp")
+
+
+def _shares(paths: list[str], n: int) -> list[list[str]]:
+    """Split files into n shares of about equal bytes (largest first, to the lightest share)."""
+    sizes = []
+    for p in paths:
+        try:
+            sizes.append((os.path.getsize(p), p))
+        except OSError:
+            sizes.append((0, p))
+    sizes.sort(key=lambda t: (-t[0], t[1]))
+    shares: list[list[str]] = [[] for _ in range(n)]
+    load = [0] * n
+    for size, p in sizes:
+        i = load.index(min(load))
+        shares[i].append(p)
+        load[i] += size + 2000  # a per-file overhead, so many tiny files still spread
+    return shares
+
+
+def _parse(plan, paths: list[str]):
+    from convex_lsp.analysis.engine import build_model
+
+    models = {}
+    for p in paths:
+        models[p] = build_model(p, None, plan.workspace)
+    return models
+
+
+def _index(plan, facts: dict):
+    from convex_lsp.analysis.index import WorkspaceIndex
+
+    index = WorkspaceIndex(plan.workspace)
+    for p in plan.load:  # the serial path's insertion order
+        f = facts.get(p)
+        if f is not None:
+            index.set_facts(p, f)
+    return index
+
+
+def _lint(plan, models: dict, index, with_fixes: bool):
+    from .runner import lint_models
+
+    analyzer = None
+    if with_fixes:
+        from convex_lsp.analysis.engine import Analyzer
+
+        analyzer = Analyzer(plan.workspace, plan.default)
+        analyzer.index = index
+        analyzer.models = models
+    ordered = [models[p] for p in plan.load if p in models]
+    return lint_models(ordered, index, plan.config_for, plan.targets, analyzer, with_fixes)
+
+
+def _worker(conn, plan, paths: list[str], with_fixes: bool) -> None:
+    try:
+        models = _parse(plan, paths)
+        conn.send_bytes(pickle.dumps({p: m.facts for p, m in models.items()}, pickle.HIGHEST_PROTOCOL))
+        others = pickle.loads(conn.recv_bytes())
+        if others is None:
+            return
+        facts = dict(others)
+        facts.update({p: m.facts for p, m in models.items()})
+        findings = _lint(plan, models, _index(plan, facts), with_fixes)
+        conn.send_bytes(pickle.dumps(("ok", findings), pickle.HIGHEST_PROTOCOL))
+    except BaseException as e:  # report, never hang the parent
+        try:
+            conn.send_bytes(pickle.dumps(("error", repr(e))))
+        except Exception:
+            pass
+    finally:
+        conn.close()
+
+
+def run_parallel(plan, n: int, with_fixes: bool = False, progress=None) -> Optional[list]:
+    import multiprocessing as mp
+
+    try:
+        ctx = mp.get_context("fork")
+    except ValueError:
+        return None
+    shares = [s for s in _shares(plan.load, n) if s]
+    if len(shares) < 2:
+        return None
+    mine, rest = shares[0], shares[1:]
+    workers = []
+    try:
+        for share in rest:
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(child, plan, share, with_fixes), daemon=True)
+            proc.start()
+            child.close()
+            workers.append((proc, parent, share))
+        # phase 1: parse my share while the workers parse theirs
+        models = _parse(plan, mine)
+        if progress is not None:
+            progress.advance(len(mine) * 0.5)
+        facts = {p: m.facts for p, m in models.items()}
+        worker_facts = []
+        for proc, conn, share in workers:
+            got = pickle.loads(conn.recv_bytes())
+            if not isinstance(got, dict):
+                raise RuntimeError(f"worker failed while parsing: {got!r}")
+            worker_facts.append(got)
+            facts.update(got)
+            if progress is not None:
+                progress.advance(len(share) * 0.5)
+        # phase 2: everyone gets the facts they lack, then lints its own share
+        for (proc, conn, share), own in zip(workers, worker_facts):
+            others = {p: f for p, f in facts.items() if p not in own}
+            conn.send_bytes(pickle.dumps(others, pickle.HIGHEST_PROTOCOL))
+        findings = _lint(plan, models, _index(plan, facts), with_fixes)
+        if progress is not None:
+            progress.advance(len(mine) * 0.5)
+        for proc, conn, share in workers:
+            status, payload = pickle.loads(conn.recv_bytes())
+            if status != "ok":
+                raise RuntimeError(f"worker failed while linting: {payload}")
+            findings.extend(payload)
+            if progress is not None:
+                progress.advance(len(share) * 0.5)
+        return findings
+    except Exception as e:
+        log.warning("parallel linting failed (%s); linting in one process", e)
+        return None
+    finally:
+        for proc, conn, _ in workers:
+            try:
+                conn.close()
+            except Exception:
+                pass
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()

@@ -1,0 +1,367 @@
+"""What `convex-lsp check` does between the command line and the reporters.
+
+- `prepare(paths, ...)`: discover the functions folders, find and load the configuration
+  (one per project: the `convex-lsp.toml`/`.convex-lsp.toml` nearest to it, or `--config`),
+  apply the command-line overrides, and list the files to load and the files to report on.
+- `run(plan, jobs=...)`: parse, index and lint, serially or in worker processes
+  (`parallel.py`); findings are identical either way.
+- `apply_fixes(plan, ...)`: the `--fix`/`--diff` loop.
+
+No pygls here, and nothing imported that the CLI does not need.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Optional
+
+from convex_lsp.analysis.config import Config, ConfigError, find_config, load_file
+from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover
+from convex_lsp.analysis.registry import Finding, Fix, Rule, all_rules, get_rule, resolve_selectors
+
+MAX_FIX_PASSES = 10
+
+
+class UsageError(Exception):
+    """A bad command line, path or configuration: exit 2 with this message."""
+
+
+@dataclass
+class Overrides:
+    select: Optional[list[str]] = None
+    ignore: list[str] = field(default_factory=list)
+    extend_select: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    workspace: Workspace
+    configs: dict[str, Config]  # functions dir path -> config
+    default: Config
+    load: list[str]  # every file whose facts go into the index (ordered)
+    targets: set[str]  # files whose findings are reported
+    warnings: list[str] = field(default_factory=list)
+
+    def config_for(self, path: str) -> Config:
+        d = self.workspace.dir_for(path)
+        if d is not None and d.path in self.configs:
+            return self.configs[d.path]
+        return self.default
+
+
+# ---------------------------------------------------------------- selection
+
+
+def split_selectors(values: Optional[Iterable[str]], flag: str) -> list[str]:
+    out: list[str] = []
+    for v in values or ():
+        out.extend(s.strip() for s in v.split(",") if s.strip())
+    try:
+        resolve_selectors(out)
+    except KeyError as e:
+        raise UsageError(f"{flag}: unknown rule {e.args[0]!r}; `convex-lsp rule --all` lists the rules") from None
+    return out
+
+
+def apply_overrides(cfg: Config, ov: Overrides) -> Config:
+    """Command-line selection on top of a file's (as in ruff: a later `select` resets)."""
+    out = Config(**{k: getattr(cfg, k) for k in cfg.__dataclass_fields__})
+    out.ignore = set(cfg.ignore)
+    out.extend_select = set(cfg.extend_select)
+    ignore = resolve_selectors(ov.ignore)
+    extend = resolve_selectors(ov.extend_select)
+    if ov.select is not None:
+        out.select = resolve_selectors(ov.select)
+        out.ignore = ignore
+        out.extend_select = extend
+    else:
+        out.ignore = (out.ignore - extend) | ignore
+        out.extend_select = out.extend_select | extend
+    return out
+
+
+def enabled_rules(cfg: Config, path: str, generated: bool) -> list[tuple[Rule, str]]:
+    """The same selection as `Analyzer.enabled_rules`, for a given config."""
+    out = []
+    for rule in all_rules():
+        if rule.check is None or rule.generated_files != generated:
+            continue
+        sev = cfg.effective_severity(rule.code, path)
+        if sev is not None:
+            out.append((rule, sev))
+    return out
+
+
+# ---------------------------------------------------------------- discovery
+
+
+def _project_root_of(path: str) -> Optional[str]:
+    cur = path
+    while True:
+        if os.path.isfile(os.path.join(cur, "package.json")) or os.path.isfile(os.path.join(cur, "convex.json")):
+            return cur
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent
+
+
+def _check_path(p: str) -> str:
+    if not os.path.exists(p):
+        raise UsageError(f"{p}: no such file or directory")
+    if not os.access(p, os.R_OK) or (os.path.isdir(p) and not os.access(p, os.X_OK)):
+        raise UsageError(f"{p}: permission denied")
+    return os.path.realpath(p)
+
+
+def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path: Optional[str] = None) -> Plan:
+    overrides = overrides or Overrides()
+    given = [_check_path(p) for p in (paths or ["."])]
+    # Discover from each path's project root so that `check convex/model` still sees the
+    # whole functions folder (the index needs the schema and the builders); report only
+    # on the files under the given paths.
+    roots = []
+    for p in given:
+        base = p if os.path.isdir(p) else os.path.dirname(p)
+        roots.append(_project_root_of(base) or base)
+    ws = discover(roots)
+
+    explicit: Optional[Config] = None
+    if config_path is not None:
+        if not os.path.isfile(config_path):
+            raise UsageError(f"{config_path}: `--config`: no such file")
+        explicit = load_file(config_path)  # ConfigError propagates
+
+    cache: dict[str, Config] = {}
+
+    def config_at(start: str) -> Optional[Config]:
+        if explicit is not None:
+            return explicit
+        found = find_config(start)
+        if found is None:
+            return None
+        if found not in cache:
+            cache[found] = load_file(found)
+        return cache[found]
+
+    # `functions-dir` in a config beside a root (or a discovered project) names the folder.
+    project_roots = list(dict.fromkeys(roots + [d.project_root for d in ws.functions_dirs]))
+    for proot in project_roots:
+        cfg = config_at(proot)
+        if cfg is None or not cfg.functions_dir or cfg.root is None:
+            continue
+        if os.path.commonpath([cfg.root, proot]) != cfg.root:
+            continue
+        fd = os.path.realpath(os.path.join(cfg.root, cfg.functions_dir))
+        key = f"functions-dir"
+        if not os.path.isdir(fd):
+            raise ConfigError(cfg.source or "config", key, f"{cfg.functions_dir!r} is not a folder (relative to {cfg.root})")
+        if any(d.path == fd for d in ws.functions_dirs):
+            continue
+        # the configured folder replaces the one guessed for that project
+        ws.functions_dirs = [d for d in ws.functions_dirs if d.project_root != cfg.root]
+        ws.functions_dirs.append(FunctionsDir(fd, cfg.root, "app", convex_version(cfg.root)))
+        ws.functions_dirs.sort(key=lambda d: d.path)
+        if fd not in ws.roots and not ws.inside_roots(fd):
+            ws.roots = sorted(set(ws.roots + [fd]))
+
+    configs: dict[str, Config] = {}
+    for d in ws.functions_dirs:
+        cfg = config_at(d.path) or Config(root=d.project_root)
+        configs[d.path] = apply_overrides(cfg, overrides)
+    default = apply_overrides(explicit or Config(root=os.getcwd()), overrides)
+
+    load: list[str] = []
+    for path, d in ws.source_files():
+        if configs[d.path].is_excluded(path):
+            continue
+        load.append(path)
+    for path, d in ws.generated_files():
+        load.append(path)
+
+    targets = set()
+    for path in load:
+        for g in given:
+            if path == g or path.startswith(g.rstrip(os.sep) + os.sep):
+                targets.add(path)
+                break
+    return Plan(ws, configs, default, load, targets, list(ws.warnings))
+
+
+# ---------------------------------------------------------------- linting
+
+
+def lint_models(models: Iterable, index, plan_or_config: Callable[[str], Config], targets: set[str],
+                analyzer=None, with_fixes: bool = False) -> list[Finding]:
+    from convex_lsp.analysis.engine import lint_model
+
+    out: list[Finding] = []
+    for model in models:
+        if model.path not in targets:
+            continue
+        cfg = plan_or_config(model.path)
+        found = lint_model(model, index, cfg, enabled_rules(cfg, model.path, model.facts.is_generated))
+        if with_fixes and analyzer is not None:
+            attach_fixes(found, analyzer)
+        out.extend(found)
+    return out
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    findings.sort(key=lambda f: (f.path, f.start, f.end, f.code, f.message))
+    return findings
+
+
+def run_serial(plan: Plan, with_fixes: bool = False, progress=None):
+    """Lint in this process; returns (findings, analyzer)."""
+    from convex_lsp.analysis.engine import Analyzer
+
+    an = Analyzer(plan.workspace, plan.default)
+    for path in plan.load:
+        an.load(path)
+        if progress is not None:
+            progress.advance(0.5)
+    out: list[Finding] = []
+    for path in plan.load:
+        out.extend(lint_models([an.models[path]], an.index, plan.config_for, plan.targets, an, with_fixes))
+        if progress is not None:
+            progress.advance(0.5)
+    return sort_findings(out), an
+
+
+def run(plan: Plan, jobs: Optional[int] = None, with_fixes: bool = False, progress=None,
+        min_files: int = 40) -> list[Finding]:
+    """Lint the plan; in worker processes when it pays (many files, several cores)."""
+    n = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
+    if n > 1 and len(plan.load) > min_files:
+        from . import parallel
+
+        found = parallel.run_parallel(plan, n, with_fixes=with_fixes, progress=progress)
+        if found is not None:
+            return sort_findings(found)
+    return run_serial(plan, with_fixes=with_fixes, progress=progress)[0]
+
+
+# ---------------------------------------------------------------- fixes
+
+
+def quickfixes_module():
+    try:
+        from convex_lsp import quickfixes
+    except Exception:  # a colleague's module that does not import must not break `check`
+        return None
+    return quickfixes if callable(getattr(quickfixes, "fixes_for", None)) else None
+
+
+def attach_fixes(findings: list[Finding], analyzer) -> None:
+    """Set `finding.fix` to the preferred fix (safe first) where the quickfixes package has one."""
+    qf = quickfixes_module()
+    if qf is None:
+        return
+    for f in findings:
+        if f.fix is not None:
+            continue
+        rule = get_rule(f.code)
+        if rule is None or not rule.fix:
+            continue
+        try:
+            fixes = qf.fixes_for(f, analyzer) or []
+        except Exception:
+            continue
+        fixes = [x for x in fixes if isinstance(x, Fix) and x.edits]
+        if not fixes:
+            continue
+        safe = [x for x in fixes if x.applicability == "safe"]
+        f.fix = (safe or fixes)[0]
+
+
+def _choose_fix(f: Finding, unsafe: bool) -> Optional[Fix]:
+    if f.fix is None:
+        return None
+    if f.fix.applicability == "safe" or unsafe:
+        return f.fix
+    return None
+
+
+def apply_edits(data: bytes, edits) -> bytes:
+    """Apply non-overlapping edits (byte offsets into `data`)."""
+    out = data
+    for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        out = out[: e.start] + e.new_text.encode("utf-8") + out[e.end:]
+    return out
+
+
+def plan_fixes(findings: list[Finding], unsafe: bool, read: Callable[[str], bytes]) -> dict[str, bytes]:
+    """New contents of the files one pass of fixes changes (non-overlapping fixes only)."""
+    accepted: dict[str, list] = {}
+    for f in findings:
+        fix = _choose_fix(f, unsafe)
+        if fix is None:
+            continue
+        clash = False
+        for e in fix.edits:
+            for o in accepted.get(e.path, ()):
+                if e.start < o.end and o.start < e.end or (e.start == e.end == o.start == o.end):
+                    clash = True
+                    break
+            if clash:
+                break
+        if clash:
+            continue
+        for e in fix.edits:
+            accepted.setdefault(e.path, []).append(e)
+    out = {}
+    for path, edits in accepted.items():
+        old = read(path)
+        new = apply_edits(old, edits)
+        if new != old:
+            out[path] = new
+    return out
+
+
+def fix_loop(plan_factory: Callable[[], Plan], unsafe: bool, write: bool, jobs: Optional[int] = None):
+    """Lint, apply fixes, re-lint until nothing changes (at most MAX_FIX_PASSES passes).
+
+    Returns (remaining findings, {path: (original bytes, new bytes)}, fixed count). With
+    `write=False` (`--diff`) the files on disk stay untouched: passes run on in-memory
+    contents.
+    """
+    from convex_lsp.analysis.engine import Analyzer
+
+    originals: dict[str, bytes] = {}
+    current: dict[str, bytes] = {}
+    plan = plan_factory()
+    findings: list[Finding] = []
+    first: Optional[int] = None
+    for _ in range(MAX_FIX_PASSES):
+        an = Analyzer(plan.workspace, plan.default)
+        for path in plan.load:
+            an.load(path, current.get(path))
+        findings = sort_findings(lint_models([an.models[p] for p in plan.load], an.index, plan.config_for,
+                                             plan.targets, an, with_fixes=True))
+        if first is None:
+            first = len(findings)
+
+        def read(path: str) -> bytes:
+            if path in current:
+                return current[path]
+            m = an.models.get(path)
+            if m is not None:
+                return m.src.data
+            with open(path, "rb") as fh:
+                return fh.read()
+
+        changes = plan_fixes(findings, unsafe, read)
+        if not changes:
+            break
+        for path, new in changes.items():
+            if path not in originals:
+                originals[path] = read(path)
+            current[path] = new
+            if write:
+                with open(path, "wb") as fh:
+                    fh.write(new)
+    changed = {p: (originals[p], current[p]) for p in originals if originals[p] != current[p]}
+    fixed = max(0, (first or 0) - len(findings)) if changed else 0  # findings that went away
+    return findings, changed, fixed
