@@ -217,31 +217,49 @@ def apply_suppressions(model: FileModel, findings: list[Finding], config: Config
         return findings
     lines = model.src.lines
     kept: list[Finding] = []
+    # computed afresh on every run: a model is linted again when other files change
+    used: list[set[str]] = [set() for _ in sups]
+    for s in sups:
+        s.used = set()
     for f in findings:
+        if f.path != model.path:
+            kept.append(f)  # a finding reported into another file: that file's comments apply
+            continue
         row = lines.row_of(f.start)
         suppressed = False
-        for s in sups:
-            if s.target_line != -1 and s.target_line != row:
+        for i, s in enumerate(sups):
+            if s.target_line == -2 or (s.target_line != -1 and s.target_line != row):
                 continue
             if s.rules and not _names_rule(s.rules, f):
                 continue
-            s.used.add(f.code)
+            used[i].add(f.code)
             suppressed = True
         if not suppressed:
             kept.append(f)
+    for s, u in zip(sups, used):
+        s.used = u
     sev = config.effective_severity(UNUSED_SUPPRESSION, model.path)
     if sev is not None:
         r = get_rule(UNUSED_SUPPRESSION)
-        for s in sups:
-            if s.used:
+        for s, u in zip(sups, used):
+            if u:
                 continue
             if _in_error(model, s.span.start, s.span.end):
                 continue
-            # a suppression naming only disabled rules is not "unused" noise: it may be for another config
             named = ", ".join(s.rules) if s.rules else "all rules"
+            if s.kind == "misplaced-file":
+                message = (f"File-level suppression for {named} has no effect here: `convex-lsp-disable` "
+                           "applies only before the first statement; move it to the top of the file")
+            else:
+                # a suppression naming only rules that are off here may be meant for another config
+                codes = [get_rule(n) for n in s.rules]
+                if codes and all(c is not None for c in codes) and all(
+                        config.effective_severity(c.code, model.path) is None for c in codes):
+                    continue
+                message = f"Suppression comment for {named} suppressed nothing; remove it"
             kept.append(Finding(
                 code=r.code, name=r.name, path=model.path, start=s.span.start, end=s.span.end,
-                message=f"Suppression comment for {named} suppressed nothing; remove it",
+                message=message,
                 severity=sev, data={"comment_start": s.span.start, "comment_end": s.span.end},
                 spec=r.spec, url=r.url, tags=r.tags,
             ))

@@ -60,14 +60,16 @@ def _query(kind: str) -> ts.Query:
     return q
 
 
+# the directive must open the comment (`// convex-lsp-…`, `/* convex-lsp-… */`): prose that merely
+# mentions it is not a suppression
 SUPPRESS_RE = re.compile(
-    r"convex-lsp-(disable-next-line|disable-line|disable)\b([^\n*]*)"
+    r"^(?://|/\*)[\s*]*convex-lsp-(disable-next-line|disable-line|disable)(?=\s|$|\*/)([^\n*]*)"
 )
 
 
 @dataclass
 class Suppression:
-    kind: str  # next-line | line | file
+    kind: str  # next-line | line | file | misplaced-file (a file directive after the first statement: no effect)
     rules: tuple[str, ...]  # empty = all
     line: int  # 0-based row the comment is on
     target_line: int  # row it applies to (-1 for the whole file)
@@ -115,12 +117,12 @@ class FileModel:
         self.errors = error_ranges(root)
         caps = ts.QueryCursor(_query("tsx" if src.path.endswith((".tsx", ".jsx")) else "ts")).captures(root)
         self.calls = sorted(caps.get("call", []), key=lambda n: n.start_byte)
-        self.comments = caps.get("comment", [])
-        self._extract_imports(caps.get("import", []))
+        self.comments = sorted(caps.get("comment", []), key=lambda n: n.start_byte)
+        self._extract_imports(sorted(caps.get("import", []), key=lambda n: n.start_byte))
         self._extract_top_level(root)
         self._extract_registrations()
         self._extract_chains_and_refs()
-        self._extract_api_refs(caps.get("apiroot", []))
+        self._extract_api_refs(sorted(caps.get("apiroot", []), key=lambda n: n.start_byte))
         self._extract_schema()
         self._extract_suppressions()
 
@@ -703,7 +705,9 @@ class FileModel:
             row = lines.row_of(c.start_byte)
             if kind == "file":
                 if first_stmt is not None and c.start_byte > first_stmt.start_byte:
-                    continue  # only before the first statement
+                    # only before the first statement; kept so CVX901 can say it has no effect
+                    self.suppressions.append(Suppression("misplaced-file", rules, row, -2, self.span(c)))
+                    continue
                 target = -1
             elif kind == "next-line":
                 target = lines.row_of(c.end_byte) + 1

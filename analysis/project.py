@@ -14,6 +14,7 @@ from typing import Iterator, Optional
 SKIP_DIRS = frozenset({"node_modules", ".git", "_generated", "dist", "build", ".next", ".turbo",
                        ".cache", "coverage", ".venv", "venv", "__pycache__", ".convex"})
 SOURCE_EXTS = (".ts", ".tsx", ".mts", ".cts")
+GENERATED_EXTS = SOURCE_EXTS + (".js",)  # older projects get api.js + api.d.ts
 TEST_FILE_RE = re.compile(r"(\.(test|spec)\.[cm]?tsx?$)|(^|/)(__tests__|__mocks__)/|(^|/)test\.setup\.ts$")
 
 
@@ -73,7 +74,7 @@ class Workspace:
                 continue
             for name in sorted(os.listdir(gen)):
                 p = os.path.join(gen, name)
-                if name.endswith(SOURCE_EXTS) and os.path.isfile(p) and not os.path.islink(p):
+                if name.endswith(GENERATED_EXTS) and os.path.isfile(p) and not os.path.islink(p):
                     yield p, d
 
 

@@ -61,6 +61,35 @@ def belongs_to(call: Node, handler: Node) -> bool:
     return fn.id == handler.id or not _inside(fn, handler)
 
 
+def rooted_in_ctx(call: Node) -> bool:
+    """The ctx/db/scheduler the call starts from is a function parameter or is read from one
+    (`const { db } = ctx`), not a module-level object that merely shares the name (a Drizzle
+    or Dexie `db` in client code)."""
+    root = callee_root(call)
+    if root is None:
+        return True  # `(this.ctx).db...` and the like: ctx_call already vetted the shape
+    name = text(root)
+    if cx._binding_of(name, root) is not None:
+        return True
+    return cx._declared_from_ctx(root, name)
+
+
+def shadowed_locally(name: str, node: Node) -> bool:
+    """A `const/let/var name` or `function name` declared in a block around node."""
+    cur = node.parent
+    while cur is not None:
+        if cur.type == "statement_block":
+            for stmt in cur.named_children:
+                if stmt.type in ("lexical_declaration", "variable_declaration"):
+                    for d in stmt.named_children:
+                        if d.type == "variable_declarator" and text(d.child_by_field_name("name")) == name:
+                            return True
+                elif stmt.type == "function_declaration" and text(stmt.child_by_field_name("name")) == name:
+                    return True
+        cur = cur.parent
+    return False
+
+
 def _inside(node: Node, outer: Node) -> bool:
     return outer.start_byte <= node.start_byte and node.end_byte <= outer.end_byte
 

@@ -61,21 +61,90 @@ def _index(plan, facts: dict):
     return index
 
 
-def _lint(plan, models: dict, index, with_fixes: bool):
+class _LazyModels(dict):
+    """This process's models; a fix that edits another file (an index rename) gets that
+    file's model parsed on demand, so fixes match the serial path's."""
+
+    def __init__(self, plan, models: dict):
+        super().__init__(models)
+        self._plan = plan
+        self._known = set(plan.load)
+
+    def __missing__(self, path: str):
+        if path not in self._known:
+            raise KeyError(path)
+        from convex_lsp.analysis.engine import build_model
+
+        model = self[path] = build_model(path, None, self._plan.workspace)
+        return model
+
+    def get(self, path, default=None):
+        try:
+            return self[path]
+        except KeyError:
+            return default
+
+    def __contains__(self, path) -> bool:
+        return dict.__contains__(self, path)
+
+
+class _Queue:
+    """Lint-phase work sharing: each process lints its own share from the front; one that
+    runs out takes files from the back of the fullest other share (parsing them again,
+    which costs far less than the rules). Lint cost per file varies a lot, bytes do not
+    predict it well, and this keeps both cores busy to the end."""
+
+    def __init__(self, ctx, shares: list[list[str]]):
+        self.shares = shares
+        n = len(shares)
+        self.bounds = ctx.Array("i", [0] * n + [len(s) for s in shares], lock=True)
+        self.n = n
+
+    def take(self, me: int) -> Optional[str]:
+        b = self.bounds
+        n = self.n
+        with b.get_lock():
+            if b[me] < b[n + me]:
+                b[me] += 1
+                return self.shares[me][b[me] - 1]
+            best, left = -1, 0
+            for j in range(n):
+                rem = b[n + j] - b[j]
+                if rem > left:
+                    best, left = j, rem
+            if best < 0:
+                return None
+            b[n + best] -= 1
+            return self.shares[best][b[n + best]]
+
+
+def _lint(plan, models: dict, index, with_fixes: bool, queue: Optional[_Queue] = None, me: int = 0):
+    from convex_lsp.analysis.engine import build_model
+
     from .runner import lint_models
 
     analyzer = None
     if with_fixes:
-        from convex_lsp.analysis.engine import Analyzer
+        from .runner import plan_analyzer
 
-        analyzer = Analyzer(plan.workspace, plan.default)
+        analyzer = plan_analyzer(plan, load=False)
         analyzer.index = index
-        analyzer.models = models
-    ordered = [models[p] for p in plan.load if p in models]
-    return lint_models(ordered, index, plan.config_for, plan.targets, analyzer, with_fixes)
+        analyzer.models = models = _LazyModels(plan, models)
+    if queue is None:
+        ordered = [models[p] for p in plan.load if p in models]
+        return lint_models(ordered, index, plan.config_for, plan.targets, analyzer, with_fixes)
+    out = []
+    while True:
+        path = queue.take(me)
+        if path is None:
+            return out
+        model = models.get(path)
+        if model is None:  # taken from another share: parse it here
+            model = models[path] = build_model(path, None, plan.workspace)
+        out.extend(lint_models([model], index, plan.config_for, plan.targets, analyzer, with_fixes))
 
 
-def _worker(conn, plan, paths: list[str], with_fixes: bool) -> None:
+def _worker(conn, plan, paths: list[str], with_fixes: bool, queue: _Queue, me: int) -> None:
     try:
         models = _parse(plan, paths)
         conn.send_bytes(pickle.dumps({p: m.facts for p, m in models.items()}, pickle.HIGHEST_PROTOCOL))
@@ -84,7 +153,7 @@ def _worker(conn, plan, paths: list[str], with_fixes: bool) -> None:
             return
         facts = dict(others)
         facts.update({p: m.facts for p, m in models.items()})
-        findings = _lint(plan, models, _index(plan, facts), with_fixes)
+        findings = _lint(plan, models, _index(plan, facts), with_fixes, queue, me)
         conn.send_bytes(pickle.dumps(("ok", findings), pickle.HIGHEST_PROTOCOL))
     except BaseException as e:  # report, never hang the parent
         try:
@@ -108,9 +177,10 @@ def run_parallel(plan, n: int, with_fixes: bool = False, progress=None) -> Optio
     mine, rest = shares[0], shares[1:]
     workers = []
     try:
-        for share in rest:
+        queue = _Queue(ctx, shares)
+        for me, share in enumerate(rest, start=1):
             parent, child = ctx.Pipe()
-            proc = ctx.Process(target=_worker, args=(child, plan, share, with_fixes), daemon=True)
+            proc = ctx.Process(target=_worker, args=(child, plan, share, with_fixes, queue, me), daemon=True)
             proc.start()
             child.close()
             workers.append((proc, parent, share))
@@ -132,7 +202,7 @@ def run_parallel(plan, n: int, with_fixes: bool = False, progress=None) -> Optio
         for (proc, conn, share), own in zip(workers, worker_facts):
             others = {p: f for p, f in facts.items() if p not in own}
             conn.send_bytes(pickle.dumps(others, pickle.HIGHEST_PROTOCOL))
-        findings = _lint(plan, models, _index(plan, facts), with_fixes)
+        findings = _lint(plan, models, _index(plan, facts), with_fixes, queue, 0)
         if progress is not None:
             progress.advance(len(mine) * 0.5)
         for proc, conn, share in workers:

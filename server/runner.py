@@ -20,9 +20,6 @@ from convex_lsp.analysis.config import Config, ConfigError, find_config, load_fi
 from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover
 from convex_lsp.analysis.registry import Finding, Fix, Rule, all_rules, get_rule, resolve_selectors
 
-MAX_FIX_PASSES = 10
-
-
 class UsageError(Exception):
     """A bad command line, path or configuration: exit 2 with this message."""
 
@@ -215,9 +212,7 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 
 def run_serial(plan: Plan, with_fixes: bool = False, progress=None):
     """Lint in this process; returns (findings, analyzer)."""
-    from convex_lsp.analysis.engine import Analyzer
-
-    an = Analyzer(plan.workspace, plan.default)
+    an = plan_analyzer(plan, load=False)
     for path in plan.load:
         an.load(path)
         if progress is not None:
@@ -251,7 +246,8 @@ def quickfixes_module():
         from convex_lsp import quickfixes
     except Exception:  # a colleague's module that does not import must not break `check`
         return None
-    return quickfixes if callable(getattr(quickfixes, "fixes_for", None)) else None
+    ok = callable(getattr(quickfixes, "fixes_for", None)) and callable(getattr(quickfixes, "fix_files", None))
+    return quickfixes if ok else None
 
 
 def attach_fixes(findings: list[Finding], analyzer) -> None:
@@ -270,98 +266,36 @@ def attach_fixes(findings: list[Finding], analyzer) -> None:
         except Exception:
             continue
         fixes = [x for x in fixes if isinstance(x, Fix) and x.edits]
-        if not fixes:
-            continue
-        safe = [x for x in fixes if x.applicability == "safe"]
-        f.fix = (safe or fixes)[0]
+        if fixes:
+            f.fix = fixes[0]  # the preferred one
 
 
-def _choose_fix(f: Finding, unsafe: bool) -> Optional[Fix]:
-    if f.fix is None:
-        return None
-    if f.fix.applicability == "safe" or unsafe:
-        return f.fix
-    return None
-
-
-def apply_edits(data: bytes, edits) -> bytes:
-    """Apply non-overlapping edits (byte offsets into `data`)."""
-    out = data
-    for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        out = out[: e.start] + e.new_text.encode("utf-8") + out[e.end:]
-    return out
-
-
-def plan_fixes(findings: list[Finding], unsafe: bool, read: Callable[[str], bytes]) -> dict[str, bytes]:
-    """New contents of the files one pass of fixes changes (non-overlapping fixes only)."""
-    accepted: dict[str, list] = {}
-    for f in findings:
-        fix = _choose_fix(f, unsafe)
-        if fix is None:
-            continue
-        clash = False
-        for e in fix.edits:
-            for o in accepted.get(e.path, ()):
-                if e.start < o.end and o.start < e.end or (e.start == e.end == o.start == o.end):
-                    clash = True
-                    break
-            if clash:
-                break
-        if clash:
-            continue
-        for e in fix.edits:
-            accepted.setdefault(e.path, []).append(e)
-    out = {}
-    for path, edits in accepted.items():
-        old = read(path)
-        new = apply_edits(old, edits)
-        if new != old:
-            out[path] = new
-    return out
-
-
-def fix_loop(plan_factory: Callable[[], Plan], unsafe: bool, write: bool, jobs: Optional[int] = None):
-    """Lint, apply fixes, re-lint until nothing changes (at most MAX_FIX_PASSES passes).
-
-    Returns (remaining findings, {path: (original bytes, new bytes)}, fixed count). With
-    `write=False` (`--diff`) the files on disk stay untouched: passes run on in-memory
-    contents.
-    """
+def plan_analyzer(plan: Plan, load: bool = True):
+    """An `Analyzer` whose `lint(path)` uses the plan's per-project configuration."""
     from convex_lsp.analysis.engine import Analyzer
 
-    originals: dict[str, bytes] = {}
-    current: dict[str, bytes] = {}
-    plan = plan_factory()
-    findings: list[Finding] = []
-    first: Optional[int] = None
-    for _ in range(MAX_FIX_PASSES):
-        an = Analyzer(plan.workspace, plan.default)
+    class PlanAnalyzer(Analyzer):
+        def lint(self, path: str) -> list[Finding]:
+            model = self.models.get(path)
+            if model is None:
+                return []
+            return lint_models([model], self.index, plan.config_for, {path})
+
+    an = PlanAnalyzer(plan.workspace, plan.default)
+    if load:
         for path in plan.load:
-            an.load(path, current.get(path))
-        findings = sort_findings(lint_models([an.models[p] for p in plan.load], an.index, plan.config_for,
-                                             plan.targets, an, with_fixes=True))
-        if first is None:
-            first = len(findings)
+            an.load(path)
+    return an
 
-        def read(path: str) -> bytes:
-            if path in current:
-                return current[path]
-            m = an.models.get(path)
-            if m is not None:
-                return m.src.data
-            with open(path, "rb") as fh:
-                return fh.read()
 
-        changes = plan_fixes(findings, unsafe, read)
-        if not changes:
-            break
-        for path, new in changes.items():
-            if path not in originals:
-                originals[path] = read(path)
-            current[path] = new
-            if write:
-                with open(path, "wb") as fh:
-                    fh.write(new)
-    changed = {p: (originals[p], current[p]) for p in originals if originals[p] != current[p]}
-    fixed = max(0, (first or 0) - len(findings)) if changed else 0  # findings that went away
-    return findings, changed, fixed
+def fix_loop(plan: Plan, unsafe: bool):
+    """`--fix`/`--diff`: lint, apply fixes, re-lint until nothing changes (the quickfixes
+    package's `fix_files`). Nothing is written here: returns (report, remaining findings),
+    the remaining findings computed on the fixed contents."""
+    qf = quickfixes_module()
+    an = plan_analyzer(plan)
+    targets = [p for p in plan.load if p in plan.targets]
+    report = qf.fix_files(an, targets, unsafe=unsafe)
+    remaining = sort_findings(lint_models([an.models[p] for p in plan.load], an.index, plan.config_for,
+                                          plan.targets, an, with_fixes=True))
+    return report, remaining

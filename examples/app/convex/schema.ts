@@ -1,7 +1,11 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
+import { reportFields } from "./reports/validators_demo";
+
+export const jobStatus = v.union(v.literal("pending"), v.literal("done"), v.literal("deleted"));
 
 export default defineSchema({
+  reports: defineTable(reportFields),
   users: defineTable({
     name: v.string(),
     tokenIdentifier: v.string(),
@@ -30,5 +34,7 @@ export default defineSchema({
     status: v.string(),
     result: v.optional(v.string()),
   }).index("by_status", ["status"]),
-  counters: defineTable({ name: v.string(), count: v.number() }),
+  counters: defineTable({ name: v.string(), count: v.number() })
+    // CVX207: `_creationTime` is appended by Convex; listing it is rejected at deploy
+    .index("by_name_and_time", ["name", "_creationTime"]),
 });

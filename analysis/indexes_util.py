@@ -1,0 +1,204 @@
+"""Helpers shared by the queries-and-indexes rules (CVX202-CVX212).
+
+Nothing here changes the engine: these are read-only views over `ctx.schema`, the file's
+query chains and the workspace facts.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from typing import Iterator, Optional
+
+from tree_sitter import Node
+
+from .facts import IndexFact, TableFact
+from .syntax import FUNCTION_TYPES, text, unwrap
+
+IDENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+BUILTIN_INDEXES = {"by_id": ("_id",), "by_creation_time": ("_creationTime",)}
+
+
+def schema_indexes_here(ctx) -> Iterator[tuple[str, TableFact, IndexFact]]:
+    """(table name, table, index) for every index of this file's schema that is *written in this
+    file* (a table defined in `convex/tables/users.ts` and spread or referenced into the schema is
+    reported where its `.index(...)` is). Each index once, even when a table const is used twice."""
+    schema = ctx.schema
+    if schema is None:
+        return
+    seen: set[int] = set()
+    for tname, table in schema.tables.items():
+        if tname in schema.opaque_tables:
+            continue
+        for ix in table.indexes:
+            if ix.file != ctx.path or ix.span.start in seen or ix.span.end <= ix.span.start:
+                continue
+            seen.add(ix.span.start)
+            yield tname, table, ix
+
+
+def expected_index_name(fields: tuple[str, ...]) -> str:
+    """`by_` + fields joined with `_and_` (nested paths `a.b` become `a_b`)."""
+    return "by_" + "_and_".join(f.replace(".", "_") for f in fields)
+
+
+def closest(name: str, candidates, n: int = 3) -> list[str]:
+    cands = sorted(set(candidates))
+    out = difflib.get_close_matches(name, cands, n=n, cutoff=0.5)
+    if not out:
+        low = name.lower()
+        out = [c for c in cands if c.lower() == low or low in c.lower() or c.lower() in low][:n]
+    return out
+
+
+def dot_span(member: Node, call: Node) -> tuple[int, int]:
+    """From the `.` before a chained method through the end of its call."""
+    dot = next((c for c in member.children if c.type in (".", "?.")), None)
+    start = dot.start_byte if dot is not None else member.child_by_field_name("property").start_byte
+    return start, call.end_byte
+
+
+def index_call_range(ctx, ix: IndexFact) -> Optional[tuple[int, int]]:
+    """The bytes of `.index("name", [...])` (from the dot through `)`) for a deletion."""
+    node = ctx.model.root.descendant_for_byte_range(ix.span.start, ix.span.end)
+    while node is not None and node.type != "call_expression":
+        node = node.parent
+    if node is None:
+        return None
+    fn = node.child_by_field_name("function")
+    if fn is None or fn.type != "member_expression":
+        return None
+    return dot_span(fn, node)
+
+
+def workspace_index_uses(ctx, table: str, index: str) -> list[dict]:
+    """Every `withIndex("<index>")`/`withSearchIndex` on `table` in this functions folder, as
+    {path, start, end} of the name without quotes (for rename/repoint fixes)."""
+    d = ctx.functions_dir
+    if d is None:
+        return []
+    out = []
+    for f in ctx.index.files_in(d.path):
+        for u in f.index_uses:
+            if u.table == table and u.index == index:
+                out.append({"path": f.path, "start": u.name_span.start, "end": u.name_span.end})
+    return out
+
+
+# --------------------------------------------------------------------- libraries in use
+_PKG_CACHE: dict[str, set[str]] = {}
+
+
+def _package_deps(project_root: str) -> set[str]:
+    if project_root in _PKG_CACHE:
+        return _PKG_CACHE[project_root]
+    deps: set[str] = set()
+    try:
+        with open(os.path.join(project_root, "package.json"), "rb") as fh:
+            data = json.loads(fh.read(1_000_000).decode("utf-8", errors="replace"))
+        if isinstance(data, dict):
+            for key in ("dependencies", "devDependencies", "peerDependencies"):
+                v = data.get(key)
+                if isinstance(v, dict):
+                    deps.update(k for k in v if isinstance(k, str))
+    except (OSError, ValueError):
+        pass
+    _PKG_CACHE[project_root] = deps
+    return deps
+
+
+def uses_package(ctx, package: str) -> bool:
+    """The functions folder imports `package` (or a subpath) somewhere, or its project's
+    package.json depends on it."""
+    d = ctx.functions_dir
+    if d is None:
+        return False
+    for f in ctx.index.files_in(d.path):
+        for imp in f.imports:
+            if imp.source == package or imp.source.startswith(package + "/"):
+                return True
+    return package in _package_deps(d.project_root)
+
+
+# --------------------------------------------------------------------- scopes
+def identifiers_in(node: Node) -> set[str]:
+    out: set[str] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("identifier", "shorthand_property_identifier"):
+            out.add(text(n))
+        stack.extend(n.named_children)
+    return out
+
+
+def bound_names(pattern: Optional[Node]) -> set[str]:
+    """Names a binding pattern introduces (`x`, `{ a, b: c }`, `[d, ...e]`)."""
+    out: set[str] = set()
+    if pattern is None:
+        return out
+    stack = [pattern]
+    while stack:
+        n = stack.pop()
+        t = n.type
+        if t in ("identifier", "shorthand_property_identifier_pattern"):
+            out.add(text(n))
+        elif t == "pair_pattern":
+            v = n.child_by_field_name("value")
+            if v is not None:
+                stack.append(v)
+        elif t in ("object_assignment_pattern", "assignment_pattern"):
+            left = n.child_by_field_name("left")
+            if left is not None:
+                stack.append(left)
+        elif t in ("object_pattern", "array_pattern", "rest_pattern", "required_parameter", "optional_parameter"):
+            if t in ("required_parameter", "optional_parameter"):
+                p = n.child_by_field_name("pattern")
+                if p is not None:
+                    stack.append(p)
+            else:
+                stack.extend(n.named_children)
+    return out
+
+
+def declared_within(node: Node) -> set[str]:
+    """Names declared by `const/let/var` anywhere inside node (nested functions excluded)."""
+    out: set[str] = set()
+    stack = list(node.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type in FUNCTION_TYPES:
+            continue
+        if n.type == "variable_declarator":
+            out |= bound_names(n.child_by_field_name("name"))
+        stack.extend(n.named_children)
+    return out
+
+
+def is_array_callback(fn: Node) -> Optional[str]:
+    """For a function passed to `xs.map(fn)`/`flatMap`/`forEach` or `asyncMap(xs, fn)`, the name of
+    the mapping call; None otherwise."""
+    parent = fn.parent
+    if parent is None or parent.type != "arguments":
+        return None
+    call = parent.parent
+    if call is None or call.type != "call_expression":
+        return None
+    callee = call.child_by_field_name("function")
+    if callee is None:
+        return None
+    args = [c for c in parent.named_children if c.type != "comment"]
+    if callee.type == "member_expression":
+        prop = text(callee.child_by_field_name("property"))
+        if prop in ("map", "flatMap", "forEach") and args and args[0].id == fn.id:
+            return prop
+        return None
+    if callee.type == "identifier" and text(callee) in ("asyncMap", "pMap") and len(args) >= 2 and args[1].id == fn.id:
+        return text(callee)
+    return None
+
+
+def strip(node: Optional[Node]) -> Optional[Node]:
+    return unwrap(node)

@@ -1,0 +1,395 @@
+"""Shared helpers for the visibility/scheduling (CVX4xx) and runtime/file (CVX5xx) rules:
+function references given to `ctx.run*` / `ctx.scheduler.*` / crons, looking an
+`api.a.b` path up in the functions folder, Node built-ins, import scanning.
+Not a rule module (the leading underscore keeps the registry away)."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import posixpath
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+from tree_sitter import Node
+
+from .. import convex as cx
+from ..project import TEST_FILE_RE, _read_json
+from ..syntax import FUNCTION_TYPES, call_args, member_chain, string_value, text, unwrap
+
+SCHEDULER_METHODS = {"runAfter": 1, "runAt": 1}
+RUN_METHODS = {"runQuery": 0, "runMutation": 0, "runAction": 0}
+CRON_METHODS = ("interval", "cron", "hourly", "daily", "weekly", "monthly")
+
+NODE_BUILTINS = frozenset({
+    "assert", "async_hooks", "buffer", "child_process", "cluster", "console", "constants", "crypto",
+    "dgram", "diagnostics_channel", "dns", "domain", "events", "fs", "http", "http2", "https", "inspector",
+    "module", "net", "os", "path", "perf_hooks", "process", "punycode", "querystring", "readline", "repl",
+    "stream", "string_decoder", "sys", "timers", "tls", "trace_events", "tty", "url", "util", "v8", "vm",
+    "wasi", "worker_threads", "zlib",
+})
+
+# files that are no Convex module (never routed): test files, `auth.config.ts`, `convex.config.ts`
+MODULE_EXTS = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
+SKIP_DIRS = {"node_modules", "_generated", ".git", "dist", "build"}
+
+
+# ----------------------------------------------------------------- imports
+def node_builtin(source: str) -> Optional[str]:
+    """"fs" for "fs", "fs/promises", "node:fs"; None for anything else."""
+    if source.startswith("node:"):
+        return source[5:].split("/")[0] or None
+    base = source.split("/")[0]
+    return base if base in NODE_BUILTINS else None
+
+
+def project_dependencies(project_root: str) -> set[str]:
+    pkg = _read_json(os.path.join(project_root, "package.json")) or {}
+    out: set[str] = set()
+    for key in ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies"):
+        deps = pkg.get(key)
+        if isinstance(deps, dict):
+            out.update(k for k in deps if isinstance(k, str))
+    return out
+
+
+@dataclass
+class ImportStmt:
+    node: Node  # import_statement
+    source: str
+    source_node: Node
+    type_only: bool  # `import type ...` or every specifier is `type`
+    side_effect: bool  # `import "./x"`
+    locals: list[str]  # value bindings it introduces
+
+
+def import_statements(root: Node) -> Iterator[ImportStmt]:
+    for stmt in root.named_children:
+        if stmt.type != "import_statement":
+            continue
+        src = stmt.child_by_field_name("source")
+        source = string_value(src)
+        if source is None:
+            continue
+        stmt_type = any(c.type == "type" for c in stmt.children)
+        clause = next((c for c in stmt.named_children if c.type == "import_clause"), None)
+        if clause is None:
+            yield ImportStmt(stmt, source, src, stmt_type, True, [])
+            continue
+        locals_: list[str] = []
+        n_specs = 0
+        for c in clause.named_children:
+            if c.type == "identifier":
+                n_specs += 1
+                locals_.append(text(c))
+            elif c.type == "namespace_import":
+                n_specs += 1
+                ident = next((x for x in c.named_children if x.type == "identifier"), None)
+                if ident is not None:
+                    locals_.append(text(ident))
+            elif c.type == "named_imports":
+                for spec in c.named_children:
+                    if spec.type != "import_specifier":
+                        continue
+                    n_specs += 1
+                    if any(x.type == "type" for x in spec.children):
+                        continue
+                    alias = spec.child_by_field_name("alias")
+                    name = spec.child_by_field_name("name")
+                    locals_.append(text(alias) if alias is not None else text(name))
+        type_only = stmt_type or (n_specs > 0 and not locals_)
+        yield ImportStmt(stmt, source, src, type_only, False, [] if stmt_type else locals_)
+
+
+TYPE_CONTEXTS = frozenset({
+    "type_annotation", "type_alias_declaration", "interface_declaration", "type_arguments", "type_query",
+    "type_parameters", "generic_type", "type_predicate", "asserts", "ambient_declaration",
+})
+
+
+def value_uses(root: Node, names: set[str]) -> dict[str, list[Node]]:
+    """Identifier nodes reading one of `names` in value positions (imports, export lists and
+    type positions excluded)."""
+    out: dict[str, list[Node]] = {}
+    if not names:
+        return out
+    stack = list(root.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type in ("import_statement", "export_clause") or n.type in TYPE_CONTEXTS:
+            continue
+        if n.type in ("identifier", "shorthand_property_identifier"):
+            name = text(n)
+            if name in names:
+                out.setdefault(name, []).append(n)
+            continue
+        stack.extend(n.named_children)
+    return out
+
+
+def at_evaluation_time(node: Node) -> bool:
+    """Runs while the module is evaluated: not inside a function or a class body."""
+    cur = node.parent
+    while cur is not None:
+        if cur.type in FUNCTION_TYPES or cur.type == "class_body":
+            return False
+        cur = cur.parent
+    return True
+
+
+# ----------------------------------------------------------------- references
+@dataclass
+class FnRef:
+    node: Node  # the argument expression
+    root: Optional[str]  # "api" | "internal" (imported name) for a generated reference, else None
+    root_node: Optional[Node]  # the `api` identifier
+    path: tuple[str, ...]
+    call: Node  # the call it is passed to
+    how: str  # runAfter | runAt | runQuery | runMutation | runAction | cron.<method>
+
+
+def cron_objects(model) -> set[str]:
+    """Top-level names bound to `cronJobs()` (imported from convex/server)."""
+    out: set[str] = set()
+    for call in model.calls:
+        fn = call.child_by_field_name("function")
+        if fn is None or fn.type != "identifier":
+            continue
+        imp = model.import_of(text(fn))
+        if imp is None or imp.source != "convex/server" or imp.imported != "cronJobs":
+            continue
+        outer = call
+        while outer.parent is not None and outer.parent.type in ("parenthesized_expression", "as_expression",
+                                                                 "satisfies_expression"):
+            outer = outer.parent
+        p = outer.parent
+        if p is not None and p.type == "variable_declarator":
+            name = p.child_by_field_name("name")
+            if name is not None and name.type == "identifier":
+                out.add(text(name))
+    return out
+
+
+def cron_calls(model) -> Iterator[tuple[Node, str]]:
+    """(call, method) for `crons.<method>(...)` on a cronJobs() object of this file."""
+    objs = cron_objects(model)
+    if not objs:
+        return
+    for call in model.calls:
+        fn = call.child_by_field_name("function")
+        if fn is None or fn.type != "member_expression":
+            continue
+        obj = unwrap(fn.child_by_field_name("object"))
+        method = text(fn.child_by_field_name("property"))
+        if obj is not None and obj.type == "identifier" and text(obj) in objs and method in CRON_METHODS:
+            yield call, method
+
+
+def generated_ref(model, node: Optional[Node]) -> Optional[tuple[str, Node, tuple[str, ...]]]:
+    """("api"|"internal", root identifier, path) for `api.a.b` with `api` from _generated/api."""
+    node = unwrap(node)
+    if node is None or node.type != "member_expression":
+        return None
+    chain = member_chain(node)
+    if not chain or len(chain) < 2:
+        return None
+    imp = model.import_of(chain[0])
+    if imp is None or not cx.GENERATED_API_RE.search(imp.source) or imp.imported not in ("api", "internal"):
+        return None
+    root = node
+    while root.type == "member_expression":
+        root = unwrap(root.child_by_field_name("object"))
+    return imp.imported, root, tuple(chain[1:])
+
+
+def function_refs(model) -> Iterator[FnRef]:
+    """Every function-reference argument of ctx.run*, ctx.scheduler.runAfter/runAt and crons.*."""
+    for call in model.calls:
+        kind = cx.ctx_call(call)
+        idx = None
+        how = ""
+        if kind is not None and kind[0] == "scheduler" and kind[1] in SCHEDULER_METHODS:
+            idx, how = SCHEDULER_METHODS[kind[1]], kind[1]
+        elif kind is not None and kind[0] == "run" and kind[1] in RUN_METHODS:
+            idx, how = RUN_METHODS[kind[1]], kind[1]
+        elif kind is None:
+            fn = call.child_by_field_name("function")
+            name = text(fn) if fn is not None and fn.type == "identifier" else ""
+            if name in RUN_METHODS and cx._destructured_member(fn, name):
+                idx, how = RUN_METHODS[name], name  # handler: async ({ runMutation }) => ...
+        if idx is None:
+            continue
+        args = call_args(call)
+        if len(args) > idx:
+            yield _fnref(model, args[idx], call, how)
+    for call, method in cron_calls(model):
+        args = call_args(call)
+        if len(args) > 2:
+            yield _fnref(model, args[2], call, "cron." + method)
+
+
+def _fnref(model, arg: Node, call: Node, how: str) -> FnRef:
+    g = generated_ref(model, arg)
+    if g is None:
+        return FnRef(arg, None, None, (), call, how)
+    return FnRef(arg, g[0], g[1], g[2], call, how)
+
+
+def generated_import_ok(path: str, functions_dir: str, source: str) -> bool:
+    """The `api` import points at this functions folder's own `_generated/api`."""
+    if not source.startswith("."):
+        return False
+    base = posixpath.normpath(posixpath.join(os.path.dirname(path).replace(os.sep, "/"), source))
+    for ext in (".js", ".ts"):
+        if base.endswith(ext):
+            base = base[: -len(ext)]
+    want = posixpath.join(functions_dir.replace(os.sep, "/"), "_generated", "api")
+    return base == want
+
+
+# ----------------------------------------------------------------- looking references up
+_VISIBLE_CACHE: dict[tuple[str, int, int], bool] = {}
+
+
+def _disk_modules(functions_dir: str) -> set[str]:
+    out: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(functions_dir, followlinks=False):
+        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
+        for name in filenames:
+            if not name.endswith(MODULE_EXTS) or name.endswith(".d.ts"):
+                continue
+            rel = os.path.relpath(os.path.join(dirpath, name), functions_dir).replace(os.sep, "/")
+            if TEST_FILE_RE.search(rel):
+                continue
+            stem = rel.rsplit(".", 1)[0]
+            if "." in stem.rsplit("/", 1)[-1]:
+                continue  # auth.config, convex.config, foo.test ...: not a function module
+            out.add(stem)
+    return out
+
+
+def folder_fully_seen(index, functions_dir: str) -> bool:
+    """Every module file of the folder is indexed and readable, so a missing module is really missing."""
+    key = (functions_dir, index.generation, len(index.facts))
+    got = _VISIBLE_CACHE.get(key)
+    if got is not None:
+        return got
+    seen = set()
+    ok = True
+    for f in index.files_in(functions_dir):
+        if f.module is None or f.is_generated:
+            continue
+        if f.error is not None:
+            ok = False
+        seen.add(f.module)
+    if ok:
+        ok = _disk_modules(functions_dir) <= seen
+    if len(_VISIBLE_CACHE) > 64:
+        _VISIBLE_CACHE.clear()
+    _VISIBLE_CACHE[key] = ok
+    return ok
+
+
+@dataclass
+class Lookup:
+    status: str  # found | namespace | no_export | no_module | unknown
+    visibility: Optional[str] = None
+    kind: Optional[str] = None
+    file: Optional[str] = None
+    reg_span: Optional[tuple[int, int]] = None
+    candidates: tuple[str, ...] = ()
+    module: str = ""
+
+
+def _module_file(index, functions_dir: str, module: str):
+    for f in index.files_in(functions_dir):
+        if f.module == module and not f.is_generated:
+            return f
+    return None
+
+
+def lookup(index, functions_dir: str, path: tuple[str, ...], has_errors) -> Lookup:
+    """What `api.<path>` names in the functions folder. `has_errors(file)` tells whether a
+    module's syntax tree has errors (its exports may then be incomplete)."""
+    modules = {f.module for f in index.files_in(functions_dir) if f.module and not f.is_generated}
+    joined = "/".join(path)
+    if joined in modules or any(m.startswith(joined + "/") for m in modules):
+        return Lookup("namespace")
+    if len(path) < 2:
+        return Lookup("unknown")
+    module, name = "/".join(path[:-1]), path[-1]
+    f = _module_file(index, functions_dir, module)
+    if f is None:
+        if any(m.startswith(module + "/") for m in modules):
+            # `api.folder.fn`: a folder is no module
+            return Lookup("no_module", module=module, candidates=_close(path[-1], _children(modules, module)))
+        parent = "/".join(path[:-2])
+        siblings = _children(modules, parent) if parent else sorted({m.split("/")[0] for m in modules})
+        return Lookup("no_module", module=module, candidates=_close(path[-2], siblings))
+    if f.error is not None or has_errors(f.path):
+        return Lookup("unknown")
+    if any(e.star or (e.source is not None and e.name == name) for e in f.exports):
+        # re-exports: follow them; `export *` may supply the name
+        found = index.resolve_export(f.path, name)
+        if found is None:
+            return Lookup("unknown")
+        return _describe(index, found[0], found[1], module)
+    exp = next((e for e in f.exports if e.name == name), None)
+    if exp is None:
+        names = sorted({e.name for e in f.exports if not e.star})
+        return Lookup("no_export", module=module, file=f.path, candidates=_close(name, names))
+    return _describe(index, f.path, exp.local or name, module)
+
+
+def _describe(index, path: str, local: str, module: str) -> Lookup:
+    f = index.facts.get(path)
+    if f is None:
+        return Lookup("unknown")
+    for r in f.registrations:
+        if r.name == local:
+            b = index.resolve_builder(path, r.builder)
+            if b is None:
+                return Lookup("unknown")
+            return Lookup("found", b.visibility, b.kind, path, (r.span.start, r.span.end), module=module)
+    return Lookup("unknown")
+
+
+def _children(modules: set[str], prefix: str) -> list[str]:
+    out = set()
+    for m in modules:
+        if m.startswith(prefix + "/"):
+            out.add(m[len(prefix) + 1:].split("/")[0])
+    return sorted(out)
+
+
+def _close(word: str, options) -> tuple[str, ...]:
+    return tuple(difflib.get_close_matches(word, list(options), n=3, cutoff=0.6))
+
+
+def functions_with_visibility(index, functions_dir: str, module: str, visibility: str) -> list[str]:
+    out = []
+    for api_path, info in index.registry(functions_dir).items():
+        if "/".join(api_path[:-1]) == module and info.visibility == visibility:
+            out.append(api_path[-1])
+    return sorted(out)
+
+
+def registration_named(index, path: str, local: str):
+    """(file, RegistrationFact, BuilderInfo) when `local` in `path` is (or imports) a Convex function."""
+    f = index.facts.get(path)
+    if f is None:
+        return None
+    for r in f.registrations:
+        if r.name == local:
+            b = index.resolve_builder(path, r.builder)
+            return (path, r, b) if b is not None else None
+    imp = f.import_of(local)
+    if imp is None or imp.type_only:
+        return None
+    target = index.resolve_module(path, imp.source)
+    if target is None or imp.imported == "*":
+        return None
+    found = index.resolve_export(target, imp.imported)
+    if found is None:
+        return None
+    return registration_named(index, found[0], found[1]) if found != (path, local) else None

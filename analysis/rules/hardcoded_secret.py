@@ -1,0 +1,213 @@
+"""CVX701 hardcoded-secret."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Optional
+
+import tree_sitter as ts
+from tree_sitter import Node
+
+from ..registry import Rule
+from ..source import language
+from ..syntax import text
+
+# (label, pattern, severity or None for the rule's default)
+PATTERNS: list[tuple[str, re.Pattern, Optional[str]]] = [
+    ("Stripe live secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{16,}"), None),
+    ("Stripe test secret key", re.compile(r"\b[sr]k_test_[0-9A-Za-z]{16,}"), "info"),
+    ("OpenAI project key", re.compile(r"\bsk-proj-[0-9A-Za-z_-]{20,}"), None),
+    ("Anthropic API key", re.compile(r"\bsk-ant-[0-9A-Za-z_-]{20,}"), None),
+    ("OpenAI API key", re.compile(r"\bsk-[0-9A-Za-z_-]{40,}"), None),
+    ("Resend API key", re.compile(r"(?<![A-Za-z0-9_])re_[0-9A-Za-z_]{20,}\b"), None),
+    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), None),
+    ("GitHub token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{36,}\b"), None),
+    ("GitHub token", re.compile(r"\bgithub_pat_[0-9A-Za-z_]{40,}\b"), None),
+    ("Slack token", re.compile(r"\bxox[abpr]-[0-9A-Za-z-]{10,}"), None),
+    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), None),
+    ("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----\s*(?:\\n|\n|\s)*[A-Za-z0-9+/=\s\\n]{40,}"), None),
+    ("JSON Web Token", re.compile(r"\beyJ[0-9A-Za-z_-]{10,}\.eyJ[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{16,}"), None),
+]
+
+SECRET_NAME_RE = re.compile(
+    r"(?:api_?key|secret|secret_?key|client_?secret|access_?token|auth_?token|bearer_?token|refresh_?token|"
+    r"private_?key|access_?key|password|passwd|signing_?key|webhook_?secret|token)$",
+    re.IGNORECASE,
+)
+NOT_SECRET_NAME_RE = re.compile(r"(?:page|cursor|next|continuation|csrf|cancel|continue|sync|type)_?token$",
+                                re.IGNORECASE)
+
+PLACEHOLDER_RE = re.compile(
+    r"\.\.\.|…|x{4,}|X{4,}|\*{3,}|<[^>]*>|\{\{|\$\{|your|example|sample|placeholder|dummy|fake|changeme|"
+    r"change_me|replace|insert|redacted|todo|fixme|test_?key|mock|foo|bar|0{8,}|1234567|abcdef",
+    re.IGNORECASE,
+)
+
+_QUERY: Optional[ts.Query] = None
+_QUERY_TSX: Optional[ts.Query] = None
+
+
+def _strings(model) -> list[Node]:
+    global _QUERY, _QUERY_TSX
+    kind = "tsx" if model.path.endswith((".tsx", ".jsx")) else "ts"
+    if kind == "tsx":
+        if _QUERY_TSX is None:
+            _QUERY_TSX = ts.Query(language("tsx"), "(string) @s (template_string) @s")
+        q = _QUERY_TSX
+    else:
+        if _QUERY is None:
+            _QUERY = ts.Query(language("ts"), "(string) @s (template_string) @s")
+        q = _QUERY
+    caps = ts.QueryCursor(q).captures(model.root)
+    return sorted(caps.get("s", []), key=lambda n: n.start_byte)
+
+
+def _literal_value(node: Node) -> Optional[str]:
+    raw = text(node)
+    if len(raw) < 2:
+        return None
+    if node.type == "template_string" and any(c.type == "template_substitution" for c in node.named_children):
+        # keep the literal parts: a key rarely spans a substitution
+        return raw[1:-1]
+    return raw[1:-1]
+
+
+def _is_placeholder(s: str) -> bool:
+    if PLACEHOLDER_RE.search(s):
+        return True
+    body = re.sub(r"^[A-Za-z]+[_-]+(?:live|test|proj|ant)?[_-]*", "", s)
+    return len(set(body)) < 6  # "sk_live_aaaaaaaaaaaaaaaa", repeated characters
+
+
+def _entropy(s: str) -> float:
+    counts: dict[str, int] = {}
+    for ch in s:
+        counts[ch] = counts.get(ch, 0) + 1
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in counts.values())
+
+
+def _looks_random(s: str) -> bool:
+    if len(s) < 20 or len(s) > 512 or any(ch.isspace() for ch in s):
+        return False
+    if "://" in s or s.startswith(("/", ".", "#", "@")) or "." in s and s.count(".") != 2:
+        return False
+    classes = sum(bool(re.search(p, s)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
+    if classes < 2 or not re.search(r"[0-9]", s):
+        return False
+    if re.fullmatch(r"[A-Z0-9_]+", s):  # an env var name such as OPENAI_API_KEY_2
+        return False
+    if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", s, re.IGNORECASE):
+        return False  # a UUID is an identifier, not a credential
+    return _entropy(s) >= 3.5
+
+
+def _assigned_name(node: Node) -> Optional[str]:
+    """The variable, property or parameter a literal is directly assigned to."""
+    cur = node
+    p = cur.parent
+    while p is not None:
+        if p.type in ("parenthesized_expression", "as_expression", "satisfies_expression"):
+            cur, p = p, p.parent
+        elif p.type == "binary_expression" and text(p.child_by_field_name("operator")) in ("??", "||"):
+            cur, p = p, p.parent  # process.env.KEY ?? "sk_live_..."
+        else:
+            break
+    if p is None:
+        return None
+    if p.type == "variable_declarator" and p.child_by_field_name("value") is not None \
+            and p.child_by_field_name("value").id == cur.id:
+        n = p.child_by_field_name("name")
+        return text(n) if n is not None and n.type == "identifier" else None
+    if p.type == "pair" and p.child_by_field_name("value") is not None and p.child_by_field_name("value").id == cur.id:
+        k = p.child_by_field_name("key")
+        if k is None:
+            return None
+        return text(k).strip("'\"`")
+    if p.type in ("assignment_expression", "augmented_assignment_expression"):
+        left = p.child_by_field_name("left")
+        if left is None:
+            return None
+        if left.type == "member_expression":
+            return text(left.child_by_field_name("property"))
+        return text(left) if left.type == "identifier" else None
+    if p.type in ("assignment_pattern", "required_parameter", "optional_parameter", "public_field_definition"):
+        left = p.child_by_field_name("left") or p.child_by_field_name("pattern") or p.child_by_field_name("name")
+        return text(left) if left is not None and left.type in ("identifier", "property_identifier") else None
+    return None
+
+
+def _in_type_position(node: Node) -> bool:
+    p = node.parent
+    return p is not None and p.type in ("literal_type", "import_statement", "export_statement", "import_require_clause")
+
+
+def _article(label: str) -> str:
+    return ("an " if label[0].lower() in "aeiou" else "a ") + label
+
+
+def check(ctx):
+    model = ctx.model
+    if model.functions_dir is None or model.facts.is_generated:
+        return
+    for node in _strings(model):
+        if _in_type_position(node):
+            continue
+        s = _literal_value(node)
+        if not s or len(s) < 12:
+            continue
+        hit = None
+        for label, pat, sev in PATTERNS:
+            m = pat.search(s)
+            if m is None:
+                continue
+            if label == "private key":
+                hit = (label, sev)
+                break
+            token = m.group(0)
+            if _is_placeholder(token):
+                continue
+            if label == "Resend API key" and not (re.search(r"[0-9]", token) and re.search(r"[A-Za-z]", token[3:])
+                                                  and token.count("_") <= 3):
+                continue
+            hit = (label, sev)
+            break
+        if hit is None:
+            name = _assigned_name(node)
+            if name and SECRET_NAME_RE.search(name) and not NOT_SECRET_NAME_RE.search(name) \
+                    and node.type == "string" and _looks_random(s) and not _is_placeholder(s):
+                hit = (f"a random-looking value assigned to `{name}`", None)
+        if hit is None:
+            continue
+        label, sev = hit
+        if sev == "info":
+            msg = (f"This string looks like {_article(label)}. Test keys are less dangerous, but keep credentials in "
+                   "environment variables (`process.env`) rather than in the source")
+        else:
+            what = label if label.startswith("a random") else _article(label)
+            msg = (f"Hard-coded credential: this string looks like {what}. Anyone with the source can use it; "
+                   "move it into a Convex environment variable and read it with `process.env`")
+        ctx.report(node, msg, data={"kind": label}, severity=sev)
+
+
+RULE = Rule(
+    code="CVX701",
+    name="hardcoded-secret",
+    severity="error",
+    spec="§3 HTTP Actions (Webhooks)",
+    summary="Flags string literals in the functions folder shaped like real credentials: Stripe live keys, "
+            "OpenAI/Anthropic/Resend/AWS/GitHub/Slack/Google keys, PEM private keys, signed JWTs, and long "
+            "random-looking values assigned to names such as `apiKey`, `secret`, `token` or `password`. Stripe "
+            "test keys are reported as information; obvious placeholders are ignored.",
+    why="Code is copied, committed, bundled and shared far more widely than secrets should be. A key in the "
+        "source cannot be rotated without a deploy and is readable by everyone with repository access. Convex "
+        "keeps secrets in per-deployment environment variables, read through `process.env`.",
+    bad="""const stripe = new Stripe("sk_live_51Hx2mQJtq8KvVZ3p0aBcD9eFgH");""",
+    good="""const stripe = new Stripe(process.env.STRIPE_SECRET_KEY!);""",
+    fix_doc="No automatic fix: revoke the key, set it with `npx convex env set NAME value`, and read it with "
+            "`process.env.NAME`.",
+    fix=None,
+    tags=("security",),
+    check=check,
+)

@@ -1,0 +1,96 @@
+"""CVX104 implicit-undefined-return."""
+
+from __future__ import annotations
+
+from ..registry import Rule
+from ..syntax import FUNCTION_TYPES, text
+from ..validators_util import function_can_fall_off, is_v_null, returns_value, v_locals
+
+
+def _handler_span(reg, h) -> tuple[int, int]:
+    """The `handler` key through the end of the parameter list."""
+    pair = reg.pairs.get("handler")
+    start = pair.start_byte if pair is not None else h.start_byte
+    if h.type == "method_definition":
+        name = h.child_by_field_name("name")
+        start = name.start_byte if name is not None else start
+    params = h.child_by_field_name("parameters") or h.child_by_field_name("parameter")
+    end = params.end_byte if params is not None else start + len("handler")
+    return start, end
+
+
+def _indent_of(src: bytes, offset: int) -> str:
+    line_start = src.rfind(b"\n", 0, offset) + 1
+    i = line_start
+    while i < len(src) and src[i:i + 1] in (b" ", b"\t"):
+        i += 1
+    return src[line_start:i].decode()
+
+
+def check(ctx):
+    names = v_locals(ctx.model)
+    for reg, builder in ctx.registrations():
+        if builder.kind == "http" or reg.fact.syntax != "object":
+            continue
+        h = reg.handler
+        if h is None or h.type not in FUNCTION_TYPES:
+            continue
+        if reg.config is not None and any(c.type == "spread_element" for c in reg.config.named_children) \
+                and not reg.fact.has_returns:
+            continue  # a spread may supply `returns`
+        ret = reg.value("returns")
+        if ret is not None and not is_v_null(ret, names):
+            continue
+        if not function_can_fall_off(h):
+            continue
+        body = h.child_by_field_name("body")
+        close = body.end_byte - 1  # the body's closing `}`
+        last = next((c for c in reversed(body.named_children) if c.type != "comment"), None)
+        what = "`returns: v.null()`" if ret is not None else "no `returns` validator"
+        ctx.report(
+            _handler_span(reg, h),
+            f"The handler of `{reg.fact.name or 'function'}` ({what}) can reach its end without a `return`, "
+            "so it returns `undefined`; end it with `return null;`",
+            data={
+                "body_start": body.start_byte,
+                "body_end": body.end_byte,
+                "insert_at": close,
+                "after_last_statement": last.end_byte if last is not None else body.start_byte + 1,
+                "indent": _indent_of(ctx.model.src.data, last.start_byte) if last is not None else None,
+                "returns_missing": ret is None,
+                "returns_value": returns_value(h),
+            },
+        )
+
+
+RULE = Rule(
+    code="CVX104",
+    name="implicit-undefined-return",
+    severity="warning",
+    spec="§10 Validator Requirements",
+    summary="Flags a handler declared to return nothing (`returns: v.null()`, or no `returns` at all) that "
+            "can run to the end of its body without a `return` statement. The check follows "
+            "`if`/`else`, `switch`, `try`/`catch`/`finally`, `throw` and endless loops; expression-bodied "
+            "arrows never fall off.",
+    why="A JavaScript function that falls off its end returns `undefined`, which is not a Convex value: "
+        "the declared `v.null()` then describes something the handler never literally returns. Ending "
+        "with `return null;` keeps the code and its validator in agreement (§10, §12 MUST 7).",
+    bad="""export const touch = mutation({
+  args: { id: v.id("tasks") },
+  returns: v.null(),
+  handler: async (ctx, { id }) => {
+    await ctx.db.patch(id, { touchedAt: Date.now() });
+  },
+});""",
+    good="""export const touch = mutation({
+  args: { id: v.id("tasks") },
+  returns: v.null(),
+  handler: async (ctx, { id }) => {
+    await ctx.db.patch(id, { touchedAt: Date.now() });
+    return null;
+  },
+});""",
+    fix_doc="Safe: append `return null;` as the last statement of the handler body.",
+    fix="safe",
+    check=check,
+)

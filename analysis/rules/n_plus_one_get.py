@@ -1,0 +1,125 @@
+"""CVX209 n-plus-one-get."""
+
+from __future__ import annotations
+
+import re
+
+from ..convex import ctx_call
+from ..indexes_util import bound_names, declared_within, identifiers_in, is_array_callback
+from ..registry import Rule
+from ..syntax import FUNCTION_TYPES, function_params, param_type_text
+
+_FOR_TYPES = ("for_in_statement", "for_statement")
+_READ_ONLY_PARAM_RE = re.compile(r"\b(?:Generic)?QueryCtx\b|\b(?:Generic)?DatabaseReader\b")
+
+
+def _in_reactive_read(ctx, node) -> bool:
+    """Inside a query function, or a helper whose context parameter is read-only (`QueryCtx`,
+    `DatabaseReader`): where the fan-out re-runs on every change. Mutations are left alone: a batch
+    mutation reading each document it updates has no cheaper alternative."""
+    found = ctx.function_at(node)
+    if found is not None:
+        return found[1].kind == "query"
+    if ctx.model.registration_of(node) is not None:
+        return False  # a registration whose builder does not resolve: unknown kind
+    cur = node.parent
+    outer = None
+    while cur is not None:
+        if cur.type in FUNCTION_TYPES:
+            outer = cur
+        cur = cur.parent
+    if outer is None:
+        return False
+    return any(_READ_ONLY_PARAM_RE.search(param_type_text(p)) for p in function_params(outer))
+
+
+def _per_item_scope(node):
+    """The innermost loop (for-of/for-in/for) or array callback (`xs.map(fn)`, `asyncMap(xs, fn)`) around
+    node, inside the same function, with the names that change per item; None when there is none."""
+    cur = node.parent
+    while cur is not None:
+        if cur.type in FUNCTION_TYPES:
+            how = is_array_callback(cur)
+            if how is None:
+                return None
+            names: set[str] = set()
+            for p in function_params(cur):
+                names |= bound_names(p)
+            body = cur.child_by_field_name("body")
+            if body is not None:
+                names |= declared_within(body)
+            return cur, how, names
+        if cur.type in _FOR_TYPES:
+            body = cur.child_by_field_name("body")
+            if body is not None and body.start_byte <= node.start_byte and node.end_byte <= body.end_byte:
+                names = declared_within(body)
+                if cur.type == "for_in_statement":
+                    names |= bound_names(cur.child_by_field_name("left"))
+                else:
+                    init = cur.child_by_field_name("initializer")
+                    if init is not None:
+                        names |= declared_within(init) | bound_names(init)
+                return cur, "loop", names
+        cur = cur.parent
+    return None
+
+
+def check(ctx):
+    reported: set[int] = set()
+    for call in ctx.model.calls:
+        kind = ctx_call(call)
+        if kind is None or kind != ("db", "get"):
+            continue
+        found = _per_item_scope(call)
+        if found is None or not _in_reactive_read(ctx, call):
+            continue
+        scope, how, names = found
+        if not (identifiers_in(call.child_by_field_name("arguments")) & names):
+            continue  # the same document every time: not a per-item read
+        reported.add(call.start_byte)
+        where = "in a loop" if how == "loop" else f"for each element (`{how}`)"
+        ctx.report(call, f"`db.get` {where}: one read per item (N+1); denormalize what you need onto the "
+                         "parent document, or make sure the list is small and bounded",
+                   data={"kind": "get", "scope": how})
+    for chain in ctx.model.query_chains:
+        term = chain.terminal
+        if term is None or term.method == "paginate" or chain.root.start_byte in reported:
+            continue
+        found = _per_item_scope(chain.root)
+        if found is None or not _in_reactive_read(ctx, chain.root):
+            continue
+        scope, how, names = found
+        used: set[str] = set()
+        for step in chain.steps:
+            if step.method in ("withIndex", "withSearchIndex", "filter"):
+                used |= identifiers_in(step.call.child_by_field_name("arguments"))
+        if not (used & names):
+            continue
+        where = "in a loop" if how == "loop" else f"for each element (`{how}`)"
+        ctx.report((chain.root.start_byte, chain.outer.end_byte),
+                   f"Query on `{chain.table or 'a table'}` {where}: one query per item (N+1); denormalize, or "
+                   "fetch the related documents with one indexed query",
+                   data={"kind": "query", "scope": how, "table": chain.table})
+
+
+RULE = Rule(
+    code="CVX209",
+    name="n-plus-one-get",
+    severity="info",
+    spec="§4.1 Denormalization",
+    summary="Points out a per-item read in a query (or a model helper taking `QueryCtx`/`DatabaseReader`): "
+            "`db.get(…)` or a query inside a `for` loop, or inside the callback of `xs.map(…)` / "
+            "`asyncMap(xs, …)`, whose id or index range comes from the current item. Reads that do not "
+            "depend on the item, pagination loops (`while`, `.paginate`), mutations (batch updates must read "
+            "what they write) and helpers such as `getAll(db, ids)` are not reported.",
+    why="Each item costs a separate read, so the function's cost and latency grow with the list, and a "
+        "reactive query re-runs when any of the N documents changes. Copying the fields you display onto "
+        "the parent document avoids the fan-out (§4.1, §12 SHOULD 1).",
+    bad="""const members = await Promise.all(team.memberIds.map((id) => ctx.db.get(id)));""",
+    good="""// teams.members: v.array(v.object({ userId: v.id("users"), name: v.string() }))
+const team = await ctx.db.get(teamId);
+return team?.members ?? [];""",
+    fix_doc="No automatic fix: denormalizing changes the schema and the write paths.",
+    fix=None,
+    check=check,
+)

@@ -1,0 +1,58 @@
+"""CVX506 process-env-in-convex (opt-in, version-gated)."""
+
+from __future__ import annotations
+
+from ..project import version_at_least
+from ..registry import Rule
+from ..syntax import descendants_of_type, member_chain, string_value, text
+
+# convex 1.39.0 added environment variables declared in `convex.config.ts` (`defineApp({ env: {...} })`)
+# with a generated, typed `env` object.
+TYPED_ENV_VERSION = (1, 39, 0)
+SYSTEM_VARS = frozenset({"CONVEX_CLOUD_URL", "CONVEX_SITE_URL"})
+
+
+def check(ctx):
+    d = ctx.functions_dir
+    if d is None or d.kind != "app" or not version_at_least(d.convex_version, TYPED_ENV_VERSION):
+        return
+    if b"process" not in ctx.model.src.data:
+        return
+    module = ctx.facts.module or ""
+    if "." in module.rsplit("/", 1)[-1]:
+        return  # convex.config.ts and friends
+    for node in descendants_of_type(ctx.model.root, ("member_expression", "subscript_expression")):
+        obj = node.child_by_field_name("object")
+        if obj is None or obj.type != "member_expression" or member_chain(obj) != ["process", "env"]:
+            continue
+        if node.type == "member_expression":
+            name = text(node.child_by_field_name("property"))
+        else:
+            name = string_value(node.child_by_field_name("index"))
+        if not name or name in SYSTEM_VARS:
+            continue
+        ctx.report(node, f"`process.env.{name}` is an untyped string lookup; declare `{name}` in "
+                         "`convex.config.ts` (`defineApp({ env: { ... } })`) and read it from the generated `env`",
+                   data={"name": name})
+
+
+RULE = Rule(
+    code="CVX506",
+    name="process-env-in-convex",
+    severity="off",
+    spec="§12 Rules for Agents",
+    summary="Opt-in. Flags `process.env.X` in functions code of an app whose `convex` dependency is 1.39.0 or "
+            "newer, the first version where environment variables can be declared with validators in "
+            "`convex.config.ts` and read through a generated, typed `env` object. With an older (or unknown) "
+            "`convex` version, and in components, it never reports. Convex's own `CONVEX_CLOUD_URL`/"
+            "`CONVEX_SITE_URL` are not flagged.",
+    why="`process.env` is typed as `string | undefined` for every name, so a misspelt variable is only "
+        "noticed when the function runs. Declared variables are checked by the type checker and validated "
+        "at deploy time.",
+    bad="""const key = process.env.OPENAI_API_KEY!;""",
+    good="""// convex/convex.config.ts: defineApp({ env: { OPENAI_API_KEY: v.string() } })
+const key = env.OPENAI_API_KEY;""",
+    fix_doc="No automatic fix.",
+    fix=None,
+    check=check,
+)

@@ -1,0 +1,302 @@
+"""Helpers for the validator rule family (CVX102-CVX108).
+
+- which local names are the `v` object of `convex/values`, and every `v.<member>` use;
+- scope checks (a parameter or local named like the import shadows it);
+- a small control-flow analysis: can a function body reach its end without `return`?
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+from tree_sitter import Node
+
+from .syntax import FUNCTION_TYPES, LOOP_TYPES, call_args, text, unwrap
+
+VALUES_MODULE = "convex/values"
+
+# The members of the `v` object exported by `convex/values` (`v.bigint` still exists, deprecated;
+# `v.commitTs` was added in convex 1.4x and is used by the official components).
+V_MEMBERS = frozenset({
+    "id", "null", "number", "float64", "bigint", "int64", "commitTs", "boolean", "string", "bytes",
+    "literal", "array", "object", "record", "union", "any", "optional", "nullable",
+})
+
+
+def v_locals(model) -> set[str]:
+    """Local names bound to the `v` export of `convex/values` (value imports only)."""
+    return {imp.local for imp in model.facts.imports
+            if imp.source == VALUES_MODULE and imp.imported == "v" and not imp.type_only}
+
+
+def _pattern_names(pat: Optional[Node]) -> Iterator[str]:
+    """Identifiers bound by a binding pattern (identifier, object/array pattern, defaults, rest)."""
+    if pat is None:
+        return
+    t = pat.type
+    if t in ("identifier", "shorthand_property_identifier_pattern"):
+        yield text(pat)
+    elif t in ("required_parameter", "optional_parameter"):
+        yield from _pattern_names(pat.child_by_field_name("pattern"))
+    elif t == "pair_pattern":
+        yield from _pattern_names(pat.child_by_field_name("value"))
+    elif t in ("object_assignment_pattern", "assignment_pattern"):
+        yield from _pattern_names(pat.child_by_field_name("left"))
+    elif t in ("object_pattern", "array_pattern", "rest_pattern"):
+        for c in pat.named_children:
+            yield from _pattern_names(c)
+
+
+def _declares(stmt: Node, name: str) -> bool:
+    if stmt.type in ("lexical_declaration", "variable_declaration"):
+        for d in stmt.named_children:
+            if d.type == "variable_declarator" and name in set(_pattern_names(d.child_by_field_name("name"))):
+                return True
+    elif stmt.type in ("function_declaration", "class_declaration", "generator_function_declaration"):
+        return text(stmt.child_by_field_name("name")) == name
+    return False
+
+
+def is_shadowed(ident: Node, name: str) -> bool:
+    """Is `name`, used at `ident`, bound by something nearer than the module's import?"""
+    cur = ident.parent
+    while cur is not None and cur.type != "program":
+        t = cur.type
+        if t in FUNCTION_TYPES:
+            single = cur.child_by_field_name("parameter")
+            if single is not None and text(single) == name:
+                return True
+            params = cur.child_by_field_name("parameters")
+            if params is not None:
+                for p in params.named_children:
+                    if name in set(_pattern_names(p)):
+                        return True
+            if t in ("function_expression", "function") and text(cur.child_by_field_name("name")) == name:
+                return True
+        elif t in ("statement_block", "switch_case", "switch_default"):
+            if any(_declares(s, name) for s in cur.named_children):
+                return True
+        elif t in ("for_statement", "for_in_statement"):
+            init = cur.child_by_field_name("initializer") or cur.child_by_field_name("left")
+            if init is not None and (_declares(init, name) or name in set(_pattern_names(init))):
+                return True
+        elif t == "catch_clause":
+            if name in set(_pattern_names(cur.child_by_field_name("parameter"))):
+                return True
+        cur = cur.parent
+    return False
+
+
+def validator_members(model) -> list[tuple[Node, str]]:
+    """Every `v.<member>` member expression on the convex/values `v` object: (member node, member)."""
+    cached = getattr(model, "_cvx_validator_members", None)
+    if cached is not None:
+        return cached
+    out: list[tuple[Node, str]] = []
+    names = v_locals(model)
+    if names and getattr(model, "root", None) is not None:
+        stack = [model.root]
+        while stack:
+            n = stack.pop()
+            if n.type == "member_expression":
+                obj = n.child_by_field_name("object")
+                prop = n.child_by_field_name("property")
+                if obj is not None and obj.type == "identifier" and text(obj) in names and prop is not None \
+                        and prop.type == "property_identifier" and not is_shadowed(obj, text(obj)):
+                    out.append((n, text(prop)))
+            stack.extend(reversed(n.named_children))
+        out.sort(key=lambda x: x[0].start_byte)
+    model._cvx_validator_members = out
+    return out
+
+
+def validator_call(node: Optional[Node], names: set[str]) -> Optional[tuple[str, Node]]:
+    """`v.string()` -> ("string", call) when `node` is a call of a member of the `v` object."""
+    node = unwrap(node)
+    if node is None or node.type != "call_expression":
+        return None
+    fn = node.child_by_field_name("function")
+    if fn is None or fn.type != "member_expression":
+        return None
+    obj = fn.child_by_field_name("object")
+    if obj is None or obj.type != "identifier" or text(obj) not in names:
+        return None
+    return text(fn.child_by_field_name("property")), node
+
+
+def is_v_null(node: Optional[Node], names: set[str]) -> bool:
+    vc = validator_call(node, names)
+    return vc is not None and vc[0] == "null" and not call_args(vc[1])
+
+
+# --------------------------------------------------------------------------- control flow
+_NEVER_CALL_PREFIXES = ("throw", "fail", "assertNever", "unreachable", "panic", "abort")
+
+
+def _breaks_to(target: Node, label: Optional[str]) -> bool:
+    """Does a `break` inside `target` (not in nested functions) leave `target`?"""
+    stack = list(target.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type in FUNCTION_TYPES or n.type == "class_body":
+            continue
+        if n.type == "break_statement":
+            lab = n.child_by_field_name("label") or next(
+                (c for c in n.named_children if c.type == "statement_identifier"), None)
+            if lab is not None:
+                if label is not None and text(lab) == label:
+                    return True
+            else:
+                # an unlabeled break leaves the innermost loop/switch around it
+                inner = n.parent
+                while inner is not None and inner.id != target.id \
+                        and inner.type not in LOOP_TYPES and inner.type != "switch_statement":
+                    inner = inner.parent
+                if inner is not None and inner.id == target.id:
+                    return True
+        stack.extend(n.named_children)
+    return False
+
+
+def _label_of(stmt: Node) -> Optional[str]:
+    p = stmt.parent
+    if p is not None and p.type == "labeled_statement":
+        lab = p.child_by_field_name("label") or next(
+            (c for c in p.named_children if c.type == "statement_identifier"), None)
+        return text(lab) if lab is not None else None
+    return None
+
+
+def _always_true(cond: Optional[Node]) -> bool:
+    cond = unwrap(cond)
+    if cond is None or cond.type == "empty_statement":
+        return True  # for (;;)
+    if cond.type == "expression_statement":
+        return _always_true(cond.named_children[0] if cond.named_children else None)
+    if cond.type == "parenthesized_expression":
+        return _always_true(cond.named_children[0] if cond.named_children else None)
+    return cond.type == "true" or (cond.type == "number" and text(cond) not in ("0", "0.0"))
+
+
+def can_complete(stmt: Optional[Node]) -> bool:
+    """Can execution run past the end of `stmt` (as opposed to returning, throwing, jumping)?
+
+    Errs towards "yes" only where the language says so (a loop may run zero times); calls are
+    assumed to return, except ones plainly named as never-returning (`throwError(...)`)."""
+    if stmt is None:
+        return True
+    t = stmt.type
+    if t in ("return_statement", "throw_statement", "break_statement", "continue_statement"):
+        return False
+    if t == "statement_block":
+        for s in stmt.named_children:
+            if s.type == "comment":
+                continue
+            if not can_complete(s):
+                return False
+        return True
+    if t == "if_statement":
+        alt = stmt.child_by_field_name("alternative")
+        if alt is None:
+            return True
+        body = next((c for c in alt.named_children if c.type != "comment"), None) if alt.type == "else_clause" else alt
+        return can_complete(stmt.child_by_field_name("consequence")) or can_complete(body)
+    if t == "switch_statement":
+        body = stmt.child_by_field_name("body")
+        clauses = [c for c in body.named_children if c.type in ("switch_case", "switch_default")] if body else []
+        if not any(c.type == "switch_default" for c in clauses):
+            return True
+        if _breaks_to(stmt, _label_of(stmt)):
+            return True
+        last = clauses[-1]
+        stmts = [c for c in last.named_children if c.type != "comment"
+                 and (last.type == "switch_default" or c.id != (last.child_by_field_name("value") or last).id)]
+        for s in stmts:
+            if not can_complete(s):
+                return False
+        return True
+    if t == "try_statement":
+        fin = stmt.child_by_field_name("finalizer")
+        if fin is not None:
+            fbody = fin.child_by_field_name("body") or next(
+                (c for c in fin.named_children if c.type == "statement_block"), None)
+            if fbody is not None and not can_complete(fbody):
+                return False
+        handler = stmt.child_by_field_name("handler")
+        if can_complete(stmt.child_by_field_name("body")):
+            return True
+        if handler is not None:
+            hbody = handler.child_by_field_name("body")
+            return can_complete(hbody)
+        return False
+    if t in ("while_statement", "for_statement"):
+        if _always_true(stmt.child_by_field_name("condition")):
+            return _breaks_to(stmt, _label_of(stmt))
+        return True
+    if t == "do_statement":
+        if _breaks_to(stmt, _label_of(stmt)):
+            return True
+        if _always_true(stmt.child_by_field_name("condition")):
+            return False
+        body = stmt.child_by_field_name("body")
+        return can_complete(body) or _has_continue(body)
+    if t == "labeled_statement":
+        body = stmt.child_by_field_name("body") or (stmt.named_children[-1] if stmt.named_children else None)
+        lab = stmt.child_by_field_name("label")
+        if body is not None and body.type not in LOOP_TYPES and lab is not None and _breaks_to(body, text(lab)):
+            return True
+        return can_complete(body)
+    if t == "expression_statement":
+        e = unwrap(stmt.named_children[0]) if stmt.named_children else None
+        if e is not None and e.type == "call_expression":
+            fn = e.child_by_field_name("function")
+            name = text(fn.child_by_field_name("property")) if fn is not None and fn.type == "member_expression" \
+                else text(fn)
+            if name.startswith(_NEVER_CALL_PREFIXES) or text(fn) == "process.exit":
+                return False
+        return True
+    return True
+
+
+def _has_continue(node: Optional[Node]) -> bool:
+    if node is None:
+        return False
+    stack = list(node.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type in FUNCTION_TYPES or n.type in LOOP_TYPES:
+            continue
+        if n.type == "continue_statement":
+            return True
+        stack.extend(n.named_children)
+    return False
+
+
+def function_can_fall_off(fn: Node) -> bool:
+    """Can this function's body finish without a `return`? Expression-bodied arrows never do."""
+    body = fn.child_by_field_name("body")
+    if body is None or body.type != "statement_block":
+        return False
+    return can_complete(body)
+
+
+def returns_value(fn: Node) -> bool:
+    """Does any `return` of this function (not of nested ones) carry a value other than
+    `undefined`/`void 0`?"""
+    body = fn.child_by_field_name("body")
+    if body is None:
+        return False
+    if body.type != "statement_block":
+        return True
+    stack = list(body.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type in FUNCTION_TYPES or n.type in ("class_declaration", "class"):
+            continue
+        if n.type == "return_statement":
+            vals = [c for c in n.named_children if c.type != "comment"]
+            if vals and text(vals[0]) not in ("undefined", "void 0"):
+                return True
+            continue
+        stack.extend(n.named_children)
+    return False

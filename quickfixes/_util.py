@@ -1,0 +1,275 @@
+"""Text and tree helpers shared by the fix families (plain data, no LSP types)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Optional
+
+from tree_sitter import Node
+
+from ..analysis.registry import Finding, TextEdit
+from ..analysis.syntax import FUNCTION_TYPES, call_args, function_params, string_value, text, unwrap
+
+IDENT_RE = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+
+
+# ------------------------------------------------------------------ bytes and lines
+def line_start(data: bytes, offset: int) -> int:
+    return data.rfind(b"\n", 0, offset) + 1
+
+
+def line_end(data: bytes, offset: int) -> int:
+    """Offset of the line's terminator (before `\r\n` / `\n`), or the end of the data."""
+    i = data.find(b"\n", offset)
+    if i == -1:
+        return len(data)
+    return i - 1 if i > 0 and data[i - 1:i] == b"\r" else i
+
+
+def indent_at(data: bytes, offset: int) -> str:
+    """Leading whitespace of the line holding `offset`."""
+    s = line_start(data, offset)
+    e = s
+    while e < len(data) and data[e:e + 1] in (b" ", b"\t"):
+        e += 1
+    return data[s:e].decode("utf-8", "replace")
+
+
+def first_on_line(data: bytes, offset: int) -> bool:
+    """Only whitespace precedes `offset` on its line."""
+    return data[line_start(data, offset):offset].strip() == b""
+
+
+def newline_of(data: bytes) -> str:
+    return "\r\n" if b"\r\n" in data[:4096] else "\n"
+
+
+def indent_unit(data: bytes) -> str:
+    """The file's indentation step (two spaces when it cannot tell)."""
+    counts: dict[int, int] = {}
+    for line in data.split(b"\n")[:400]:
+        if line.startswith(b"\t"):
+            return "\t"
+        n = len(line) - len(line.lstrip(b" "))
+        if n and line.strip():
+            counts[n] = counts.get(n, 0) + 1
+    if not counts:
+        return "  "
+    smallest = min(counts)
+    return " " * (smallest if smallest in (2, 4) else 2)
+
+
+def whole_line_range(data: bytes, start: int, end: int) -> Optional[tuple[int, int]]:
+    """When [start, end) is alone on its line(s): the range of those lines with their newline."""
+    ls = line_start(data, start)
+    if data[ls:start].strip():
+        return None
+    le = line_end(data, end)
+    if data[end:le].strip():
+        return None
+    nl = data.find(b"\n", end)
+    return ls, (nl + 1 if nl != -1 else len(data))
+
+
+def removal_range(data: bytes, start: int, end: int) -> tuple[int, int]:
+    """The range to delete to remove [start, end) cleanly: the whole line(s) when the construct
+    is alone there, else the construct plus the spaces before it."""
+    whole = whole_line_range(data, start, end)
+    if whole is not None:
+        return whole
+    if first_on_line(data, start):  # something follows on the line: take the spaces after it
+        e = end
+        while e < len(data) and data[e:e + 1] in (b" ", b"\t"):
+            e += 1
+        return start, e
+    s = start
+    while s > 0 and data[s - 1:s] in (b" ", b"\t"):
+        s -= 1
+    return s, end
+
+
+def uses_semicolons(root: Node) -> bool:
+    """Do the file's statements end with `;` (majority vote of top-level statements)?"""
+    yes = no = 0
+    for stmt in root.named_children:
+        if stmt.type in ("import_statement", "expression_statement", "lexical_declaration",
+                         "export_statement", "variable_declaration"):
+            if stmt.type == "export_statement" and stmt.child_by_field_name("declaration") is not None \
+                    and stmt.child_by_field_name("declaration").type not in ("lexical_declaration",):
+                continue
+            if text(stmt).rstrip().endswith(";"):
+                yes += 1
+            else:
+                no += 1
+    return yes >= no
+
+
+def quote_char(root: Node) -> str:
+    for stmt in root.named_children:
+        if stmt.type == "import_statement":
+            src = stmt.child_by_field_name("source")
+            if src is not None and text(src)[:1] in ("'", '"'):
+                return text(src)[:1]
+    return '"'
+
+
+# ------------------------------------------------------------------ nodes
+def node_at(model, start: int, end: int) -> Optional[Node]:
+    root = getattr(model, "root", None)
+    if root is None:
+        return None
+    return root.descendant_for_byte_range(start, max(start, end))
+
+
+def ancestors(node: Optional[Node]) -> Iterable[Node]:
+    while node is not None:
+        yield node
+        node = node.parent
+
+
+def overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+    return a0 < max(b1, b0 + 1) and b0 < max(a1, a0 + 1)
+
+
+def find_call_in(model, finding: Finding, pred) -> Optional[Node]:
+    """The innermost call overlapping the finding's range that satisfies `pred`."""
+    best = None
+    for c in model.calls:
+        if c.start_byte > max(finding.end, finding.start):
+            break
+        if overlaps(c.start_byte, c.end_byte, finding.start, finding.end) and pred(c):
+            if best is None or (c.end_byte - c.start_byte) <= (best.end_byte - best.start_byte):
+                best = c
+    return best
+
+
+def registration_for(model, finding: Finding):
+    """The registration a whole-function finding sits on (its span starts the finding)."""
+    best = None
+    for reg in model.registrations:
+        sp = reg.fact.span
+        if sp.start <= finding.start < max(sp.end, sp.start + 1) or reg.call.start_byte <= finding.start < reg.call.end_byte:
+            if best is None or reg.call.start_byte >= best.call.start_byte:
+                best = reg
+    if best is None:
+        cs = finding.data.get("config_start")
+        for reg in model.registrations:
+            if reg.config is not None and reg.config.start_byte == cs:
+                return reg
+    return best
+
+
+def fn_body(fn: Optional[Node]) -> Optional[Node]:
+    if fn is None or fn.type not in FUNCTION_TYPES:
+        return None
+    return fn.child_by_field_name("body")
+
+
+def is_async(fn: Node) -> bool:
+    return any(c.type == "async" for c in fn.children)
+
+
+def returns_in(body: Node) -> list[Node]:
+    """return statements of this function (not of nested functions)."""
+    out = []
+    stack = list(body.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type == "return_statement":
+            out.append(n)
+        if n.type in FUNCTION_TYPES or n.type in ("class_declaration", "class"):
+            continue
+        stack.extend(n.named_children)
+    out.sort(key=lambda n: n.start_byte)
+    return out
+
+
+def return_value(ret: Node) -> Optional[Node]:
+    vals = [c for c in ret.named_children if c.type != "comment"]
+    return vals[0] if vals else None
+
+
+# ------------------------------------------------------------------ reachability
+def _has_break(node: Node) -> bool:
+    stack = list(node.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type == "break_statement":
+            if not n.named_children:  # unlabeled: targets us unless nested in a loop/switch
+                return True
+            return True
+        if n.type in FUNCTION_TYPES or n.type in ("for_statement", "for_in_statement", "while_statement",
+                                                   "do_statement", "switch_statement"):
+            continue
+        stack.extend(n.named_children)
+    return False
+
+
+def completes(stmt: Optional[Node]) -> bool:
+    """Can control reach the end of this statement (conservative: True when unsure)?"""
+    if stmt is None:
+        return True
+    t = stmt.type
+    if t in ("return_statement", "throw_statement"):
+        return False
+    if t == "statement_block":
+        return all(completes(s) for s in stmt.named_children if s.type != "comment")
+    if t == "if_statement":
+        alt = stmt.child_by_field_name("alternative")
+        if alt is None:
+            return True
+        alt_stmt = next((c for c in alt.named_children if c.type != "comment"), None) if alt.type == "else_clause" else alt
+        return completes(stmt.child_by_field_name("consequence")) or completes(alt_stmt)
+    if t == "try_statement":
+        fin = stmt.child_by_field_name("finalizer")
+        if fin is not None:
+            fb = fin.child_by_field_name("body") or next((c for c in fin.named_children if c.type == "statement_block"), None)
+            if fb is not None and not completes(fb):
+                return False
+        body = stmt.child_by_field_name("body")
+        handler = stmt.child_by_field_name("handler")
+        hb = handler.child_by_field_name("body") if handler is not None else None
+        if completes(body):
+            return True
+        return handler is not None and completes(hb)
+    if t == "switch_statement":
+        body = stmt.child_by_field_name("body")
+        if body is None:
+            return True
+        cases = [c for c in body.named_children if c.type in ("switch_case", "switch_default")]
+        if not any(c.type == "switch_default" for c in cases) or _has_break(body):
+            return True
+        last = cases[-1]
+        stmts = [c for c in last.named_children if c.type not in ("comment",)][1 if last.type == "switch_case" else 0:]
+        return not stmts or completes(stmts[-1]) if stmts else True
+    if t in ("while_statement", "for_statement"):
+        cond = stmt.child_by_field_name("condition")
+        ct = text(cond).strip().strip("();").strip() if cond is not None else ""
+        if (t == "for_statement" and ct in ("", ";")) or ct == "true":
+            return _has_break(stmt.child_by_field_name("body")) if stmt.child_by_field_name("body") else True
+        return True
+    if t == "labeled_statement":
+        return True
+    return True
+
+
+def span_edit(path: str, start: int, end: int, new_text: str) -> TextEdit:
+    return TextEdit(path=path, start=start, end=end, new_text=new_text)
+
+
+def string_inner(node: Node) -> tuple[int, int]:
+    return node.start_byte + 1, node.end_byte - 1
+
+
+def handler_params(fn: Optional[Node]) -> list[Node]:
+    if fn is None or fn.type not in FUNCTION_TYPES:
+        return []
+    return function_params(fn)
+
+
+__all__ = [
+    "IDENT_RE", "line_start", "line_end", "indent_at", "first_on_line", "newline_of", "indent_unit",
+    "whole_line_range", "removal_range", "uses_semicolons", "quote_char", "node_at", "ancestors",
+    "overlaps", "find_call_in", "registration_for", "fn_body", "is_async", "returns_in", "return_value",
+    "completes", "span_edit", "string_inner", "handler_params", "call_args", "string_value", "text", "unwrap",
+]

@@ -1,0 +1,147 @@
+"""CVX204 index-name-fields (rename everywhere) and CVX205 redundant-index (delete, re-point)."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Optional
+
+from ..analysis.registry import Finding, Fix, TextEdit
+from ._util import ancestors, first_on_line, node_at, overlaps, removal_range, whole_line_range
+
+_IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def expected_index_name(fields) -> str:
+    return "by_" + "_and_".join(fields)
+
+
+def _uses(index, functions_dir: str, table: str, name: str):
+    """(path, use) for every `withIndex("<name>")` in the functions folder: on `table`,
+    and on unknown tables (table None)."""
+    on_table, unknown = [], []
+    for path, facts in index.facts.items():
+        if facts.functions_dir != functions_dir or facts.is_generated:
+            continue
+        for use in facts.index_uses:
+            if use.index != name or use.method != "withIndex":
+                continue
+            if use.table == table:
+                on_table.append((path, use))
+            elif use.table is None:
+                unknown.append((path, use))
+    return on_table, unknown
+
+
+def index_rename_blocker(table: str, new_name: str, schema, index=None, old_name: Optional[str] = None) -> Optional[str]:
+    """Why renaming an index of `table` to `new_name` cannot be done automatically (None: it can).
+
+    With the workspace `index` and `old_name`, also refuses when a `withIndex("<old_name>")`
+    sits on a query whose table cannot be determined (renaming would miss or break it)."""
+    if not _IDENT.match(new_name) or len(new_name) > 64:
+        return f"`{new_name}` is not a valid index name (an identifier of at most 64 characters)"
+    t = schema.table(table) if schema is not None else None
+    if t is not None:
+        for ix in t.indexes:
+            if ix.name == new_name:
+                return f"table `{table}` already has an index named `{new_name}`"
+    if index is not None and old_name is not None and schema is not None:
+        _, unknown = _uses(index, schema.functions_dir, table, old_name)
+        if unknown:
+            path, use = unknown[0]
+            return (f"`withIndex(\"{old_name}\")` in {os.path.basename(path)}:{use.span.srow + 1} reads a table "
+                    "that cannot be determined")
+    return None
+
+
+def _locate(finding: Finding, an):
+    """(schema, table name, IndexFact) of the schema index the finding sits on."""
+    schema = an.index.schema_for(finding.path)
+    if schema is None:
+        return None
+    want_table = finding.data.get("table")
+    for tname, t in schema.tables.items():
+        if want_table and tname != want_table:
+            continue
+        for ix in t.indexes:
+            if ix.file != finding.path:
+                continue
+            if overlaps(ix.span.start, ix.span.end, finding.start, finding.end):
+                return schema, tname, ix
+    return None
+
+
+def _use_edits(uses, new_name: str) -> list[TextEdit]:
+    return [TextEdit(path, u.name_span.start, u.name_span.end, new_name) for path, u in uses]
+
+
+def fix_index_name(finding: Finding, an) -> list[Fix]:
+    found = _locate(finding, an)
+    if found is None:
+        return []
+    schema, table, ix = found
+    if ix.kind != "db" or not ix.fields_ok or not ix.fields:
+        return []
+    new = expected_index_name(ix.fields)
+    for key in ("new", "expected", "new_name", "suggested", "expected_name"):
+        val = finding.data.get(key)
+        if isinstance(val, str) and _IDENT.match(val):
+            new = val
+            break
+    if new == ix.name:
+        return []
+    if index_rename_blocker(table, new, schema, an.index, ix.name) is not None:
+        return []
+    uses, _ = _uses(an.index, schema.functions_dir, table, ix.name)
+    edits = [TextEdit(ix.file, ix.name_span.start, ix.name_span.end, new)] + _use_edits(uses, new)
+    n = len(uses)
+    where = f" and {n} `withIndex` use{'s' if n != 1 else ''}" if n else ""
+    return [Fix(f"Rename index to `{new}`{where}", "safe", edits)]
+
+
+def fix_redundant_index(finding: Finding, an) -> list[Fix]:
+    found = _locate(finding, an)
+    if found is None:
+        return []
+    schema, table, ix = found
+    if ix.kind != "db" or not ix.fields_ok or ix.staged:
+        return []
+    t = schema.table(table)
+    covering = [o for o in t.indexes
+                if o is not ix and o.kind == "db" and o.fields_ok and not o.staged
+                and len(o.fields) > len(ix.fields) and tuple(o.fields[:len(ix.fields)]) == tuple(ix.fields)]
+    if not covering:
+        return []
+    cover = min(covering, key=lambda o: len(o.fields))
+    model = an.models.get(ix.file)
+    if model is None or getattr(model, "root", None) is None:
+        return []
+    call = None
+    for a in ancestors(node_at(model, ix.span.start, ix.span.end)):
+        if a.type == "call_expression":
+            fn = a.child_by_field_name("function")
+            if fn is not None and fn.type == "member_expression" and \
+                    fn.child_by_field_name("property") is not None and \
+                    fn.child_by_field_name("property").text == b"index":
+                call = a
+                break
+    if call is None:
+        return []
+    member = call.child_by_field_name("function")
+    dot = next((c for c in member.children if c.type in (".", "?.")), None)
+    if dot is None:
+        return []
+    data = model.src.data
+    whole = whole_line_range(data, dot.start_byte, call.end_byte)
+    if whole is not None:
+        s, e = whole
+    elif first_on_line(data, dot.start_byte):
+        # `.index(...)` opens its line but something follows it (`),`): join onto the previous line
+        s, e = member.child_by_field_name("object").end_byte, call.end_byte
+    else:
+        s, e = removal_range(data, dot.start_byte, call.end_byte)
+    on_table, unknown = _uses(an.index, schema.functions_dir, table, ix.name)
+    if unknown:
+        return []
+    edits = [TextEdit(ix.file, s, e, "")] + _use_edits(on_table, cover.name)
+    return [Fix(f"Remove index `{ix.name}` and use `{cover.name}` instead", "unsafe", edits)]

@@ -1,0 +1,94 @@
+"""CVX401 public-function-scheduled: `api.x.f` -> `internal.x.f`, making `f` internal too.
+
+`internal.*` only holds internal functions, so changing the reference alone would break it:
+the target's builder becomes its internal counterpart (`mutation` -> `internalMutation`).
+Offered only when the target uses a base builder imported from `_generated/server` and no
+other `api.` reference in the functions folder names it (client code is not visible to the
+linter, hence unsafe).
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..analysis import convex as cx
+from ..analysis.registry import Finding, Fix, TextEdit
+from ..analysis.syntax import text
+from ._imports import add_named_import
+from ._util import overlaps
+
+INTERNAL_OF = {"query": "internalQuery", "mutation": "internalMutation", "action": "internalAction"}
+
+
+def fix_public_scheduled(finding: Finding, an) -> list[Fix]:
+    model = an.models.get(finding.path)
+    facts = an.index.facts.get(finding.path)
+    if model is None or facts is None or getattr(model, "root", None) is None:
+        return []
+    ref = next((r for r in facts.api_refs if r.root == "api"
+                and overlaps(r.span.start, r.span.end, finding.start, finding.end)), None)
+    if ref is None:
+        return []
+    target = an.index.function(finding.path, ref.path)
+    d = an.index.functions_dir(finding.path)
+    if target is None or d is None:
+        return []
+    api_imp = model.facts.import_of("api")
+    if api_imp is None or not cx.GENERATED_API_RE.search(api_imp.source):
+        return []
+    edits: list[TextEdit] = []
+    if target.visibility == "public":
+        internal_builder = INTERNAL_OF.get(target.builder.base)
+        if internal_builder is None or target.builder.custom or len(target.builder.chain) != 1:
+            return []
+        # any other public reference to the target keeps it public
+        for p, f in an.index.facts.items():
+            if f.functions_dir != d.path:
+                continue
+            for r in f.api_refs:
+                if r.root == "api" and tuple(r.path) == tuple(ref.path) and not (p == finding.path and r.span == ref.span):
+                    return []
+        tmodel = an.models.get(target.file)
+        if tmodel is None or getattr(tmodel, "root", None) is None:
+            return []
+        treg = next((r for r in tmodel.registrations if r.fact.name == target.name and r.fact.exported), None)
+        if treg is None:
+            return []
+        callee = treg.call.child_by_field_name("function")
+        imp = tmodel.facts.import_of(text(callee))
+        if imp is None or imp.imported != imp.local or not cx.GENERATED_SERVER_RE.search(imp.source):
+            return []
+        edits.append(TextEdit(target.file, callee.start_byte, callee.end_byte, internal_builder))
+        add = add_named_import(tmodel, internal_builder, imp.source,
+                               source_pred=lambda s: bool(cx.GENERATED_SERVER_RE.search(s)))
+        if add is None:
+            return []
+        edits.extend(add)
+    edits.append(TextEdit(finding.path, ref.span.start, ref.span.start + len(ref.root), "internal"))
+    add = add_named_import(model, "internal", api_imp.source,
+                           source_pred=lambda s: bool(cx.GENERATED_API_RE.search(s)))
+    if add is None:
+        return []
+    # when this was the file's only `api` reference, swap the import instead of adding one
+    only = sum(1 for r in facts.api_refs if r.root == "api") == 1 and len(re.findall(r"(?<![\w$.\"'/])api(?![\w$])", text(model.root))) <= 2
+    if only and add:
+        for stmt in model.root.named_children:
+            if stmt.type != "import_statement":
+                continue
+            for spec in _specifiers(stmt):
+                if text(spec) == "api":
+                    add = [TextEdit(finding.path, spec.start_byte, spec.end_byte, "internal")]
+                    break
+    edits.extend(add)
+    title = f"Use `internal.{'.'.join(ref.path)}`"
+    if target.visibility == "public":
+        title += f" and make `{target.name}` internal"
+    return [Fix(title, "unsafe", edits)]
+
+
+def _specifiers(stmt):
+    for c in stmt.named_children:
+        if c.type == "import_clause":
+            for n in c.named_children:
+                if n.type == "named_imports":
+                    yield from (s for s in n.named_children if s.type == "import_specifier")

@@ -1,0 +1,274 @@
+"""The `convex-lsp` command: `check`, `rule`, `serve`, `--version` (see shared/interfaces.md).
+
+Imports stay lazy: `convex-lsp --version` and `convex-lsp rule` never load tree-sitter,
+`check` never loads pygls.
+
+Exit codes: 0 no findings (or `--exit-zero`), 1 findings, 2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Optional
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+PROG = "convex-lsp"
+
+
+def _version() -> str:
+    from convex_lsp.analysis import __version__
+
+    return __version__
+
+
+def _error(msg: str) -> int:
+    sys.stderr.write(f"{PROG}: error: {msg}\n")
+    return EXIT_ERROR
+
+
+def _warn(msg: str) -> None:
+    sys.stderr.write(f"{PROG}: warning: {msg}\n")
+
+
+# ---------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog=PROG, description="Linter and language server for Convex TypeScript backends.")
+    ap.add_argument("--version", action="version", version=f"{PROG} {_version()}")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+
+    c = sub.add_parser("check", help="lint a project (default: the current directory)",
+                       description="Lint Convex functions folders under the given paths.")
+    c.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
+    c.add_argument("--output-format", choices=("text", "json", "sarif", "github"), default="text")
+    c.add_argument("--select", action="append", metavar="RULES",
+                   help="comma-separated rule names, codes or prefixes (CVX2); replaces the configured selection")
+    c.add_argument("--ignore", action="append", metavar="RULES", help="rules to disable (comma-separated)")
+    c.add_argument("--extend-select", action="append", metavar="RULES",
+                   help="rules to enable on top of the selection (comma-separated)")
+    c.add_argument("--statistics", action="store_true", help="print the number of findings per rule")
+    c.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    c.add_argument("-q", "--quiet", action="store_true", help="print findings only (no summary, no warnings)")
+    c.add_argument("--config", metavar="PATH", help="use this configuration file instead of searching for one")
+    c.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    c.add_argument("--fix", action="store_true", help="apply safe fixes in place")
+    c.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: also apply unsafe fixes")
+    c.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
+    c.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="worker processes (0: one per core, used for large projects only; 1: no workers)")
+
+    r = sub.add_parser("rule", help="show a rule's documentation",
+                       description="Show the documentation of a rule (by name or code), or of every rule.")
+    r.add_argument("rule", nargs="?", metavar="NAME-OR-CODE")
+    r.add_argument("--all", action="store_true", help="every rule")
+    r.add_argument("--output-format", choices=("text", "json"), default="text")
+
+    s = sub.add_parser("serve", help="run the language server (stdio)")
+    s.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
+    s.add_argument("--stdio", action="store_true", help="use stdio (the default)")
+    return ap
+
+
+# ---------------------------------------------------------------- check
+
+
+def cmd_check(args) -> int:
+    from convex_lsp.analysis.config import ConfigError
+
+    from . import reporters, runner
+
+    try:
+        overrides = runner.Overrides(
+            select=runner.split_selectors(args.select, "--select") if args.select else None,
+            ignore=runner.split_selectors(args.ignore, "--ignore"),
+            extend_select=runner.split_selectors(args.extend_select, "--extend-select"),
+        )
+
+        def make_plan():
+            return runner.prepare(args.paths, overrides, args.config)
+
+        plan = make_plan()
+    except ConfigError as e:
+        return _error(f"invalid configuration: {e}")
+    except runner.UsageError as e:
+        return _error(str(e))
+
+    if not args.quiet:
+        for w in plan.warnings:
+            _warn(w)
+        if not plan.workspace.functions_dirs:
+            where = ", ".join(args.paths or ["."])
+            _warn(f"no Convex functions folder found under {where} "
+                  "(looked for convex.json's \"functions\", convex/ beside package.json, or `functions-dir` in convex-lsp.toml)")
+
+    fmt = args.output_format
+    out = sys.stdout
+    colour = fmt == "text" and reporters.use_colour(out)
+    fixed = 0
+    want_fixes = args.fix or args.diff
+    if want_fixes and runner.quickfixes_module() is None:
+        _warn("quick fixes are not available in this installation; nothing is changed")
+        if args.diff:
+            return EXIT_OK
+        want_fixes = False
+
+    if want_fixes:
+        try:
+            report, findings = runner.fix_loop(plan, unsafe=args.unsafe_fixes)
+        except Exception as e:  # a bug in a fix must not end in a traceback
+            return _error(f"applying fixes failed ({type(e).__name__}: {e}); no file was changed")
+        if not args.quiet:
+            for msg in report.failures:
+                _warn(msg)
+        fixed = report.total
+        if args.diff:
+            out.write(report.diff(reporters.display_path))
+            out.flush()
+            changed = report.changed()
+            if not args.quiet:
+                n = len(changed)
+                sys.stderr.write(f"Would fix {fixed} problem{'s' if fixed != 1 else ''} in "
+                                 f"{n} file{'s' if n != 1 else ''}.\n" if changed else "No fixes to apply.\n")
+            return EXIT_OK if args.exit_zero or not changed else EXIT_FINDINGS
+        try:
+            report.write()
+        except OSError as e:
+            return _error(f"cannot write fixes: {e}")
+    else:
+        progress = None
+        if (fmt == "text" and not args.quiet and not args.no_progress and not args.statistics
+                and _isatty(sys.stderr) and plan.load):
+            progress = reporters.Progress(len(plan.load))
+        try:
+            findings = runner.run(plan, jobs=args.jobs, with_fixes=True, progress=progress)
+        finally:
+            if progress is not None:
+                progress.close()
+
+    sources = reporters.Sources()
+    if args.statistics:
+        reporters.report_statistics(findings, out, fmt, colour)
+    elif fmt == "json":
+        reporters.report_json(findings, out, sources)
+    elif fmt == "sarif":
+        from convex_lsp.analysis.registry import all_rules
+
+        reporters.report_sarif(findings, out, sources, all_rules(), _version())
+    elif fmt == "github":
+        reporters.report_github(findings, out)
+    else:
+        reporters.report_text(findings, out, sources, colour, quiet=args.quiet, fixed=fixed)
+    out.flush()
+    if args.exit_zero or not findings:
+        return EXIT_OK
+    return EXIT_FINDINGS
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# ---------------------------------------------------------------- rule
+
+
+def cmd_rule(args) -> int:
+    from convex_lsp.analysis.registry import all_rules, get_rule
+
+    if args.all:
+        rules = all_rules()
+    elif args.rule:
+        r = get_rule(args.rule)
+        if r is None:
+            return _error(f"unknown rule {args.rule!r}; `convex-lsp rule --all` lists the rules")
+        rules = [r]
+    else:
+        return _error("rule: give a rule name or code, or --all")
+    if args.output_format == "json":
+        import json
+
+        json.dump([{
+            "code": r.code, "name": r.name, "severity": r.severity, "spec": r.spec, "summary": r.summary,
+            "why": r.why, "bad": r.bad, "good": r.good, "fix": r.fix, "fix_doc": r.fix_doc,
+            "tags": list(r.tags), "url": r.url, "documentation": r.doc_markdown(),
+        } for r in rules], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    sys.stdout.write("\n---\n\n".join(r.doc_markdown().rstrip("\n") + "\n" for r in rules))
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- serve
+
+
+def cmd_serve(args) -> int:
+    tcp: Optional[tuple[str, int]] = None
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not port.isdigit():
+            return _error(f"--tcp: expected HOST:PORT, got {args.tcp!r}")
+        tcp = (host or "127.0.0.1", int(port))
+    try:
+        from . import lsp  # the language server (pygls), loaded only here
+    except ImportError as e:
+        if getattr(e, "name", None) in ("convex_lsp.server.lsp", None) or "convex_lsp.server.lsp" in str(e):
+            return _error("the language server is not available in this installation (convex_lsp.server.lsp is missing)")
+        return _error(f"the language server cannot start: {e}")
+    entry = getattr(lsp, "main", None) or getattr(lsp, "start", None) or getattr(lsp, "serve", None)
+    if entry is None:
+        return _error("the language server module has no main()/start() entry point")
+    import inspect
+
+    try:
+        params = inspect.signature(entry).parameters
+    except (TypeError, ValueError):
+        params = {}
+    kwargs = {}
+    if tcp is not None:
+        if "tcp" in params:
+            kwargs["tcp"] = f"{tcp[0]}:{tcp[1]}" if _wants_str(params["tcp"]) else tcp
+        elif "host" in params and "port" in params:
+            kwargs.update(host=tcp[0], port=tcp[1])
+        else:
+            return _error("this language server does not support --tcp")
+    rc = entry(**kwargs)
+    return rc if isinstance(rc, int) else EXIT_OK
+
+
+def _wants_str(param) -> bool:
+    ann = param.annotation
+    return ann is str or (isinstance(ann, str) and ann.replace("Optional[", "").startswith("str"))
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = build_parser()
+    args = ap.parse_args(argv)
+    try:
+        if args.command == "check":
+            return cmd_check(args)
+        if args.command == "rule":
+            return cmd_rule(args)
+        if args.command == "serve":
+            return cmd_serve(args)
+        ap.print_help(sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

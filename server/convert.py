@@ -1,0 +1,145 @@
+"""Engine data (byte offsets, findings, fixes) <-> LSP types, in the negotiated encoding."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+from urllib.parse import quote, unquote, urlparse
+
+from lsprotocol import types as T
+
+from convex_lsp.analysis.registry import Finding, Fix, get_rule
+from convex_lsp.analysis.source import LineIndex
+
+SOURCE = "convex-lsp"
+
+SEVERITY = {
+    "error": T.DiagnosticSeverity.Error,
+    "warning": T.DiagnosticSeverity.Warning,
+    "info": T.DiagnosticSeverity.Information,
+    "hint": T.DiagnosticSeverity.Hint,
+}
+TAGS = {"deprecated": T.DiagnosticTag.Deprecated, "unnecessary": T.DiagnosticTag.Unnecessary}
+
+
+def line_encoding(lsp_encoding) -> str:
+    """LSP PositionEncodingKind -> the name `LineIndex` uses."""
+    enc = str(getattr(lsp_encoding, "value", lsp_encoding) or "utf-16").lower()
+    if enc == "utf-8":
+        return "utf-8"
+    if enc == "utf-32":
+        return "codepoint"
+    return "utf-16"
+
+
+# ------------------------------------------------------------------ uris
+
+
+def uri_to_path(uri: str) -> str:
+    import os
+
+    p = urlparse(uri)
+    if p.scheme not in ("file", ""):
+        return uri
+    path = unquote(p.path)
+    if os.name == "nt" and re.match(r"^/[A-Za-z]:", path):  # pragma: no cover
+        path = path[1:]
+    return os.path.realpath(path) if path else path
+
+
+def path_to_uri(path: str) -> str:
+    return "file://" + quote(path.replace("\\", "/"), safe="/:@")
+
+
+# ------------------------------------------------------------------ positions
+
+
+def position(lines: LineIndex, offset: int, enc: str) -> T.Position:
+    row, col = lines.position(offset, enc)
+    return T.Position(line=row, character=col)
+
+
+def range_of(lines: LineIndex, start: int, end: int, enc: str) -> T.Range:
+    return T.Range(start=position(lines, start, enc), end=position(lines, end, enc))
+
+
+def offset_of(lines: LineIndex, pos: T.Position, enc: str) -> int:
+    return lines.offset(pos.line, pos.character, enc)
+
+
+# ------------------------------------------------------------------ diagnostics
+
+
+def diagnostic(f: Finding, lines: LineIndex, enc: str, version: Optional[int]) -> T.Diagnostic:
+    tags = [TAGS[t] for t in f.tags if t in TAGS] or None
+    return T.Diagnostic(
+        range=range_of(lines, f.start, f.end, enc),
+        message=f.message,
+        severity=SEVERITY.get(f.severity, T.DiagnosticSeverity.Warning),
+        code=f.name,
+        code_description=T.CodeDescription(href=f.url) if f.url else None,
+        source=SOURCE,
+        tags=tags,
+        data={"code": f.code, "path": f.path, "start": f.start, "end": f.end, "data": f.data,
+              "version": version},
+    )
+
+
+def finding_from_data(data: dict, severity: str = "warning") -> Optional[Finding]:
+    """Rebuild the Finding a Diagnostic was made from (its `data`), for code actions."""
+    if not isinstance(data, dict) or "code" not in data:
+        return None
+    rule = get_rule(str(data["code"]))
+    if rule is None:
+        return None
+    return Finding(code=rule.code, name=rule.name, path=str(data.get("path", "")),
+                   start=int(data.get("start", 0)), end=int(data.get("end", 0)), message="",
+                   severity=severity, data=dict(data.get("data") or {}), spec=rule.spec, url=rule.url,
+                   tags=rule.tags)
+
+
+# ------------------------------------------------------------------ edits
+
+
+def workspace_edit(edits_by_path: dict[str, list], lines_of, versions: dict[str, Optional[int]], enc: str,
+                   document_changes: bool) -> T.WorkspaceEdit:
+    """`edits_by_path`: path -> [engine TextEdit]; `lines_of(path)` -> LineIndex of the file's
+    current bytes; `versions`: open documents' versions."""
+    per_uri: dict[str, list[T.TextEdit]] = {}
+    for path, edits in edits_by_path.items():
+        lines = lines_of(path)
+        if lines is None:
+            continue
+        per_uri[path] = [T.TextEdit(range=range_of(lines, e.start, e.end, enc), new_text=e.new_text)
+                         for e in sorted(edits, key=lambda e: (e.start, e.end))]
+    if document_changes:
+        return T.WorkspaceEdit(document_changes=[
+            T.TextDocumentEdit(
+                text_document=T.OptionalVersionedTextDocumentIdentifier(uri=path_to_uri(p), version=versions.get(p)),
+                edits=es)
+            for p, es in per_uri.items()])
+    return T.WorkspaceEdit(changes={path_to_uri(p): es for p, es in per_uri.items()})
+
+
+def group_edits(fixes: list[Fix]) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for fx in fixes:
+        for e in fx.edits:
+            out.setdefault(e.path, []).append(e)
+    return out
+
+
+# ------------------------------------------------------------------ markup
+
+
+_MD_STRIP = [(re.compile(r"```[a-z]*\n?"), ""), (re.compile(r"\*\*(.+?)\*\*"), r"\1"),
+             (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"), (re.compile(r"`([^`]*)`"), r"\1")]
+
+
+def markup(md: str, markdown: bool) -> T.MarkupContent:
+    if markdown:
+        return T.MarkupContent(kind=T.MarkupKind.Markdown, value=md)
+    text = md
+    for rx, rep in _MD_STRIP:
+        text = rx.sub(rep, text)
+    return T.MarkupContent(kind=T.MarkupKind.PlainText, value=text)

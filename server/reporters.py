@@ -1,0 +1,388 @@
+"""Output formats of `convex-lsp check`: text, json, sarif, github, and `--statistics`.
+
+Findings carry byte offsets and 0-based (row, code-point column) positions; every format
+here shows 1-based rows and columns. Fix edits carry byte offsets only: `Sources` turns
+them into positions from the files' bytes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import Counter
+from typing import Callable, Iterable, Optional, TextIO
+
+from convex_lsp.analysis.registry import Finding, Fix, Rule
+
+FORMATS = ("text", "json", "sarif", "github")
+TOOL_NAME = "convex-lsp"
+TOOL_URI = "https://github.com/convex-lsp/convex-lsp"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+
+
+def display_path(path: str, cwd: Optional[str] = None) -> str:
+    """Relative to the current directory when the file is under it, else as given."""
+    cwd = cwd or os.getcwd()
+    real_cwd = os.path.realpath(cwd)
+    for base in (cwd, real_cwd):
+        if path == base or path.startswith(base.rstrip(os.sep) + os.sep):
+            return os.path.relpath(path, base).replace(os.sep, "/")
+    return path.replace(os.sep, "/")
+
+
+class Sources:
+    """Bytes and line indexes of the files findings point into, read on demand."""
+
+    def __init__(self, preload: Optional[dict[str, bytes]] = None):
+        self._data: dict[str, bytes] = dict(preload or {})
+        self._lines: dict[str, object] = {}
+
+    def data(self, path: str) -> bytes:
+        d = self._data.get(path)
+        if d is None:
+            try:
+                with open(path, "rb") as fh:
+                    d = fh.read()
+            except OSError:
+                d = b""
+            self._data[path] = d
+        return d
+
+    def lines(self, path: str):
+        li = self._lines.get(path)
+        if li is None:
+            from convex_lsp.analysis.source import LineIndex
+
+            li = self._lines[path] = LineIndex(self.data(path))
+        return li
+
+    def position(self, path: str, offset: int) -> tuple[int, int]:
+        return self.lines(path).position(offset)
+
+
+# ---------------------------------------------------------------- json
+
+
+def _loc(row: int, col: int) -> dict:
+    return {"row": row + 1, "column": col + 1}
+
+
+def fix_json(fix: Optional[Fix], sources: Sources, cwd: Optional[str] = None) -> Optional[dict]:
+    if fix is None:
+        return None
+    edits = []
+    for e in sorted(fix.edits, key=lambda e: (e.path, e.start, e.end)):
+        sr, sc = sources.position(e.path, e.start)
+        er, ec = sources.position(e.path, e.end)
+        edits.append({
+            "filename": display_path(e.path, cwd),
+            "content": e.new_text,
+            "location": _loc(sr, sc),
+            "end_location": _loc(er, ec),
+        })
+    return {"applicability": fix.applicability, "message": fix.title, "edits": edits}
+
+
+def finding_json(f: Finding, sources: Sources, cwd: Optional[str] = None) -> dict:
+    return {
+        "code": f.code,
+        "name": f.name,
+        "message": f.message,
+        "severity": f.severity,
+        "filename": display_path(f.path, cwd),
+        "location": _loc(f.srow, f.scol),
+        "end_location": _loc(f.erow, f.ecol),
+        "spec": f.spec,
+        "url": f.url,
+        "fix": fix_json(f.fix, sources, cwd),
+    }
+
+
+def report_json(findings: list[Finding], out: TextIO, sources: Sources) -> None:
+    json.dump([finding_json(f, sources) for f in findings], out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+# ---------------------------------------------------------------- sarif
+
+_SARIF_LEVEL = {"error": "error", "warning": "warning", "info": "note", "hint": "note"}
+
+
+def sarif_log(findings: list[Finding], rules: list[Rule], sources: Sources, version: str,
+              cwd: Optional[str] = None) -> dict:
+    rule_index = {r.code: i for i, r in enumerate(rules)}
+    driver_rules = []
+    for r in rules:
+        entry = {
+            "id": r.code,
+            "name": r.name,
+            "shortDescription": {"text": r.summary.split("\n")[0]},
+            "fullDescription": {"text": r.summary},
+            "helpUri": r.url,
+            "help": {"text": f"{r.summary}\n\n{r.why}", "markdown": r.doc_markdown()},
+            "defaultConfiguration": {
+                "enabled": r.severity != "off",
+                "level": _SARIF_LEVEL.get(r.severity, "warning"),
+            },
+            "properties": {"tags": list(r.tags), "spec": r.spec, "fix": r.fix or "none"},
+        }
+        driver_rules.append(entry)
+    results = []
+    for f in findings:
+        region = {
+            "startLine": f.srow + 1,
+            "startColumn": f.scol + 1,
+            "endLine": f.erow + 1,
+            "endColumn": f.ecol + 1,
+        }
+        result = {
+            "ruleId": f.code,
+            "level": _SARIF_LEVEL.get(f.severity, "warning"),
+            "message": {"text": f.message},
+            "locations": [{
+                "physicalLocation": {
+                    "artifactLocation": {"uri": _uri(f.path, cwd)},
+                    "region": region,
+                },
+            }],
+        }
+        if f.code in rule_index:
+            result["ruleIndex"] = rule_index[f.code]
+        if f.fix is not None:
+            changes: dict[str, list] = {}
+            for e in f.fix.edits:
+                sr, sc = sources.position(e.path, e.start)
+                er, ec = sources.position(e.path, e.end)
+                changes.setdefault(e.path, []).append({
+                    "deletedRegion": {"startLine": sr + 1, "startColumn": sc + 1,
+                                      "endLine": er + 1, "endColumn": ec + 1},
+                    "insertedContent": {"text": e.new_text},
+                })
+            result["fixes"] = [{
+                "description": {"text": f.fix.title},
+                "artifactChanges": [{"artifactLocation": {"uri": _uri(p, cwd)}, "replacements": reps}
+                                    for p, reps in changes.items()],
+            }]
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": TOOL_NAME,
+                "version": version,
+                "informationUri": TOOL_URI,
+                "rules": driver_rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+
+
+def _uri(path: str, cwd: Optional[str] = None) -> str:
+    from urllib.parse import quote
+
+    shown = display_path(path, cwd)
+    if os.path.isabs(shown):
+        return "file://" + quote(shown)
+    return quote(shown)
+
+
+def report_sarif(findings: list[Finding], out: TextIO, sources: Sources, rules: list[Rule], version: str) -> None:
+    json.dump(sarif_log(findings, rules, sources, version), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+# ---------------------------------------------------------------- github
+
+_GH_LEVEL = {"error": "error", "warning": "warning", "info": "notice", "hint": "notice"}
+
+
+def _gh_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_prop(s: str) -> str:
+    return _gh_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+def report_github(findings: list[Finding], out: TextIO) -> None:
+    for f in findings:
+        level = _GH_LEVEL.get(f.severity, "warning")
+        out.write(
+            f"::{level} file={_gh_prop(display_path(f.path))},line={f.srow + 1},col={f.scol + 1},"
+            f"endLine={f.erow + 1},endColumn={f.ecol + 1},title={_gh_prop(f.code)}::"
+            f"{_gh_data(f.message)}\n"
+        )
+
+
+# ---------------------------------------------------------------- text
+
+
+class Style:
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+
+    def __call__(self, text: str, *codes: str) -> str:
+        if not self.enabled or not codes:
+            return text
+        return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
+
+
+def use_colour(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR") or os.environ.get("CLICOLOR_FORCE"):
+        return True
+    try:
+        return stream.isatty() and os.environ.get("TERM") != "dumb"
+    except (AttributeError, ValueError):
+        return False
+
+
+_SEV_STYLE = {"error": ("1", "31"), "warning": ("1", "33"), "info": ("1", "34"), "hint": ("1", "36")}
+
+
+def _excerpt(f: Finding, sources: Sources, style: Style) -> list[str]:
+    lines = sources.lines(f.path)
+    raw = lines.line_bytes(f.srow)
+    text = raw.decode("utf-8", errors="replace").expandtabs(1)
+    if not text.strip() and f.srow == 0 and not raw:
+        return []
+    start = min(f.scol, len(text))
+    end = f.ecol if f.erow == f.srow else len(text.rstrip())
+    width = max(1, min(end, len(text)) - start)
+    gutter = str(f.srow + 1)
+    pad = " " * len(gutter)
+    sev = _SEV_STYLE.get(f.severity, ("1",))
+    return [
+        style(f"{pad} |", "34"),
+        style(f"{gutter} |", "34") + f" {text}",
+        style(f"{pad} |", "34") + " " + " " * start + style("^" * width, *sev),
+        style(f"{pad} |", "34"),
+    ]
+
+
+def format_text_finding(f: Finding, sources: Sources, style: Style, excerpt: bool = True) -> list[str]:
+    sev = _SEV_STYLE.get(f.severity, ("1",))
+    fixable = " " + style("[*]", "36") if f.fix is not None and f.fix.applicability == "safe" else ""
+    head = (f"{style(display_path(f.path), '1')}:{f.srow + 1}:{f.scol + 1}: "
+            f"{style(f.code, *sev)}{fixable} [{f.name}] {f.message}")
+    out = [head]
+    if excerpt:
+        out.extend(_excerpt(f, sources, style))
+        out.append("")
+    return out
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary_lines(findings: list[Finding], style: Style, fixed: int = 0) -> list[str]:
+    out = []
+    if fixed:
+        out.append(f"Fixed {_plural(fixed, 'problem')}.")
+    if not findings:
+        if not fixed:
+            out.append(style("All checks passed!", "1", "32"))
+        return out
+    by_sev = Counter(f.severity for f in findings)
+    parts = [_plural(by_sev[s], s if s != "info" else "info message") for s in ("error", "warning", "info", "hint") if by_sev[s]]
+    found = f"Found {_plural(len(findings), 'problem')} ({', '.join(parts)})."
+    if fixed:
+        found = f"{_plural(len(findings), 'problem')} remaining ({', '.join(parts)})."
+    out.append(found)
+    safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
+    unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability != "safe")
+    if safe:
+        out.append(f"[*] {safe} fixable with `convex-lsp check --fix`.")
+    if unsafe:
+        out.append(f"({unsafe} more fix{'es' if unsafe != 1 else ''} available with `--fix --unsafe-fixes`.)")
+    return out
+
+
+def report_text(findings: list[Finding], out: TextIO, sources: Sources, colour: bool, quiet: bool = False,
+                fixed: int = 0) -> None:
+    style = Style(colour)
+    for f in findings:
+        for line in format_text_finding(f, sources, style):
+            out.write(line + "\n")
+    if not quiet:
+        for line in summary_lines(findings, style, fixed):
+            out.write(line + "\n")
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def statistics(findings: Iterable[Finding]) -> list[dict]:
+    counts: Counter = Counter()
+    names: dict[str, str] = {}
+    fixable: dict[str, bool] = {}
+    for f in findings:
+        counts[f.code] += 1
+        names[f.code] = f.name
+        if f.fix is not None and f.fix.applicability == "safe":
+            fixable[f.code] = True
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return [{"code": c, "name": names[c], "count": n, "fixable": fixable.get(c, False)} for c, n in rows]
+
+
+def report_statistics(findings: list[Finding], out: TextIO, fmt: str, colour: bool) -> None:
+    rows = statistics(findings)
+    if fmt == "json":
+        json.dump(rows, out, indent=2)
+        out.write("\n")
+        return
+    style = Style(colour)
+    if not rows:
+        return
+    w = max(len(str(r["count"])) for r in rows)
+    for r in rows:
+        mark = "[*]" if r["fixable"] else "[ ]"
+        out.write(f"{str(r['count']).rjust(w)}\t{style(r['code'], '1', '31')}\t{mark} {r['name']}\n")
+
+
+# ---------------------------------------------------------------- progress
+
+
+class Progress:
+    """A progress bar on stderr, drawn only once a run has taken more than `delay` seconds."""
+
+    def __init__(self, total: float, stream: TextIO = sys.stderr, delay: float = 1.0, label: str = "Checking"):
+        import time
+
+        self._time = time.monotonic
+        self.total = max(total, 1)
+        self.done = 0.0
+        self.stream = stream
+        self.start = self._time()
+        self.delay = delay
+        self.label = label
+        self.drawn = False
+        self._last = 0.0
+
+    def advance(self, n: float = 1.0) -> None:
+        self.done += n
+        now = self._time()
+        if now - self.start < self.delay or (now - self._last < 0.1 and self.done < self.total):
+            return
+        self._last = now
+        frac = min(1.0, self.done / self.total)
+        width = 30
+        bar = "#" * int(frac * width) + "-" * (width - int(frac * width))
+        self.stream.write(f"\r{self.label} [{bar}] {int(frac * 100):3d}%")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+
+def make_writer(name: str) -> Callable:
+    return {"json": report_json, "sarif": report_sarif, "github": report_github, "text": report_text}[name]

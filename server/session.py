@@ -1,0 +1,432 @@
+"""The language server's state, free of LSP types: open documents, the analyzer, configs.
+
+`lsp.py` translates between the protocol and this module. Everything here runs on the
+server's event-loop thread except `Session.scan()`, which only parses files from disk
+(pure) in the background and hands back `(path, facts, model)` tuples that the loop
+thread then puts into the index with `Session.add_scanned()`.
+
+Documents keep their bytes and tree; edits are applied to the bytes and to the tree
+(`tree.edit`) as they arrive, and the file is re-parsed incrementally and re-extracted
+only when something needs it (`Session.model(path)`), so bursts of keystrokes cost one
+parse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+from convex_lsp.analysis.config import Config, ConfigError, find_config, parse_mapping
+from convex_lsp.analysis.engine import Analyzer, build_model, lint_model
+from convex_lsp.analysis.project import SOURCE_EXTS, Workspace, discover
+from convex_lsp.analysis.registry import Finding, Rule, all_rules
+from convex_lsp.analysis.source import LineIndex, read_source_bytes, UnreadableFile
+
+log = logging.getLogger("convex_lsp.server")
+
+# keys of the `convexLsp` settings object that belong to the server, not to convex-lsp.toml
+SERVER_KEYS = {"hover", "debounce", "debounceMs", "debounce-ms", "explicit", "trace"}
+DEFAULT_DEBOUNCE_MS = 150
+
+
+def quickfixes():
+    """The quick-fix package, or None while it does not import (it is written concurrently)."""
+    try:
+        from convex_lsp import quickfixes as qf
+    except Exception:  # pragma: no cover - depends on a colleague's work in progress
+        log.exception("quickfixes does not import; code actions are limited")
+        return None
+    return qf
+
+
+# ------------------------------------------------------------------ documents
+
+
+@dataclass
+class Document:
+    uri: str
+    path: str
+    version: Optional[int]
+    data: bytes
+    tree: Any = None  # the tree edits are applied to (the current model's tree)
+    dirty: bool = True  # bytes changed since the model was built
+
+    def lines(self) -> LineIndex:
+        return LineIndex(self.data)
+
+    def replace(self, start: int, end: int, new: bytes) -> None:
+        """Apply one edit (byte offsets of the current bytes) to the bytes and the tree."""
+        old = self.data
+        start = max(0, min(start, len(old)))
+        end = max(start, min(end, len(old)))
+        if self.tree is not None:
+            sp = _point(old, start)
+            ep = _point(old, end)
+            new_end = start + len(new)
+            nl = new.rfind(b"\n")
+            if nl == -1:
+                np_ = (sp[0], sp[1] + len(new))
+            else:
+                np_ = (sp[0] + new.count(b"\n"), len(new) - nl - 1)
+            self.tree.edit(start_byte=start, old_end_byte=end, new_end_byte=new_end,
+                           start_point=sp, old_end_point=ep, new_end_point=np_)
+        self.data = old[:start] + new + old[end:]
+        self.dirty = True
+
+    def set_text(self, data: bytes) -> None:
+        self.data = data
+        self.tree = None  # a full replacement: parse from scratch
+        self.dirty = True
+
+
+def _point(data: bytes, offset: int) -> tuple[int, int]:
+    """tree-sitter point (row, byte column) of a byte offset."""
+    row = data.count(b"\n", 0, offset)
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return row, offset - line_start
+
+
+# ------------------------------------------------------------------ settings
+
+
+@dataclass
+class Settings:
+    """Editor settings under `convexLsp` (initializationOptions / didChangeConfiguration)."""
+
+    hover: bool = True
+    debounce_ms: int = DEFAULT_DEBOUNCE_MS
+    defaults: dict = field(default_factory=dict)  # convex-lsp.toml keys; the file wins
+    explicit: dict = field(default_factory=dict)  # convex-lsp.toml keys that win over the file
+
+    @classmethod
+    def parse(cls, raw: Any) -> tuple["Settings", list[str]]:
+        """Settings from the editor's object; (settings, error messages)."""
+        s = cls()
+        errors: list[str] = []
+        if raw is None:
+            return s, errors
+        if isinstance(raw, dict) and isinstance(raw.get("convexLsp"), dict):
+            raw = raw["convexLsp"]
+        if not isinstance(raw, dict):
+            return s, ["convexLsp settings: expected an object"]
+        for key, value in raw.items():
+            if key == "hover":
+                if isinstance(value, bool):
+                    s.hover = value
+                else:
+                    errors.append("convexLsp.hover: expected true or false")
+            elif key in ("debounce", "debounceMs", "debounce-ms"):
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+                    s.debounce_ms = int(value)
+                else:
+                    errors.append(f"convexLsp.{key}: expected a number of milliseconds >= 0")
+            elif key == "explicit":
+                if isinstance(value, dict):
+                    s.explicit = dict(value)
+                else:
+                    errors.append("convexLsp.explicit: expected an object of convex-lsp.toml keys")
+            elif key == "trace":
+                continue
+            else:
+                s.defaults[key] = value
+        for name, mapping in (("convexLsp", s.defaults), ("convexLsp.explicit", s.explicit)):
+            try:
+                parse_mapping(mapping, f"editor settings ({name})")
+            except ConfigError as e:
+                errors.append(str(e))
+                mapping.clear()
+        return s, errors
+
+
+def _norm(key: str) -> str:
+    return key.replace("_", "-")
+
+
+def _file_keys(path: Optional[str]) -> set[str]:
+    if not path:
+        return set()
+    try:
+        import tomllib
+
+        with open(path, "rb") as fh:
+            return {_norm(k) for k in tomllib.load(fh)}
+    except Exception:
+        return set()
+
+
+def layered(file_cfg: Config, settings: Settings) -> Config:
+    """Editor defaults < convex-lsp.toml < editor settings marked explicit."""
+    cfg = file_cfg
+    keys = _file_keys(file_cfg.source) if file_cfg.source else set()
+    defaults = {k: v for k, v in settings.defaults.items() if _norm(k) not in keys}
+    if defaults:
+        cfg = cfg.merged(defaults, "editor settings (convexLsp)")
+    if settings.explicit:
+        cfg = cfg.merged(settings.explicit, "editor settings (convexLsp.explicit)")
+    return cfg
+
+
+def enabled_rules(cfg: Config, path: str, generated: bool) -> list[tuple[Rule, str]]:
+    out = []
+    for rule in all_rules():
+        if rule.check is None or rule.generated_files != generated:
+            continue
+        sev = cfg.effective_severity(rule.code, path)
+        if sev is not None:
+            out.append((rule, sev))
+    return out
+
+
+# ------------------------------------------------------------------ the analyzer's models
+
+
+class LazyModels(dict):
+    """`Analyzer.models` that parses a workspace file from disk on first use, so quick fixes
+    editing files that are not open (the schema, a called function) find their model."""
+
+    def __init__(self, session: "Session"):
+        super().__init__()
+        self._session = session
+
+    def _fetch(self, key):
+        s = self._session
+        if key in s.documents or key not in s.analyzer.index.facts or not os.path.isfile(key):
+            return None
+        model = build_model(key, None, s.workspace)
+        dict.__setitem__(self, key, model)
+        return model
+
+    def __missing__(self, key):
+        model = self._fetch(key)
+        if model is None:
+            raise KeyError(key)
+        return model
+
+    def get(self, key, default=None):
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        model = self._fetch(key)
+        return default if model is None else model
+
+
+# ------------------------------------------------------------------ the session
+
+
+@dataclass
+class LintResult:
+    findings: list[Finding]
+    result_id: str
+    version: Optional[int]
+    data: bytes  # the bytes the findings' offsets refer to
+
+
+class Session:
+    def __init__(self, roots: list[str]):
+        self.roots = [os.path.realpath(r) for r in roots if r] or [os.getcwd()]
+        self.settings = Settings()
+        self.documents: dict[str, Document] = {}
+        self.messages: list[str] = []  # configuration errors to show the user
+        self.config_gen = 0
+        self.facts_gen = 0  # bumped on every change to the index
+        self.indexed = False
+        self._lint_cache: dict[str, tuple[tuple, LintResult]] = {}
+        self._setup()
+
+    # ------------------------------------------------------------ project and config
+    def _setup(self) -> None:
+        from . import runner
+
+        self.messages = []
+        try:
+            plan = runner.prepare(self.roots)
+            ws, file_cfgs, load = plan.workspace, plan.configs, plan.load
+        except (ConfigError, runner.UsageError) as e:
+            self.messages.append(f"convex-lsp: invalid configuration, using defaults: {e}")
+            ws = discover(self.roots)
+            file_cfgs = {d.path: Config(root=d.project_root) for d in ws.functions_dirs}
+            load = [p for p, _ in ws.source_files()] + [p for p, _ in ws.generated_files()]
+        self.workspace: Workspace = ws
+        self.file_configs = file_cfgs
+        self.load_list = load
+        self.analyzer = Analyzer(ws, Config(root=self.roots[0]))
+        self.analyzer.models = LazyModels(self)
+        self._apply_settings()
+
+    def _apply_settings(self) -> None:
+        self.configs: dict[str, Config] = {}
+        for dpath, cfg in self.file_configs.items():
+            try:
+                self.configs[dpath] = layered(cfg, self.settings)
+            except ConfigError as e:
+                self.messages.append(f"convex-lsp: invalid editor settings: {e}")
+                self.configs[dpath] = cfg
+        try:
+            self.default_config = layered(Config(root=self.roots[0]), self.settings)
+        except ConfigError:
+            self.default_config = Config(root=self.roots[0])
+        self.analyzer.config = self.default_config
+        self.config_gen += 1
+        self._lint_cache.clear()
+
+    def update_settings(self, raw: Any) -> list[str]:
+        """Apply editor settings; returns error messages (the previous valid keys stay)."""
+        settings, errors = Settings.parse(raw)
+        self.settings = settings
+        self._apply_settings()
+        return errors
+
+    def reload_project(self) -> None:
+        """convex.json / convex-lsp.toml / package.json changed: rediscover, re-read configs.
+        The caller re-indexes (`scan`)."""
+        docs = self.documents
+        self._setup()
+        self.indexed = False
+        self.documents = docs
+        for d in docs.values():
+            d.dirty = True
+            d.tree = None
+
+    def config_for(self, path: str) -> Config:
+        d = self.workspace.dir_for(path)
+        if d is not None and d.path in self.configs:
+            return self.configs[d.path]
+        return self.default_config
+
+    # ------------------------------------------------------------ indexing
+    def scan(self, paths: Optional[list[str]] = None,
+             cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[str, Any, Any]]:
+        """Parse files from disk (any thread): (path, facts, model-or-None). Models are kept
+        for schema files only (quick fixes edit them); other files keep their facts."""
+        ws = self.workspace
+        for path in (self.load_list if paths is None else paths):
+            if cancelled():
+                return
+            try:
+                model = build_model(path, None, ws)
+            except Exception:
+                log.exception("cannot index %s", path)
+                continue
+            keep = os.path.splitext(os.path.basename(path))[0] == "schema"
+            yield path, model.facts, (model if keep else None)
+
+    def add_scanned(self, items: Iterable[tuple[str, Any, Any]]) -> set[str]:
+        """Loop thread: put scanned facts into the index (open documents win)."""
+        changed: set[str] = set()
+        for path, facts, model in items:
+            if path in self.documents:
+                continue
+            changed |= self.analyzer.index.set_facts(path, facts)
+            if model is not None:
+                dict.__setitem__(self.analyzer.models, path, model)
+            else:
+                dict.pop(self.analyzer.models, path, None)
+            self.facts_gen += 1
+        return changed
+
+    def disk_changed(self, path: str, deleted: bool) -> set[str]:
+        """A watched file changed outside the editor."""
+        if path in self.documents and not deleted:
+            return set()
+        if deleted:
+            dict.pop(self.analyzer.models, path, None)
+            self.facts_gen += 1
+            if path in self.documents:
+                return set()
+            return self.analyzer.forget(path)
+        if not self.is_indexable(path):
+            return set()
+        return self.add_scanned(self.scan([path]))
+
+    def is_indexable(self, path: str) -> bool:
+        if not path.endswith(SOURCE_EXTS) or path.endswith(".d.ts"):
+            return False
+        d = self.workspace.dir_for(path)
+        if d is None:
+            return False
+        rel = os.path.relpath(path, d.path).split(os.sep)
+        if "node_modules" in rel:
+            return False
+        return not self.config_for(path).is_excluded(path)
+
+    # ------------------------------------------------------------ documents
+    def open(self, uri: str, path: str, version: Optional[int], text: str) -> set[str]:
+        doc = Document(uri, path, version, text.encode("utf-8"))
+        self.documents[path] = doc
+        return self.refresh(path)
+
+    def close(self, path: str) -> set[str]:
+        """Forget the buffer; the index falls back to the file on disk."""
+        self.documents.pop(path, None)
+        self._lint_cache.pop(path, None)
+        dict.pop(self.analyzer.models, path, None)
+        if os.path.isfile(path) and (path in self.analyzer.index.facts or self.is_indexable(path)):
+            return self.add_scanned(self.scan([path]))
+        self.facts_gen += 1
+        return self.analyzer.forget(path)
+
+    def refresh(self, path: str) -> set[str]:
+        """Re-parse a dirty document (incrementally); returns the views that changed."""
+        doc = self.documents.get(path)
+        if doc is None or not doc.dirty:
+            return set()
+        changed = self.analyzer.load(path, doc.data, doc.tree)
+        model = dict.get(self.analyzer.models, path)
+        doc.tree = model.src.tree if model is not None else None
+        doc.dirty = False
+        self.facts_gen += 1
+        return changed
+
+    def model(self, path: str):
+        """The current model of a file (open buffer re-parsed if needed, else disk)."""
+        if path in self.documents:
+            self.refresh(path)
+            return dict.get(self.analyzer.models, path)
+        return self.analyzer.models.get(path)
+
+    def data_of(self, path: str) -> Optional[bytes]:
+        doc = self.documents.get(path)
+        if doc is not None:
+            return doc.data
+        m = dict.get(self.analyzer.models, path)
+        if m is not None:
+            return m.src.data
+        try:
+            return read_source_bytes(path)
+        except UnreadableFile:
+            return None
+
+    # ------------------------------------------------------------ linting
+    def lint(self, path: str) -> Optional[LintResult]:
+        model = self.model(path)
+        if model is None:
+            return None
+        doc = self.documents.get(path)
+        key = (id(model), self.facts_gen, self.config_gen)
+        hit = self._lint_cache.get(path)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        cfg = self.config_for(path)
+        findings = lint_model(model, self.analyzer.index, cfg,
+                              enabled_rules(cfg, path, model.facts.is_generated))
+        findings = [f for f in findings if f.path == path]
+        h = hashlib.sha1()
+        for f in findings:
+            h.update(repr((f.code, f.start, f.end, f.message, f.severity)).encode())
+        h.update(model.src.data if len(model.src.data) < 1 << 16 else hashlib.sha1(model.src.data).digest())
+        res = LintResult(findings, h.hexdigest()[:16], doc.version if doc else None, model.src.data)
+        if doc is not None:
+            self._lint_cache[path] = (key, res)
+        return res
+
+    def lint_disk_file(self, path: str) -> list[Finding]:
+        """Lint a file that is not open, without keeping its model."""
+        model = dict.get(self.analyzer.models, path) or build_model(path, None, self.workspace)
+        cfg = self.config_for(path)
+        out = lint_model(model, self.analyzer.index, cfg, enabled_rules(cfg, path, model.facts.is_generated))
+        return [f for f in out if f.path == path]
+
+    def indexed_paths(self) -> list[str]:
+        return list(self.analyzer.index.facts)

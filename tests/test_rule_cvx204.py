@@ -1,0 +1,99 @@
+import pytest
+
+from tests._kw_fixtures import FILES, MESSAGES_TABLE
+from tests.ruletester import invalid, lint_files, run_case, valid
+
+GOOD_SCHEMA = """
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+export default defineSchema({
+  // "byChannel" in a comment is not an index
+  messages: defineTable({ channelId: v.id("channels"), authorId: v.id("users"), body: v.string(),
+                          meta: v.object({ kind: v.string() }) })
+    .index("by_channelId_and_authorId", ["channelId", "authorId"])
+    .index("by_meta_kind", ["meta.kind"])
+    .index("staged_one", { fields: ["body"], staged: true })
+    .searchIndex("search_body", { searchField: "body" })
+    .vectorIndex("embedding", { vectorField: "body", dimensions: 2 }),
+  channels: defineTable({ name: v.string() }),
+});
+"""
+
+CASES = [
+    valid(GOOD_SCHEMA, filename="convex/schema.ts", name="correct names, staged, search and vector exempt"),
+    valid("""
+        import { defineSchema, defineTable } from "convex/server";
+        import { authTables } from "@convex-dev/auth/server";
+        import { v } from "convex/values";
+        export default defineSchema({
+          ...authTables,
+          users: defineTable({ email: v.optional(v.string()), phone: v.optional(v.string()) })
+            .index("email", ["email"])
+            .index("phone", ["phone"]),
+        });
+    """, filename="convex/schema.ts", name="@convex-dev/auth requires users.email and users.phone"),
+    valid("""
+        import { defineSchema, defineTable } from "convex/server";
+        export default defineSchema({
+          counters: defineTable({}).index("by_name_and_time", ["name", "_creationTime"]).index("x", ["a", "a"]),
+        });
+    """, filename="convex/schema.ts", name="invalid field lists are CVX207's, no name suggested"),
+    valid("""
+        import { defineSchema, defineTable } from "convex/server";
+        import { v } from "convex/values";
+        export default defineSchema({
+          work: defineTable({ fnName: v.string(), runAt: v.number() }).index("runAt", ["runAt"]),
+          pending: defineTable({ workId: v.id("work"), segment: v.int64() }).index("workId", ["workId"])
+            .index("segment", ["segment"]),
+        });
+    """, filename="convex/schema.ts", name="a schema with a naming scheme of its own (no by_ index) is left alone"),
+    invalid("""
+        import { defineSchema, defineTable } from "convex/server";
+        import { v } from "convex/values";
+        export default defineSchema({
+          users: defineTable({ email: v.string() }).index("email", ["email"]),
+          messages: defineTable({ channelId: v.id("channels"), authorId: v.id("users") })
+            .index("byChannel", ["channelId"])
+            .index("by_channel_author", ["channelId", "authorId"]),
+        });
+    """, [4, 6, 7], filename="convex/schema.ts", message="should be named",
+        name="wrong names; `email` without @convex-dev/auth is not exempt"),
+    invalid("""
+        import { defineSchema } from "convex/server";
+        import { messagesTable } from "./tables/messages";
+        export default defineSchema({ messages: messagesTable });
+    """, [("convex/tables/messages.ts", 2)], filename="convex/schema.ts", files={
+        "convex/tables/messages.ts": """
+            import { defineTable } from "convex/server";
+            export const messagesTable = defineTable({}).index("channel", ["channelId"])
+              .index("by_authorId", ["authorId"]);
+        """}, name="table defined in another file: reported where the index is"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_index_name_fields(tmp_path, case):
+    run_case(tmp_path, "index-name-fields", case)
+
+
+def test_fix_data_lists_every_use(tmp_path):
+    files = {
+        "convex/schema.ts": """
+            import { defineSchema, defineTable } from "convex/server";
+            import { v } from "convex/values";
+            export default defineSchema({
+              messages: defineTable({ channelId: v.id("channels") }).index("byChannel", ["channelId"]),
+              users: defineTable({ name: v.string() }).index("by_name", ["name"]),
+            });
+        """,
+        "convex/messages.ts": """
+            import { query } from "./_generated/server";
+            export const list = query({ args: {}, handler: async (ctx, { id }) =>
+              ctx.db.query("messages").withIndex("byChannel", (q) => q.eq("channelId", id)).take(5) });
+        """,
+    }
+    found = [f for f in lint_files(tmp_path, files, select=["CVX204"]) if f.code == "CVX204"]
+    assert len(found) == 1
+    d = found[0].data
+    assert (d["table"], d["old"], d["new"]) == ("messages", "byChannel", "by_channelId")
+    assert [u["path"].endswith("messages.ts") for u in d["uses"]] == [True]

@@ -1,0 +1,86 @@
+import pytest
+
+from tests.ruletester import invalid, run_case, valid
+from tests.runtime_fixtures import BASE
+
+CASES = [
+    valid("""
+        import { action } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        export const one = action({
+          args: {},
+          handler: async (ctx, { teamId }: any) => {
+            const team = await ctx.runQuery(internal.teams.getWithOwner, { teamId });
+            return team;
+          },
+        });
+    """, files=BASE, name="a single call"),
+    valid("""
+        import { internalAction } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        export const report = internalAction({
+          args: {},
+          handler: async (ctx, { teamId }: any) => {
+            const team = await ctx.runQuery(internal.teams.get, { teamId });
+            await sendSlack(team.name);
+            const stats = await ctx.runQuery(internal.stats.global, {});
+            await sendSlack(String(stats.count));
+          },
+        });
+    """, files=BASE, name="independent reads used separately"),
+    valid("""
+        import { internalAction } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        export const search = internalAction({
+          args: {},
+          handler: async (ctx, { q }: any) => {
+            const ns = await ctx.runQuery(internal.ns.get, { q });
+            const hits = await ctx.vectorSearch("chunks", "by_embedding", { vector: ns.vector, limit: 10 });
+            const docs = await ctx.runQuery(internal.chunks.load, { ns: ns._id, ids: hits.map((h) => h._id) });
+            return docs;
+          },
+        });
+    """, files=BASE, name="an action-only step in between: cannot be merged"),
+    valid("""
+        import { mutation } from "./functions";
+        import { internal } from "./_generated/api";
+        export const m = mutation({
+          args: {},
+          handler: async (ctx, { teamId }: any) => {
+            const team = await ctx.runQuery(internal.teams.get, { teamId });
+            const owner = await ctx.runQuery(internal.users.get, { userId: team.ownerId });
+            return owner;
+          },
+        });
+    """, files=BASE, name="not an action"),
+    invalid("""
+        import { authedAction } from "./functions";
+        import { internal } from "./_generated/api";
+        export const notifyOwner = authedAction({
+          args: {},
+          handler: async (context, { teamId }: any) => {
+            const team = await context.runQuery(internal.teams.get, { teamId });
+            const ownerId = team.ownerId;
+            const owner = await context.runQuery(internal.users.get, { userId: ownerId });
+            await fetch("https://mail.example.com", { method: "POST", body: owner.email });
+          },
+        });
+    """, [8], files=BASE, name="second read takes the first one's result", message="snapshot"),
+    invalid("""
+        import { internalAction } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        export const exportUser = internalAction({
+          args: {},
+          handler: async (ctx, { id }: any) => {
+            const user = await ctx.runQuery(internal.users.get, { id });
+            const { theme, locale } = await ctx.runQuery(internal.settings.get, { userId: id });
+            await fetch("https://example.com", { method: "POST", body: JSON.stringify({ user, theme, locale }) });
+          },
+        });
+    """, [7], files=BASE, name="results used together"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_sequential_run_queries(tmp_path, case):
+    run_case(tmp_path, "sequential-run-queries", case)
