@@ -7,9 +7,12 @@ conservative: a false positive costs more trust than a miss.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import re
+import threading
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Iterator, Optional
 
 from tree_sitter import Node
 
@@ -74,6 +77,44 @@ QUERY_METHODS = frozenset(
 TERMINALS = frozenset({"collect", "take", "first", "unique", "paginate"})
 
 
+# ---------------------------------------------------------------- per-file memo
+# Rules ask the same questions about the same nodes many times (is this a ctx? a db?).
+# Answers depend only on the tree, so they are memoised for the duration of one file's
+# extraction or lint (`file_cache()`), keyed by node id, which is unique within a tree.
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def file_cache() -> Iterator[None]:
+    outer = getattr(_local, "cache", None)
+    if outer is not None:  # nested: share the outer file's cache
+        yield
+        return
+    _local.cache = {}
+    try:
+        yield
+    finally:
+        _local.cache = None
+
+
+def _memo(fn):
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(node, *args):
+        cache = getattr(_local, "cache", None)
+        if cache is None:
+            return fn(node, *args)
+        key = (name, node.id, args)
+        try:
+            return cache[key]
+        except KeyError:
+            val = cache[key] = fn(node, *args)
+            return val
+    return wrapper
+
+
+@_memo
 def is_registration_handler(fn: Node) -> bool:
     """Is `fn` the handler of a Convex registration (object `handler:` or bare builder arg)?"""
     parent = fn.parent
@@ -98,21 +139,44 @@ def is_registration_handler(fn: Node) -> bool:
     return False
 
 
-def _binding_of(name: str, node: Node) -> Optional[tuple[Node, Node]]:
+def _binding_of(name: str, node: Node):
+    return _binding_of_m(node, name)
+
+
+def _binding_of_m(node: Node, name: str) -> Optional[tuple[Node, Node]]:
     """Find the function parameter (fn, param) that binds `name` around `node`."""
     cur = node.parent
     while cur is not None:
         if cur.type in FUNCTION_TYPES:
-            for i, p in enumerate(function_params(cur)):
-                pat = param_pattern(p)
-                if pat.type == "identifier" and text(pat) == name:
-                    return cur, p
-                if pat.type == "object_pattern":
-                    for sub in pat.named_children:
-                        if _pattern_binds(sub, name):
-                            return cur, p
+            p = _param_bindings(cur).get(name)
+            if p is not None:
+                return cur, p
         cur = cur.parent
     return None
+
+
+@_memo
+def _param_bindings(fn: Node) -> dict[str, Node]:
+    """name -> parameter node for every name a function's parameters bind (top level of
+    identifier and object patterns)."""
+    out: dict[str, Node] = {}
+    for p in function_params(fn):
+        pat = param_pattern(p)
+        if pat.type == "identifier":
+            out.setdefault(text(pat), p)
+        elif pat.type == "object_pattern":
+            for sub in pat.named_children:
+                if sub.type == "shorthand_property_identifier_pattern":
+                    out.setdefault(text(sub), p)
+                elif sub.type == "pair_pattern":
+                    val = sub.child_by_field_name("value")
+                    if val is not None and val.type == "identifier":
+                        out.setdefault(text(val), p)
+                elif sub.type == "object_assignment_pattern":
+                    left = sub.child_by_field_name("left")
+                    if left is not None:
+                        out.setdefault(text(left), p)
+    return out
 
 
 def _pattern_binds(sub: Node, name: str) -> bool:
@@ -127,6 +191,7 @@ def _pattern_binds(sub: Node, name: str) -> bool:
     return False
 
 
+@_memo
 def is_ctx_identifier(ident: Node) -> bool:
     """An identifier bound to a Convex function context."""
     name = text(ident)
@@ -145,6 +210,7 @@ def is_ctx_identifier(ident: Node) -> bool:
     return name == "ctx"
 
 
+@_memo
 def is_db_expression(node: Node) -> bool:
     """`ctx.db`, a destructured `{ db }`, or a parameter typed DatabaseReader/Writer."""
     node = unwrap(node)
@@ -184,6 +250,11 @@ def is_db_expression(node: Node) -> bool:
 
 
 def _declared_from_ctx(node: Node, name: str) -> bool:
+    return _declared_from_ctx_m(node, name)
+
+
+@_memo
+def _declared_from_ctx_m(node: Node, name: str) -> bool:
     """`const { db } = ctx;` (or `const db = ctx.db`) somewhere in an enclosing function."""
     cur = node.parent
     while cur is not None:
@@ -213,6 +284,7 @@ def _declared_from_ctx(node: Node, name: str) -> bool:
     return False
 
 
+@_memo
 def ctx_call(call: Node) -> Optional[tuple[str, str]]:
     """Classify a call on a Convex ctx: ("db", "get"), ("scheduler", "runAfter"),
     ("run", "runQuery"), ("storage", "getUrl"), ("auth", "getUserIdentity"),

@@ -14,6 +14,7 @@ from typing import Iterable, Optional
 from tree_sitter import Node
 
 from .config import Config, default_config
+from .convex import file_cache
 from .facts import FileFacts
 from .index import BuilderInfo, SchemaModel, WorkspaceIndex
 from .model import FileModel, Registration
@@ -98,6 +99,11 @@ def _module_and_dir(ws: Workspace, path: str) -> tuple[Optional[str], Optional[s
 
 def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None) -> FileModel:
     """Parse + extract one file (also runs the rule modules' fact extractors)."""
+    with file_cache():
+        return _build_model(path, data, ws, old_tree)
+
+
+def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None) -> FileModel:
     src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree)
     fdir, module = _module_and_dir(ws, path)
     model = FileModel(src, fdir, module)
@@ -166,6 +172,12 @@ class Analyzer:
 
 def lint_model(model: FileModel, index: WorkspaceIndex, config: Config,
                rules: Iterable[tuple[Rule, str]]) -> list[Finding]:
+    with file_cache():
+        return _lint_model(model, index, config, rules)
+
+
+def _lint_model(model: FileModel, index: WorkspaceIndex, config: Config,
+                rules: Iterable[tuple[Rule, str]]) -> list[Finding]:
     path = model.path
     if model.src.error is not None:
         sev = config.effective_severity(PARSE_ERROR, path)

@@ -296,8 +296,8 @@ def handler_summary(model, reg, handler: Optional[Node], schema):
         return ("value", inf.infer(body))
     rets = returns_in(body)
     values = [return_value(r) for r in rets]
-    if all(v is None for v in values):
-        return ("void", None)
+    if all(v is None or (unwrap(v) is not None and unwrap(v).type == "null") for v in values):
+        return ("void", None)  # only `return;` / `return null;`
     if any(v is None for v in values) or completes(body):
         return ("value", None)  # mixes undefined with values
     inferred = [inf.infer(v) for v in values]

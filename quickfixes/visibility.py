@@ -71,14 +71,21 @@ def fix_public_scheduled(finding: Finding, an) -> list[Fix]:
         return []
     # when this was the file's only `api` reference, swap the import instead of adding one
     only = sum(1 for r in facts.api_refs if r.root == "api") == 1 and len(re.findall(r"(?<![\w$.\"'/])api(?![\w$])", text(model.root))) <= 2
-    if only and add:
+    if only:
         for stmt in model.root.named_children:
             if stmt.type != "import_statement":
                 continue
-            for spec in _specifiers(stmt):
-                if text(spec) == "api":
+            specs = list(_specifiers(stmt))
+            for i, spec in enumerate(specs):
+                if text(spec) != "api":
+                    continue
+                if add:  # `internal` is not imported yet: import it in place of `api`
                     add = [TextEdit(finding.path, spec.start_byte, spec.end_byte, "internal")]
-                    break
+                elif len(specs) > 1:  # drop the now unused `api`
+                    end = specs[i + 1].start_byte if i + 1 < len(specs) else spec.end_byte
+                    start = spec.start_byte if i + 1 < len(specs) else specs[i - 1].end_byte
+                    add = [TextEdit(finding.path, start, end, "")]
+                break
     edits.extend(add)
     title = f"Use `internal.{'.'.join(ref.path)}`"
     if target.visibility == "public":

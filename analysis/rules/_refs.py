@@ -248,7 +248,7 @@ def generated_import_ok(path: str, functions_dir: str, source: str) -> bool:
 
 
 # ----------------------------------------------------------------- looking references up
-_VISIBLE_CACHE: dict[tuple[str, int, int], bool] = {}
+_VISIBLE_CACHE: dict[tuple, bool] = {}
 
 
 def _disk_modules(functions_dir: str) -> set[str]:
@@ -270,7 +270,7 @@ def _disk_modules(functions_dir: str) -> set[str]:
 
 def folder_fully_seen(index, functions_dir: str) -> bool:
     """Every module file of the folder is indexed and readable, so a missing module is really missing."""
-    key = (functions_dir, index.generation, len(index.facts))
+    key = (functions_dir, id(index), index.generation, len(index.facts))
     got = _VISIBLE_CACHE.get(key)
     if got is not None:
         return got
@@ -288,6 +288,20 @@ def folder_fully_seen(index, functions_dir: str) -> bool:
         _VISIBLE_CACHE.clear()
     _VISIBLE_CACHE[key] = ok
     return ok
+
+
+_MODULES_CACHE: dict[tuple, set[str]] = {}
+
+
+def _modules(index, functions_dir: str) -> set[str]:
+    key = (functions_dir, id(index), index.generation, len(index.facts))
+    got = _MODULES_CACHE.get(key)
+    if got is None:
+        if len(_MODULES_CACHE) > 64:
+            _MODULES_CACHE.clear()
+        got = _MODULES_CACHE[key] = {f.module for f in index.files_in(functions_dir)
+                                     if f.module and not f.is_generated}
+    return got
 
 
 @dataclass
@@ -311,7 +325,7 @@ def _module_file(index, functions_dir: str, module: str):
 def lookup(index, functions_dir: str, path: tuple[str, ...], has_errors) -> Lookup:
     """What `api.<path>` names in the functions folder. `has_errors(file)` tells whether a
     module's syntax tree has errors (its exports may then be incomplete)."""
-    modules = {f.module for f in index.files_in(functions_dir) if f.module and not f.is_generated}
+    modules = _modules(index, functions_dir)
     joined = "/".join(path)
     if joined in modules or any(m.startswith(joined + "/") for m in modules):
         return Lookup("namespace")

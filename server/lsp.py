@@ -1,0 +1,703 @@
+"""The convex-lsp language server (pygls): thin protocol handlers over `session.Session`.
+
+    convex-lsp serve            # stdio
+    convex-lsp serve --tcp 127.0.0.1:2087
+    python -m convex_lsp.server.lsp [--tcp HOST:PORT]
+
+Diagnostics are pushed (debounced) to clients without pull support and pulled
+(`textDocument/diagnostic`, `workspace/diagnostic`) by clients that declare it. The
+workspace is indexed in the background after `initialized`; diagnostics wait for it.
+Every handler is guarded: an exception is logged to the client and an empty result
+returned (set CONVEX_LSP_FAULT=<handler>[,<handler>] to inject a fault, for tests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import sys
+import time
+import traceback
+import uuid
+from typing import Any, Callable, Optional
+
+from lsprotocol import types as T
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
+from pygls.lsp.server import LanguageServer
+
+from convex_lsp.analysis import __version__
+from convex_lsp.analysis.source import LineIndex
+
+from . import convert as C
+from . import hover as H
+from . import navigation as N
+from .session import Session, quickfixes
+
+log = logging.getLogger("convex_lsp.server")
+
+FIX_ALL_KIND = "source.fixAll.convex-lsp"
+CONFIG_FILES = {"convex.json", "convex-lsp.toml", ".convex-lsp.toml", "package.json"}
+WATCH_GLOBS = ["**/*.ts", "**/*.tsx", "**/convex.json", "**/convex-lsp.toml", "**/.convex-lsp.toml",
+               "**/package.json"]
+BATCH = 25
+
+
+class ConvexLanguageServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__("convex-lsp", __version__)
+        self.session: Optional[Session] = None
+        self.enc = "utf-16"
+        self.pull = False
+        self.refresh_support = False
+        self.markdown = True
+        self.document_changes = False
+        self.progress = False
+        self.dynamic_watch = False
+        self.config_pull = False
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._ready: Optional[asyncio.Event] = None
+        self._changed: Optional[asyncio.Event] = None
+        self._index_task: Optional[asyncio.Task] = None
+        self.index_seconds: Optional[float] = None
+
+    # ------------------------------------------------------------ helpers
+    @property
+    def ready(self) -> asyncio.Event:
+        if self._ready is None:
+            self._ready = asyncio.Event()
+        return self._ready
+
+    @property
+    def changed(self) -> asyncio.Event:
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        return self._changed
+
+    def log_error(self, where: str, exc: BaseException) -> None:
+        msg = f"convex-lsp: {where} failed: {exc!r}\n" + "".join(traceback.format_exception(exc))[-4000:]
+        log.error(msg)
+        try:
+            self.window_log_message(T.LogMessageParams(type=T.MessageType.Error, message=msg))
+        except Exception:  # the connection itself may be gone
+            pass
+
+    def info(self, msg: str) -> None:
+        try:
+            self.window_log_message(T.LogMessageParams(type=T.MessageType.Info, message=msg))
+        except Exception:
+            pass
+
+    def show_error(self, msg: str) -> None:
+        self.window_show_message(T.ShowMessageParams(type=T.MessageType.Error, message=msg))
+
+    def lines(self, path: str) -> Optional[LineIndex]:
+        data = self.session.data_of(path) if self.session else None
+        return LineIndex(data) if data is not None else None
+
+    def offset(self, path: str, pos: T.Position) -> Optional[int]:
+        data = self.session.data_of(path)
+        if data is None:
+            return None
+        return LineIndex(data).offset(pos.line, pos.character, self.enc)
+
+    def versions(self) -> dict[str, Optional[int]]:
+        return {p: d.version for p, d in self.session.documents.items()}
+
+
+server = ConvexLanguageServer()
+
+
+def _faults() -> set[str]:
+    return {s.strip() for s in os.environ.get("CONVEX_LSP_FAULT", "").split(",") if s.strip()}
+
+
+def guarded(name: str, default: Callable[[], Any] = lambda: None):
+    """Never let one handler's exception reach pygls (or kill the server)."""
+
+    def deco(fn):
+        if asyncio.iscoroutinefunction(fn):
+            @functools.wraps(fn)
+            async def awrapper(ls, params):
+                try:
+                    if name in _faults():
+                        raise RuntimeError(f"injected fault in {name}")
+                    return await fn(ls, params)
+                except (JsonRpcException, asyncio.CancelledError):
+                    raise
+                except Exception as e:
+                    ls.log_error(name, e)
+                    return default()
+            return awrapper
+
+        @functools.wraps(fn)
+        def wrapper(ls, params):
+            try:
+                if name in _faults():
+                    raise RuntimeError(f"injected fault in {name}")
+                return fn(ls, params)
+            except JsonRpcException:
+                raise
+            except Exception as e:
+                ls.log_error(name, e)
+                return default()
+        return wrapper
+
+    return deco
+
+
+def _cap(obj, dotted: str):
+    for part in dotted.split("."):
+        if obj is None:
+            return None
+        obj = getattr(obj, part, None)
+    return obj
+
+
+# ---------------------------------------------------------------- lifecycle
+
+
+@server.feature(T.INITIALIZE)
+@guarded("initialize")
+def initialize(ls: ConvexLanguageServer, params: T.InitializeParams):
+    caps = params.capabilities
+    ls.enc = C.line_encoding(ls.workspace.position_encoding)
+    ls.pull = _cap(caps, "text_document.diagnostic") is not None
+    ls.refresh_support = bool(_cap(caps, "workspace.diagnostics.refresh_support"))
+    fmts = _cap(caps, "text_document.hover.content_format") or []
+    ls.markdown = (not fmts) or T.MarkupKind.Markdown in fmts
+    ls.document_changes = bool(_cap(caps, "workspace.workspace_edit.document_changes"))
+    ls.progress = bool(_cap(caps, "window.work_done_progress"))
+    ls.dynamic_watch = bool(_cap(caps, "workspace.did_change_watched_files.dynamic_registration"))
+    ls.config_pull = bool(_cap(caps, "workspace.configuration"))
+    roots = [C.uri_to_path(f.uri) for f in (params.workspace_folders or [])]
+    if not roots and params.root_uri:
+        roots = [C.uri_to_path(params.root_uri)]
+    if not roots and params.root_path:
+        roots = [params.root_path]
+    ls.session = Session(roots or [os.getcwd()])
+    errors = ls.session.update_settings(params.initialization_options)
+    ls.session.messages.extend(errors)
+
+
+@server.feature(T.INITIALIZED)
+@guarded("initialized")
+async def initialized(ls: ConvexLanguageServer, params: T.InitializedParams):
+    s = ls.session
+    for msg in s.messages:
+        ls.show_error(msg)
+    s.messages.clear()
+    if ls.dynamic_watch:
+        try:
+            await ls.client_register_capability_async(T.RegistrationParams(registrations=[T.Registration(
+                id="convex-lsp-watch", method=T.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                register_options=T.DidChangeWatchedFilesRegistrationOptions(
+                    watchers=[T.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]))]))
+        except Exception as e:
+            ls.info(f"convex-lsp: the client refused file watchers ({e}); changes outside the editor are not seen")
+    ls._index_task = asyncio.ensure_future(index_workspace(ls))
+
+
+async def index_workspace(ls: ConvexLanguageServer) -> None:
+    """Parse every workspace file in a background thread; feed facts to the index here."""
+    s = ls.session
+    ls.ready.clear()
+    t0 = time.perf_counter()
+    paths = list(s.load_list)
+    token = None
+    if ls.progress and paths:
+        token = f"convex-lsp-index-{uuid.uuid4().hex[:8]}"
+        try:
+            await ls.work_done_progress.create_async(token)
+            ls.work_done_progress.begin(token, T.WorkDoneProgressBegin(
+                title="convex-lsp", message=f"indexing {len(paths)} files", percentage=0, cancellable=False))
+        except Exception as e:
+            ls.log_error("starting progress", e)
+            token = None
+    loop = asyncio.get_running_loop()
+    changed: set[str] = set()
+    last = 0.0
+    try:
+        for i in range(0, len(paths), BATCH):
+            chunk = paths[i:i + BATCH]
+            items = await loop.run_in_executor(ls.thread_pool, lambda c=chunk: list(s.scan(c)))
+            if ls.session is not s:
+                return  # the project was reloaded meanwhile
+            changed |= s.add_scanned(items)
+            now = time.perf_counter()
+            if token is not None and now - last > 0.2:
+                last = now
+                done = min(len(paths), i + BATCH)
+                ls.work_done_progress.report(token, T.WorkDoneProgressReport(
+                    message=f"{done}/{len(paths)} files", percentage=int(100 * done / len(paths))))
+    finally:
+        if token is not None:
+            ls.work_done_progress.end(token, T.WorkDoneProgressEnd(message="indexed"))
+    s.indexed = True
+    ls.index_seconds = time.perf_counter() - t0
+    ls.info(f"convex-lsp: indexed {len(paths)} files in {ls.index_seconds:.2f}s")
+    ls.ready.set()
+    everything_changed(ls)
+
+
+@server.feature(T.SHUTDOWN)
+@guarded("shutdown")
+def shutdown(ls: ConvexLanguageServer, params):
+    for h in ls._timers.values():
+        h.cancel()
+    ls._timers.clear()
+    if ls._index_task is not None and not ls._index_task.done():
+        ls._index_task.cancel()
+
+
+# ---------------------------------------------------------------- diagnostics
+
+
+def schedule(ls: ConvexLanguageServer, path: str, delay: Optional[float] = None) -> None:
+    """(Re-)start the debounce timer of one open document."""
+    old = ls._timers.pop(path, None)
+    if old is not None:
+        old.cancel()
+    loop = asyncio.get_event_loop()
+    d = ls.session.settings.debounce_ms / 1000 if delay is None else delay
+    if d <= 0:
+        ls._timers[path] = loop.call_soon(_fire, ls, path)
+    else:
+        ls._timers[path] = loop.call_later(d, _fire, ls, path)
+
+
+def _fire(ls: ConvexLanguageServer, path: str) -> None:
+    ls._timers.pop(path, None)
+    try:
+        s = ls.session
+        if path not in s.documents:
+            return
+        views = s.refresh(path)
+        if views & {"schema", "api"}:
+            views_changed(ls, exclude=path)
+        if not ls.pull and ls.ready.is_set():
+            publish(ls, path)
+    except Exception as e:
+        ls.log_error("diagnostics", e)
+
+
+def publish(ls: ConvexLanguageServer, path: str) -> None:
+    s = ls.session
+    doc = s.documents.get(path)
+    if doc is None:
+        return
+    res = s.lint(path)
+    if res is None or res.version != doc.version:
+        return  # stale: a newer version is scheduled
+    lines = LineIndex(res.data)
+    diags = [C.diagnostic(f, lines, ls.enc, res.version) for f in res.findings]
+    ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=doc.uri, diagnostics=diags,
+                                                                    version=doc.version))
+
+
+def views_changed(ls: ConvexLanguageServer, exclude: Optional[str] = None) -> None:
+    """The schema or the api changed: every other open document may have new findings."""
+    ls.changed.set()
+    if not ls.ready.is_set():
+        return
+    if ls.pull:
+        if ls.refresh_support:
+            ls.workspace_diagnostic_refresh(None)
+        return
+    for p in list(ls.session.documents):
+        if p != exclude:
+            schedule(ls, p, delay=0.0 if exclude is None else None)
+
+
+def everything_changed(ls: ConvexLanguageServer) -> None:
+    views_changed(ls)
+
+
+def _doc_report(ls, res, previous: Optional[str]):
+    if previous is not None and previous == res.result_id:
+        return T.RelatedUnchangedDocumentDiagnosticReport(result_id=res.result_id)
+    lines = LineIndex(res.data)
+    return T.RelatedFullDocumentDiagnosticReport(
+        items=[C.diagnostic(f, lines, ls.enc, res.version) for f in res.findings], result_id=res.result_id)
+
+
+@server.feature(T.TEXT_DOCUMENT_DIAGNOSTIC, T.DiagnosticOptions(
+    identifier="convex-lsp", inter_file_dependencies=True, workspace_diagnostics=True))
+@guarded("textDocument/diagnostic", lambda: T.RelatedFullDocumentDiagnosticReport(items=[]))
+async def document_diagnostic(ls: ConvexLanguageServer, params: T.DocumentDiagnosticParams):
+    await ls.ready.wait()
+    s = ls.session
+    path = C.uri_to_path(params.text_document.uri)
+    if s.refresh(path) & {"schema", "api"}:
+        views_changed(ls, exclude=path)
+    res = s.lint(path)
+    if res is None:
+        return T.RelatedFullDocumentDiagnosticReport(items=[])
+    return _doc_report(ls, res, params.previous_result_id)
+
+
+@server.feature(T.WORKSPACE_DIAGNOSTIC)
+@guarded("workspace/diagnostic", lambda: T.WorkspaceDiagnosticReport(items=[]))
+async def workspace_diagnostic(ls: ConvexLanguageServer, params: T.WorkspaceDiagnosticParams):
+    await ls.ready.wait()
+    s = ls.session
+    previous = {p.uri: p.value for p in (params.previous_result_ids or [])}
+    for attempt in range(2):
+        items = []
+        any_new = False
+        ls.changed.clear()
+        for n, path in enumerate(sorted(s.indexed_paths())):
+            if path in s.documents or s.analyzer.index.facts[path].is_generated:
+                continue
+            uri = C.path_to_uri(path)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            rid = f"{st.st_mtime_ns}-{st.st_size}-{s.analyzer.index.generation}-{s.config_gen}"
+            if previous.get(uri) == rid:
+                items.append(T.WorkspaceUnchangedDocumentDiagnosticReport(uri=uri, version=None, result_id=rid))
+                continue
+            any_new = True
+            findings = s.lint_disk_file(path)
+            lines = LineIndex(s.data_of(path) or b"")
+            items.append(T.WorkspaceFullDocumentDiagnosticReport(
+                uri=uri, version=None, result_id=rid,
+                items=[C.diagnostic(f, lines, ls.enc, None) for f in findings]))
+            if n % 20 == 19:
+                await asyncio.sleep(0)
+        if any_new or not previous or attempt == 1:
+            return T.WorkspaceDiagnosticReport(items=items)
+        # nothing new: hold the request until something changes (clients re-ask at once)
+        try:
+            await asyncio.wait_for(ls.changed.wait(), timeout=30)
+        except asyncio.TimeoutError:
+            return T.WorkspaceDiagnosticReport(items=items)
+    return T.WorkspaceDiagnosticReport(items=[])
+
+
+# ---------------------------------------------------------------- sync
+
+
+@server.feature(T.TEXT_DOCUMENT_DID_OPEN)
+@guarded("textDocument/didOpen")
+def did_open(ls: ConvexLanguageServer, params: T.DidOpenTextDocumentParams):
+    td = params.text_document
+    path = C.uri_to_path(td.uri)
+    views = ls.session.open(td.uri, path, td.version, td.text)
+    if views & {"schema", "api"}:
+        views_changed(ls, exclude=path)
+    schedule(ls, path, delay=0.0)
+
+
+@server.feature(T.TEXT_DOCUMENT_DID_CHANGE)
+@guarded("textDocument/didChange")
+def did_change(ls: ConvexLanguageServer, params: T.DidChangeTextDocumentParams):
+    path = C.uri_to_path(params.text_document.uri)
+    doc = ls.session.documents.get(path)
+    if doc is None:
+        return
+    for change in params.content_changes:
+        rng = getattr(change, "range", None)
+        if rng is None:
+            doc.set_text(change.text.encode("utf-8"))
+            continue
+        lines = LineIndex(doc.data)
+        start = lines.offset(rng.start.line, rng.start.character, ls.enc)
+        end = lines.offset(rng.end.line, rng.end.character, ls.enc)
+        doc.replace(start, end, change.text.encode("utf-8"))
+    doc.version = params.text_document.version
+    schedule(ls, path)
+
+
+@server.feature(T.TEXT_DOCUMENT_DID_SAVE, T.SaveOptions(include_text=False))
+@guarded("textDocument/didSave")
+def did_save(ls: ConvexLanguageServer, params: T.DidSaveTextDocumentParams):
+    path = C.uri_to_path(params.text_document.uri)
+    doc = ls.session.documents.get(path)
+    if doc is not None and params.text is not None and params.text.encode("utf-8") != doc.data:
+        doc.set_text(params.text.encode("utf-8"))
+        schedule(ls, path)
+
+
+@server.feature(T.TEXT_DOCUMENT_DID_CLOSE)
+@guarded("textDocument/didClose")
+def did_close(ls: ConvexLanguageServer, params: T.DidCloseTextDocumentParams):
+    path = C.uri_to_path(params.text_document.uri)
+    t = ls._timers.pop(path, None)
+    if t is not None:
+        t.cancel()
+    views = ls.session.close(path)
+    if not ls.pull:
+        ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
+    if views & {"schema", "api"}:
+        views_changed(ls)
+
+
+@server.feature(T.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+@guarded("workspace/didChangeWatchedFiles")
+def did_change_watched_files(ls: ConvexLanguageServer, params: T.DidChangeWatchedFilesParams):
+    s = ls.session
+    views: set[str] = set()
+    reload = False
+    for ch in params.changes:
+        path = C.uri_to_path(ch.uri)
+        if os.path.basename(path) in CONFIG_FILES:
+            reload = True
+            continue
+        views |= s.disk_changed(path, ch.type == T.FileChangeType.Deleted)
+    if reload:
+        reload_project(ls)
+        return
+    if views:
+        views_changed(ls)
+
+
+def reload_project(ls: ConvexLanguageServer) -> None:
+    s = ls.session
+    s.reload_project()
+    for msg in s.messages:
+        ls.show_error(msg)
+    s.messages.clear()
+    for p in list(s.documents):
+        s.refresh(p)
+    if ls._index_task is not None and not ls._index_task.done():
+        ls._index_task.cancel()
+    ls._index_task = asyncio.ensure_future(index_workspace(ls))
+
+
+@server.feature(T.WORKSPACE_DID_CHANGE_CONFIGURATION)
+@guarded("workspace/didChangeConfiguration")
+async def did_change_configuration(ls: ConvexLanguageServer, params: T.DidChangeConfigurationParams):
+    settings = params.settings
+    if not (isinstance(settings, dict) and "convexLsp" in settings) and ls.config_pull:
+        got = await ls.workspace_configuration_async(T.ConfigurationParams(items=[
+            T.ConfigurationItem(section="convexLsp")]))
+        settings = got[0] if got else None
+    errors = ls.session.update_settings(settings)
+    for e in errors:
+        ls.show_error(e)
+    views_changed(ls)
+
+
+# ---------------------------------------------------------------- hover
+
+
+@server.feature(T.TEXT_DOCUMENT_HOVER)
+@guarded("textDocument/hover")
+def hover(ls: ConvexLanguageServer, params: T.HoverParams):
+    s = ls.session
+    if not s.settings.hover:
+        return None
+    path = C.uri_to_path(params.text_document.uri)
+    off = ls.offset(path, params.position)
+    if off is None:
+        return None
+    res = s.lint(path) if s.indexed else None
+    found = H.hover(s, path, off, res.findings if res else [])
+    if found is None:
+        return None
+    md, (a, b) = found
+    lines = ls.lines(path)
+    return T.Hover(contents=C.markup(md, ls.markdown), range=C.range_of(lines, a, b, ls.enc))
+
+
+# ---------------------------------------------------------------- code actions
+
+
+def _wanted(only: Optional[list], kind: str) -> bool:
+    if not only:
+        return True
+    return any(kind == o or kind.startswith(str(o) + ".") for o in only)
+
+
+def _edit(ls: ConvexLanguageServer, fixes) -> T.WorkspaceEdit:
+    return C.workspace_edit(C.group_edits(fixes), ls.lines, ls.versions(), ls.enc, ls.document_changes)
+
+
+def _findings_for(ls: ConvexLanguageServer, path: str, diag: T.Diagnostic, current) -> list:
+    """The finding behind a diagnostic: from its data when the buffer has not changed since,
+    else by matching the current findings."""
+    data = diag.data if isinstance(diag.data, dict) else None
+    doc = ls.session.documents.get(path)
+    if data is not None and doc is not None and data.get("version") == doc.version and data.get("path") == path:
+        f = C.finding_from_data(data)
+        if f is not None:
+            f.message = diag.message
+            return [f]
+    if current is None:
+        return []
+    lines = LineIndex(current.data)
+    a = C.offset_of(lines, diag.range.start, ls.enc)
+    b = C.offset_of(lines, diag.range.end, ls.enc)
+    code = data.get("code") if data else None
+    return [f for f in current.findings if (f.code == code or f.name == diag.code) and f.start == a and f.end == b]
+
+
+@server.feature(T.TEXT_DOCUMENT_CODE_ACTION, T.CodeActionOptions(
+    code_action_kinds=[T.CodeActionKind.QuickFix, T.CodeActionKind.SourceFixAll, FIX_ALL_KIND]))
+@guarded("textDocument/codeAction", lambda: [])
+def code_action(ls: ConvexLanguageServer, params: T.CodeActionParams):
+    s = ls.session
+    qf = quickfixes()
+    if qf is None:
+        return []
+    path = C.uri_to_path(params.text_document.uri)
+    only = params.context.only
+    out: list[T.CodeAction] = []
+    current = s.lint(path)
+    if _wanted(only, T.CodeActionKind.QuickFix):
+        for diag in params.context.diagnostics:
+            if diag.source != C.SOURCE:
+                continue
+            for f in _findings_for(ls, path, diag, current):
+                preferred_done = False
+                for fx in qf.fixes_for(f, s.analyzer):
+                    prefer = fx.applicability == "safe" and not preferred_done
+                    preferred_done |= prefer
+                    out.append(T.CodeAction(title=fx.title, kind=T.CodeActionKind.QuickFix, diagnostics=[diag],
+                                            is_preferred=prefer or None, edit=_edit(ls, [fx])))
+                sup = getattr(qf, "suppression_fixes", None)
+                if sup is not None:
+                    for fx in sup(f, s.analyzer) or []:
+                        out.append(T.CodeAction(title=fx.title, kind=T.CodeActionKind.QuickFix,
+                                                diagnostics=[diag], edit=_edit(ls, [fx])))
+    if _wanted(only, FIX_ALL_KIND) and current is not None:
+        fixes = fix_all(s, qf, current.findings)
+        if fixes:
+            out.append(T.CodeAction(title="convex-lsp: fix all safe fixes", kind=FIX_ALL_KIND,
+                                    edit=_edit(ls, fixes)))
+    return out
+
+
+def fix_all(s: Session, qf, findings) -> list:
+    chosen = []
+    taken = []
+    for f in findings:
+        for fx in qf.fixes_for(f, s.analyzer):
+            if fx.applicability != "safe":
+                continue
+            if any(qf.edits_overlap(e, c) for e in fx.edits for c in taken) if hasattr(qf, "edits_overlap") \
+                    else any(e.path == c.path and e.start < c.end and c.start < e.end for e in fx.edits for c in taken):
+                break
+            chosen.append(fx)
+            taken.extend(fx.edits)
+            break
+    return chosen
+
+
+# ---------------------------------------------------------------- completion and navigation
+
+
+KIND = {"table": T.CompletionItemKind.Struct, "index": T.CompletionItemKind.Reference,
+        "field": T.CompletionItemKind.Field}
+
+
+@server.feature(T.TEXT_DOCUMENT_COMPLETION, T.CompletionOptions(trigger_characters=['"', "'"]))
+@guarded("textDocument/completion", lambda: T.CompletionList(is_incomplete=False, items=[]))
+def completion(ls: ConvexLanguageServer, params: T.CompletionParams):
+    s = ls.session
+    path = C.uri_to_path(params.text_document.uri)
+    off = ls.offset(path, params.position)
+    if off is None:
+        return T.CompletionList(is_incomplete=False, items=[])
+    items = []
+    lines = ls.lines(path)
+    for c in N.completions(s, path, off):
+        rng = C.range_of(lines, c.replace_start, off, ls.enc)
+        items.append(T.CompletionItem(label=c.label, kind=KIND.get(c.kind), detail=c.detail,
+                                      sort_text=c.sort or None,
+                                      text_edit=T.TextEdit(range=rng, new_text=c.label)))
+    return T.CompletionList(is_incomplete=False, items=items)
+
+
+def _location(ls: ConvexLanguageServer, t: N.Target) -> Optional[T.Location]:
+    lines = ls.lines(t.path)
+    if lines is None:
+        return None
+    return T.Location(uri=C.path_to_uri(t.path), range=C.range_of(lines, t.start, t.end, ls.enc))
+
+
+@server.feature(T.TEXT_DOCUMENT_DEFINITION)
+@guarded("textDocument/definition")
+def definition(ls: ConvexLanguageServer, params: T.DefinitionParams):
+    path = C.uri_to_path(params.text_document.uri)
+    off = ls.offset(path, params.position)
+    if off is None:
+        return None
+    t = N.definition(ls.session, path, off)
+    return _location(ls, t) if t is not None else None
+
+
+@server.feature(T.TEXT_DOCUMENT_REFERENCES)
+@guarded("textDocument/references", lambda: [])
+def references(ls: ConvexLanguageServer, params: T.ReferenceParams):
+    path = C.uri_to_path(params.text_document.uri)
+    off = ls.offset(path, params.position)
+    at = N.index_at(ls.session, path, off) if off is not None else None
+    if at is None:
+        return []
+    out = [_location(ls, t) for t in N.index_references(ls.session, at, params.context.include_declaration)]
+    return [x for x in out if x is not None]
+
+
+@server.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)
+@guarded("textDocument/prepareRename")
+def prepare_rename(ls: ConvexLanguageServer, params: T.PrepareRenameParams):
+    path = C.uri_to_path(params.text_document.uri)
+    off = ls.offset(path, params.position)
+    at = N.index_at(ls.session, path, off) if off is not None else None
+    if at is None:
+        return None  # only index names can be renamed
+    lines = ls.lines(path)
+    return T.PrepareRenamePlaceholder(range=C.range_of(lines, at.span.start, at.span.end, ls.enc),
+                                      placeholder=at.name)
+
+
+@server.feature(T.TEXT_DOCUMENT_RENAME, T.RenameOptions(prepare_provider=True))
+@guarded("textDocument/rename")
+def rename(ls: ConvexLanguageServer, params: T.RenameParams):
+    path = C.uri_to_path(params.text_document.uri)
+    off = ls.offset(path, params.position)
+    at = N.index_at(ls.session, path, off) if off is not None else None
+    if at is None:
+        raise JsonRpcInvalidParams("convex-lsp renames index names only (in the schema or a withIndex call)")
+    try:
+        targets = N.rename_index(ls.session, at, params.new_name)
+    except N.RenameRefused as e:
+        raise JsonRpcInvalidParams(str(e)) from None
+    from convex_lsp.analysis.registry import TextEdit
+
+    edits: dict[str, list] = {}
+    for t in targets:
+        edits.setdefault(t.path, []).append(TextEdit(t.path, t.start, t.end, params.new_name))
+    return C.workspace_edit(edits, ls.lines, ls.versions(), ls.enc, ls.document_changes)
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def main(argv: Optional[list[str]] = None, tcp: Optional[str] = None) -> int:
+    """Run the server on stdio (default) or on `tcp` ("HOST:PORT")."""
+    import argparse
+
+    ap = argparse.ArgumentParser(prog="convex-lsp serve")
+    ap.add_argument("--tcp", metavar="HOST:PORT")
+    ap.add_argument("--stdio", action="store_true")
+    args = ap.parse_args([] if argv is None else argv)
+    tcp = tcp or args.tcp
+    logging.basicConfig(level=os.environ.get("CONVEX_LSP_LOG", "WARNING").upper(), stream=sys.stderr,
+                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if tcp:
+        host, _, port = str(tcp).rpartition(":")
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return 0
+
+
+start = main
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,278 @@
+"""The language server over real stdio (pytest-lsp): sync, push/pull diagnostics, hover,
+code actions, positions, cross-file re-diagnosis, robustness."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import pytest_lsp
+from lsprotocol import types as T
+from pytest_lsp import ClientServerConfig, LanguageClient
+
+from tests.lsp_helpers import (SERVER_COMMAND, apply_text_edits, dedent, open_doc, project, read, start, uri,
+                               wait_diagnostics)
+
+
+def make_client() -> LanguageClient:
+    """The pytest-lsp client, answering client/registerCapability (file watchers)."""
+    from pytest_lsp.client import make_test_lsp_client
+
+    c = make_test_lsp_client()
+    c.registrations = []
+
+    @c.feature(T.CLIENT_REGISTER_CAPABILITY)
+    def register(client: LanguageClient, params: T.RegistrationParams):
+        client.registrations.extend(params.registrations)
+        return None
+
+    return c
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client))
+async def client(lsp_client: LanguageClient):
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(
+    server_command=SERVER_COMMAND, client_factory=make_client,
+    server_env={**os.environ, "CONVEX_LSP_FAULT": "textDocument/hover"}))
+async def faulty_client(lsp_client: LanguageClient):
+    yield
+    await lsp_client.shutdown_session()
+
+
+def codes(ds):
+    return sorted(d.data["code"] for d in ds)
+
+
+# ------------------------------------------------------------------ push
+
+
+async def test_push_diagnostics_neovim_091(client: LanguageClient, tmp_path):
+    root = project(tmp_path)
+    res = await start(client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 20}})
+    assert res.capabilities.text_document_sync.change == T.TextDocumentSyncKind.Incremental
+    u = open_doc(client, root, "convex/messages.ts")
+    ds = await wait_diagnostics(client, u, lambda ds: len(ds) > 0)
+    d = next(d for d in ds if d.data["code"] == "CVX101")
+    assert d.source == "convex-lsp"
+    assert d.code == "missing-returns-validator"
+    assert d.code_description.href.endswith("CVX101-missing-returns-validator.md")
+    assert d.severity is not None
+    assert d.data["path"].endswith("messages.ts") and d.data["end"] > d.data["start"]
+    assert d.range.start.line == 3  # `export const list = query({`
+
+    # an incremental edit adding `returns` removes the finding
+    text = read(root, "convex/messages.ts")
+    row = text.splitlines().index("  args: { channel: v.string() },")
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        text_document=T.VersionedTextDocumentIdentifier(uri=u, version=2),
+        content_changes=[T.TextDocumentContentChangePartial(
+            range=T.Range(start=T.Position(line=row + 1, character=0), end=T.Position(line=row + 1, character=0)),
+            text="  returns: v.array(v.any()),\n")]))
+    await wait_diagnostics(client, u, lambda ds: "CVX101" not in codes(ds))
+
+
+async def test_schema_change_rediagnoses_other_open_file(client: LanguageClient, tmp_path):
+    root = project(tmp_path)
+    await start(client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 10}})
+    mu = open_doc(client, root, "convex/messages.ts")
+    await wait_diagnostics(client, mu, lambda ds: len(ds) > 0)
+    assert "CVX206" not in codes(client.diagnostics[mu])
+    schema = read(root, "convex/schema.ts")
+    su = open_doc(client, root, "convex/schema.ts", schema)
+    # rename the index in the (unsaved) schema buffer: messages.ts now uses an unknown index
+    row = next(i for i, l in enumerate(schema.splitlines()) if "by_channel_and_author" in l)
+    col = schema.splitlines()[row].index("by_channel_and_author")
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        text_document=T.VersionedTextDocumentIdentifier(uri=su, version=2),
+        content_changes=[T.TextDocumentContentChangePartial(
+            range=T.Range(start=T.Position(line=row, character=col),
+                          end=T.Position(line=row, character=col + len("by_channel_and_author"))),
+            text="by_channel")]))
+    await wait_diagnostics(client, mu, lambda ds: "CVX206" in codes(ds))
+
+
+async def test_utf16_positions_with_emoji(client: LanguageClient, tmp_path):
+    code = dedent("""
+        import { query } from "./_generated/server";
+        import { v } from "convex/values";
+        /* 😀😀 */ export const list = query({ args: {}, handler: async () => null });
+    """)
+    root = project(tmp_path, {"convex/emoji.ts": code})
+    await start(client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 0}})
+    u = open_doc(client, root, "convex/emoji.ts")
+    ds = await wait_diagnostics(client, u, lambda ds: "CVX101" in codes(ds))
+    d = next(d for d in ds if d.data["code"] == "CVX101")
+    line = code.splitlines()[2]
+    cp = line.index("list")  # code points
+    assert d.range.start.line == 2
+    assert d.range.start.character == cp + 2  # each emoji is 2 UTF-16 code units
+
+
+async def test_handler_error_does_not_kill_server(faulty_client: LanguageClient, tmp_path):
+    client = faulty_client
+    root = project(tmp_path)
+    await start(client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 0}})
+    u = open_doc(client, root, "convex/messages.ts")
+    got = await client.text_document_hover_async(T.HoverParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=T.Position(line=3, character=15)))
+    assert got is None
+    assert any("injected fault" in m.message for m in client.log_messages)
+    ds = await wait_diagnostics(client, u, lambda ds: len(ds) > 0)  # still alive and linting
+    assert "CVX101" in codes(ds)
+
+
+# ------------------------------------------------------------------ pull
+
+
+async def test_pull_diagnostics_vscode(client: LanguageClient, tmp_path):
+    root = project(tmp_path, {"convex/other.ts": dedent("""
+        import { query } from "./_generated/server";
+        export const count = query({ args: {}, handler: async (ctx) => (await ctx.db.query("messages").collect()).length });
+    """)})
+    res = await start(client, root, "visual-studio-code")
+    assert res.capabilities.diagnostic_provider is not None
+    u = open_doc(client, root, "convex/messages.ts")
+    rep = await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
+        text_document=T.TextDocumentIdentifier(uri=u)))
+    assert rep.kind == "full" and "CVX101" in codes(rep.items) and rep.result_id
+    again = await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
+        text_document=T.TextDocumentIdentifier(uri=u), previous_result_id=rep.result_id))
+    assert again.kind == "unchanged" and again.result_id == rep.result_id
+    assert u not in client.diagnostics  # nothing pushed to a pull client
+    ws = await client.workspace_diagnostic_async(T.WorkspaceDiagnosticParams(previous_result_ids=[]))
+    by_uri = {i.uri: i for i in ws.items}
+    assert uri(root, "convex/other.ts") in by_uri
+    assert u not in by_uri  # open documents are pulled per document
+    assert "CVX202" in codes(by_uri[uri(root, "convex/other.ts")].items)
+
+
+async def test_pull_neovim_011_utf8_and_code_action_fix(client: LanguageClient, tmp_path):
+    code = dedent("""
+        import { query } from "./_generated/server";
+        import { v } from "convex/values";
+        // héllo 😀
+        export const list = query({
+          args: {},
+          handler: async (ctx) => { const s = "é😀"; return null; },
+        });
+    """)
+    root = project(tmp_path, {"convex/fixme.ts": code})
+    res = await start(client, root, "neovim@v0.11.0", encodings=[T.PositionEncodingKind.Utf8])
+    assert res.capabilities.position_encoding == T.PositionEncodingKind.Utf8
+    u = open_doc(client, root, "convex/fixme.ts", code)
+    rep = await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
+        text_document=T.TextDocumentIdentifier(uri=u)))
+    d = next(d for d in rep.items if d.data["code"] == "CVX101")
+    assert d.range.start == T.Position(line=3, character=len("export const "))
+    actions = await client.text_document_code_action_async(T.CodeActionParams(
+        text_document=T.TextDocumentIdentifier(uri=u), range=d.range,
+        context=T.CodeActionContext(diagnostics=[d], only=[T.CodeActionKind.QuickFix])))
+    fixes = [a for a in actions if a.kind == T.CodeActionKind.QuickFix]
+    assert fixes, actions
+    main = fixes[0]
+    assert main.is_preferred
+    assert any(a.title.lower().startswith("disable") for a in fixes) or len(fixes) >= 1
+    edit = main.edit
+    if edit.document_changes:
+        edits = [e for dc in edit.document_changes if dc.text_document.uri == u for e in dc.edits]
+    else:
+        edits = edit.changes[u]
+    new = apply_text_edits(code, edits, "utf-8")
+    assert "returns:" in new
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        text_document=T.VersionedTextDocumentIdentifier(uri=u, version=2),
+        content_changes=[T.TextDocumentContentChangeWholeDocument(text=new)]))
+    rep2 = await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
+        text_document=T.TextDocumentIdentifier(uri=u), previous_result_id=rep.result_id))
+    assert rep2.kind == "full" and "CVX101" not in codes(rep2.items)
+
+
+# ------------------------------------------------------------------ hover, completion, navigation
+
+
+async def test_hover_on_diagnostic_cites_spec(client: LanguageClient, tmp_path):
+    root = project(tmp_path)
+    await start(client, root, "visual-studio-code")
+    u = open_doc(client, root, "convex/messages.ts")
+    rep = await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
+        text_document=T.TextDocumentIdentifier(uri=u)))
+    d = next(d for d in rep.items if d.data["code"] == "CVX101")
+    h = await client.text_document_hover_async(T.HoverParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=d.range.start))
+    assert h is not None and h.contents.kind == T.MarkupKind.Markdown
+    assert "CVX101" in h.contents.value and "missing-returns-validator" in h.contents.value
+    assert "Convex Architecture Spec §10 Validator Requirements" in h.contents.value
+
+    text = read(root, "convex/messages.ts").splitlines()
+    row = next(i for i, l in enumerate(text) if "withIndex" in l)
+    h = await client.text_document_hover_async(T.HoverParams(
+        text_document=T.TextDocumentIdentifier(uri=u),
+        position=T.Position(line=row, character=text[row].index("by_channel") + 2)))
+    assert "`channel`, `author`" in h.contents.value and "schema.ts:6" in h.contents.value
+    # on a builder
+    row = next(i for i, l in enumerate(text) if "internalMutation({" in l)
+    h = await client.text_document_hover_async(T.HoverParams(
+        text_document=T.TextDocumentIdentifier(uri=u),
+        position=T.Position(line=row, character=text[row].index("internalMutation") + 3)))
+    assert "internal mutation" in h.contents.value
+    # nothing on plain code
+    h = await client.text_document_hover_async(T.HoverParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=T.Position(line=0, character=0)))
+    assert h is None
+
+
+async def test_completion_definition_rename(client: LanguageClient, tmp_path):
+    root = project(tmp_path)
+    await start(client, root, "visual-studio-code")
+    u = open_doc(client, root, "convex/messages.ts")
+    await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
+        text_document=T.TextDocumentIdentifier(uri=u)))  # waits for the index
+    text = read(root, "convex/messages.ts").splitlines()
+    row = next(i for i, l in enumerate(text) if '.query("messages")' in l)
+    col = text[row].index('"messages"') + 1
+    got = await client.text_document_completion_async(T.CompletionParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=T.Position(line=row, character=col)))
+    assert {i.label for i in got.items} == {"messages", "users"}
+
+    irow = next(i for i, l in enumerate(text) if "withIndex" in l)
+    icol = text[irow].index("by_channel")
+    got = await client.text_document_completion_async(T.CompletionParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=T.Position(line=irow, character=icol)))
+    assert [i.label for i in got.items] == ["by_channel_and_author"]
+    ecol = text[irow].index('"channel"') + 1
+    got = await client.text_document_completion_async(T.CompletionParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=T.Position(line=irow, character=ecol)))
+    assert [i.label for i in got.items] == ["channel"]
+
+    loc = await client.text_document_definition_async(T.DefinitionParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=T.Position(line=irow, character=icol + 2)))
+    assert loc.uri == uri(root, "convex/schema.ts") and loc.range.start.line == 5
+
+    prep = await client.text_document_prepare_rename_async(T.PrepareRenameParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=T.Position(line=irow, character=icol + 2)))
+    assert prep.placeholder == "by_channel_and_author"
+    none = await client.text_document_prepare_rename_async(T.PrepareRenameParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=T.Position(line=0, character=2)))
+    assert none is None
+    edit = await client.text_document_rename_async(T.RenameParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=T.Position(line=irow, character=icol + 2),
+        new_name="by_channel_author"))
+    changed = {dc.text_document.uri: dc.edits for dc in edit.document_changes}
+    assert set(changed) == {u, uri(root, "convex/schema.ts")}
+    refs = await client.text_document_references_async(T.ReferenceParams(
+        text_document=T.TextDocumentIdentifier(uri=u), position=T.Position(line=irow, character=icol + 2),
+        context=T.ReferenceContext(include_declaration=True)))
+    assert len(refs) == 2
+
+
+async def test_bad_config_shows_error_and_keeps_running(client: LanguageClient, tmp_path):
+    root = project(tmp_path, {"convex-lsp.toml": 'select = ["no-such-rule"]\n'})
+    await start(client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 0}})
+    u = open_doc(client, root, "convex/messages.ts")
+    ds = await wait_diagnostics(client, u, lambda ds: len(ds) > 0)
+    assert "CVX101" in codes(ds)
+    assert any(m.type == T.MessageType.Error and "convex-lsp.toml" in m.message for m in client.messages)
