@@ -77,10 +77,14 @@ def read(root: str, rel: str) -> str:
 
 
 async def start(client, root: str, spec: str, options: Optional[dict] = None,
-                encodings: Optional[list] = None) -> T.InitializeResult:
+                encodings: Optional[list] = None, pull: bool = False) -> T.InitializeResult:
+    """`pull`: declare pull diagnostics as current VS Code does (the 1.65 set predates them)."""
     import pytest_lsp
 
     caps = pytest_lsp.client_capabilities(spec)
+    if pull:
+        caps.text_document.diagnostic = T.DiagnosticClientCapabilities(dynamic_registration=True)
+        caps.workspace.diagnostics = T.DiagnosticWorkspaceClientCapabilities(refresh_support=True)
     if encodings is not None:
         caps.general = caps.general or T.GeneralClientCapabilities()
         caps.general.position_encodings = encodings

@@ -71,6 +71,14 @@ CASES = [
 ]
 
 
+CASES.append(invalid("""
+    import { defineSchema, defineTable } from "convex/server";
+    export default defineSchema({
+      messages: defineTable({}).index("by_channelId", ["channelId"]).index("channel", ["channelId"]),
+    });
+""", [3], filename="convex/schema.ts", message="no automatic rename", name="collision: reported, says why"))
+
+
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_index_name_fields(tmp_path, case):
     run_case(tmp_path, "index-name-fields", case)
@@ -97,3 +105,21 @@ def test_fix_data_lists_every_use(tmp_path):
     d = found[0].data
     assert (d["table"], d["old"], d["new"]) == ("messages", "byChannel", "by_channelId")
     assert [u["path"].endswith("messages.ts") for u in d["uses"]] == [True]
+
+
+def test_collision_offers_no_fix(tmp_path):
+    from convex_lsp.analysis.engine import Analyzer
+    from convex_lsp.analysis.project import discover
+    from convex_lsp.quickfixes import fixes_for
+    from tests.ruletester import write_project
+    root = write_project(tmp_path, {"convex/schema.ts": """
+        import { defineSchema, defineTable } from "convex/server";
+        export default defineSchema({
+          messages: defineTable({}).index("by_channelId", ["channelId"]).index("channel", ["channelId"]),
+        });
+    """})
+    an = Analyzer(discover([root]))
+    paths = an.load_all()
+    found = [f for p in paths for f in an.lint(p) if f.code == "CVX204"]
+    assert len(found) == 1 and "already has an index" in found[0].message
+    assert [f for f in fixes_for(found[0], an) if "Rename" in f.title] == []

@@ -3,6 +3,7 @@ code actions, positions, cross-file re-diagnosis, robustness."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 import pytest
@@ -133,7 +134,7 @@ async def test_pull_diagnostics_vscode(client: LanguageClient, tmp_path):
         import { query } from "./_generated/server";
         export const count = query({ args: {}, handler: async (ctx) => (await ctx.db.query("messages").collect()).length });
     """)})
-    res = await start(client, root, "visual-studio-code")
+    res = await start(client, root, "visual-studio-code", pull=True)
     assert res.capabilities.diagnostic_provider is not None
     u = open_doc(client, root, "convex/messages.ts")
     rep = await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
@@ -148,6 +149,23 @@ async def test_pull_diagnostics_vscode(client: LanguageClient, tmp_path):
     assert uri(root, "convex/other.ts") in by_uri
     assert u not in by_uri  # open documents are pulled per document
     assert "CVX202" in codes(by_uri[uri(root, "convex/other.ts")].items)
+    assert any(r.method == T.WORKSPACE_DID_CHANGE_WATCHED_FILES for r in client.registrations)
+
+    # a schema edit asks the client to pull again
+    before = client.diagnostic_refresh_count
+    su = open_doc(client, root, "convex/schema.ts")
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        text_document=T.VersionedTextDocumentIdentifier(uri=su, version=2),
+        content_changes=[T.TextDocumentContentChangeWholeDocument(text=read(root, "convex/schema.ts").replace(
+            "by_channel_and_author", "by_channel"))]))
+    for _ in range(100):
+        if client.diagnostic_refresh_count > before:
+            break
+        await asyncio.sleep(0.05)
+    assert client.diagnostic_refresh_count > before
+    rep = await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
+        text_document=T.TextDocumentIdentifier(uri=u), previous_result_id=rep.result_id))
+    assert "CVX206" in codes(rep.items)
 
 
 async def test_pull_neovim_011_utf8_and_code_action_fix(client: LanguageClient, tmp_path):
@@ -196,7 +214,7 @@ async def test_pull_neovim_011_utf8_and_code_action_fix(client: LanguageClient, 
 
 async def test_hover_on_diagnostic_cites_spec(client: LanguageClient, tmp_path):
     root = project(tmp_path)
-    await start(client, root, "visual-studio-code")
+    await start(client, root, "visual-studio-code", pull=True)
     u = open_doc(client, root, "convex/messages.ts")
     rep = await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
         text_document=T.TextDocumentIdentifier(uri=u)))
@@ -227,7 +245,7 @@ async def test_hover_on_diagnostic_cites_spec(client: LanguageClient, tmp_path):
 
 async def test_completion_definition_rename(client: LanguageClient, tmp_path):
     root = project(tmp_path)
-    await start(client, root, "visual-studio-code")
+    await start(client, root, "visual-studio-code", pull=True)
     u = open_doc(client, root, "convex/messages.ts")
     await client.text_document_diagnostic_async(T.DocumentDiagnosticParams(
         text_document=T.TextDocumentIdentifier(uri=u)))  # waits for the index

@@ -42,9 +42,16 @@ def check(ctx):
         if ix.name in exempt_cache[tname]:
             continue
         taken = {i.name for i in table.indexes}
-        if want in taken:
-            continue  # renaming would collide; CVX207 reports duplicate field lists
         fields = ", ".join(f"`{f}`" for f in ix.fields)
+        if want in taken:
+            # the rename would collide: say so, and offer no fix
+            ctx.report(
+                (ix.span.start, ix.span.end),
+                f"Index `{ix.name}` on `{tname}` should be named `{want}`, but `{tname}` already has an index "
+                f"`{want}` over the same fields ({fields}); no automatic rename: remove one of the two",
+                data={"table": tname, "old": ix.name, "new": want, "blocked": f"`{tname}` already has an index `{want}`"},
+            )
+            continue
         ctx.report(
             (ix.span.start, ix.span.end),
             f"Index `{ix.name}` on `{tname}` should be named `{want}`: an index name lists its fields "
