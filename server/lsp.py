@@ -33,7 +33,7 @@ from convex_lsp.analysis.source import LineIndex
 from . import convert as C
 from . import hover as H
 from . import navigation as N
-from .session import Session, quickfixes
+from .session import Session, quickfixes, scan_chunk, worker_count
 
 log = logging.getLogger("convex_lsp.server")
 
@@ -217,21 +217,57 @@ async def index_workspace(ls: ConvexLanguageServer) -> None:
             token = None
     loop = asyncio.get_running_loop()
     changed: set[str] = set()
+    done = 0
     last = 0.0
+
+    def progressed(n: int) -> None:
+        nonlocal done, last
+        done += n
+        now = time.perf_counter()
+        if token is not None and now - last > 0.2:
+            last = now
+            ls.work_done_progress.report(token, T.WorkDoneProgressReport(
+                message=f"{done}/{len(paths)} files", percentage=int(100 * done / len(paths))))
+
+    jobs = worker_count(len(paths))
+    pool = None
+    scanned: set[str] = set()
     try:
-        for i in range(0, len(paths), BATCH):
-            chunk = paths[i:i + BATCH]
-            items = await loop.run_in_executor(ls.thread_pool, lambda c=chunk: list(s.scan(c)))
-            if ls.session is not s:
-                return  # the project was reloaded meanwhile
-            changed |= s.add_scanned(items)
-            now = time.perf_counter()
-            if token is not None and now - last > 0.2:
-                last = now
-                done = min(len(paths), i + BATCH)
-                ls.work_done_progress.report(token, T.WorkDoneProgressReport(
-                    message=f"{done}/{len(paths)} files", percentage=int(100 * done / len(paths))))
+        if jobs:
+            import multiprocessing as mp
+            from concurrent.futures import ProcessPoolExecutor
+
+            # spawn, not fork: this process has threads (stdin reader, scanner)
+            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"))
+            size = max(BATCH, min(200, len(paths) // (jobs * 4) or BATCH))
+            futs = [loop.run_in_executor(pool, scan_chunk, s.workspace, paths[i:i + size])
+                    for i in range(0, len(paths), size)]
+            try:
+                for fut in asyncio.as_completed(futs):
+                    items = await fut
+                    if ls.session is not s:
+                        return
+                    changed |= s.add_scanned(items)
+                    progressed(len(items))
+                    for p, _, _ in items:
+                        scanned.add(p)
+            except (asyncio.CancelledError, KeyboardInterrupt):
+                raise
+            except Exception as e:  # no processes here (sandbox, broken pool): use a thread
+                ls.log_error("indexing in worker processes", e)
+                jobs = 0
+        if not jobs:
+            rest = [p for p in paths if p not in scanned]
+            for i in range(0, len(rest), BATCH):
+                chunk = rest[i:i + BATCH]
+                items = await loop.run_in_executor(ls.thread_pool, lambda c=chunk: list(s.scan(c)))
+                if ls.session is not s:
+                    return  # the project was reloaded meanwhile
+                changed |= s.add_scanned(items)
+                progressed(len(chunk))
     finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         if token is not None:
             ls.work_done_progress.end(token, T.WorkDoneProgressEnd(message="indexed"))
     s.indexed = True
@@ -512,6 +548,11 @@ def _wanted(only: Optional[list], kind: str) -> bool:
     return any(kind == o or kind.startswith(str(o) + ".") for o in only)
 
 
+class _Edits:
+    def __init__(self, edits):
+        self.edits = edits
+
+
 def _edit(ls: ConvexLanguageServer, fixes) -> T.WorkspaceEdit:
     return C.workspace_edit(C.group_edits(fixes), ls.lines, ls.versions(), ls.enc, ls.document_changes)
 
@@ -564,27 +605,32 @@ def code_action(ls: ConvexLanguageServer, params: T.CodeActionParams):
                         out.append(T.CodeAction(title=fx.title, kind=T.CodeActionKind.QuickFix,
                                                 diagnostics=[diag], edit=_edit(ls, [fx])))
     if _wanted(only, FIX_ALL_KIND) and current is not None:
-        fixes = fix_all(s, qf, current.findings)
-        if fixes:
-            out.append(T.CodeAction(title="convex-lsp: fix all safe fixes", kind=FIX_ALL_KIND,
-                                    edit=_edit(ls, fixes)))
+        edits = fix_all(s, qf, current.findings)
+        if edits:
+            out.append(T.CodeAction(title="convex-lsp: apply all safe fixes", kind=FIX_ALL_KIND,
+                                    edit=C.workspace_edit(C.group_edits([_Edits(edits)]), ls.lines, ls.versions(),
+                                                          ls.enc, ls.document_changes)))
     return out
 
 
 def fix_all(s: Session, qf, findings) -> list:
-    chosen = []
-    taken = []
+    """One safe fix per finding, skipping fixes that overlap one already taken; an edit
+    identical to a taken one (the same import two fixes add) is shared, not repeated."""
+    taken: list = []
+    keys: set = set()
+    overlap = getattr(qf, "edits_overlap", None) or (
+        lambda e, c: e.path == c.path and (e.start == c.start or (e.start < c.end and c.start < e.end)))
     for f in findings:
         for fx in qf.fixes_for(f, s.analyzer):
             if fx.applicability != "safe":
                 continue
-            if any(qf.edits_overlap(e, c) for e in fx.edits for c in taken) if hasattr(qf, "edits_overlap") \
-                    else any(e.path == c.path and e.start < c.end and c.start < e.end for e in fx.edits for c in taken):
+            new = [e for e in fx.edits if (e.path, e.start, e.end, e.new_text) not in keys]
+            if any(overlap(e, c) for e in new for c in taken):
                 break
-            chosen.append(fx)
-            taken.extend(fx.edits)
+            taken.extend(new)
+            keys.update((e.path, e.start, e.end, e.new_text) for e in new)
             break
-    return chosen
+    return taken
 
 
 # ---------------------------------------------------------------- completion and navigation

@@ -212,6 +212,31 @@ class LazyModels(dict):
         return default if model is None else model
 
 
+# ------------------------------------------------------------------ scanning in worker processes
+
+
+def scan_chunk(workspace: Workspace, paths: list[str]) -> list[tuple[str, Any, None]]:
+    """Worker process: parse files from disk, return their facts (picklable, no trees)."""
+    out = []
+    for path in paths:
+        try:
+            out.append((path, build_model(path, None, workspace).facts, None))
+        except Exception:
+            log.exception("cannot index %s", path)
+    return out
+
+
+def worker_count(n_files: int, min_files: int = 200) -> int:
+    """Worker processes worth starting for `n_files` (0: scan in a thread)."""
+    if os.environ.get("CONVEX_LSP_JOBS"):
+        try:
+            return max(0, int(os.environ["CONVEX_LSP_JOBS"]))
+        except ValueError:
+            pass
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return min(cpus, 4) if n_files >= min_files and cpus > 1 else 0
+
+
 # ------------------------------------------------------------------ the session
 
 

@@ -294,3 +294,44 @@ async def test_bad_config_shows_error_and_keeps_running(client: LanguageClient, 
     ds = await wait_diagnostics(client, u, lambda ds: len(ds) > 0)
     assert "CVX101" in codes(ds)
     assert any(m.type == T.MessageType.Error and "convex-lsp.toml" in m.message for m in client.messages)
+
+
+async def test_progress_fix_all_and_watched_files(client: LanguageClient, tmp_path):
+    nulls = dedent("""
+        import { query } from "./_generated/server";
+        export const a = query({ args: {}, handler: async () => { return null; } });
+        export const b = query({ args: {}, handler: async () => { return null; } });
+    """)
+    root = project(tmp_path, {"convex/nulls.ts": nulls})
+    await start(client, root, "visual-studio-code", options={"convexLsp": {"debounce": 0}})
+    nu = open_doc(client, root, "convex/nulls.ts")
+    ds = await wait_diagnostics(client, nu, lambda ds: "CVX101" in codes(ds))
+    # indexing reported work-done progress, begin .. end
+    reports = [r for rs in client.progress_reports.values() for r in rs]
+    assert reports and reports[0].kind == "begin" and reports[-1].kind == "end"
+
+    # source.fixAll.convex-lsp via the parent kind `source`; quickfix-only asks give no fixAll
+    acts = await client.text_document_code_action_async(T.CodeActionParams(
+        text_document=T.TextDocumentIdentifier(uri=nu), range=ds[0].range,
+        context=T.CodeActionContext(diagnostics=[], only=[T.CodeActionKind.Source])))
+    assert [a.kind for a in acts] == ["source.fixAll.convex-lsp"]
+    edits = [e for dc in acts[0].edit.document_changes for e in dc.edits]
+    assert acts[0].edit.document_changes[0].text_document.version == 1
+    fixed = apply_text_edits(nulls, edits)
+    assert fixed.count("returns: v.null()") == 2, fixed
+    assert fixed.count('import { v } from "convex/values"') == 1, fixed  # the shared import once
+    acts = await client.text_document_code_action_async(T.CodeActionParams(
+        text_document=T.TextDocumentIdentifier(uri=nu), range=ds[0].range,
+        context=T.CodeActionContext(diagnostics=[], only=[T.CodeActionKind.QuickFix])))
+    assert not acts
+
+    u = open_doc(client, root, "convex/messages.ts")
+    await wait_diagnostics(client, u, lambda ds: "CVX101" in codes(ds))
+    # the schema changes on disk (not open): the watcher notification re-diagnoses messages.ts
+    path = os.path.join(root, "convex/schema.ts")
+    new_schema = read(root, "convex/schema.ts").replace("by_channel_and_author", "by_channel")
+    with open(path, "w") as fh:
+        fh.write(new_schema)
+    client.workspace_did_change_watched_files(T.DidChangeWatchedFilesParams(changes=[
+        T.FileEvent(uri=uri(root, "convex/schema.ts"), type=T.FileChangeType.Changed)]))
+    await wait_diagnostics(client, u, lambda ds: "CVX206" in codes(ds))
