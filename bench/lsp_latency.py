@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Latency of the language server, driven over stdio like an editor.
 
-    python bench/lsp_latency.py [--files 2000] [--edits 40] [--corpus /tmp/corpus/x] [--workdir DIR]
+    python bench/lsp_latency.py [--files 2000] [--edits 40] [--corpus ~/.cache/convex-lsp/corpus] [--workdir DIR]
 
 Builds a workspace of about `--files` TypeScript files in one functions folder (copies of
 the corpus's .ts files when the corpus exists, else generated Convex modules), a schema,
@@ -254,7 +254,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--edits", type=int, default=40)
-    ap.add_argument("--corpus", default="/tmp/corpus/x")
+    ap.add_argument("--corpus", default=os.path.join(os.path.expanduser("~"), ".cache", "convex-lsp", "corpus"))
     ap.add_argument("--workdir", default="/tmp/convex-lsp-bench-ws")
     asyncio.run(run(ap.parse_args()))
 

@@ -19,7 +19,9 @@ from convex_lsp.quickfixes import fix_files, fixes_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(os.path.dirname(HERE), "examples", "app")
-CORPUS = "/tmp/corpus/x"
+# the real-world corpus fetched by bench/corpus.py (CI fetches its small pinned piece)
+CORPUS = os.environ.get("CONVEX_LSP_CORPUS") or os.path.join(
+    os.path.expanduser("~"), ".cache", "convex-lsp", "corpus")
 
 
 def _sources():
