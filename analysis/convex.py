@@ -79,18 +79,20 @@ TERMINALS = frozenset({"collect", "take", "first", "unique", "paginate"})
 
 # ---------------------------------------------------------------- per-file memo
 # Rules ask the same questions about the same nodes many times (is this a ctx? a db?).
-# Answers depend only on the tree, so they are memoised for the duration of one file's
-# extraction or lint (`file_cache()`), keyed by node id, which is unique within a tree.
+# Answers depend only on the tree, so they are memoised while one file is extracted or
+# linted (`file_cache(store)`), keyed by node id, which is unique within a tree. The engine
+# passes the store kept on the file's model (`FileModel.memo`), so the answers found while
+# extracting facts are reused by every later lint of the same tree.
 _local = threading.local()
 
 
 @contextlib.contextmanager
-def file_cache() -> Iterator[None]:
+def file_cache(store: Optional[dict] = None) -> Iterator[None]:
     outer = getattr(_local, "cache", None)
     if outer is not None:  # nested: share the outer file's cache
         yield
         return
-    _local.cache = {}
+    _local.cache = {} if store is None else store
     try:
         yield
     finally:

@@ -99,8 +99,11 @@ def _module_and_dir(ws: Workspace, path: str) -> tuple[Optional[str], Optional[s
 
 def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None) -> FileModel:
     """Parse + extract one file (also runs the rule modules' fact extractors)."""
-    with file_cache():
-        return _build_model(path, data, ws, old_tree)
+    memo: dict = {}
+    with file_cache(memo):
+        model = _build_model(path, data, ws, old_tree)
+    model.memo = memo  # per-tree answers of convex.py's recognisers, reused when linting
+    return model
 
 
 def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None) -> FileModel:
@@ -172,7 +175,7 @@ class Analyzer:
 
 def lint_model(model: FileModel, index: WorkspaceIndex, config: Config,
                rules: Iterable[tuple[Rule, str]]) -> list[Finding]:
-    with file_cache():
+    with file_cache(model.memo):
         return _lint_model(model, index, config, rules)
 
 

@@ -49,6 +49,7 @@ class BuilderDef:
     base: Optional[str]  # local name of the wrapped builder
     authenticates: bool
     span: Span
+    calls: tuple[str, ...] = ()  # plain functions its customization calls (`ns.fn` for namespaced ones)
 
 
 @dataclass

@@ -116,7 +116,7 @@ class WorkspaceIndex:
         schema_sig = repr((f.schema, f.tables, f.table_groups, [i for i in f.imports]))
         api_sig = repr((
             f.imports, f.exports,
-            {k: (b.factory, b.base, b.authenticates) for k, b in f.builders.items()},
+            {k: (b.factory, b.base, b.authenticates, b.calls) for k, b in f.builders.items()},
             [(r.name, r.exported, r.builder, r.syntax, r.has_args, r.has_returns, r.args_text, r.returns_text,
               r.authenticates, r.calls) for r in f.registrations],
             f.helpers, f.use_node, sorted((k, repr(v)) for k, v in f.extra.items()),

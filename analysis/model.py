@@ -110,6 +110,7 @@ class FileModel:
         self.errors: list[tuple[int, int]] = []
         self.helper_nodes: dict[str, Node] = {}
         self._error_starts: list[int] = []
+        self.memo: dict = {}  # convex.file_cache store: memoised recogniser answers for this tree
         if src.tree is None:
             return
         root = src.tree.root_node
@@ -311,6 +312,7 @@ class FileModel:
                 self.facts.builders[name] = BuilderDef(
                     name=name, factory=callee, base=base_name,
                     authenticates=self._authenticates(value), span=self.span(d),
+                    calls=tuple(self._plain_calls(value)),
                 )
                 return
             table = self._table_from_expr(value, None)

@@ -100,7 +100,7 @@ def _walk_sources(top: str, ws: Workspace) -> Iterator[str]:
 def _read_json(path: str) -> Optional[dict]:
     try:
         with open(path, "rb") as fh:
-            data = json.loads(fh.read(1_000_000).decode("utf-8", errors="replace"))
+            data = json.loads(fh.read(1_000_000).decode("utf-8-sig", errors="replace"))
         return data if isinstance(data, dict) else None
     except (OSError, ValueError):
         return None
@@ -180,11 +180,16 @@ def discover(paths: list[str]) -> Workspace:
 
 
 def _add_project(dirpath: str, add) -> None:
-    cfg = _read_json(os.path.join(dirpath, "convex.json")) if os.path.isfile(os.path.join(dirpath, "convex.json")) else None
-    if cfg is not None and isinstance(cfg.get("functions"), str):
-        add(os.path.join(dirpath, cfg["functions"]), dirpath, "app")
-        return
-    if os.path.isfile(os.path.join(dirpath, "package.json")) or cfg is not None:
+    has_cfg = os.path.isfile(os.path.join(dirpath, "convex.json"))
+    cfg = _read_json(os.path.join(dirpath, "convex.json")) if has_cfg else None
+    if cfg is not None and isinstance(cfg.get("functions"), str) and cfg["functions"].strip():
+        target = os.path.join(dirpath, cfg["functions"])
+        add(target, dirpath, "app")  # warns when it points outside the workspace
+        if os.path.isdir(target):
+            return
+    # no usable convex.json (missing, unparseable, no "functions", or a folder that does not exist):
+    # the Convex default
+    if os.path.isfile(os.path.join(dirpath, "package.json")) or has_cfg:
         cand = os.path.join(dirpath, "convex")
         if os.path.isdir(cand):
             add(cand, dirpath, "app")

@@ -40,6 +40,47 @@ def kind_for_path(path: str) -> str:
     return "tsx" if path.endswith((".tsx", ".jsx")) else "ts"
 
 
+MAX_TREE_DEPTH = 500
+
+
+def tree_depth(tree: ts.Tree, stop_above: Optional[int] = None) -> int:
+    """Deepest nesting level of the syntax tree (iterative; stops early past `stop_above`)."""
+    c = tree.walk()
+    d = best = 0
+    while True:
+        if c.goto_first_child():
+            d += 1
+            if d > best:
+                best = d
+                if stop_above is not None and best > stop_above:
+                    return best
+            continue
+        while not c.goto_next_sibling():
+            if not c.goto_parent():
+                return best
+            d -= 1
+
+
+def exceeds_depth(tree: ts.Tree, limit: int) -> bool:
+    """Is the syntax tree nested more than `limit` levels deep? (`tree_depth(tree, limit) > limit`.)
+
+    Only subtrees that could reach past the limit are visited: a subtree of n nodes is at most
+    n - 1 levels deep (`descendant_count` counts the node itself, in O(1)), so in real code the
+    walk stops a few levels below the root instead of touching every node from Python."""
+    c = tree.walk()
+    d = 0
+    while True:
+        if d + c.node.descendant_count - 1 > limit and c.goto_first_child():
+            d += 1
+            if d > limit:
+                return True
+            continue
+        while not c.goto_next_sibling():
+            if not c.goto_parent():
+                return False
+            d -= 1
+
+
 class UnreadableFile(Exception):
     """The file cannot be analysed at all (binary, bad encoding, too large, I/O error)."""
 
@@ -163,6 +204,12 @@ class SourceFile:
             return cls(path=path, data=b"", tree=None, error=str(e))
         parser = parser_for(kind_for_path(path))
         tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
+        if exceeds_depth(tree, MAX_TREE_DEPTH):
+            # walking up from a node costs O(depth) per step in tree-sitter: analysing such a file
+            # would take minutes. Real code stays far below the limit (about 110 in large projects).
+            return cls(path=path, data=data, tree=None,
+                       error=f"expressions nested over {MAX_TREE_DEPTH} levels deep (generated or minified "
+                             "code?); skipped")
         return cls(path=path, data=data, tree=tree)
 
     @classmethod

@@ -97,11 +97,21 @@ CASES = [
         });
     """, [11], files={"convex/functions.ts": FUNCTIONS_TS},
         name="custom builder, destructured db, constant index bound"),
-    invalid("""
+    valid("""
         import { internalMutation } from "./_generated/server";
+        export const tick = internalMutation({
+          args: {},
+          handler: async (ctx) => {
+            const state = await ctx.db.query("cronState").unique();
+            await ctx.db.patch(state!._id, { runs: state!.runs + 1 });
+          },
+        });
+    """, name="internal mutation (cron-driven)"),
+    invalid("""
+        import { mutation as m } from "./_generated/server";
         import { Id } from "./_generated/dataModel";
         const POOL_ID = "k57abc" as Id<"pools">;
-        export const release = internalMutation({
+        export const release = m({
           args: {},
           handler: async (c) => {
             const pool = await c.db.get(POOL_ID);

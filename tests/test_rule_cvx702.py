@@ -46,6 +46,26 @@ export async function touchProfile(ctx: MutationCtx, userId: Id<"users">) {
 }
 """
 
+RLS_FUNCTIONS = """
+import { customMutation, customCtx } from "convex-helpers/server/customFunctions";
+import { wrapDatabaseWriter } from "convex-helpers/server/rowLevelSecurity";
+import { mutation } from "./_generated/server";
+import { rlsRules } from "./rules";
+export const mutationWithRLS = customMutation(mutation, customCtx(async (ctx) => ({
+  db: wrapDatabaseWriter(ctx, ctx.db, await rlsRules(ctx)),
+})));
+"""
+
+RLS_RULES = """
+import type { QueryCtx } from "./_generated/server";
+export async function rlsRules(ctx: QueryCtx) {
+  const identity = await ctx.auth.getUserIdentity();
+  return {
+    boards: { insert: async (_: QueryCtx, board: { ownerId: string }) => board.ownerId === identity?.subject },
+  };
+}
+"""
+
 COMPONENT_CONFIG = """
 import { defineComponent } from "convex/server";
 export default defineComponent("ledger");
@@ -96,6 +116,17 @@ CASES = [
         });
     """, files={"convex/functions.ts": FUNCTIONS_TS}, name="authenticating custom builder in convex/functions.ts"),
     valid("""
+        import { mutationWithRLS } from "./functions";
+        import { v } from "convex/values";
+        export const create = mutationWithRLS({
+          args: { ownerId: v.string(), title: v.string() },
+          handler: async (ctx, { ownerId, title }) => {
+            await ctx.db.insert("boards", { ownerId, title });
+          },
+        });
+    """, files={"convex/functions.ts": RLS_FUNCTIONS, "convex/rules.ts": RLS_RULES},
+        name="row-level-security builder whose rules read the identity"),
+    valid("""
         import { userMutation } from "./functions";
         import { v } from "convex/values";
         export const assign = userMutation({
@@ -141,6 +172,28 @@ CASES = [
         });
     """, files={"src/component/convex.config.ts": COMPONENT_CONFIG}, filename="src/component/ledger.ts",
         name="component function: only the app can call it"),
+    valid("""
+        import { mutation } from "./_generated/server";
+        import { v } from "convex/values";
+        export const addMessage = mutation({
+          args: { threadId: v.id("threads"), role: v.union(v.literal("user"), v.literal("assistant")), text: v.string() },
+          handler: async (ctx, { threadId, role, text }) => {
+            await ctx.db.insert("messages", { threadId, role, text });
+          },
+        });
+    """, name="chat message role is not a privilege"),
+    invalid("""
+        import { mutation } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        import { v } from "convex/values";
+        export const requestExport = mutation({
+          args: { ownerId: v.id("users") },
+          handler: async (ctx, args) => {
+            const uid = args.ownerId;
+            await ctx.scheduler.runAfter(0, internal.exports.run, { ownerId: uid });
+          },
+        });
+    """, [5], name="scheduled with a copy of the id"),
     invalid("""
         import { mutation } from "./_generated/server";
         import { v } from "convex/values";

@@ -141,6 +141,13 @@ def establishes_identity(ctx, reg, builder, handler: Node) -> bool:
     """Anything in the function that tells who the caller is."""
     if reg.fact.authenticates or builder.authenticates:
         return True
+    # a custom builder whose customization calls a helper that checks identity (an RLS wrapper,
+    # `customCtx(async (ctx) => ({ user: await currentUser(ctx) }))`, ...)
+    for bfile, bname in builder.chain:
+        bf = ctx.index.facts.get(bfile)
+        bdef = bf.builders.get(bname) if bf is not None else None
+        if bdef is not None and any(helper_authenticates(ctx.index, bfile, c) for c in getattr(bdef, "calls", ())):
+            return True
     if builder.custom and uses_custom_ctx_members(handler):
         return True
     model = ctx.model

@@ -27,7 +27,10 @@ IDENTITY_ARG_RE = re.compile(
     r"|role|user_?role|is_?admin|is_?super_?user|is_?owner)$",
     re.IGNORECASE,
 )
-WRITES = {("db", "insert"), ("db", "patch"), ("db", "replace"), ("db", "delete"), ("run", "runMutation")}
+WRITES = {("db", "insert"), ("db", "patch"), ("db", "replace"), ("db", "delete"), ("run", "runMutation"),
+          ("scheduler", "runAfter"), ("scheduler", "runAt")}
+# `role: v.union(v.literal("user"), v.literal("assistant"))`: the author of a chat message, not a privilege
+CHAT_ROLE_RE = re.compile(r"assistant|system|tool|model", re.IGNORECASE)
 
 
 def _pattern_names(pat: Node) -> list[tuple[Optional[str], str]]:
@@ -148,7 +151,7 @@ def _write_origins(call: Node, kind: tuple[str, str], taint: _Taint) -> set[str]
             out |= taint.origins(a[0], docs=True)
         for x in a[1:]:
             out |= taint.origins(x)
-    else:  # runMutation(ref, args)
+    else:  # runMutation(ref, args), scheduler.runAfter(delay, ref, args)
         for x in a[1:]:
             out |= taint.origins(x)
     return out
@@ -166,7 +169,9 @@ def check(ctx):
         if handler is None or args_obj is None or args_obj.type != "object":
             continue
         arg_pairs = object_pairs(args_obj)
-        suspicious = {name for name in arg_pairs if IDENTITY_ARG_RE.match(name)}
+        suspicious = {name for name, pair in arg_pairs.items() if IDENTITY_ARG_RE.match(name)
+                      and not ("role" in name.lower() and pair.type == "pair"
+                               and CHAT_ROLE_RE.search(text(pair.child_by_field_name("value"))))}
         if not suspicious:
             continue
         params = function_params(handler)

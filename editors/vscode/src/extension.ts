@@ -1,0 +1,196 @@
+/**
+ * Convex LSP for VS Code: starts `convex-lsp serve` for the TypeScript files of a workspace
+ * holding a Convex functions folder. The settings → server mapping and the discovery of the
+ * executable live in ./config (no `vscode` import, unit-tested with `node --test`).
+ */
+import * as vscode from "vscode";
+import {
+  DidChangeConfigurationNotification,
+  LanguageClient,
+  LanguageClientOptions,
+  RevealOutputChannelOn,
+  ServerOptions,
+  TransportKind,
+} from "vscode-languageclient/node";
+
+import {
+  ExtensionSettings,
+  INSTALL_COMMAND,
+  ServerCommand,
+  findServer,
+  initializationOptions,
+  needsRestart,
+  notFoundMessage,
+  processEnv,
+  serverSettings,
+} from "./config";
+
+const CLIENT_ID = "convexLsp"; // vscode-languageclient reads `convexLsp.trace.server` from this id
+const CLIENT_NAME = "Convex LSP";
+
+let client: LanguageClient | undefined;
+let output: vscode.OutputChannel;
+let starting: Promise<void> | undefined;
+
+function settings(): ExtensionSettings {
+  const c = vscode.workspace.getConfiguration("convexLsp");
+  return {
+    enable: c.get<boolean>("enable", true),
+    path: c.get<string>("path", ""),
+    interpreter: c.get<string>("interpreter", ""),
+    debounce: c.get<number>("debounce"),
+    hover: c.get<boolean>("hover"),
+    select: c.get<string[]>("select", []),
+    ignore: c.get<string[]>("ignore", []),
+  };
+}
+
+function folders(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === "file").map((f) => f.uri.fsPath);
+}
+
+async function notifyNotFound(): Promise<void> {
+  const copy = "Copy install command";
+  const open = "Open settings";
+  const choice = await vscode.window.showWarningMessage(notFoundMessage(), copy, open);
+  if (choice === copy) {
+    await vscode.env.clipboard.writeText(INSTALL_COMMAND);
+    vscode.window.showInformationMessage(`Copied \`${INSTALL_COMMAND}\`; run it in a terminal, then "Convex LSP: Restart server".`);
+  } else if (choice === open) {
+    await vscode.commands.executeCommand("workbench.action.openSettings", "convexLsp");
+  }
+}
+
+function makeClient(cmd: ServerCommand, s: ExtensionSettings): LanguageClient {
+  const run = {
+    command: cmd.command,
+    args: cmd.args,
+    transport: TransportKind.stdio,
+    options: { cwd: folders()[0], env: { ...process.env, PYTHONUNBUFFERED: "1" } },
+  };
+  const serverOptions: ServerOptions = { run, debug: run };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: "file", language: "typescript" },
+      { scheme: "file", language: "typescriptreact" },
+    ],
+    initializationOptions: initializationOptions(s),
+    outputChannel: output,
+    traceOutputChannel: output,
+    revealOutputChannelOn: RevealOutputChannelOn.Never,
+    middleware: {
+      workspace: {
+        // answer the server's workspace/configuration pull with the server's view of the
+        // settings, never the extension-only keys (path, interpreter, enable, trace)
+        configuration: async (params, token, next) => {
+          const result = await next(params, token);
+          if (!Array.isArray(result)) {
+            return result;
+          }
+          return params.items.map((item, i) =>
+            item.section === "convexLsp" ? serverSettings(settings()) : result[i],
+          );
+        },
+      },
+    },
+  };
+  return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+}
+
+async function start(): Promise<void> {
+  const s = settings();
+  if (!s.enable) {
+    output.appendLine("convexLsp.enable is false: the server is not started.");
+    return;
+  }
+  const cmd = findServer(s, processEnv(folders()));
+  if (cmd === undefined) {
+    output.appendLine(notFoundMessage());
+    void notifyNotFound();
+    return;
+  }
+  output.appendLine(`Starting ${cmd.command} ${cmd.args.join(" ")} (found via ${cmd.source})`);
+  const c = makeClient(cmd, s);
+  client = c;
+  try {
+    await c.start();
+  } catch (e) {
+    client = undefined;
+    const msg = e instanceof Error ? e.message : String(e);
+    output.appendLine(`The server failed to start: ${msg}`);
+    const show = "Show output";
+    const choice = await vscode.window.showErrorMessage(
+      `Convex LSP: \`${cmd.command} ${cmd.args.join(" ")}\` failed to start (${msg}). Is convex-lsp installed? (${INSTALL_COMMAND})`,
+      show,
+    );
+    if (choice === show) {
+      output.show(true);
+    }
+  }
+}
+
+async function stop(): Promise<void> {
+  const c = client;
+  client = undefined;
+  if (c !== undefined) {
+    try {
+      await c.stop(5000);
+    } catch (e) {
+      output.appendLine(`Stopping the server: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+}
+
+async function restart(): Promise<void> {
+  await (starting ?? Promise.resolve());
+  starting = (async () => {
+    await stop();
+    await start();
+  })();
+  try {
+    await starting;
+  } finally {
+    starting = undefined;
+  }
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  output = vscode.window.createOutputChannel(CLIENT_NAME);
+  context.subscriptions.push(
+    output,
+    vscode.commands.registerCommand("convexLsp.restart", async () => {
+      output.appendLine("Restarting the server (command).");
+      await restart();
+    }),
+    vscode.commands.registerCommand("convexLsp.showOutput", () => output.show(true)),
+    vscode.workspace.onDidChangeConfiguration(async (e) => {
+      if (!e.affectsConfiguration("convexLsp")) {
+        return;
+      }
+      if (needsRestart((key) => e.affectsConfiguration(key))) {
+        output.appendLine("convexLsp.enable/path/interpreter changed: restarting the server.");
+        await restart();
+        return;
+      }
+      if (client !== undefined && client.isRunning()) {
+        await client.sendNotification(DidChangeConfigurationNotification.type, {
+          settings: { convexLsp: serverSettings(settings()) },
+        });
+      }
+    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(async () => {
+      // the server reads its roots at initialize: a new folder needs a new server
+      await restart();
+    }),
+  );
+  starting = start();
+  try {
+    await starting;
+  } finally {
+    starting = undefined;
+  }
+}
+
+export async function deactivate(): Promise<void> {
+  await stop();
+}
