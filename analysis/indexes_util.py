@@ -44,6 +44,12 @@ def expected_index_name(fields: tuple[str, ...]) -> str:
     return "by_" + "_and_".join(f.replace(".", "_") for f in fields)
 
 
+def index_name_deployable(name: str) -> bool:
+    """Would Convex accept `name` as an index name? (Not reserved, an identifier, <= 64 chars.)"""
+    return (name not in BUILTIN_INDEXES and not name.startswith("_") and bool(IDENT_RE.match(name))
+            and len(name) <= 64)
+
+
 def closest(name: str, candidates, n: int = 3) -> list[str]:
     cands = sorted(set(candidates))
     out = difflib.get_close_matches(name, cands, n=n, cutoff=0.5)

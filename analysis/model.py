@@ -48,8 +48,12 @@ _QUERY_SRC = """
 (call_expression) @call
 (import_statement) @import
 (comment) @comment
-((identifier) @apiroot (#any-of? @apiroot "api" "internal"))
+(member_expression) @member_expression
+(as_expression) @as_expression
 """
+# node types the main query also captures for `nodes_of_type` (one pass over the tree: a
+# separate query per type would walk the whole tree again in C each time)
+_PREFETCHED_TYPES = ("member_expression", "as_expression")
 _QUERIES: dict[str, ts.Query] = {}
 
 
@@ -58,6 +62,23 @@ def _query(kind: str) -> ts.Query:
     if q is None:
         q = _QUERIES[kind] = ts.Query(language(kind), _QUERY_SRC)
     return q
+
+
+_TYPE_QUERIES: dict[tuple[str, tuple[str, ...]], ts.Query] = {}
+
+
+def _type_query(kind: str, types: tuple[str, ...]) -> ts.Query:
+    """A compiled query capturing every named node of the given types (built once per process)."""
+    key = (kind, types)
+    q = _TYPE_QUERIES.get(key)
+    if q is None:
+        q = _TYPE_QUERIES[key] = ts.Query(language(kind), "\n".join(f"({t}) @n" for t in types))
+    return q
+
+
+def document_order(node: Node) -> tuple[int, int]:
+    """Sort key of a pre-order walk: by start, an ancestor before the nodes it contains."""
+    return node.start_byte, -node.end_byte
 
 
 # the directive must open the comment (`// convex-lsp-…`, `/* convex-lsp-… */`): prose that merely
@@ -111,6 +132,8 @@ class FileModel:
         self.helper_nodes: dict[str, Node] = {}
         self._error_starts: list[int] = []
         self.memo: dict = {}  # convex.file_cache store: memoised recogniser answers for this tree
+        self._nodes_by_type: dict[tuple[str, ...], list[Node]] = {}  # see nodes_of_type()
+        self._prefetched: dict[tuple[str, ...], list[Node]] = {}  # captured by the main query, unsorted
         if src.tree is None:
             return
         root = src.tree.root_node
@@ -123,7 +146,9 @@ class FileModel:
         self._extract_top_level(root)
         self._extract_registrations()
         self._extract_chains_and_refs()
-        self._extract_api_refs(sorted(caps.get("apiroot", []), key=lambda n: n.start_byte))
+        for t in _PREFETCHED_TYPES:
+            self._prefetched[(t,)] = caps.get(t, [])
+        self._extract_api_refs(self._identifiers_named(("api", "internal")))
         self._extract_schema()
         self._extract_suppressions()
 
@@ -144,6 +169,43 @@ class FileModel:
             if a < e and s < b:
                 return True
         return False
+
+    def nodes_of_type(self, *types: str) -> list[Node]:
+        """Every named node of these types in the file, in document order (pre-order: an
+        ancestor before the nodes it contains). Found by one compiled query instead of a walk
+        from Python, and kept for the model's lifetime: rules asking for the same types share it."""
+        key = tuple(sorted(set(types)))
+        cache = self._nodes_by_type
+        found = cache.get(key)
+        if found is None:
+            if key in self._prefetched:
+                found = sorted(self._prefetched.pop(key), key=document_order)
+            elif self.src.tree is None:
+                found = []
+            else:
+                caps = ts.QueryCursor(_type_query("tsx" if self.src.path.endswith((".tsx", ".jsx")) else "ts",
+                                                  key)).captures(self.root)
+                found = sorted(caps.get("n", []), key=document_order)
+            cache[key] = found
+        return found
+
+    def _identifiers_named(self, names: tuple[str, ...]) -> list[Node]:
+        """The identifier nodes spelled as one of `names`, by start: each name is searched for
+        in the bytes and the node exactly there is checked (cheaper than a query predicate,
+        which reads the text of every identifier)."""
+        data = self.src.data
+        out = []
+        for name in names:
+            raw = name.encode("utf-8")
+            i = data.find(raw)
+            while i != -1:
+                node = self.root.named_descendant_for_byte_range(i, i + len(raw))
+                if node is not None and node.type == "identifier" and node.start_byte == i \
+                        and node.end_byte == i + len(raw):
+                    out.append(node)
+                i = data.find(raw, i + 1)
+        out.sort(key=lambda n: n.start_byte)
+        return out
 
     @property
     def is_tsx(self) -> bool:

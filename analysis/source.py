@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -117,6 +118,9 @@ def read_source_bytes(path: str) -> bytes:
         raise UnreadableFile(f"cannot read file: {e.strerror or e}") from None
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
 class LineIndex:
     """Maps byte offsets to rows and columns in several encodings."""
 
@@ -130,6 +134,10 @@ class LineIndex:
         while i != -1:
             starts.append(i + 1)
             i = find(b"\n", i + 1)
+        if b"\r" in data:  # a lone CR ends a line too (LSP, editors): positions must agree
+            lone = [m.end() for m in _LONE_CR.finditer(data)]
+            if lone:
+                starts = sorted(starts + lone)
         self.starts = starts
 
     def row_of(self, offset: int) -> int:

@@ -95,16 +95,14 @@ def validator_members(model) -> list[tuple[Node, str]]:
     out: list[tuple[Node, str]] = []
     names = v_locals(model)
     if names and getattr(model, "root", None) is not None:
-        stack = [model.root]
-        while stack:
-            n = stack.pop()
-            if n.type == "member_expression":
-                obj = n.child_by_field_name("object")
-                prop = n.child_by_field_name("property")
-                if obj is not None and obj.type == "identifier" and text(obj) in names and prop is not None \
-                        and prop.type == "property_identifier" and not is_shadowed(obj, text(obj)):
-                    out.append((n, text(prop)))
-            stack.extend(reversed(n.named_children))
+        for n in model.nodes_of_type("member_expression"):
+            obj = n.child_by_field_name("object")
+            if obj is None or obj.type != "identifier":
+                continue
+            prop = n.child_by_field_name("property")
+            if text(obj) in names and prop is not None \
+                    and prop.type == "property_identifier" and not is_shadowed(obj, text(obj)):
+                out.append((n, text(prop)))
         out.sort(key=lambda x: x[0].start_byte)
     model._cvx_validator_members = out
     return out

@@ -721,6 +721,26 @@ def rename(ls: ConvexLanguageServer, params: T.RenameParams):
     return C.workspace_edit(edits, ls.lines, ls.versions(), ls.enc, ls.document_changes)
 
 
+# ---------------------------------------------------------------- debugging
+
+
+DOCUMENT_TEXT = "convexLsp/documentText"
+
+
+@server.feature(DOCUMENT_TEXT)
+def document_text(ls: ConvexLanguageServer, params):
+    """Debugging aid (the fuzzer's consistency check): the text and version of an open
+    document as the server holds it, or null when it is not open. Reads only."""
+    td = getattr(params, "textDocument", None) or getattr(params, "text_document", None)
+    u = getattr(td, "uri", None) if td is not None else getattr(params, "uri", None)
+    if not isinstance(u, str) or ls.session is None:
+        raise JsonRpcInvalidParams("expected {textDocument: {uri}}")
+    doc = ls.session.documents.get(C.uri_to_path(u))
+    if doc is None:
+        return None
+    return {"uri": doc.uri, "version": doc.version, "text": doc.data.decode("utf-8", errors="surrogateescape")}
+
+
 # ---------------------------------------------------------------- entry points
 
 

@@ -79,6 +79,17 @@ CASES.append(invalid("""
 """, [3], filename="convex/schema.ts", message="no automatic rename", name="collision: reported, says why"))
 
 
+CASES.append(valid("""
+    import { defineSchema, defineTable } from "convex/server";
+    import { v } from "convex/values";
+    export default defineSchema({
+      issues: defineTable({ id: v.string(), title: v.string() })
+        .index("by_issue_id", ["id"])
+        .index("by_title", ["title"]),
+    });
+""", filename="convex/schema.ts", name="the conventional name would be the reserved by_id: silent"))
+
+
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_index_name_fields(tmp_path, case):
     run_case(tmp_path, "index-name-fields", case)

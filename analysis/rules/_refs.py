@@ -127,6 +127,44 @@ def value_uses(root: Node, names: set[str]) -> dict[str, list[Node]]:
     return out
 
 
+_SKIPPED_FOR_VALUE_USES = frozenset({"import_statement", "export_clause"}) | TYPE_CONTEXTS
+_IDENTIFIER_TYPES = ("identifier", "shorthand_property_identifier")
+
+
+def value_uses_in(model, names: set[str]) -> dict[str, list[Node]]:
+    """`value_uses(model.root, names)` without walking the whole tree: each name is searched
+    for in the file's bytes and only the identifiers found there are looked at (same nodes,
+    same order)."""
+    root = getattr(model, "root", None)
+    if root is None or not names or "" in names:
+        return value_uses(root, names) if root is not None else {}
+    data = model.src.data
+    hits: list[tuple[int, str, Node]] = []
+    for name in names:
+        raw = name.encode("utf-8")
+        i = data.find(raw)
+        while i != -1:
+            end = i + len(raw)
+            node = root.named_descendant_for_byte_range(i, end)
+            if node is not None and node.type in _IDENTIFIER_TYPES and node.start_byte == i \
+                    and node.end_byte == end and not _inside_skipped(node):
+                hits.append((i, name, node))
+            i = data.find(raw, i + 1)
+    out: dict[str, list[Node]] = {}
+    for _, name, node in sorted(hits, key=lambda h: -h[0]):  # value_uses' order: last first
+        out.setdefault(name, []).append(node)
+    return out
+
+
+def _inside_skipped(node: Node) -> bool:
+    cur = node.parent
+    while cur is not None and cur.parent is not None:  # the root itself is never skipped
+        if cur.type in _SKIPPED_FOR_VALUE_USES:
+            return True
+        cur = cur.parent
+    return False
+
+
 def at_evaluation_time(node: Node) -> bool:
     """Runs while the module is evaluated: not inside a function or a class body."""
     cur = node.parent

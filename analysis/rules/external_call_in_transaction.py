@@ -9,7 +9,7 @@ from tree_sitter import Node
 from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import TRANSACTIONAL, transactional_helpers
-from ..syntax import descendants_of_type, member_chain, text, unwrap
+from ..syntax import member_chain, text, unwrap
 
 # Packages whose clients talk to the network. Matched exactly or as `pkg/subpath`.
 # (`@convex-dev/resend` is a Convex component meant to be used from mutations: not here.)
@@ -54,7 +54,7 @@ class _Sdk:
                 self.sdk.add(imp.local)
         self.clients: set[str] = set()
         if self.sdk or self.http:
-            for d in descendants_of_type(model.root, {"variable_declarator"}):
+            for d in model.nodes_of_type("variable_declarator"):
                 name = d.child_by_field_name("name")
                 value = unwrap(d.child_by_field_name("value"))
                 if name is None or name.type != "identifier" or value is None:
@@ -120,7 +120,7 @@ def check(ctx):
     sdk = _Sdk(model)
     candidates = list(model.calls)
     if b"new " in model.src.data:
-        candidates += list(descendants_of_type(model.root, {"new_expression"}))
+        candidates += model.nodes_of_type("new_expression")
     helpers = None
     for node in candidates:
         what = classify(node, model, sdk)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..indexes_util import expected_index_name, schema_indexes_here, uses_package, workspace_index_uses
+from ..indexes_util import expected_index_name, index_name_deployable, schema_indexes_here, uses_package, workspace_index_uses
 from ..registry import Rule
 
 # (package, table) -> index names that package looks up by name, so they must stay as they are.
@@ -31,8 +31,8 @@ def check(ctx):
         if len(set(ix.fields)) != len(ix.fields) or any(p.startswith("_") for f in ix.fields for p in f.split(".")):
             continue  # an invalid field list is CVX207's finding; no name to suggest
         want = expected_index_name(ix.fields)
-        if ix.name == want:
-            continue
+        if ix.name == want or not index_name_deployable(want):
+            continue  # already conventional, or the conventional name (`by_id`, …) is one Convex rejects
         if tname not in exempt_cache:
             names: set[str] = set()
             for (pkg, t), idx in LIBRARY_INDEX_NAMES.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..project import version_at_least
 from ..registry import Rule
-from ..syntax import descendants_of_type, member_chain, string_value, text
+from ..syntax import member_chain, string_value, text
 
 # convex 1.39.0 added environment variables declared in `convex.config.ts` (`defineApp({ env: {...} })`)
 # with a generated, typed `env` object.
@@ -21,7 +21,7 @@ def check(ctx):
     module = ctx.facts.module or ""
     if "." in module.rsplit("/", 1)[-1]:
         return  # convex.config.ts and friends
-    for node in descendants_of_type(ctx.model.root, ("member_expression", "subscript_expression")):
+    for node in ctx.model.nodes_of_type("member_expression", "subscript_expression"):
         obj = node.child_by_field_name("object")
         if obj is None or obj.type != "member_expression" or member_chain(obj) != ["process", "env"]:
             continue

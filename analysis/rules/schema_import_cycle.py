@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ..registry import Rule
-from ._refs import at_evaluation_time, import_statements, value_uses
+from ._refs import at_evaluation_time, import_statements, value_uses_in
 
 
 def extract(model):
@@ -26,7 +26,7 @@ def extract(model):
         if e.source is not None and e.source.startswith("."):
             edges.append((e.source, -1, -1))
     wanted = set().union(*locals_by_source.values()) if locals_by_source else set()
-    used = value_uses(model.root, wanted)
+    used = value_uses_in(model, wanted)
     for source, names in locals_by_source.items():
         hot = sorted(n for n in names if any(at_evaluation_time(node) for node in used.get(n, ())))
         if hot:

@@ -365,7 +365,10 @@ def extract(model):
                     t = _value_is_id(ea[1])
                     if t is not None:
                         stored_ids.append((chain.table, field, t))
-    for node in _descendants(model.root, ("as_expression",)) if getattr(model, "root", None) else []:
+    # the order of `_descendants(model.root, ...)` (a right-to-left pre-order walk): the reverse of a
+    # left-to-right post-order, i.e. by end descending, a contained node after its container
+    as_nodes = sorted(model.nodes_of_type("as_expression"), key=lambda n: (n.end_byte, -n.start_byte), reverse=True)
+    for node in as_nodes:
         inner = unwrap(node.named_children[0]) if node.named_children else None
         t = id_type_table(node.named_children[-1] if len(node.named_children) > 1 else None)
         if t is not None and not t[1] and inner is not None and inner.type == "member_expression":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..registry import Rule
-from ._refs import import_statements, value_uses
+from ._refs import import_statements, value_uses_in
 
 
 def check(ctx):
@@ -20,7 +20,7 @@ def check(ctx):
         tf = ctx.index.facts.get(target) if target else None
         if tf is None or not tf.use_node or tf.functions_dir != ctx.facts.functions_dir:
             continue
-        if not imp.side_effect and not value_uses(root, set(imp.locals)):
+        if not imp.side_effect and not value_uses_in(ctx.model, set(imp.locals)):
             continue  # only used as types: the import is erased
         ctx.report(
             imp.source_node,
