@@ -10,11 +10,6 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-try:  # Python 3.11+
-    import tomllib
-except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-    import tomli as tomllib  # type: ignore
-
 from .registry import all_rules, get_rule, resolve_selectors
 
 CONFIG_NAMES = ("convex-lsp.toml", ".convex-lsp.toml")
@@ -154,7 +149,17 @@ def parse_mapping(data: dict[str, Any], file: str, root: Optional[str] = None) -
     return cfg
 
 
+def _tomllib():
+    """The TOML parser, imported only when a configuration file is read (start-up time)."""
+    try:  # Python 3.11+
+        import tomllib
+    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
+        import tomli as tomllib  # type: ignore
+    return tomllib
+
+
 def load_file(path: str) -> Config:
+    tomllib = _tomllib()
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)

@@ -147,14 +147,41 @@ def _binding_of(name: str, node: Node):
 
 def _binding_of_m(node: Node, name: str) -> Optional[tuple[Node, Node]]:
     """Find the function parameter (fn, param) that binds `name` around `node`."""
-    cur = node.parent
-    while cur is not None:
-        if cur.type in FUNCTION_TYPES:
-            p = _param_bindings(cur).get(name)
-            if p is not None:
-                return cur, p
-        cur = cur.parent
+    for fn in enclosing_functions(node):
+        p = _param_bindings(fn).get(name)
+        if p is not None:
+            return fn, p
     return None
+
+
+def enclosing_functions(node: Node) -> tuple[Node, ...]:
+    """The functions around `node` (its ancestors of FUNCTION_TYPES), innermost first.
+
+    Memoised per node inside `file_cache()`: going up stops at the first ancestor already
+    answered, so the identifiers of one function share the walk (tree-sitter's `parent` is
+    not free, and these questions are asked for most identifiers of a handler)."""
+    cache = getattr(_local, "cache", None)
+    pending: list[tuple[tuple, Node]] = []  # (memo key of a node, its parent), going up
+    cur = node
+    while True:
+        key = ("enclosing_functions", cur.id)
+        if cache is not None and key in cache:
+            found = cache[key]
+            break
+        parent = cur.parent
+        if parent is None:
+            found = ()
+            if cache is not None:
+                cache[key] = found
+            break
+        pending.append((key, parent))
+        cur = parent
+    for key, parent in reversed(pending):
+        if parent.type in FUNCTION_TYPES:
+            found = (parent,) + found
+        if cache is not None:
+            cache[key] = found
+    return found
 
 
 @_memo
@@ -258,31 +285,28 @@ def _declared_from_ctx(node: Node, name: str) -> bool:
 @_memo
 def _declared_from_ctx_m(node: Node, name: str) -> bool:
     """`const { db } = ctx;` (or `const db = ctx.db`) somewhere in an enclosing function."""
-    cur = node.parent
-    while cur is not None:
-        if cur.type in FUNCTION_TYPES:
-            body = cur.child_by_field_name("body")
-            if body is not None and body.type == "statement_block":
-                for stmt in body.named_children:
-                    if stmt.type not in ("lexical_declaration", "variable_declaration"):
+    for cur in enclosing_functions(node):
+        body = cur.child_by_field_name("body")
+        if body is not None and body.type == "statement_block":
+            for stmt in body.named_children:
+                if stmt.type not in ("lexical_declaration", "variable_declaration"):
+                    continue
+                for decl in stmt.named_children:
+                    if decl.type != "variable_declarator":
                         continue
-                    for decl in stmt.named_children:
-                        if decl.type != "variable_declarator":
-                            continue
-                        pat = decl.child_by_field_name("name")
-                        val = unwrap(decl.child_by_field_name("value"))
-                        if pat is None or val is None:
-                            continue
-                        if pat.type == "identifier" and text(pat) == name and is_db_expression(val):
-                            return True
-                        if pat.type == "object_pattern" and val.type == "identifier" and is_ctx_identifier(val):
-                            for sub in pat.named_children:
-                                if sub.type == "shorthand_property_identifier_pattern" and text(sub) == name == "db":
-                                    return True
-                                if sub.type == "pair_pattern" and text(sub.child_by_field_name("key")) == "db" \
-                                        and text(sub.child_by_field_name("value")) == name:
-                                    return True
-        cur = cur.parent
+                    pat = decl.child_by_field_name("name")
+                    val = unwrap(decl.child_by_field_name("value"))
+                    if pat is None or val is None:
+                        continue
+                    if pat.type == "identifier" and text(pat) == name and is_db_expression(val):
+                        return True
+                    if pat.type == "object_pattern" and val.type == "identifier" and is_ctx_identifier(val):
+                        for sub in pat.named_children:
+                            if sub.type == "shorthand_property_identifier_pattern" and text(sub) == name == "db":
+                                return True
+                            if sub.type == "pair_pattern" and text(sub.child_by_field_name("key")) == "db" \
+                                    and text(sub.child_by_field_name("value")) == name:
+                                return True
     return False
 
 

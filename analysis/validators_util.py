@@ -95,9 +95,10 @@ def validator_members(model) -> list[tuple[Node, str]]:
     out: list[tuple[Node, str]] = []
     names = v_locals(model)
     if names and getattr(model, "root", None) is not None:
+        lengths = {len(n.encode("utf-8")) for n in names}  # skips reading most objects' text
         for n in model.nodes_of_type("member_expression"):
             obj = n.child_by_field_name("object")
-            if obj is None or obj.type != "identifier":
+            if obj is None or obj.end_byte - obj.start_byte not in lengths or obj.type != "identifier":
                 continue
             prop = n.child_by_field_name("property")
             if text(obj) in names and prop is not None \

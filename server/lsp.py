@@ -26,6 +26,7 @@ from typing import Any, Callable, Optional
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from convex_lsp.analysis import __version__
 from convex_lsp.analysis.source import LineIndex
@@ -44,9 +45,33 @@ WATCH_GLOBS = ["**/*.ts", "**/*.tsx", "**/convex.json", "**/convex-lsp.toml", "*
 BATCH = 25
 
 
+class _Unanswerable:
+    """What `_Protocol.structure_message` hands pygls for a request it already answered
+    with an error: pygls drops messages whose `jsonrpc` is not "2.0"."""
+
+    jsonrpc = "invalid params: answered"
+
+
+class _Protocol(LanguageServerProtocol):
+    """pygls raises out of `json.loads` when a request's params do not deserialize (a
+    position past 2**31, a missing field), so the id is lost and the client waits forever.
+    Answer such a request with the error instead."""
+
+    def structure_message(self, data):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as e:
+            if isinstance(data, dict) and "method" in data and "id" in data and "jsonrpc" in data:
+                err = e.to_response_error()
+                err.message = f"{data.get('method')}: invalid params ({e.__cause__ or e})"[:2000]
+                self._send_response(data["id"], error=err)
+                return _Unanswerable()
+            raise
+
+
 class ConvexLanguageServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("convex-lsp", __version__)
+        super().__init__("convex-lsp", __version__, protocol_cls=_Protocol)
         self.session: Optional[Session] = None
         self.enc = "utf-16"
         self.pull = False

@@ -252,15 +252,19 @@ def quickfixes_module():
 
 def attach_fixes(findings: list[Finding], analyzer) -> None:
     """Set `finding.fix` to the preferred fix (safe first) where the quickfixes package has one."""
-    qf = quickfixes_module()
-    if qf is None:
-        return
+    fixable = []
     for f in findings:
         if f.fix is not None:
             continue
         rule = get_rule(f.code)
-        if rule is None or not rule.fix:
-            continue
+        if rule is not None and rule.fix:
+            fixable.append(f)
+    if not fixable:
+        return  # the quickfixes package is not even imported (start-up time)
+    qf = quickfixes_module()
+    if qf is None:
+        return
+    for f in fixable:
         try:
             fixes = qf.fixes_for(f, analyzer) or []
         except Exception:

@@ -374,6 +374,7 @@ class Stats:
     slowest: tuple = (0.0, "")
     failures: list = field(default_factory=list)
     crashes: int = 0
+    handler_errors: int = 0  # exceptions a handler logged (window/logMessage type Error)
     started: float = field(default_factory=time.perf_counter)
     rss_start_kb: Optional[int] = None
     rss_end_kb: Optional[int] = None
@@ -460,6 +461,12 @@ class Fuzzer:
         return d
 
     def check_alive(self) -> None:
+        errors = [m.get("message", "") for m in self.client.log_messages if m.get("type") == 1]
+        if errors:
+            self.client.log_messages.clear()
+            self.stats.handler_errors += len(errors)
+            where = self._dump("(handler error)", None)
+            raise AssertionError(f"[seed {self.seed}] a handler failed (state in {where}):\n" + errors[0][:4000])
         if not self.client.alive():
             self.stats.crashes += 1
             raise ServerDied(f"server exited ({self.client.proc.poll()}); stderr:\n{self.client.stderr()}")
@@ -469,7 +476,7 @@ class Fuzzer:
         held = (msg.get("result") or {}).get("text")
         if held != doc.text:
             raise AssertionError(f"[seed {self.seed}] text differs after {where} in {doc.path}: "
-                                 f"{_first_difference(doc.text, held)}")
+                                 f"{_first_difference(doc.text, held)}; last changes {getattr(doc, 'last', None)!r}")
 
     def pull(self, doc: Doc) -> list:
         msg = self.call("textDocument/diagnostic", {"textDocument": {"uri": doc.uri}}, doc.path)
@@ -492,6 +499,7 @@ class Fuzzer:
         self.docs.pop(doc.uri, None)
 
     def send_changes(self, doc: Doc, changes: list[dict]) -> None:
+        doc.last = changes
         doc.version += 1
         self.client.notify("textDocument/didChange", {
             "textDocument": {"uri": doc.uri, "version": doc.version}, "contentChanges": changes})
@@ -595,6 +603,8 @@ class Fuzzer:
         if self.rng.random() < 0.08:  # typing: one character per notification
             a = self._spot(doc.text)
             for ch in self.rng.choice(["ctx.db.query(\"", "withIndex(\"by_", "😀日本", "{\r\n"]):
+                if not expressible(doc.text, a):  # typed "\r" before a "\n": the caret is past both
+                    a += 1
                 self.send_changes(doc, [self._change(doc, a, a, ch)])
                 a += len(ch)
             self.stats.edits += 1

@@ -171,3 +171,33 @@ def test_readme_editors_section():
     assert text.index("## Configuration") < start < text.index("## Rules")
     for editor in ("VS Code", "Neovim", "Helix", "JetBrains", "Emacs"):
         assert editor in section, editor
+
+
+def _eglot_load_path() -> list[str]:
+    """-L arguments for Debian's elpa-eglot (and its deps); Emacs 29+ has Eglot built in."""
+    out = []
+    for d in sorted(Path("/usr/share/emacs/site-lisp/elpa").glob("*")):
+        if d.is_dir():
+            out += ["-L", str(d)]
+    return out
+
+
+@pytest.mark.skipif(shutil.which("emacs") is None, reason="emacs is not installed")
+def test_emacs_eglot_end_to_end(tmp_path):
+    import sys
+
+    probe = subprocess.run(["emacs", "--batch", "-Q", *_eglot_load_path(), "--eval", "(require 'eglot)"],
+                           capture_output=True, text=True, timeout=60)
+    if probe.returncode != 0:
+        pytest.skip("eglot is not available (Emacs 29+, or apt-get install elpa-eglot)")
+    root = tmp_path / "app"
+    shutil.copytree(REPO / "examples" / "app", root)
+    env = {**__import__("os").environ, "ROOT": str(root),
+           "CONVEX_LSP_CMD": json.dumps([sys.executable, "-m", "convex_lsp.server.cli", "serve"])}
+    proc = subprocess.run(["emacs", "--batch", "-Q", "-L", str(EDITORS / "emacs"), *_eglot_load_path(),
+                           "-l", str(EDITORS / "emacs" / "test" / "e2e.el")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=180)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 0, out[-4000:]
+    for line in ("hover: cites the spec", "applied: Replace `v.bigint()` with `v.int64()`", "diagnostic removed", "OK"):
+        assert line in out, out[-4000:]

@@ -27,16 +27,19 @@ def _registration(ctx, path: str, local: str):
 def _resolve(ctx, ident: Node, member: Optional[str]):
     """The registration an identifier (or `Ns.member`) refers to, if any."""
     name = text(ident)
-    if cx._binding_of(name, ident) is not None or shadowed_locally(name, ident):
-        return None  # a parameter or local of the same name
+    # cheap tests first: most callees are neither imported nor registered in this file
     imp = ctx.model.import_of(name)
     if imp is None:
         if member is not None:
             return None
-        local = [r for r in ctx.model.registrations if r.fact.name == name and r.decl is not None]
-        return _registration(ctx, ctx.path, name) if local else None
-    if imp.type_only:
+        if not any(r.fact.name == name and r.decl is not None for r in ctx.model.registrations):
+            return None
+    elif imp.type_only:
         return None
+    if cx._binding_of(name, ident) is not None or shadowed_locally(name, ident):
+        return None  # a parameter or local of the same name
+    if imp is None:
+        return _registration(ctx, ctx.path, name)
     target = ctx.index.resolve_module(ctx.path, imp.source)
     if target is None:
         return None
