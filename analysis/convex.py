@@ -316,6 +316,12 @@ def ctx_call(call: Node) -> Optional[tuple[str, str]]:
     ("run", "runQuery"), ("storage", "getUrl"), ("auth", "getUserIdentity"),
     ("db.system", "get"). None for anything else."""
     fn = call.child_by_field_name("function")
+    if fn is not None and fn.type == "identifier":
+        # `async ({ runMutation }) => { await runMutation(...) }`
+        name = text(fn)
+        if name in ("runQuery", "runMutation", "runAction") and _destructured_member(fn, name):
+            return ("run", name)
+        return None
     if fn is None or fn.type != "member_expression":
         return None
     method = text(fn.child_by_field_name("property"))
@@ -410,8 +416,13 @@ def query_chain_from_root(root: Node) -> Optional[QueryChain]:
     args = call_args(root)
     table_node = args[0] if args else None
     table = string_value(table_node)
-    chain = QueryChain(root=root, table=table, table_node=table_node, system=system)
-    cur = root
+    return QueryChain(root=root, table=table, table_node=table_node, system=system, steps=steps_above(root))
+
+
+def steps_above(node: Node) -> list[ChainStep]:
+    """The method calls chained onto `node`: `node.a(…).b(…)` -> [a, b]."""
+    steps: list[ChainStep] = []
+    cur = node
     while True:
         parent = cur.parent
         if parent is None or parent.type != "member_expression":
@@ -422,9 +433,32 @@ def query_chain_from_root(root: Node) -> Optional[QueryChain]:
         method = text(parent.child_by_field_name("property"))
         if call is None or call.type != "call_expression" or call.child_by_field_name("function").id != parent.id:
             break
-        chain.steps.append(ChainStep(method=method, call=call, member=parent))
+        steps.append(ChainStep(method=method, call=call, member=parent))
         cur = call
-    return chain
+    return steps
+
+
+def helper_returned_chain(chain: QueryChain) -> Optional[Node]:
+    """The function that returns this unfinished chain (`return ctx.db.query("t").withIndex(…)`, or
+    an arrow whose body is the chain), so calls of that function continue the chain."""
+    if chain.terminal is not None:
+        return None
+    outer = chain.outer
+    while outer.parent is not None and outer.parent.type in ("parenthesized_expression", "as_expression",
+                                                              "satisfies_expression", "non_null_expression"):
+        outer = outer.parent
+    p = outer.parent
+    if p is None:
+        return None
+    if p.type == "return_statement":
+        fn = p.parent
+        while fn is not None and fn.type not in FUNCTION_TYPES:
+            fn = fn.parent
+        return fn
+    if p.type == "arrow_function" and p.child_by_field_name("body") is not None \
+            and p.child_by_field_name("body").id == outer.id:
+        return p
+    return None
 
 
 def index_eq_fields(range_fn: Optional[Node]) -> list[tuple[str, str, Node]]:

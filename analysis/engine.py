@@ -107,11 +107,15 @@ def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None) 
 
 
 def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None) -> FileModel:
-    src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree)
     fdir, module = _module_and_dir(ws, path)
+    generated = fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]
+    if generated:
+        # only CVX508 looks at `_generated/` files, and only at their header: no parse, no facts
+        src = SourceFile.unparsed(path, data)
+    else:
+        src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree)
     model = FileModel(src, fdir, module)
-    if fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]:
-        model.facts.is_generated = True
+    model.facts.is_generated = generated
     if src.tree is not None and not model.facts.is_generated:
         for name, fn in extractors().items():
             try:
@@ -210,6 +214,7 @@ def _lint_model(model: FileModel, index: WorkspaceIndex, config: Config,
             if forced and forced != "off":
                 f.severity = forced
             findings.append(f)
+    findings = _dedupe(findings)  # a helper's query steps are seen from each chain that continues them
     findings = apply_suppressions(model, findings, config)
     lines = model.src.lines
     for f in findings:
@@ -217,6 +222,17 @@ def _lint_model(model: FileModel, index: WorkspaceIndex, config: Config,
         f.erow, f.ecol = lines.position(f.end)
     findings.sort(key=lambda f: (f.path, f.start, f.code))
     return findings
+
+
+def _dedupe(findings: list[Finding]) -> list[Finding]:
+    seen: set[tuple] = set()
+    out = []
+    for f in findings:
+        key = (f.code, f.path, f.start, f.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out
 
 
 def _in_error(model: FileModel, start: int, end: int) -> bool:

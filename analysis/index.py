@@ -83,7 +83,10 @@ _AUTH_TABLES = {
     "authVerifiers": [("signature", ("signature",))],
     "authRateLimits": [("identifier", ("identifier",))],
 }
-KNOWN_PACKAGE_TABLES = {("@convex-dev/auth/server", "authTables"): _AUTH_TABLES}
+KNOWN_PACKAGE_TABLES = {
+    ("@convex-dev/auth/server", "authTables"): _AUTH_TABLES,
+    ("convex-helpers/server/rateLimit", "rateLimitTables"): {"rateLimits": [("name", ("name", "key"))]},
+}
 
 
 def _package_tables(source: str, name: str, file: str) -> Optional[dict[str, TableFact]]:

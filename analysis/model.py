@@ -146,6 +146,7 @@ class FileModel:
         self._extract_top_level(root)
         self._extract_registrations()
         self._extract_chains_and_refs()
+        self._derive_helper_chains()
         for t in _PREFETCHED_TYPES:
             self._prefetched[(t,)] = caps.get(t, [])
         self._extract_api_refs(self._identifiers_named(("api", "internal")))
@@ -587,6 +588,32 @@ class FileModel:
                         t = string_value(a[0]) if a else None
                         if t is not None:
                             facts.table_refs.append(TableRefFact(t, self.span(a[0]), "v.id"))
+
+    def _derive_helper_chains(self) -> None:
+        """`function messagesQuery(ctx, id) { return ctx.db.query("messages").withIndex(…); }` then
+        `messagesQuery(ctx, id).filter(…).first()`: the call continues the helper's chain. The derived
+        chain holds the helper's steps followed by the caller's (local helpers only)."""
+        by_fn: dict[int, cx.QueryChain] = {}
+        for chain in self.query_chains:
+            fn = cx.helper_returned_chain(chain)
+            if fn is not None:
+                by_fn[fn.id] = chain
+        if not by_fn:
+            return
+        returning = {name: by_fn[node.id] for name, node in self.helper_nodes.items() if node.id in by_fn}
+        if not returning:
+            return
+        for call in self.calls:
+            fn = call.child_by_field_name("function")
+            if fn is None or fn.type != "identifier":
+                continue
+            base = returning.get(text(fn))
+            if base is None:
+                continue
+            steps = cx.steps_above(call)
+            if steps:
+                self.query_chains.append(cx.QueryChain(root=call, table=base.table, table_node=base.table_node,
+                                                       steps=list(base.steps) + steps, system=base.system))
 
     def _extract_api_refs(self, idents: list[Node]) -> None:
         for ident in idents:

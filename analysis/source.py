@@ -221,6 +221,16 @@ class SourceFile:
         return cls(path=path, data=data, tree=tree)
 
     @classmethod
+    def unparsed(cls, path: str, data: Optional[bytes] = None) -> "SourceFile":
+        """The file's bytes without a tree (for files only read as text, e.g. `_generated/`)."""
+        if data is None:
+            try:
+                data = read_source_bytes(path)
+            except UnreadableFile as e:
+                return cls(path=path, data=b"", tree=None, error=str(e))
+        return cls(path=path, data=data, tree=None)
+
+    @classmethod
     def load(cls, path: str) -> "SourceFile":
         try:
             data = read_source_bytes(path)

@@ -14,10 +14,12 @@ returned (set CONVEX_LSP_FAULT=<handler>[,<handler>] to inject a fault, for test
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -138,8 +140,129 @@ def _faults() -> set[str]:
     return {s.strip() for s in os.environ.get("CONVEX_LSP_FAULT", "").split(",") if s.strip()}
 
 
-def guarded(name: str, default: Callable[[], Any] = lambda: None):
-    """Never let one handler's exception reach pygls (or kill the server)."""
+# ---------------------------------------------------------------- request time bound
+
+
+class RequestTimeout(BaseException):
+    """Raised inside a request handler that ran past the bound (a BaseException, so that the
+    analysis' `except Exception` guards do not swallow it)."""
+
+
+REQUEST_FAILED = -32803  # LSP ErrorCodes.RequestFailed
+
+
+def _env_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get("CONVEX_LSP_REQUEST_TIMEOUT", "5")))
+    except ValueError:
+        return 5.0
+
+
+class Watchdog:
+    """Bounds the time a request handler runs on the event-loop thread (where pygls runs
+    them, one at a time: a slow one blocks every later message). Past `seconds`, a thread
+    raises `RequestTimeout` in the loop thread (PyThreadState_SetAsyncExc) while the handler
+    still runs; the handler answers with a RequestFailed error and the session drops its
+    incremental state. Only requests are bounded, never notifications (didChange must not be
+    cut short). `seconds` <= 0 disables it; CONVEX_LSP_REQUEST_TIMEOUT (seconds) or the
+    `convexLsp.requestTimeoutMs` setting change it."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._lock = threading.Lock()
+        self._active: Optional[tuple] = None  # (token, name, deadline, thread id)
+        self._wake = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+        self.fired = 0
+
+    @contextlib.contextmanager
+    def bound(self, name: str):
+        if self.seconds <= 0:
+            yield
+            return
+        token = object()
+        with self._lock:
+            self._active = (token, name, time.monotonic() + self.seconds, threading.get_ident())
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="convex-lsp-watchdog", daemon=True)
+                self._thread.start()
+        self._wake.set()
+        try:
+            yield
+        finally:
+            with self._lock:
+                if self._active is not None and self._active[0] is token:
+                    self._active = None
+
+    def _run(self) -> None:
+        import ctypes
+
+        while True:
+            self._wake.wait()
+            time.sleep(0.02)
+            with self._lock:
+                act = self._active
+                if act is None:
+                    self._wake.clear()
+                    continue
+                if time.monotonic() < act[2]:
+                    continue
+                self._active = None  # once per request
+                self.fired += 1
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(act[3]), ctypes.py_object(RequestTimeout))
+
+
+WATCHDOG = Watchdog(_env_timeout())
+
+
+def _take_server_settings(raw: Any) -> tuple[Any, list[str]]:
+    """Apply and remove the settings that belong to lsp.py (`requestTimeoutMs`, the request
+    time bound); returns the rest for `Session.update_settings`, and error messages."""
+    if not isinstance(raw, dict):
+        return raw, []
+    nested = isinstance(raw.get("convexLsp"), dict)
+    inner = dict(raw["convexLsp"] if nested else raw)
+    errors = []
+    for key in ("requestTimeoutMs", "request-timeout-ms"):
+        if key in inner:
+            value = inner.pop(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+                WATCHDOG.seconds = value / 1000
+            else:
+                errors.append(f"convexLsp.{key}: expected a number of milliseconds >= 0 (0: no bound)")
+    return ({**raw, "convexLsp": inner} if nested else inner), errors
+
+
+def _timed_out(ls: "ConvexLanguageServer", name: str):
+    """After an interrupted request: forget incremental state (a tree or cache may have been
+    left half-updated), re-lint, and answer the request with an error."""
+    s = ls.session
+    if s is not None:
+        for d in s.documents.values():
+            d.tree = None
+            d.dirty = True
+        s._lint_cache.clear()
+        s.facts_gen += 1
+    msg = f"convex-lsp: {name} took longer than {WATCHDOG.seconds:g} s and was stopped"
+    log.warning(msg)
+    try:
+        ls.window_log_message(T.LogMessageParams(type=T.MessageType.Warning, message=msg))
+    except Exception:
+        pass
+    raise JsonRpcException(message=msg, code=REQUEST_FAILED)
+
+
+def _slow(name: str) -> None:
+    """Test hook: CONVEX_LSP_SLOW=<handler>[,...] makes a handler spin for 60 s."""
+    if name in {x.strip() for x in os.environ.get("CONVEX_LSP_SLOW", "").split(",")}:
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            time.sleep(0.01)
+
+
+def guarded(name: str, default: Callable[[], Any] = lambda: None, bounded: bool = False):
+    """Never let one handler's exception reach pygls (or kill the server). `bounded`: a
+    synchronous request handler stopped by the watchdog past its time bound."""
 
     def deco(fn):
         if asyncio.iscoroutinefunction(fn):
@@ -159,14 +282,19 @@ def guarded(name: str, default: Callable[[], Any] = lambda: None):
         @functools.wraps(fn)
         def wrapper(ls, params):
             try:
-                if name in _faults():
-                    raise RuntimeError(f"injected fault in {name}")
-                return fn(ls, params)
-            except JsonRpcException:
-                raise
-            except Exception as e:
-                ls.log_error(name, e)
-                return default()
+                try:
+                    if name in _faults():
+                        raise RuntimeError(f"injected fault in {name}")
+                    with (WATCHDOG.bound(name) if bounded else contextlib.nullcontext()):
+                        _slow(name)
+                        return fn(ls, params)
+                except JsonRpcException:
+                    raise
+                except Exception as e:
+                    ls.log_error(name, e)
+                    return default()
+            except RequestTimeout:
+                _timed_out(ls, name)
         return wrapper
 
     return deco
@@ -202,7 +330,8 @@ def initialize(ls: ConvexLanguageServer, params: T.InitializeParams):
     if not roots and params.root_path:
         roots = [params.root_path]
     ls.session = Session(roots or [os.getcwd()])
-    errors = ls.session.update_settings(params.initialization_options)
+    options, errors = _take_server_settings(params.initialization_options)
+    errors = errors + ls.session.update_settings(options)
     ls.session.messages.extend(errors)
 
 
@@ -388,14 +517,19 @@ def _doc_report(ls, res, previous: Optional[str]):
 @guarded("textDocument/diagnostic", lambda: T.RelatedFullDocumentDiagnosticReport(items=[]))
 async def document_diagnostic(ls: ConvexLanguageServer, params: T.DocumentDiagnosticParams):
     await ls.ready.wait()
-    s = ls.session
-    path = C.uri_to_path(params.text_document.uri)
-    if s.refresh(path) & {"schema", "api"}:
-        views_changed(ls, exclude=path)
-    res = s.lint(path)
-    if res is None:
-        return T.RelatedFullDocumentDiagnosticReport(items=[])
-    return _doc_report(ls, res, params.previous_result_id)
+    try:
+        with WATCHDOG.bound("textDocument/diagnostic"):
+            _slow("textDocument/diagnostic")
+            s = ls.session
+            path = C.uri_to_path(params.text_document.uri)
+            if s.refresh(path) & {"schema", "api"}:
+                views_changed(ls, exclude=path)
+            res = s.lint(path)
+            if res is None:
+                return T.RelatedFullDocumentDiagnosticReport(items=[])
+            return _doc_report(ls, res, params.previous_result_id)
+    except RequestTimeout:
+        _timed_out(ls, "textDocument/diagnostic")
 
 
 @server.feature(T.WORKSPACE_DIAGNOSTIC)
@@ -536,7 +670,8 @@ async def did_change_configuration(ls: ConvexLanguageServer, params: T.DidChange
         got = await ls.workspace_configuration_async(T.ConfigurationParams(items=[
             T.ConfigurationItem(section="convexLsp")]))
         settings = got[0] if got else None
-    errors = ls.session.update_settings(settings)
+    settings, errors = _take_server_settings(settings)
+    errors = errors + ls.session.update_settings(settings)
     for e in errors:
         ls.show_error(e)
     views_changed(ls)
@@ -546,7 +681,7 @@ async def did_change_configuration(ls: ConvexLanguageServer, params: T.DidChange
 
 
 @server.feature(T.TEXT_DOCUMENT_HOVER)
-@guarded("textDocument/hover")
+@guarded("textDocument/hover", bounded=True)
 def hover(ls: ConvexLanguageServer, params: T.HoverParams):
     s = ls.session
     if not s.settings.hover:
@@ -603,7 +738,7 @@ def _findings_for(ls: ConvexLanguageServer, path: str, diag: T.Diagnostic, curre
 
 @server.feature(T.TEXT_DOCUMENT_CODE_ACTION, T.CodeActionOptions(
     code_action_kinds=[T.CodeActionKind.QuickFix, T.CodeActionKind.SourceFixAll, FIX_ALL_KIND]))
-@guarded("textDocument/codeAction", lambda: [])
+@guarded("textDocument/codeAction", lambda: [], bounded=True)
 def code_action(ls: ConvexLanguageServer, params: T.CodeActionParams):
     s = ls.session
     qf = quickfixes()
@@ -666,7 +801,7 @@ KIND = {"table": T.CompletionItemKind.Struct, "index": T.CompletionItemKind.Refe
 
 
 @server.feature(T.TEXT_DOCUMENT_COMPLETION, T.CompletionOptions(trigger_characters=['"', "'"]))
-@guarded("textDocument/completion", lambda: T.CompletionList(is_incomplete=False, items=[]))
+@guarded("textDocument/completion", lambda: T.CompletionList(is_incomplete=False, items=[]), bounded=True)
 def completion(ls: ConvexLanguageServer, params: T.CompletionParams):
     s = ls.session
     path = C.uri_to_path(params.text_document.uri)
@@ -691,7 +826,7 @@ def _location(ls: ConvexLanguageServer, t: N.Target) -> Optional[T.Location]:
 
 
 @server.feature(T.TEXT_DOCUMENT_DEFINITION)
-@guarded("textDocument/definition")
+@guarded("textDocument/definition", bounded=True)
 def definition(ls: ConvexLanguageServer, params: T.DefinitionParams):
     path = C.uri_to_path(params.text_document.uri)
     off = ls.offset(path, params.position)
@@ -702,7 +837,7 @@ def definition(ls: ConvexLanguageServer, params: T.DefinitionParams):
 
 
 @server.feature(T.TEXT_DOCUMENT_REFERENCES)
-@guarded("textDocument/references", lambda: [])
+@guarded("textDocument/references", lambda: [], bounded=True)
 def references(ls: ConvexLanguageServer, params: T.ReferenceParams):
     path = C.uri_to_path(params.text_document.uri)
     off = ls.offset(path, params.position)
@@ -714,7 +849,7 @@ def references(ls: ConvexLanguageServer, params: T.ReferenceParams):
 
 
 @server.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)
-@guarded("textDocument/prepareRename")
+@guarded("textDocument/prepareRename", bounded=True)
 def prepare_rename(ls: ConvexLanguageServer, params: T.PrepareRenameParams):
     path = C.uri_to_path(params.text_document.uri)
     off = ls.offset(path, params.position)
@@ -727,7 +862,7 @@ def prepare_rename(ls: ConvexLanguageServer, params: T.PrepareRenameParams):
 
 
 @server.feature(T.TEXT_DOCUMENT_RENAME, T.RenameOptions(prepare_provider=True))
-@guarded("textDocument/rename")
+@guarded("textDocument/rename", bounded=True)
 def rename(ls: ConvexLanguageServer, params: T.RenameParams):
     path = C.uri_to_path(params.text_document.uri)
     off = ls.offset(path, params.position)

@@ -133,4 +133,5 @@ def test_each_code_action_applied_alone_converges(tmp_path, sources):
             assert F.diag_key(ed.pull(u)) == F.diag_key(diags)  # the undo gives the same diagnostics back
     finally:
         c.close()
+    print(sum(applied.values()), "actions applied:", dict(applied))
     assert sum(applied.values()) > 0

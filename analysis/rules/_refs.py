@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import posixpath
 from dataclasses import dataclass
 from typing import Iterator, Optional
@@ -274,9 +275,12 @@ def _fnref(model, arg: Node, call: Node, how: str) -> FnRef:
 
 
 def generated_import_ok(path: str, functions_dir: str, source: str) -> bool:
-    """The `api` import points at this functions folder's own `_generated/api`."""
+    """The `api` import points at this functions folder's own `_generated/api`. A path alias
+    (`@cvx/_generated/api`, from tsconfig `paths`) is taken as this folder's own: in an app the
+    alias can only mean its functions folder."""
     if not source.startswith("."):
-        return False
+        return bool(re.search(r"(^|/)_generated/api(\.js|\.ts)?$", source)) and not source.startswith(
+            ("convex/", "@convex-dev/")) and "node_modules" not in source
     base = posixpath.normpath(posixpath.join(os.path.dirname(path).replace(os.sep, "/"), source))
     for ext in (".js", ".ts"):
         if base.endswith(ext):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..registry import Rule
 from ..syntax import FUNCTION_TYPES, text
 from ..validators_util import function_can_fall_off, is_v_null, returns_value, v_locals
@@ -27,6 +29,16 @@ def _indent_of(src: bytes, offset: int) -> str:
     return src[line_start:i].decode()
 
 
+_MAY_BE_UNDEFINED = re.compile(r"\b(void|undefined|any|unknown)\b")
+
+
+def _return_type_excludes_undefined(fn) -> bool:
+    """`async (...): Promise<string> => {...}`: TypeScript itself rejects a reachable end (TS2366),
+    so what looks like a fall-through (an exhaustive `switch`) cannot happen."""
+    ann = fn.child_by_field_name("return_type")
+    return ann is not None and not _MAY_BE_UNDEFINED.search(text(ann))
+
+
 def check(ctx):
     names = v_locals(ctx.model)
     for reg, builder in ctx.registrations():
@@ -41,7 +53,7 @@ def check(ctx):
         ret = reg.value("returns")
         if ret is not None and not is_v_null(ret, names):
             continue
-        if not function_can_fall_off(h):
+        if _return_type_excludes_undefined(h) or not function_can_fall_off(h):
             continue
         body = h.child_by_field_name("body")
         close = body.end_byte - 1  # the body's closing `}`

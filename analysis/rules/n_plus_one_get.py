@@ -7,7 +7,7 @@ import re
 from ..convex import ctx_call
 from ..indexes_util import bound_names, declared_within, identifiers_in, is_array_callback
 from ..registry import Rule
-from ..syntax import FUNCTION_TYPES, function_params, param_type_text
+from ..syntax import FUNCTION_TYPES, function_params, param_type_text, unwrap
 
 _FOR_TYPES = ("for_in_statement", "for_statement")
 _READ_ONLY_PARAM_RE = re.compile(r"\b(?:Generic)?QueryCtx\b|\b(?:Generic)?DatabaseReader\b")
@@ -64,6 +64,27 @@ def _per_item_scope(node):
     return None
 
 
+SMALL_LITERAL = 5  # a fan-out over a literal list this short is bounded, not N+1
+
+
+def _over_small_literal(scope, how) -> bool:
+    """`for (const k of ["free", "pro"])`, `["a", "b"].map(…)`, `asyncMap(["a", "b"] as const, …)`."""
+    coll = None
+    if how == "loop":
+        if scope.type == "for_in_statement":
+            coll = scope.child_by_field_name("right")
+    else:
+        call = scope.parent.parent  # fn -> arguments -> call
+        callee = call.child_by_field_name("function")
+        if callee is not None and callee.type == "member_expression":
+            coll = callee.child_by_field_name("object")
+        else:
+            args = [c for c in scope.parent.named_children if c.type != "comment"]
+            coll = args[0] if args else None
+    coll = unwrap(coll)
+    return coll is not None and coll.type == "array" and len(coll.named_children) <= SMALL_LITERAL
+
+
 def check(ctx):
     reported: set[int] = set()
     for call in ctx.model.calls:
@@ -74,6 +95,8 @@ def check(ctx):
         if found is None or not _in_reactive_read(ctx, call):
             continue
         scope, how, names = found
+        if _over_small_literal(scope, how):
+            continue
         if not (identifiers_in(call.child_by_field_name("arguments")) & names):
             continue  # the same document every time: not a per-item read
         reported.add(call.start_byte)
@@ -89,6 +112,8 @@ def check(ctx):
         if found is None or not _in_reactive_read(ctx, chain.root):
             continue
         scope, how, names = found
+        if _over_small_literal(scope, how):
+            continue
         used: set[str] = set()
         for step in chain.steps:
             if step.method in ("withIndex", "withSearchIndex", "filter"):
@@ -111,7 +136,8 @@ RULE = Rule(
             "`db.get(…)` or a query inside a `for` loop, or inside the callback of `xs.map(…)` / "
             "`asyncMap(xs, …)`, whose id or index range comes from the current item. Reads that do not "
             "depend on the item, pagination loops (`while`, `.paginate`), mutations (batch updates must read "
-            "what they write) and helpers such as `getAll(db, ids)` are not reported.",
+            "what they write), helpers such as `getAll(db, ids)` and fan-outs over a short literal list "
+            "(`[\"free\", \"pro\"]`) are not reported.",
     why="Each item costs a separate read, so the function's cost and latency grow with the list, and a "
         "reactive query re-runs when any of the N documents changes. Copying the fields you display onto "
         "the parent document avoids the fan-out (§4.1, §12 SHOULD 1).",

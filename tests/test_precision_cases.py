@@ -1,0 +1,169 @@
+"""Precision regressions found by running convex-lsp on real Convex apps (not components).
+
+Each case is a minimal reproduction written from scratch (no third-party code): three false
+positives (CVX104 on a handler whose return type rules out `undefined`, CVX204 suggesting the
+reserved `by_id`, CVX209 on a fan-out over a short literal list) and four misses (a destructured
+`runMutation` left floating, `.filter` on a query returned by a local helper, `api` imported through
+a tsconfig path alias, a table spread in from convex-helpers' `rateLimitTables`). Each failed before
+its fix."""
+
+import pytest
+
+from tests.ruletester import invalid, run_case, valid  # noqa: E402
+
+SCHEMA = """
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+export default defineSchema({
+  plans: defineTable({ key: v.string() }).index("by_key", ["key"]),
+  rounds: defineTable({ stage: v.union(v.literal("a"), v.literal("b")) }),
+  threads: defineTable({ name: v.string() }),
+  messages: defineTable({ threadId: v.id("threads"), state: v.string() })
+    .index("by_threadId", ["threadId"]),
+});
+"""
+
+# ---------------------------------------------------------------- false positives
+FALSE_POSITIVES = [
+    # FP-1 CVX104: the handler's return type (no `undefined`) makes TypeScript (TS2366) prove that every
+    # path returns; an exhaustive `switch` over a union has no reachable end.
+    ("implicit-undefined-return", valid("""
+        import { query } from "./_generated/server";
+        import { v } from "convex/values";
+        export const stageName = query({
+          args: { id: v.id("rounds") },
+          handler: async (ctx, { id }): Promise<string> => {
+            const round = (await ctx.db.get(id))!;
+            switch (round.stage) {
+              case "a":
+                return "A";
+              case "b":
+                return "B";
+            }
+          },
+        });
+    """, files={"convex/schema.ts": SCHEMA}, name="FP-1 annotated return type, exhaustive switch")),
+
+    # FP-2 CVX204: the conventional name for an index on a field called `id` is `by_id`, which Convex
+    # reserves (CVX207): the message and its *safe* fix would break the deploy.
+    ("index-name-fields", valid("""
+        import { defineSchema, defineTable } from "convex/server";
+        import { v } from "convex/values";
+        export default defineSchema({
+          issues: defineTable({ id: v.string(), title: v.string() })
+            .index("by_issue_id", ["id"])
+            .index("by_title", ["title"]),
+        });
+    """, filename="convex/schema.ts", name="FP-2 expected name is reserved by_id")),
+
+    # FP-3 (debatable) CVX209: fan-out over a constant two-element literal is bounded, not N+1.
+    ("n-plus-one-get", valid("""
+        import { query } from "./_generated/server";
+        import { v } from "convex/values";
+        import { asyncMap } from "convex-helpers";
+        export const plans = query({
+          args: {},
+          returns: v.any(),
+          handler: async (ctx) => {
+            const [free, pro] = await asyncMap(["free", "pro"] as const, (key) =>
+              ctx.db.query("plans").withIndex("by_key", (q) => q.eq("key", key)).unique(),
+            );
+            return { free, pro };
+          },
+        });
+    """, files={"convex/schema.ts": SCHEMA}, name="FP-3 constant literal list")),
+]
+
+# ---------------------------------------------------------------- misses
+MISSES = [
+    # MISS-1 CVX307: `run*` taken from a destructured ctx and never awaited.
+    ("floating-promise", invalid("""
+        import { action } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        import { v } from "convex/values";
+        export const go = action({
+          args: {},
+          returns: v.null(),
+          handler: async ({ runMutation }) => {
+            runMutation(internal.example.save, {});
+            return null;
+          },
+        });
+    """, [8], name="MISS-1 destructured runMutation not awaited")),
+
+    # MISS-2 CVX201: `.filter` on a query built by a helper that returns `ctx.db.query(...)…`.
+    ("no-query-filter", invalid("""
+        import { query, DatabaseReader } from "./_generated/server";
+        import { v } from "convex/values";
+        import { Id } from "./_generated/dataModel";
+        function messagesQuery(ctx: { db: DatabaseReader }, threadId: Id<"threads">) {
+          return ctx.db
+            .query("messages")
+            .withIndex("by_threadId", (q) => q.eq("threadId", threadId));
+        }
+        export const lastOk = query({
+          args: { threadId: v.id("threads") },
+          returns: v.any(),
+          handler: async (ctx, args) => {
+            return await messagesQuery(ctx, args.threadId)
+              .filter((q) => q.eq(q.field("state"), "success"))
+              .first();
+          },
+        });
+    """, [14], files={"convex/schema.ts": SCHEMA}, name="MISS-2 filter on helper-returned query")),
+
+    # MISS-3 CVX402: `internal` imported through a tsconfig path alias (`@cvx/*` -> `convex/*`).
+    ("unknown-function-reference", invalid("""
+        import { internal } from "@cvx/_generated/api";
+        import { mutation } from "@cvx/_generated/server";
+        import { v } from "convex/values";
+        export const f = mutation({
+          args: {},
+          returns: v.null(),
+          handler: async (ctx) => {
+            await ctx.scheduler.runAfter(0, internal.billing.createCustomr, {});
+            return null;
+          },
+        });
+    """, [8], files={
+        "tsconfig.json": '{"compilerOptions": {"baseUrl": ".", "paths": {"@cvx/*": ["./convex/*"]}}}',
+        "convex/billing.ts": """
+            import { internalAction } from "./_generated/server";
+            import { v } from "convex/values";
+            export const createCustomer = internalAction({ args: {}, returns: v.null(), handler: async () => null });
+        """,
+    }, name="MISS-3 api imported through a path alias")),
+
+    # MISS-4 (debatable) CVX208: `...rateLimitTables` from convex-helpers is a known package spread
+    # (it only adds `rateLimits`), so an insert into a table nobody defines should still be reported.
+    ("unknown-table", invalid("""
+        import { internalMutation } from "./_generated/server";
+        import { v } from "convex/values";
+        export const log = internalMutation({
+          args: {},
+          returns: v.null(),
+          handler: async (ctx) => {
+            await ctx.db.insert("failures", { at: 1 });
+            return null;
+          },
+        });
+    """, [7], files={"convex/schema.ts": """
+        import { defineSchema, defineTable } from "convex/server";
+        import { v } from "convex/values";
+        import { rateLimitTables } from "convex-helpers/server/rateLimit";
+        export default defineSchema({
+          ...rateLimitTables,
+          jobs: defineTable({ status: v.string() }),
+        });
+    """}, name="MISS-4 known package spread (rateLimitTables)")),
+]
+
+
+@pytest.mark.parametrize("rule,case", FALSE_POSITIVES, ids=lambda x: repr(x) if not isinstance(x, str) else x)
+def test_false_positive(tmp_path, rule, case):
+    run_case(tmp_path, rule, case)
+
+
+@pytest.mark.parametrize("rule,case", MISSES, ids=lambda x: repr(x) if not isinstance(x, str) else x)
+def test_miss(tmp_path, rule, case):
+    run_case(tmp_path, rule, case)
