@@ -161,20 +161,26 @@ class Analyzer:
 
     # ------------------------------------------------------------ linting
     def enabled_rules(self, path: str, generated: bool = False) -> list[tuple[Rule, str]]:
-        out = []
-        for rule in all_rules():
-            if rule.check is None or rule.generated_files != generated:
-                continue
-            sev = self.config.effective_severity(rule.code, path)
-            if sev is not None:
-                out.append((rule, sev))
-        return out
+        return enabled_rules(self.config, path, generated)
 
     def lint(self, path: str) -> list[Finding]:
         model = self.models.get(path)
         if model is None:
             return []
         return lint_model(model, self.index, self.config, self.enabled_rules(path, model.facts.is_generated))
+
+
+def enabled_rules(config: Config, path: str, generated: bool = False) -> list[tuple[Rule, str]]:
+    """(rule, severity) for the rules `config` turns on for `path` (`_generated/` files get only the
+    rules written for them)."""
+    out = []
+    for rule in all_rules():
+        if rule.check is None or rule.generated_files != generated:
+            continue
+        sev = config.effective_severity(rule.code, path)
+        if sev is not None:
+            out.append((rule, sev))
+    return out
 
 
 def lint_model(model: FileModel, index: WorkspaceIndex, config: Config,

@@ -32,7 +32,6 @@ from .facts import (
 )
 from .source import SourceFile, language
 from .syntax import (
-    FUNCTION_TYPES,
     call_args,
     callee_name,
     error_ranges,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..analysis.registry import TextEdit
-from ..analysis.syntax import string_value, text
+from ..analysis.syntax import string_value
 from ._util import line_end, line_start, newline_of, quote_char, uses_semicolons
 
 

@@ -7,7 +7,7 @@ from typing import Optional
 
 from ..analysis import convex as cx
 from ..analysis.registry import Finding, Fix, TextEdit
-from ..analysis.syntax import FUNCTION_TYPES, call_args, callee_name, string_value, text, unwrap
+from ..analysis.syntax import FUNCTION_TYPES, call_args, callee_name, string_value, text
 from ._util import (
     ancestors,
     find_call_in,

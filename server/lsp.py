@@ -70,6 +70,19 @@ class _Protocol(LanguageServerProtocol):
                 return _Unanswerable()
             raise
 
+    def _execute_handler(self, msg_id, handler, *args, **kwargs):
+        """pygls 2.1 files the future of a generator handler (its own didOpen/didChange/
+        didClose, which then call ours) under a fresh uuid in `_request_futures` and never
+        removes it: every notification leaked its future and, through the generator, its
+        params (the change's text). Drop each entry once its future is done."""
+        super()._execute_handler(msg_id, handler, *args, **kwargs)
+        fut = self._request_futures.get(msg_id)
+        if fut is not None:
+            def forget(f, msg_id=msg_id):
+                if self._request_futures.get(msg_id) is f:
+                    del self._request_futures[msg_id]
+            fut.add_done_callback(forget)
+
 
 class ConvexLanguageServer(LanguageServer):
     def __init__(self) -> None:

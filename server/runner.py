@@ -18,7 +18,7 @@ from typing import Callable, Iterable, Optional
 
 from convex_lsp.analysis.config import Config, ConfigError, find_config, load_file
 from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover
-from convex_lsp.analysis.registry import Finding, Fix, Rule, all_rules, get_rule, resolve_selectors
+from convex_lsp.analysis.registry import Finding, Fix, get_rule, resolve_selectors
 
 class UsageError(Exception):
     """A bad command line, path or configuration: exit 2 with this message."""
@@ -75,18 +75,6 @@ def apply_overrides(cfg: Config, ov: Overrides) -> Config:
     else:
         out.ignore = (out.ignore - extend) | ignore
         out.extend_select = out.extend_select | extend
-    return out
-
-
-def enabled_rules(cfg: Config, path: str, generated: bool) -> list[tuple[Rule, str]]:
-    """The same selection as `Analyzer.enabled_rules`, for a given config."""
-    out = []
-    for rule in all_rules():
-        if rule.check is None or rule.generated_files != generated:
-            continue
-        sev = cfg.effective_severity(rule.code, path)
-        if sev is not None:
-            out.append((rule, sev))
     return out
 
 
@@ -191,7 +179,7 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
 
 def lint_models(models: Iterable, index, plan_or_config: Callable[[str], Config], targets: set[str],
                 analyzer=None, with_fixes: bool = False) -> list[Finding]:
-    from convex_lsp.analysis.engine import lint_model
+    from convex_lsp.analysis.engine import enabled_rules, lint_model
 
     out: list[Finding] = []
     for model in models:

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from convex_lsp.analysis.config import Config, ConfigError, find_config, parse_mapping
-from convex_lsp.analysis.engine import Analyzer, build_model, lint_model
+from convex_lsp.analysis.engine import Analyzer, build_model, enabled_rules, lint_model
 from convex_lsp.analysis.project import SOURCE_EXTS, Workspace, discover
-from convex_lsp.analysis.registry import Finding, Rule, all_rules
+from convex_lsp.analysis.registry import Finding
 from convex_lsp.analysis.source import LineIndex, read_source_bytes, UnreadableFile
 
 log = logging.getLogger("convex_lsp.server")
@@ -167,17 +167,6 @@ def layered(file_cfg: Config, settings: Settings) -> Config:
     if settings.explicit:
         cfg = cfg.merged(settings.explicit, "editor settings (convexLsp.explicit)")
     return cfg
-
-
-def enabled_rules(cfg: Config, path: str, generated: bool) -> list[tuple[Rule, str]]:
-    out = []
-    for rule in all_rules():
-        if rule.check is None or rule.generated_files != generated:
-            continue
-        sev = cfg.effective_severity(rule.code, path)
-        if sev is not None:
-            out.append((rule, sev))
-    return out
 
 
 # ------------------------------------------------------------------ the analyzer's models

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..indexes_util import dot_span
 from ..registry import Rule
-from ..syntax import FUNCTION_TYPES, text, unwrap, up
+from ..syntax import FUNCTION_TYPES, text, up
 
 
 def _is_length_of(node) -> bool:

@@ -9,7 +9,7 @@ from tree_sitter import Node
 from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import PROMISE_KINDS, enclosing_fn, expression_top, is_async, rooted_in_ctx
-from ..syntax import FUNCTION_TYPES, call_args, text, unwrap
+from ..syntax import call_args, text, unwrap
 
 
 def promise_expr(call: Node) -> Optional[tuple[Node, str]]:

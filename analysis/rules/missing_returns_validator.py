@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from ..registry import Rule
-from ..syntax import text
 
 
 def check(ctx):

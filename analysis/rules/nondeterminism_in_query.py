@@ -8,7 +8,7 @@ from tree_sitter import Node
 
 from .. import convex as cx
 from ..registry import Rule
-from ..syntax import call_args, descendants_of_type, member_chain, text, unwrap
+from ..syntax import descendants_of_type, member_chain, text, unwrap
 
 _CALLS = {("Date", "now"): "Date.now()", ("Math", "random"): "Math.random()"}
 
