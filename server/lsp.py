@@ -18,6 +18,7 @@ import contextlib
 import functools
 import logging
 import os
+import re
 import sys
 import threading
 import time
@@ -588,12 +589,30 @@ async def workspace_diagnostic(ls: ConvexLanguageServer, params: T.WorkspaceDiag
 # ---------------------------------------------------------------- sync
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _text(text: str) -> str:
+    """The client's text, encodable: JSON may carry lone surrogates ("\\ud83d", half an emoji
+    some editors leave behind), which UTF-8 cannot hold; each becomes U+FFFD, one UTF-16
+    code unit and one code point like the surrogate, so positions still agree."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)  # JSON has already joined the valid pairs
+
+
+def _utf8(text: str) -> bytes:
+    return _text(text).encode("utf-8")
+
+
 @server.feature(T.TEXT_DOCUMENT_DID_OPEN)
 @guarded("textDocument/didOpen")
 def did_open(ls: ConvexLanguageServer, params: T.DidOpenTextDocumentParams):
     td = params.text_document
     path = C.uri_to_path(td.uri)
-    views = ls.session.open(td.uri, path, td.version, td.text)
+    views = ls.session.open(td.uri, path, td.version, _text(td.text))
     if views & {"schema", "api"}:
         views_changed(ls, exclude=path)
     schedule(ls, path, delay=0.0)
@@ -609,12 +628,12 @@ def did_change(ls: ConvexLanguageServer, params: T.DidChangeTextDocumentParams):
     for change in params.content_changes:
         rng = getattr(change, "range", None)
         if rng is None:
-            doc.set_text(change.text.encode("utf-8"))
+            doc.set_text(_utf8(change.text))
             continue
         lines = LineIndex(doc.data)
         start = lines.offset(rng.start.line, rng.start.character, ls.enc)
         end = lines.offset(rng.end.line, rng.end.character, ls.enc)
-        doc.replace(start, end, change.text.encode("utf-8"))
+        doc.replace(start, end, _utf8(change.text))
     doc.version = params.text_document.version
     schedule(ls, path)
 
@@ -624,8 +643,8 @@ def did_change(ls: ConvexLanguageServer, params: T.DidChangeTextDocumentParams):
 def did_save(ls: ConvexLanguageServer, params: T.DidSaveTextDocumentParams):
     path = C.uri_to_path(params.text_document.uri)
     doc = ls.session.documents.get(path)
-    if doc is not None and params.text is not None and params.text.encode("utf-8") != doc.data:
-        doc.set_text(params.text.encode("utf-8"))
+    if doc is not None and params.text is not None and _utf8(params.text) != doc.data:
+        doc.set_text(_utf8(params.text))
         schedule(ls, path)
 
 

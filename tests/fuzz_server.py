@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -77,7 +78,10 @@ class RpcClient:
 
     # -------------------------------------------------------- io
     def _send(self, msg: dict) -> None:
-        body = json.dumps(msg, ensure_ascii=False).encode("utf-8")
+        try:
+            body = json.dumps(msg, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates travel as "\ud83d" escapes
+            body = json.dumps(msg).encode("ascii")
         with self._write_lock:
             try:
                 self.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
@@ -296,6 +300,15 @@ def offset(text: str, pos: dict, enc: str = "utf-16", starts: Optional[list[int]
     return i
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def lone_surrogates_replaced(text: str) -> str:
+    """JSON can carry lone surrogates ("\\ud83d"); the server holds U+FFFD for each (one
+    UTF-16 unit, three UTF-8 bytes: the same positions)."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def expressible(text: str, i: int) -> bool:
     """Can an LSP position name str offset `i`? (Not between "\\r" and "\\n".)"""
     return not (0 < i < len(text) and text[i - 1] == "\r" and text[i] == "\n")
@@ -512,8 +525,9 @@ class Fuzzer:
         ch: dict = {"range": rng, "text": new}
         if self.rng.random() < 0.1:  # the deprecated rangeLength some clients still send
             ch["rangeLength"] = sum(_units(c, "utf-16") for c in doc.text[a:b])
-        doc.undo.append((a, a + len(new), doc.text[a:b]))
-        doc.text = doc.text[:a] + new + doc.text[b:]
+        held = lone_surrogates_replaced(new)  # what the server keeps
+        doc.undo.append((a, a + len(held), doc.text[a:b]))
+        doc.text = doc.text[:a] + held + doc.text[b:]
         return ch
 
     def _full(self, doc: Doc, new: str) -> dict:
@@ -548,7 +562,7 @@ class Fuzzer:
             return "".join(self.rng.choice(FRAGMENTS) for _ in range(self.rng.randint(1, 4)))
         if r < 0.9:
             return "".join(self.rng.choice(IDENT) for _ in range(self.rng.randint(1, 12)))
-        return self.rng.choice(["\r\n", "\r", "\n\n", "  ", "😀😀", "日本", "\u0301"])
+        return self.rng.choice(["\r\n", "\r", "\n\n", "  ", "😀😀", "日本", "\u0301", "\ud83d", "a\ude00b"])
 
     def _random_change(self, doc: Doc) -> dict:
         t = doc.text

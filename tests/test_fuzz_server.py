@@ -75,3 +75,67 @@ def test_lone_cr_ends_a_line_like_in_the_editor(tmp_path):
         assert held["text"] == "const a = 1;\rconst B = 2;\r\nconst C = 3;\n"
     finally:
         c.close()
+
+
+def _send_raw(c: F.RpcClient, msg: dict) -> None:
+    import json
+
+    body = json.dumps(msg).encode("ascii")  # lone surrogates as "\ud83d" escapes
+    c.proc.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    c.proc.stdin.flush()
+
+
+def test_lone_surrogates_from_the_client(tmp_path):
+    """JSON may carry half an emoji; the change used to be dropped (UnicodeEncodeError), the
+    buffer then drifting from the editor's. Each lone surrogate is held as U+FFFD (the same
+    UTF-16 length), and later edits land where the client means."""
+    root = F.copy_tree(APP, str(tmp_path / "app"))
+    c = F.RpcClient(cwd=root)
+    try:
+        c.initialize(root)
+        u = F.path_uri(os.path.join(root, "convex", "messages.ts"))
+        _send_raw(c, {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
+            "uri": u, "languageId": "typescript", "version": 1, "text": "const \udc00a = 1;\n"}}})
+        _send_raw(c, {"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": u, "version": 2}, "contentChanges": [
+                {"range": {"start": {"line": 0, "character": 6}, "end": {"line": 0, "character": 6}}, "text": "\ud83d"},
+                {"range": {"start": {"line": 0, "character": 9}, "end": {"line": 0, "character": 9}}, "text": "b"}]}})
+        held = c.result("convexLsp/documentText", {"textDocument": {"uri": u}})
+        assert held == {"uri": u, "version": 2, "text": "const \ufffd\ufffdab = 1;\n"}
+        assert "result" in c.request("textDocument/diagnostic", {"textDocument": {"uri": u}})
+        assert not [m for m in c.log_messages if m["type"] == 1]
+    finally:
+        c.close()
+
+
+def test_odd_document_uris(tmp_path):
+    """Documents that are not workspace files (untitled:, other schemes, outside the root, a
+    folder) are served from their buffer, without errors."""
+    root = F.copy_tree(APP, str(tmp_path / "app"))
+    with open(os.path.join(root, "convex", "messages.ts"), encoding="utf-8") as fh:
+        text = fh.read()
+    c = F.RpcClient(cwd=root)
+    try:
+        c.initialize(root)
+        for u in ["untitled:Untitled-1", "file:///etc/passwd", F.path_uri(root) + "/convex/new%20file%25.ts",
+                  "git:" + root + "/convex/messages.ts?ref=HEAD", F.path_uri(root) + "/convex/../../../x.ts",
+                  "file://", F.path_uri(root) + "/convex/"]:
+            c.notify("textDocument/didOpen", {"textDocument": {"uri": u, "languageId": "typescript", "version": 1,
+                                                               "text": text}})
+            for m, extra in [("textDocument/diagnostic", {}),
+                             ("textDocument/hover", {"position": {"line": 4, "character": 15}}),
+                             ("textDocument/completion", {"position": {"line": 8, "character": 15}}),
+                             ("textDocument/definition", {"position": {"line": 9, "character": 20}}),
+                             ("textDocument/references", {"position": {"line": 9, "character": 20},
+                                                          "context": {"includeDeclaration": True}}),
+                             ("textDocument/codeAction", {"range": {"start": {"line": 4, "character": 0},
+                                                                    "end": {"line": 4, "character": 5}},
+                                                          "context": {"diagnostics": []}})]:
+                msg = c.request(m, {"textDocument": {"uri": u}, **extra})
+                assert "result" in msg, (u, m, msg)
+            assert c.result("convexLsp/documentText", {"textDocument": {"uri": u}})["text"] == text
+            c.notify("textDocument/didClose", {"textDocument": {"uri": u}})
+        assert not [m for m in c.log_messages if m["type"] == 1], c.log_messages
+        assert c.alive()
+    finally:
+        c.close()

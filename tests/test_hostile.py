@@ -335,3 +335,15 @@ def test_broken_config_in_the_server(tmp_path, name, content):
         assert c.alive()
     finally:
         c.close()
+
+
+def test_lone_cr_line_ends_count_as_lines(tmp_path):
+    """Old-Mac line ends: rows agree with editors (and the LSP), which end a line at "\\r"."""
+    from convex_lsp.analysis.source import LineIndex
+
+    li = LineIndex(b"a\rb\r\nc\nd\r")
+    assert li.starts == [0, 2, 5, 7, 9]
+    assert li.position(3) == (1, 1) and li.offset(2, 0) == 5 and li.line_bytes(1) == b"b"
+    code = GOOD.replace("\n", "\r")
+    found = by_file(lint_files(tmp_path, {"convex/mac.ts": code}))
+    assert found["convex/mac.ts"] == [GOOD_FINDING]

@@ -107,3 +107,23 @@ def test_cancel_request_answers_a_waiting_request(tmp_path):
         assert c.result("convexLsp/documentText", {"textDocument": {"uri": u}})["text"] == MESSAGES
     finally:
         c.close()
+
+
+def test_notification_futures_are_not_kept():
+    """pygls 2.1 kept the future (and, through its generator, the params) of every didOpen/
+    didChange/didClose for ever: about 4 kB per keystroke. The server's protocol drops them."""
+    from convex_lsp.server.lsp import server
+
+    proto = server.protocol
+
+    def inner(x):
+        return x
+
+    def gen(params):
+        got = yield inner, (params,), None
+        return got
+
+    before = len(proto._request_futures)
+    for i in range(200):
+        proto._execute_handler(f"notification-{i}", gen, callback=lambda f: None, args=(i,))
+    assert len(proto._request_futures) == before
