@@ -27,7 +27,7 @@ import uuid
 from typing import Any, Callable, Optional
 
 from lsprotocol import types as T
-from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams, JsonRpcRequestCancelled
+from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 
@@ -94,6 +94,7 @@ class ConvexLanguageServer(LanguageServer):
         self.refresh_support = False
         self.markdown = True
         self.document_changes = False
+        self.code_action_literals = True
         self.progress = False
         self.dynamic_watch = False
         self.config_pull = False
@@ -335,6 +336,7 @@ def initialize(ls: ConvexLanguageServer, params: T.InitializeParams):
     fmts = _cap(caps, "text_document.hover.content_format") or []
     ls.markdown = (not fmts) or T.MarkupKind.Markdown in fmts
     ls.document_changes = bool(_cap(caps, "workspace.workspace_edit.document_changes"))
+    ls.code_action_literals = _cap(caps, "text_document.code_action.code_action_literal_support") is not None
     ls.progress = bool(_cap(caps, "window.work_done_progress"))
     ls.dynamic_watch = bool(_cap(caps, "workspace.did_change_watched_files.dynamic_registration"))
     ls.config_pull = bool(_cap(caps, "workspace.configuration"))
@@ -802,7 +804,30 @@ def code_action(ls: ConvexLanguageServer, params: T.CodeActionParams):
             out.append(T.CodeAction(title="convex-lsp: apply all safe fixes", kind=FIX_ALL_KIND,
                                     edit=C.workspace_edit(C.group_edits([_Edits(edits)]), ls.lines, ls.versions(),
                                                           ls.enc, ls.document_changes)))
+    if not ls.code_action_literals:
+        # LSP: a client without code-action literals understands only commands; executing one
+        # sends the edit back with workspace/applyEdit
+        conv = ls.protocol._converter
+        return [T.Command(title=a.title, command=APPLY_EDIT_COMMAND, arguments=[conv.unstructure(a.edit)])
+                for a in out if a.edit is not None]
     return out
+
+
+APPLY_EDIT_COMMAND = "convex-lsp.applyEdit"
+
+
+@server.command(APPLY_EDIT_COMMAND)
+def apply_edit_command(ls: ConvexLanguageServer, *args):
+    """The command behind each code action for clients without code-action literals."""
+    try:
+        raw = args[0] if args else None
+        if isinstance(raw, (list, tuple)) and raw and not isinstance(raw, dict):
+            raw = raw[0]
+        edit = raw if isinstance(raw, T.WorkspaceEdit) else ls.protocol._converter.structure(raw, T.WorkspaceEdit)
+        ls.workspace_apply_edit(T.ApplyWorkspaceEditParams(edit=edit, label="convex-lsp quick fix"))
+    except Exception as e:  # never let a malformed command reach pygls
+        ls.log_error("workspace/executeCommand", e)
+    return None
 
 
 def fix_all(s: Session, qf, findings) -> list:

@@ -139,7 +139,7 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
         if os.path.commonpath([cfg.root, proot]) != cfg.root:
             continue
         fd = os.path.realpath(os.path.join(cfg.root, cfg.functions_dir))
-        key = f"functions-dir"
+        key = "functions-dir"
         if not os.path.isdir(fd):
             raise ConfigError(cfg.source or "config", key, f"{cfg.functions_dir!r} is not a folder (relative to {cfg.root})")
         if any(d.path == fd for d in ws.functions_dirs):

@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from convex_lsp.analysis.config import Config, ConfigError, find_config, parse_mapping
+from convex_lsp.analysis.config import Config, ConfigError, parse_mapping
 from convex_lsp.analysis.engine import Analyzer, build_model, enabled_rules, lint_model
 from convex_lsp.analysis.project import SOURCE_EXTS, Workspace, discover
 from convex_lsp.analysis.registry import Finding

@@ -11,7 +11,6 @@ import socket
 import subprocess
 import sys
 
-import pytest
 
 from convex_lsp.server import cli
 from tests import fuzz_server as F

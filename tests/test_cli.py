@@ -46,6 +46,9 @@ def test_default_path_is_cwd_and_explicit_path(tmp_path):
     assert p.returncode == 1, p.stderr
     names = {f["filename"] for f in json.loads(p.stdout)}
     assert names == {"app/convex/messages.ts"}
+    p = cli("check", "--output-format", "json", cwd=root)  # no PATH: the current directory
+    assert p.returncode == 1, p.stderr
+    assert {f["filename"] for f in json.loads(p.stdout)} == {"convex/messages.ts"}
 
 
 def test_missing_path_exit_2(tmp_path):

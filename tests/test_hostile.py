@@ -15,8 +15,6 @@ import time
 
 import pytest
 
-from convex_lsp.analysis.config import Config
-from convex_lsp.analysis.engine import Analyzer
 from convex_lsp.analysis.project import discover
 from convex_lsp.analysis.source import MAX_FILE_BYTES
 from convex_lsp.server import cli

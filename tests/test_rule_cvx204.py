@@ -1,6 +1,5 @@
 import pytest
 
-from tests._kw_fixtures import FILES, MESSAGES_TABLE
 from tests.ruletester import invalid, lint_files, run_case, valid
 
 GOOD_SCHEMA = """

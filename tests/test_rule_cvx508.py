@@ -1,4 +1,3 @@
-import pytest
 
 from tests.ruletester import lint_files
 

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.ruletester import invalid, lint_files, run_case, valid
+from tests.ruletester import invalid, run_case, valid
 
 SCHEMA = """
 import { defineSchema, defineTable } from "convex/server";

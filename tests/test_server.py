@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 
-import pytest
 import pytest_lsp
 from lsprotocol import types as T
 from pytest_lsp import ClientServerConfig, LanguageClient

@@ -1,6 +1,5 @@
 """Suppression comments (analysis/model.py parsing, analysis/engine.py application) and CVX901."""
 
-import textwrap
 
 from convex_lsp.analysis.config import Config
 from convex_lsp.analysis.engine import Analyzer
