@@ -39,6 +39,19 @@ def schema_indexes_here(ctx) -> Iterator[tuple[str, TableFact, IndexFact]]:
             yield tname, table, ix
 
 
+def chains_on_known_tables(ctx):
+    """(chain, table) for every query chain of this file on a user table whose indexes the schema
+    model knows (no schema, system tables and tables known by name only are skipped)."""
+    schema = ctx.schema
+    if schema is None:
+        return
+    for chain in ctx.model.query_chains:
+        t = chain.table
+        if chain.system or t is None or t.startswith("_") or not schema.knows_indexes_of(t):
+            continue
+        yield chain, schema.table(t)
+
+
 def expected_index_name(fields: tuple[str, ...]) -> str:
     """`by_` + fields joined with `_and_` (nested paths `a.b` become `a_b`)."""
     return "by_" + "_and_".join(f.replace(".", "_") for f in fields)

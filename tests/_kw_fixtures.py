@@ -37,19 +37,7 @@ export const messagesTable = defineTable({
   .searchIndex("search_body", { searchField: "body", filterFields: ["channelId"] });
 """
 
-FUNCTIONS_TS = """
-import { customQuery, customMutation, customCtx } from "convex-helpers/server/customFunctions";
-import { query, mutation as rawMutation } from "./_generated/server";
-export const authedQuery = customQuery(query, {
-  args: {},
-  input: async (ctx, args) => {
-    const identity = await ctx.auth.getUserIdentity();
-    if (!identity) throw new Error("Unauthorized");
-    return { ctx: { ...ctx, identity }, args };
-  },
-});
-export const mutation = customMutation(rawMutation, customCtx(async () => ({})));
-"""
+from tests.ruletester import FUNCTIONS_TS  # noqa: E402,F401  (re-exported)
 
 FILES = {
     "convex/schema.ts": SCHEMA,

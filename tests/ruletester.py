@@ -21,6 +21,23 @@ from convex_lsp.analysis.registry import get_rule
 PACKAGE_JSON = '{"name": "app", "dependencies": {"convex": "^1.25.0"}}'
 
 
+# convex/functions.ts of most rule tests: an authenticating custom query and a plain custom
+# mutation (the §9.4 pattern), for cases that must resolve builders across files
+FUNCTIONS_TS = """
+import { customQuery, customMutation, customCtx } from "convex-helpers/server/customFunctions";
+import { query, mutation as rawMutation } from "./_generated/server";
+export const authedQuery = customQuery(query, {
+  args: {},
+  input: async (ctx, args) => {
+    const identity = await ctx.auth.getUserIdentity();
+    if (!identity) throw new Error("Unauthorized");
+    return { ctx: { ...ctx, identity }, args };
+  },
+});
+export const mutation = customMutation(rawMutation, customCtx(async () => ({})));
+"""
+
+
 def write_project(root, files: dict[str, str]) -> str:
     root = str(root)
     files = dict(files)

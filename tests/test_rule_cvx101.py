@@ -1,20 +1,7 @@
 import pytest
 
-from tests.ruletester import invalid, run_case, valid
+from tests.ruletester import FUNCTIONS_TS, invalid, run_case, valid
 
-FUNCTIONS_TS = """
-import { customQuery, customMutation, customCtx } from "convex-helpers/server/customFunctions";
-import { query, mutation as rawMutation } from "./_generated/server";
-export const authedQuery = customQuery(query, {
-  args: {},
-  input: async (ctx, args) => {
-    const identity = await ctx.auth.getUserIdentity();
-    if (!identity) throw new Error("Unauthorized");
-    return { ctx: { ...ctx, identity }, args };
-  },
-});
-export const mutation = customMutation(rawMutation, customCtx(async () => ({})));
-"""
 
 CASES = [
     valid("""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..convex import index_eq_fields
-from ..indexes_util import dot_span
+from ..indexes_util import dot_span, chains_on_known_tables
 from ..registry import Rule
 from ..syntax import call_args, string_value
 
@@ -23,13 +23,8 @@ def _looks_like_flag(value_args, validator: str) -> bool:
 
 def check(ctx):
     schema = ctx.schema
-    if schema is None:
-        return
-    for chain in ctx.model.query_chains:
+    for chain, table in chains_on_known_tables(ctx):
         t = chain.table
-        if chain.system or t is None or not schema.knows_indexes_of(t):
-            continue
-        table = schema.table(t)
         steps = chain.steps
         for i, step in enumerate(steps[:-1]):
             if step.method != "withIndex" or steps[i + 1].method != "first":

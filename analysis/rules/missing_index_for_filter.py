@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..indexes_util import dot_span, expected_index_name
+from ..indexes_util import dot_span, expected_index_name, chains_on_known_tables
 from ..registry import Rule
 from ..syntax import call_args, string_value, text, unwrap
 
@@ -65,14 +65,8 @@ def _predicate(step):
 
 
 def check(ctx):
-    schema = ctx.schema
-    if schema is None:
-        return
-    for chain in ctx.model.query_chains:
+    for chain, table in chains_on_known_tables(ctx):
         t = chain.table
-        if chain.system or t is None or t.startswith("_") or not schema.knows_indexes_of(t):
-            continue
-        table = schema.table(t)
         for step in chain.steps:
             if step.method in ("withIndex", "withSearchIndex") or step.method in ("collect", "take", "first",
                                                                                    "unique", "paginate"):

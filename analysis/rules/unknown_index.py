@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from ..indexes_util import BUILTIN_INDEXES, closest
+from ..indexes_util import BUILTIN_INDEXES, closest, chains_on_known_tables
 from ..registry import Rule
 from ..syntax import call_args, string_value
 
 
 def check(ctx):
-    schema = ctx.schema
-    if schema is None:
-        return
-    for chain in ctx.model.query_chains:
+    for chain, table in chains_on_known_tables(ctx):
         t = chain.table
-        if chain.system or t is None or t.startswith("_") or not schema.knows_indexes_of(t):
-            continue
-        table = schema.table(t)
         for step in chain.steps:
             if step.method not in ("withIndex", "withSearchIndex"):
                 continue
