@@ -278,13 +278,22 @@ def is_db_expression(node: Node) -> bool:
     return False
 
 
-def _declared_from_ctx(node: Node, name: str) -> bool:
-    return _declared_from_ctx_m(node, name)
+def _declared_from_ctx(node: Node, name: str, member: str = "db") -> bool:
+    return _declared_from_ctx_m(node, name, member)
+
+
+def _is_ctx_member(node: Node, member: str) -> bool:
+    """`ctx.<member>` on a ctx identifier."""
+    if node.type != "member_expression" or text(node.child_by_field_name("property")) != member:
+        return False
+    obj = unwrap(node.child_by_field_name("object"))
+    return obj is not None and obj.type == "identifier" and is_ctx_identifier(obj)
 
 
 @_memo
-def _declared_from_ctx_m(node: Node, name: str) -> bool:
-    """`const { db } = ctx;` (or `const db = ctx.db`) somewhere in an enclosing function."""
+def _declared_from_ctx_m(node: Node, name: str, member: str) -> bool:
+    """`const { db } = ctx;` (or `const db = ctx.db`) somewhere in an enclosing function; likewise
+    for the other ctx members (`const { runQuery, scheduler } = ctx`)."""
     for cur in enclosing_functions(node):
         body = cur.child_by_field_name("body")
         if body is not None and body.type == "statement_block":
@@ -298,13 +307,14 @@ def _declared_from_ctx_m(node: Node, name: str) -> bool:
                     val = unwrap(decl.child_by_field_name("value"))
                     if pat is None or val is None:
                         continue
-                    if pat.type == "identifier" and text(pat) == name and is_db_expression(val):
+                    if pat.type == "identifier" and text(pat) == name and (
+                            is_db_expression(val) if member == "db" else _is_ctx_member(val, member)):
                         return True
                     if pat.type == "object_pattern" and val.type == "identifier" and is_ctx_identifier(val):
                         for sub in pat.named_children:
-                            if sub.type == "shorthand_property_identifier_pattern" and text(sub) == name == "db":
+                            if sub.type == "shorthand_property_identifier_pattern" and text(sub) == name == member:
                                 return True
-                            if sub.type == "pair_pattern" and text(sub.child_by_field_name("key")) == "db" \
+                            if sub.type == "pair_pattern" and text(sub.child_by_field_name("key")) == member \
                                     and text(sub.child_by_field_name("value")) == name:
                                 return True
     return False
@@ -353,7 +363,8 @@ def ctx_call(call: Node) -> Optional[tuple[str, str]]:
 def _destructured_member(ident: Node, name: str) -> bool:
     found = _binding_of(name, ident)
     if found is None:
-        return False
+        # `const { runMutation } = ctx;` in the handler body
+        return _declared_from_ctx(ident, name, name)
     fn, param = found
     pat = param_pattern(param)
     return pat.type == "object_pattern" and is_registration_handler(fn)

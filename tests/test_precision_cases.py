@@ -156,6 +156,27 @@ MISSES = [
           jobs: defineTable({ status: v.string() }),
         });
     """}, name="MISS-4 known package spread (rateLimitTables)")),
+
+    # MISS-5 CVX401: `run*` destructured from ctx in the handler body (`const { runQuery } = ctx`), not
+    # in the parameter list, is still `ctx.runQuery`.
+    ("public-function-scheduled", invalid("""
+        import { internalAction } from "./_generated/server";
+        import { api } from "./_generated/api";
+        import { v } from "convex/values";
+        export const tick = internalAction({
+          args: {},
+          returns: v.null(),
+          handler: async (ctx) => {
+            const { runQuery } = ctx;
+            await runQuery(api.board.peek, {});
+            return null;
+          },
+        });
+    """, [9], files={"convex/board.ts": """
+        import { query } from "./_generated/server";
+        import { v } from "convex/values";
+        export const peek = query({ args: {}, returns: v.null(), handler: async () => null });
+    """}, name="MISS-5 runQuery destructured from ctx in the body")),
 ]
 
 
