@@ -206,8 +206,15 @@ class Watchdog:
             yield
         finally:
             with self._lock:
-                if self._active is not None and self._active[0] is token:
+                mine = self._active is not None and self._active[0] is token
+                if mine:
                     self._active = None
+            if not mine:
+                # the watchdog fired for this request: if the handler finished just as it fired, the
+                # exception may still be pending; clear it so it cannot surface in pygls' loop
+                import ctypes
+
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(threading.get_ident()), None)
 
     def _run(self) -> None:
         import ctypes
