@@ -189,70 +189,6 @@ def return_value(ret: Node) -> Optional[Node]:
     return vals[0] if vals else None
 
 
-# ------------------------------------------------------------------ reachability
-def _has_break(node: Node) -> bool:
-    stack = list(node.named_children)
-    while stack:
-        n = stack.pop()
-        if n.type == "break_statement":
-            if not n.named_children:  # unlabeled: targets us unless nested in a loop/switch
-                return True
-            return True
-        if n.type in FUNCTION_TYPES or n.type in ("for_statement", "for_in_statement", "while_statement",
-                                                   "do_statement", "switch_statement"):
-            continue
-        stack.extend(n.named_children)
-    return False
-
-
-def completes(stmt: Optional[Node]) -> bool:
-    """Can control reach the end of this statement (conservative: True when unsure)?"""
-    if stmt is None:
-        return True
-    t = stmt.type
-    if t in ("return_statement", "throw_statement"):
-        return False
-    if t == "statement_block":
-        return all(completes(s) for s in stmt.named_children if s.type != "comment")
-    if t == "if_statement":
-        alt = stmt.child_by_field_name("alternative")
-        if alt is None:
-            return True
-        alt_stmt = next((c for c in alt.named_children if c.type != "comment"), None) if alt.type == "else_clause" else alt
-        return completes(stmt.child_by_field_name("consequence")) or completes(alt_stmt)
-    if t == "try_statement":
-        fin = stmt.child_by_field_name("finalizer")
-        if fin is not None:
-            fb = fin.child_by_field_name("body") or next((c for c in fin.named_children if c.type == "statement_block"), None)
-            if fb is not None and not completes(fb):
-                return False
-        body = stmt.child_by_field_name("body")
-        handler = stmt.child_by_field_name("handler")
-        hb = handler.child_by_field_name("body") if handler is not None else None
-        if completes(body):
-            return True
-        return handler is not None and completes(hb)
-    if t == "switch_statement":
-        body = stmt.child_by_field_name("body")
-        if body is None:
-            return True
-        cases = [c for c in body.named_children if c.type in ("switch_case", "switch_default")]
-        if not any(c.type == "switch_default" for c in cases) or _has_break(body):
-            return True
-        last = cases[-1]
-        stmts = [c for c in last.named_children if c.type not in ("comment",)][1 if last.type == "switch_case" else 0:]
-        return not stmts or completes(stmts[-1]) if stmts else True
-    if t in ("while_statement", "for_statement"):
-        cond = stmt.child_by_field_name("condition")
-        ct = text(cond).strip().strip("();").strip() if cond is not None else ""
-        if (t == "for_statement" and ct in ("", ";")) or ct == "true":
-            return _has_break(stmt.child_by_field_name("body")) if stmt.child_by_field_name("body") else True
-        return True
-    if t == "labeled_statement":
-        return True
-    return True
-
-
 def span_edit(path: str, start: int, end: int, new_text: str) -> TextEdit:
     return TextEdit(path=path, start=start, end=end, new_text=new_text)
 
@@ -271,5 +207,5 @@ __all__ = [
     "IDENT_RE", "line_start", "line_end", "indent_at", "first_on_line", "newline_of", "indent_unit",
     "whole_line_range", "removal_range", "uses_semicolons", "quote_char", "node_at", "ancestors",
     "overlaps", "find_call_in", "registration_for", "fn_body", "is_async", "returns_in", "return_value",
-    "completes", "span_edit", "string_inner", "handler_params", "call_args", "string_value", "text", "unwrap",
+    "span_edit", "string_inner", "handler_params", "call_args", "string_value", "text", "unwrap",
 ]

@@ -15,11 +15,11 @@ from tree_sitter import Node
 
 from ..analysis import convex as cx
 from ..analysis.registry import Finding, Fix, TextEdit
+from ..analysis.validators_util import can_complete  # the rule's own reachability (CVX104)
 from ..analysis.syntax import FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, string_value, text, unwrap
 from ._imports import add_named_import
 from ._util import (
     ancestors,
-    completes,
     first_on_line,
     fn_body,
     indent_at,
@@ -89,7 +89,7 @@ def return_null_edits(model, fn: Node) -> list[TextEdit]:
         if return_value(r) is None:
             kw = r.children[0]
             edits.append(TextEdit(path, kw.end_byte, kw.end_byte, " null"))
-    if completes(body):
+    if can_complete(body):
         lines = model.src.lines
         stmts = list(body.named_children)
         one_line = lines.row_of(body.start_byte) == lines.row_of(body.end_byte)
@@ -298,7 +298,7 @@ def handler_summary(model, reg, handler: Optional[Node], schema):
     values = [return_value(r) for r in rets]
     if all(v is None or (unwrap(v) is not None and unwrap(v).type == "null") for v in values):
         return ("void", None)  # only `return;` / `return null;`
-    if any(v is None for v in values) or completes(body):
+    if any(v is None for v in values) or can_complete(body):
         return ("value", None)  # mixes undefined with values
     inferred = [inf.infer(v) for v in values]
     if any(i is None for i in inferred):
