@@ -208,18 +208,6 @@ def _param_bindings(fn: Node) -> dict[str, Node]:
     return out
 
 
-def _pattern_binds(sub: Node, name: str) -> bool:
-    if sub.type == "shorthand_property_identifier_pattern":
-        return text(sub) == name
-    if sub.type == "pair_pattern":
-        val = sub.child_by_field_name("value")
-        return val is not None and val.type == "identifier" and text(val) == name
-    if sub.type == "object_assignment_pattern":
-        left = sub.child_by_field_name("left")
-        return left is not None and text(left) == name
-    return False
-
-
 @_memo
 def is_ctx_identifier(ident: Node) -> bool:
     """An identifier bound to a Convex function context."""

@@ -345,13 +345,5 @@ class WorkspaceIndex:
             return None
         return self.registry(d.path).get(tuple(ref_path))
 
-    def module_exists(self, functions_dir: str, module_parts: tuple[str, ...]) -> bool:
-        mod = "/".join(module_parts)
-        for f in self.facts.values():
-            if f.functions_dir == functions_dir and f.module is not None and (
-                    f.module == mod or f.module.startswith(mod + "/")):
-                return True
-        return False
-
     def files_in(self, functions_dir: str) -> list[FileFacts]:
         return [f for f in self.facts.values() if f.functions_dir == functions_dir]

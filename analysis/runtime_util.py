@@ -13,7 +13,7 @@ from typing import Optional
 from tree_sitter import Node
 
 from . import convex as cx
-from .syntax import FUNCTION_TYPES, call_args, function_params, member_chain, param_pattern, text, unwrap
+from .syntax import FUNCTION_TYPES, member_chain, text, unwrap
 
 TRANSACTIONAL = ("query", "mutation")
 ACTIONS = ("action", "http")
@@ -26,11 +26,6 @@ PROMISE_KINDS = {
     "run": {"runQuery", "runMutation", "runAction"},
     "storage": {"getUrl", "getMetadata", "delete", "generateUploadUrl", "store", "get"},
 }
-
-
-def kind_at(ctx, node: Node) -> Optional[tuple]:
-    """(Registration, BuilderInfo) of the Convex function whose handler contains node."""
-    return ctx.function_at(node)
 
 
 def callee_root(call: Node) -> Optional[Node]:
@@ -159,16 +154,6 @@ def expression_top(node: Node) -> Node:
     return node
 
 
-def first_param_names(fn: Node) -> set[str]:
-    params = function_params(fn)
-    if not params:
-        return set()
-    pat = param_pattern(params[0])
-    if pat.type == "identifier":
-        return {text(pat)}
-    return set()
-
-
 def is_promise_all_arg(node: Node) -> bool:
     """node (after wrappers) is the argument of Promise.all/allSettled/any/race."""
     node = expression_top(node)
@@ -262,7 +247,3 @@ def transactional_helpers(index) -> dict[tuple[str, str], str]:
         return out
 
     return index_cache(index, "transactional_helpers", build)
-
-
-def call_args_of(call: Node) -> list[Node]:
-    return call_args(call)

@@ -16,13 +16,6 @@ def has_value_import(model, local: str, source_pred) -> bool:
     return False
 
 
-def binds_name(model, local: str) -> bool:
-    """Is `local` imported (from anywhere) or declared at the top level?"""
-    if model.facts.import_of(local) is not None:
-        return True
-    return local in model.helper_nodes or any(r.name == local for r in model.facts.registrations)
-
-
 def add_named_import(model, name: str, source: str, source_pred=None) -> Optional[list[TextEdit]]:
     """Edits that make `name` importable from `source` ([] when it already is, None when
     another binding of that name is in the way)."""

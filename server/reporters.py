@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections import Counter
-from typing import Callable, Iterable, Optional, TextIO
+from typing import Iterable, Optional, TextIO
 
 from convex_lsp.analysis.registry import Finding, Fix, Rule
 
@@ -382,7 +382,3 @@ class Progress:
         if self.drawn:
             self.stream.write("\r\x1b[2K")
             self.stream.flush()
-
-
-def make_writer(name: str) -> Callable:
-    return {"json": report_json, "sarif": report_sarif, "github": report_github, "text": report_text}[name]
