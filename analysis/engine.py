@@ -97,23 +97,23 @@ def _module_and_dir(ws: Workspace, path: str) -> tuple[Optional[str], Optional[s
     return d.path, d.module_of(path)
 
 
-def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None) -> FileModel:
+def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None) -> FileModel:
     """Parse + extract one file (also runs the rule modules' fact extractors)."""
     memo: dict = {}
     with file_cache(memo):
-        model = _build_model(path, data, ws, old_tree)
+        model = _build_model(path, data, ws, old_tree, parsed)
     model.memo = memo  # per-tree answers of convex.py's recognisers, reused when linting
     return model
 
 
-def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None) -> FileModel:
+def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None) -> FileModel:
     fdir, module = _module_and_dir(ws, path)
     generated = fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]
     if generated:
         # only CVX508 looks at `_generated/` files, and only at their header: no parse, no facts
         src = SourceFile.unparsed(path, data)
     else:
-        src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree)
+        src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree, parsed)
     model = FileModel(src, fdir, module)
     model.facts.is_generated = generated
     if src.tree is not None and not model.facts.is_generated:
@@ -201,26 +201,40 @@ def _lint_model(model: FileModel, index: WorkspaceIndex, config: Config,
                     message=f"Could not analyse this file: {model.src.error}", severity=sev,
                     spec=r.spec, url=r.url)
         return [f]
+    return finish_findings(model, raw_findings(model, index, config, rules), config)
+
+
+def raw_findings(model: FileModel, index: WorkspaceIndex, config: Config,
+                 rules: Iterable[tuple[Rule, str]]) -> list[Finding]:
+    """What the rules report on a parsed model (none inside syntax errors; configured severities;
+    duplicates dropped), before suppression comments are applied."""
+    path = model.path
     findings: list[Finding] = []
-    for rule, sev in rules:
-        ctx = FileContext(model, index, rule, sev)
-        forced = config.severity.get(rule.code)
-        try:
-            for _ in rule.check(ctx) or ():
-                pass
-        except Exception:
-            log.exception("rule %s crashed on %s", rule.code, path)
-            continue
-        for f in ctx.findings:
-            if f.path != path:
+    with file_cache(model.memo):
+        for rule, sev in rules:
+            ctx = FileContext(model, index, rule, sev)
+            forced = config.severity.get(rule.code)
+            try:
+                for _ in rule.check(ctx) or ():
+                    pass
+            except Exception:
+                log.exception("rule %s crashed on %s", rule.code, path)
+                continue
+            for f in ctx.findings:
+                if f.path != path:
+                    findings.append(f)
+                    continue
+                if _in_error(model, f.start, f.end):
+                    continue
+                if forced and forced != "off":
+                    f.severity = forced
                 findings.append(f)
-                continue
-            if _in_error(model, f.start, f.end):
-                continue
-            if forced and forced != "off":
-                f.severity = forced
-            findings.append(f)
-    findings = _dedupe(findings)  # a helper's query steps are seen from each chain that continues them
+    return _dedupe(findings)  # a helper's query steps are seen from each chain that continues them
+
+
+def finish_findings(model, findings: list[Finding], config: Config) -> list[Finding]:
+    """Apply suppression comments (and report unused ones), fill in positions, sort. `model` needs
+    `path`, `suppressions`, `errors` and `src.lines` (a FileModel, or the incremental linter's view)."""
     findings = apply_suppressions(model, findings, config)
     lines = model.src.lines
     for f in findings:

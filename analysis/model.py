@@ -97,6 +97,31 @@ class Suppression:
     used: set = field(default_factory=set)
 
 
+def parse_suppression(raw: str, start: int, end: int, span: Span, lines, first_stmt: Optional[int]) -> Optional[Suppression]:
+    """The suppression a comment (`raw`, at bytes start..end) makes, if any. `first_stmt`: where the
+    file's first non-comment statement starts (a file-level directive after it has no effect)."""
+    m = SUPPRESS_RE.search(raw)
+    if m is None:
+        return None
+    kind = {"disable-next-line": "next-line", "disable-line": "line", "disable": "file"}[m.group(1)]
+    rest = m.group(2).strip()
+    if rest.startswith("--"):
+        rest = ""
+    rest = rest.split("--")[0]
+    rules = tuple(r.strip() for r in rest.replace(",", " ").split() if r.strip())
+    row = lines.row_of(start)
+    if kind == "file":
+        if first_stmt is not None and start > first_stmt:
+            # only before the first statement; kept so CVX901 can say it has no effect
+            return Suppression("misplaced-file", rules, row, -2, span)
+        target = -1
+    elif kind == "next-line":
+        target = lines.row_of(end) + 1
+    else:
+        target = row
+    return Suppression(kind, rules, row, target, span)
+
+
 @dataclass
 class Registration:
     fact: RegistrationFact
@@ -779,28 +804,9 @@ class FileModel:
 
     # ------------------------------------------------------------ suppressions
     def _extract_suppressions(self) -> None:
-        lines = self.src.lines
         first_stmt = next((c for c in self.root.named_children if c.type != "comment"), None)
+        first = first_stmt.start_byte if first_stmt is not None else None
         for c in self.comments:
-            raw = text(c)
-            m = SUPPRESS_RE.search(raw)
-            if m is None:
-                continue
-            kind = {"disable-next-line": "next-line", "disable-line": "line", "disable": "file"}[m.group(1)]
-            rest = m.group(2).strip()
-            if rest.startswith("--"):
-                rest = ""
-            rest = rest.split("--")[0]
-            rules = tuple(r.strip() for r in rest.replace(",", " ").split() if r.strip())
-            row = lines.row_of(c.start_byte)
-            if kind == "file":
-                if first_stmt is not None and c.start_byte > first_stmt.start_byte:
-                    # only before the first statement; kept so CVX901 can say it has no effect
-                    self.suppressions.append(Suppression("misplaced-file", rules, row, -2, self.span(c)))
-                    continue
-                target = -1
-            elif kind == "next-line":
-                target = lines.row_of(c.end_byte) + 1
-            else:
-                target = row
-            self.suppressions.append(Suppression(kind, rules, row, target, self.span(c)))
+            s = parse_suppression(text(c), c.start_byte, c.end_byte, self.span(c), self.src.lines, first)
+            if s is not None:
+                self.suppressions.append(s)

@@ -8,6 +8,7 @@ bytes and converts at the edges (CLI: code points, LSP: the negotiated encoding)
 from __future__ import annotations
 
 import bisect
+import itertools
 import os
 import re
 from dataclasses import dataclass, field
@@ -124,21 +125,28 @@ _LONE_CR = re.compile(rb"\r(?!\n)")
 class LineIndex:
     """Maps byte offsets to rows and columns in several encodings."""
 
-    __slots__ = ("data", "starts")
+    __slots__ = ("data", "starts", "ascii")
 
     def __init__(self, data: bytes):
         self.data = data
-        starts = [0]
-        find = data.find
-        i = find(b"\n")
-        while i != -1:
-            starts.append(i + 1)
-            i = find(b"\n", i + 1)
+        self.ascii = data.isascii()  # every encoding's column is the byte column
+        # line starts: running sums of (line length + 1), all in C
+        starts = list(itertools.accumulate(map((1).__add__, map(len, data.split(b"\n"))), initial=0))
+        starts.pop()
         if b"\r" in data:  # a lone CR ends a line too (LSP, editors): positions must agree
             lone = [m.end() for m in _LONE_CR.finditer(data)]
             if lone:
                 starts = sorted(starts + lone)
         self.starts = starts
+
+    @classmethod
+    def sharing_rows(cls, data: bytes, other: "LineIndex") -> "LineIndex":
+        """The index of `data`, whose line ends are those of `other` (same length, same newlines)."""
+        li = cls.__new__(cls)
+        li.data = data
+        li.starts = other.starts
+        li.ascii = data.isascii()
+        return li
 
     def row_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1
@@ -156,11 +164,14 @@ class LineIndex:
         offset = max(0, min(offset, len(self.data)))
         row = self.row_of(offset)
         start = self.starts[row]
-        if encoding == "utf-8":
+        if encoding == "utf-8" or self.ascii:
             return row, offset - start
-        prefix = self.data[start:offset].decode("utf-8", errors="replace")
+        seg = self.data[start:offset]
+        if seg.isascii():
+            return row, len(seg)
+        prefix = seg.decode("utf-8", errors="replace")
         if encoding == "utf-16":
-            return row, sum(2 if ord(c) > 0xFFFF else 1 for c in prefix)
+            return row, len(prefix.encode("utf-16-le", "surrogatepass")) // 2
         return row, len(prefix)
 
     def offset(self, row: int, col: int, encoding: str = "codepoint") -> int:
@@ -205,13 +216,19 @@ class SourceFile:
         return self.data.decode("utf-8", errors="replace")
 
     @classmethod
-    def from_bytes(cls, path: str, data: bytes, old_tree: Optional[ts.Tree] = None) -> "SourceFile":
+    def from_bytes(cls, path: str, data: bytes, old_tree: Optional[ts.Tree] = None,
+                   parsed: Optional[ts.Tree] = None) -> "SourceFile":
+        """`old_tree`: the previous tree, edited, for an incremental parse; `parsed`: the tree of
+        `data`, already parsed (the incremental linter parses only some ranges of a file)."""
         try:
             decode_source(data, path)
         except UnreadableFile as e:
             return cls(path=path, data=b"", tree=None, error=str(e))
         parser = parser_for(kind_for_path(path))
-        tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
+        if parsed is not None:
+            tree = parsed
+        else:
+            tree = parser.parse(data, old_tree) if old_tree is not None else parser.parse(data)
         if exceeds_depth(tree, MAX_TREE_DEPTH):
             # walking up from a node costs O(depth) per step in tree-sitter: analysing such a file
             # would take minutes. Real code stays far below the limit (about 110 in large projects).

@@ -85,6 +85,39 @@ def diagnostic(f: Finding, lines: LineIndex, enc: str, version: Optional[int]) -
     )
 
 
+_SEVERITY_NUM = {k: int(v) for k, v in SEVERITY.items()}
+_TAG_NUM = {k: int(v) for k, v in TAGS.items()}
+
+
+def diagnostic_json(f: Finding, lines: LineIndex, enc: str, version: Optional[int]) -> dict:
+    """`diagnostic()` as the JSON object it serialises to, built directly (no cattrs)."""
+    if lines.ascii and lines.data is not None:  # columns are the same in every encoding: the engine's
+        sr, sc, er, ec = f.srow, f.scol, f.erow, f.ecol
+    else:
+        sr, sc = lines.position(f.start, enc)
+        er, ec = lines.position(f.end, enc)
+    d: dict = {
+        "range": {"start": {"line": sr, "character": sc}, "end": {"line": er, "character": ec}},
+        "message": f.message,
+        "severity": _SEVERITY_NUM.get(f.severity, 2),
+        "code": f.name,
+    }
+    if f.url:
+        d["codeDescription"] = {"href": f.url}
+    d["source"] = SOURCE
+    tags = [_TAG_NUM[t] for t in f.tags if t in _TAG_NUM]
+    if tags:
+        d["tags"] = tags
+    d["data"] = {"code": f.code, "path": f.path, "start": f.start, "end": f.end, "data": f.data, "version": version}
+    return d
+
+
+def diagnostics_json(res, enc: str) -> list[dict]:
+    """The diagnostics of a `session.LintResult`, as JSON objects."""
+    lines = res.lines if res.lines is not None and res.lines.data is res.data else LineIndex(res.data)
+    return [diagnostic_json(f, lines, enc, res.version) for f in res.findings]
+
+
 def finding_from_data(data: dict, severity: str = "warning") -> Optional[Finding]:
     """Rebuild the Finding a Diagnostic was made from (its `data`), for code actions."""
     if not isinstance(data, dict) or "code" not in data:

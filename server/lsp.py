@@ -71,6 +71,11 @@ class _Protocol(LanguageServerProtocol):
                 return _Unanswerable()
             raise
 
+    def notify_json(self, method: str, params: dict) -> None:
+        """A notification whose params are already plain JSON data: sent as they are, without
+        cattrs walking them (for publishDiagnostics: hundreds of diagnostics on every keystroke)."""
+        self._send_data({"jsonrpc": "2.0", "method": method, "params": params})
+
     def _execute_handler(self, msg_id, handler, *args, **kwargs):
         """pygls 2.1 files the future of a generator handler (its own didOpen/didChange/
         didClose, which then call ours) under a fresh uuid in `_request_futures` and never
@@ -99,6 +104,8 @@ class ConvexLanguageServer(LanguageServer):
         self.dynamic_watch = False
         self.config_pull = False
         self._timers: dict[str, asyncio.TimerHandle] = {}
+        self._full_timers: dict[str, asyncio.TimerHandle] = {}  # idle re-analysis of incrementally linted files
+        self._reported: dict[str, str] = {}  # path -> result id of the diagnostics last sent (push) or answered (pull)
         self._ready: Optional[asyncio.Event] = None
         self._changed: Optional[asyncio.Event] = None
         self._index_task: Optional[asyncio.Task] = None
@@ -457,9 +464,10 @@ async def index_workspace(ls: ConvexLanguageServer) -> None:
 @server.feature(T.SHUTDOWN)
 @guarded("shutdown")
 def shutdown(ls: ConvexLanguageServer, params):
-    for h in ls._timers.values():
-        h.cancel()
-    ls._timers.clear()
+    for timers in (ls._timers, ls._full_timers):
+        for h in timers.values():
+            h.cancel()
+        timers.clear()
     if ls._index_task is not None and not ls._index_task.done():
         ls._index_task.cancel()
 
@@ -486,13 +494,49 @@ def _fire(ls: ConvexLanguageServer, path: str) -> None:
         s = ls.session
         if path not in s.documents:
             return
-        views = s.refresh(path)
-        if views & {"schema", "api"}:
-            views_changed(ls, exclude=path)
-        if not ls.pull and ls.ready.is_set():
-            publish(ls, path)
+        if not ls.ready.is_set():
+            s.refresh(path)  # indexing: keep the index current, diagnostics come after it
+        elif ls.pull:
+            s.lint(path)  # cached for the client's pull; notices schema/api changes now
+        else:
+            publish(ls, path)  # lints statement by statement when only functions changed
+        after_lint(ls, path)
     except Exception as e:
         ls.log_error("diagnostics", e)
+
+
+def after_lint(ls: ConvexLanguageServer, path: str) -> None:
+    """Tell other documents about index changes; re-analyse an incrementally linted file whole
+    once the editor is idle (its facts reach the index then)."""
+    s = ls.session
+    views = s.take_views()
+    if views & {"schema", "api"}:
+        views_changed(ls, exclude=path)
+    if s.needs_full_analysis(path) and path not in ls._full_timers:
+        ls._full_timers[path] = asyncio.get_event_loop().call_later(
+            s.settings.full_delay_ms / 1000, _full_analysis, ls, path)
+
+
+def _full_analysis(ls: ConvexLanguageServer, path: str) -> None:
+    ls._full_timers.pop(path, None)
+    try:
+        s = ls.session
+        if not s.needs_full_analysis(path):
+            return
+        s.refresh(path)
+        views = s.take_views()
+        if views & {"schema", "api"}:
+            views_changed(ls, exclude=path)
+        if not ls.ready.is_set():
+            return
+        if not ls.pull:
+            publish(ls, path)
+        elif ls.refresh_support:
+            res = s.lint(path)
+            if res is not None and ls._reported.get(path) not in (None, res.result_id):
+                ls.workspace_diagnostic_refresh(None)
+    except Exception as e:
+        ls.log_error("full analysis", e)
 
 
 def publish(ls: ConvexLanguageServer, path: str) -> None:
@@ -503,10 +547,11 @@ def publish(ls: ConvexLanguageServer, path: str) -> None:
     res = s.lint(path)
     if res is None or res.version != doc.version:
         return  # stale: a newer version is scheduled
-    lines = LineIndex(res.data)
-    diags = [C.diagnostic(f, lines, ls.enc, res.version) for f in res.findings]
-    ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=doc.uri, diagnostics=diags,
-                                                                    version=doc.version))
+    if ls._reported.get(path) == res.result_id:
+        return  # the client has exactly these (the same text and findings)
+    ls._reported[path] = res.result_id
+    ls.protocol.notify_json(T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, {
+        "uri": doc.uri, "version": doc.version, "diagnostics": C.diagnostics_json(res, ls.enc)})
 
 
 def views_changed(ls: ConvexLanguageServer, exclude: Optional[str] = None) -> None:
@@ -545,11 +590,12 @@ async def document_diagnostic(ls: ConvexLanguageServer, params: T.DocumentDiagno
             _slow("textDocument/diagnostic")
             s = ls.session
             path = C.uri_to_path(params.text_document.uri)
-            if s.refresh(path) & {"schema", "api"}:
-                views_changed(ls, exclude=path)
             res = s.lint(path)
+            after_lint(ls, path)
             if res is None:
                 return T.RelatedFullDocumentDiagnosticReport(items=[])
+            if path in s.documents:
+                ls._reported[path] = res.result_id
             return _doc_report(ls, res, params.previous_result_id)
     except RequestTimeout:
         _timed_out(ls, "textDocument/diagnostic")
@@ -621,7 +667,8 @@ def _utf8(text: str) -> bytes:
 def did_open(ls: ConvexLanguageServer, params: T.DidOpenTextDocumentParams):
     td = params.text_document
     path = C.uri_to_path(td.uri)
-    views = ls.session.open(td.uri, path, td.version, _text(td.text))
+    ls.session.open(td.uri, path, td.version, _text(td.text))
+    views = ls.session.take_views()
     if views & {"schema", "api"}:
         views_changed(ls, exclude=path)
     schedule(ls, path, delay=0.0)
@@ -644,6 +691,9 @@ def did_change(ls: ConvexLanguageServer, params: T.DidChangeTextDocumentParams):
         end = lines.offset(rng.end.line, rng.end.character, ls.enc)
         doc.replace(start, end, _utf8(change.text))
     doc.version = params.text_document.version
+    idle = ls._full_timers.pop(path, None)  # typing goes on: re-analyse the whole file later
+    if idle is not None:
+        idle.cancel()
     schedule(ls, path)
 
 
@@ -664,6 +714,10 @@ def did_close(ls: ConvexLanguageServer, params: T.DidCloseTextDocumentParams):
     t = ls._timers.pop(path, None)
     if t is not None:
         t.cancel()
+    idle = ls._full_timers.pop(path, None)
+    if idle is not None:
+        idle.cancel()
+    ls._reported.pop(path, None)
     views = ls.session.close(path)
     if not ls.pull:
         ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))
@@ -789,6 +843,11 @@ def code_action(ls: ConvexLanguageServer, params: T.CodeActionParams):
     only = params.context.only
     out: list[T.CodeAction] = []
     current = s.lint(path)
+    ours = any(d.source == C.SOURCE for d in params.context.diagnostics)
+    # without `only` (a lightbulb request on every cursor move) "fix all" comes with our diagnostics
+    want_fix_all = _wanted(only, FIX_ALL_KIND) and (bool(only) or ours)
+    if (ours and _wanted(only, T.CodeActionKind.QuickFix)) or want_fix_all:
+        s.model(path)  # fixes read the current model (an incremental lint leaves it a keystroke behind)
     if _wanted(only, T.CodeActionKind.QuickFix):
         for diag in params.context.diagnostics:
             if diag.source != C.SOURCE:
@@ -805,7 +864,7 @@ def code_action(ls: ConvexLanguageServer, params: T.CodeActionParams):
                     for fx in sup(f, s.analyzer) or []:
                         out.append(T.CodeAction(title=fx.title, kind=T.CodeActionKind.QuickFix,
                                                 diagnostics=[diag], edit=_edit(ls, [fx])))
-    if _wanted(only, FIX_ALL_KIND) and current is not None:
+    if want_fix_all and current is not None:
         edits = fix_all(s, qf, current.findings)
         if edits:
             out.append(T.CodeAction(title="convex-lsp: apply all safe fixes", kind=FIX_ALL_KIND,

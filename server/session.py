@@ -20,16 +20,19 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from convex_lsp.analysis.config import Config, ConfigError, parse_mapping
-from convex_lsp.analysis.engine import Analyzer, build_model, enabled_rules, lint_model
+from convex_lsp.analysis import incremental
+from convex_lsp.analysis.convex import file_cache
+from convex_lsp.analysis.engine import Analyzer, build_model, enabled_rules, finish_findings, lint_model, raw_findings
 from convex_lsp.analysis.project import SOURCE_EXTS, Workspace, discover
 from convex_lsp.analysis.registry import Finding
-from convex_lsp.analysis.source import LineIndex, read_source_bytes, UnreadableFile
+from convex_lsp.analysis.source import LineIndex, UnreadableFile, kind_for_path, parser_for, read_source_bytes
 
 log = logging.getLogger("convex_lsp.server")
 
 # keys of the `convexLsp` settings object that belong to the server, not to convex-lsp.toml
-SERVER_KEYS = {"hover", "debounce", "debounceMs", "debounce-ms", "explicit", "trace"}
+SERVER_KEYS = {"hover", "debounce", "debounceMs", "debounce-ms", "explicit", "trace", "fullAnalysisDelayMs"}
 DEFAULT_DEBOUNCE_MS = 150
+DEFAULT_FULL_ANALYSIS_DELAY_MS = 400
 
 
 def quickfixes():
@@ -53,6 +56,9 @@ class Document:
     data: bytes
     tree: Any = None  # the tree edits are applied to (the current model's tree)
     dirty: bool = True  # bytes changed since the model was built
+    snap: Any = None  # incremental.Snapshot of the last lint (statement by statement)
+    stale_index: bool = False  # linted incrementally: model, facts and index still describe older bytes
+    fast: Any = None  # (key, LintResult) of the last incremental lint
 
     def lines(self) -> LineIndex:
         return LineIndex(self.data)
@@ -79,6 +85,7 @@ class Document:
     def set_text(self, data: bytes) -> None:
         self.data = data
         self.tree = None  # a full replacement: parse from scratch
+        self.snap = None
         self.dirty = True
 
 
@@ -98,6 +105,7 @@ class Settings:
 
     hover: bool = True
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
+    full_delay_ms: int = DEFAULT_FULL_ANALYSIS_DELAY_MS  # idle time before an edited file is re-analysed whole
     defaults: dict = field(default_factory=dict)  # convex-lsp.toml keys; the file wins
     explicit: dict = field(default_factory=dict)  # convex-lsp.toml keys that win over the file
 
@@ -121,6 +129,11 @@ class Settings:
             elif key in ("debounce", "debounceMs", "debounce-ms"):
                 if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
                     s.debounce_ms = int(value)
+                else:
+                    errors.append(f"convexLsp.{key}: expected a number of milliseconds >= 0")
+            elif key == "fullAnalysisDelayMs":
+                if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
+                    s.full_delay_ms = int(value)
                 else:
                     errors.append(f"convexLsp.{key}: expected a number of milliseconds >= 0")
             elif key == "explicit":
@@ -235,6 +248,7 @@ class LintResult:
     result_id: str
     version: Optional[int]
     data: bytes  # the bytes the findings' offsets refer to
+    lines: Optional[LineIndex] = None  # of `data`, when at hand
 
 
 class Session:
@@ -247,6 +261,7 @@ class Session:
         self.facts_gen = 0  # bumped on every change to the index
         self.indexed = False
         self._lint_cache: dict[str, tuple[tuple, LintResult]] = {}
+        self.views_pending: set[str] = set()  # index views changed by refreshes not yet handled
         self._setup()
 
     # ------------------------------------------------------------ project and config
@@ -382,16 +397,28 @@ class Session:
         return self.analyzer.forget(path)
 
     def refresh(self, path: str) -> set[str]:
-        """Re-parse a dirty document (incrementally); returns the views that changed."""
+        """Re-parse a dirty (or incrementally linted) document (incrementally) and put its facts
+        into the index; returns the views that changed (also kept in `views_pending`)."""
         doc = self.documents.get(path)
-        if doc is None or not doc.dirty:
+        if doc is None or not (doc.dirty or doc.stale_index):
             return set()
         changed = self.analyzer.load(path, doc.data, doc.tree)
         model = dict.get(self.analyzer.models, path)
         doc.tree = model.src.tree if model is not None else None
         doc.dirty = False
+        doc.stale_index = False
+        doc.fast = None
         self.facts_gen += 1
+        self.views_pending |= changed
         return changed
+
+    def take_views(self) -> set[str]:
+        v, self.views_pending = self.views_pending, set()
+        return v
+
+    def needs_full_analysis(self, path: str) -> bool:
+        doc = self.documents.get(path)
+        return doc is not None and doc.stale_index
 
     def model(self, path: str):
         """The current model of a file (open buffer re-parsed if needed, else disk)."""
@@ -414,25 +441,71 @@ class Session:
 
     # ------------------------------------------------------------ linting
     def lint(self, path: str) -> Optional[LintResult]:
+        """Findings of a file's current text: an open document is linted statement by statement
+        when only function declarations changed since its last lint (`analysis.incremental`),
+        else whole."""
+        doc = self.documents.get(path)
+        if doc is not None:
+            res = self._lint_incremental(doc)
+            if res is not None:
+                return res
         model = self.model(path)
         if model is None:
             return None
-        doc = self.documents.get(path)
         key = (id(model), self.facts_gen, self.config_gen)
         hit = self._lint_cache.get(path)
         if hit is not None and hit[0] == key:
             return hit[1]
         cfg = self.config_for(path)
-        findings = lint_model(model, self.analyzer.index, cfg,
-                              enabled_rules(cfg, path, model.facts.is_generated))
+        rules = enabled_rules(cfg, path, model.facts.is_generated)
+        if model.src.error is not None or doc is None:
+            findings = lint_model(model, self.analyzer.index, cfg, rules)
+        else:
+            with file_cache(model.memo):
+                raw = raw_findings(model, self.analyzer.index, cfg, rules)
+            findings = finish_findings(model, list(raw), cfg)
+            doc.snap = incremental.snapshot(model, raw, (self.facts_gen, self.config_gen))
+        res = self._result(path, findings, doc, model.src.data, model.src.lines)
+        if doc is not None:
+            self._lint_cache[path] = (key, res)
+        return res
+
+    def _result(self, path: str, findings: list[Finding], doc: Optional[Document], data: bytes,
+                lines: Optional[LineIndex] = None) -> LintResult:
         findings = [f for f in findings if f.path == path]
         h = hashlib.sha1()
         for f in findings:
             h.update(repr((f.code, f.start, f.end, f.message, f.severity)).encode())
-        h.update(model.src.data if len(model.src.data) < 1 << 16 else hashlib.sha1(model.src.data).digest())
-        res = LintResult(findings, h.hexdigest()[:16], doc.version if doc else None, model.src.data)
-        if doc is not None:
-            self._lint_cache[path] = (key, res)
+        h.update(data if len(data) < 1 << 16 else hashlib.sha1(data).digest())
+        return LintResult(findings, h.hexdigest()[:16], doc.version if doc else None, data, lines)
+
+    def _lint_incremental(self, doc: Document) -> Optional[LintResult]:
+        key = (self.facts_gen, self.config_gen)
+        if not doc.dirty:
+            if doc.stale_index and doc.fast is not None and doc.fast[0] == key and doc.fast[1].version == doc.version:
+                return doc.fast[1]
+            return None
+        snap = doc.snap
+        if snap is None or snap.key != key or doc.tree is None:
+            return None
+        path = doc.path
+        tree = parser_for(kind_for_path(path)).parse(doc.data, doc.tree)
+        doc.tree = tree  # the edits are in; a full refresh re-parses from it
+        cfg = self.config_for(path)
+        try:
+            out = incremental.relint(snap, path, doc.data, tree, self.workspace, self.analyzer.index, cfg,
+                                     enabled_rules(cfg, path, False))
+        except Exception:
+            log.exception("incremental lint of %s failed; linting the whole file", path)
+            out = None
+        if out is None:
+            doc.snap = None
+            return None
+        findings, doc.snap = out
+        doc.dirty = False
+        doc.stale_index = True
+        res = self._result(path, findings, doc, doc.data, doc.snap.lines)
+        doc.fast = (key, res)
         return res
 
     def lint_disk_file(self, path: str) -> list[Finding]:
