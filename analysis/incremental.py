@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Callable, Optional
@@ -192,14 +193,25 @@ def _shift_finding(f: Finding, delta: int) -> Finding:
 _RANGE_PARSERS: dict[str, ts.Parser] = {}
 
 
-def _parse_ranges(path: str, data: bytes, nodes: list[Node]) -> ts.Tree:
-    """Parse only the byte ranges of `nodes` (tree-sitter skips the rest without reading it:
-    a blanked 3,000-line file costs what its few remaining statements cost)."""
+def _parse_without(path: str, data: bytes, skipped: list[Node], lines: LineIndex) -> ts.Tree:
+    """Parse `data` except the ranges of the `skipped` statements (tree-sitter's included ranges:
+    the skipped bytes are not even read, so a 3,000-line file with all but a few statements
+    blanked costs what those few cost). What lies between statements (newlines ending line
+    comments) is parsed as it is."""
     kind = kind_for_path(path)
     parser = _RANGE_PARSERS.get(kind)
     if parser is None:
         parser = _RANGE_PARSERS[kind] = ts.Parser(language(kind))
-    parser.included_ranges = [ts.Range(n.start_point, n.end_point, n.start_byte, n.end_byte) for n in nodes]
+    ranges = []
+    cur_b, cur_p = 0, (0, 0)
+    for n in skipped:
+        if n.start_byte > cur_b:
+            ranges.append(ts.Range(cur_p, n.start_point, cur_b, n.start_byte))
+        cur_b, cur_p = n.end_byte, n.end_point
+    if len(data) > cur_b or not ranges:
+        row = lines.row_of(len(data))
+        ranges.append(ts.Range(cur_p, (row, len(data) - lines.starts[row]), cur_b, len(data)))
+    parser.included_ranges = ranges
     return parser.parse(data)
 
 
@@ -209,6 +221,14 @@ def _shift_value(v: Any, delta: int) -> Any:
     if isinstance(v, (list, tuple)) and all(type(x) is int for x in v):
         return type(v)(x + delta for x in v)
     return v
+
+
+FALLBACKS: Counter = Counter()  # why whole files were linted instead (for tests and the benchmark)
+
+
+def _fallback(reason: str) -> None:
+    FALLBACKS[reason] += 1
+    return None
 
 
 def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: WorkspaceIndex,
@@ -228,13 +248,13 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
     changed_old = old[p:n_old - q]
     changed_new = list(range(p, n_new - q))
     if len(changed_old) != len(changed_new) or any(not s.local for s in changed_old):
-        return None
+        return _fallback("context")
     if any(k.type == "ERROR" or k.is_missing for k in kids):
-        return None
+        return _fallback("top-level syntax error")
     for s, i in zip(changed_old, changed_new):
         m = _DECL_NAME.match(texts[i])
         if m is None or m.group(1).decode() != s.name:
-            return None
+            return _fallback("declaration renamed")
     # old index of each new statement outside the changed run; its shift
     def old_of(i: int) -> int:
         return i if i < p else i - n_new + n_old
@@ -279,22 +299,23 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
             buf[a:b] = texts[i].translate(_BLANK)
     synth = bytes(buf)
     kept = [k for i, k in enumerate(kids) if keep[i]]
-    model = build_model(path, synth, ws, parsed=_parse_ranges(path, synth, kept))
-    if model.src.tree is None or model.src.error is not None:
-        return None
     lines = LineIndex(data)
+    blanked = [k for i, k in enumerate(kids) if not keep[i]]
+    model = build_model(path, synth, ws, parsed=_parse_without(path, synth, blanked, lines))
+    if model.src.tree is None or model.src.error is not None:
+        return _fallback("unparseable")
     model.src._lines = LineIndex.sharing_rows(synth, lines)
     spans = [(k.start_byte, k.end_byte) for k in kept]
     skids = model.root.children
     if [(k.start_byte, k.end_byte) for k in skids] != spans:
-        return None  # blanking changed how the rest parses (a missing semicolon, say)
+        return _fallback("blanking changed the parse")  # a missing semicolon, say
     regs = _regs_by_decl(model)
     by_span = {(k.start_byte, k.end_byte): k for k in skids}
     for i in changed_new:
         node = by_span[(kids[i].start_byte, kids[i].end_byte)]
         name = local_name(node, regs)
         if name is None or name != changed_old[i - p].name:
-            return None
+            return _fallback("no longer a function declaration")
     fresh = raw_findings(model, index, config, rules)
     # the merged statement list and findings
     stmts: list[Stmt] = []

@@ -200,7 +200,7 @@ async def run(args) -> None:
     def progress(params):
         return None
 
-    await client.start_io(sys.executable, "-m", "convex_lsp.server.lsp")
+    await client.start_io(*(os.environ["BENCH_SERVER_CMD"].split() if os.environ.get("BENCH_SERVER_CMD") else [sys.executable, "-m", "convex_lsp.server.lsp"]))
     pid = client._server.pid
     caps = T.ClientCapabilities(window=T.WindowClientCapabilities(work_done_progress=True),
                                 general=T.GeneralClientCapabilities(position_encodings=[T.PositionEncodingKind.Utf16]))

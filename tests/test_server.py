@@ -334,3 +334,50 @@ async def test_progress_fix_all_and_watched_files(client: LanguageClient, tmp_pa
     client.workspace_did_change_watched_files(T.DidChangeWatchedFilesParams(changes=[
         T.FileEvent(uri=uri(root, "convex/schema.ts"), type=T.FileChangeType.Changed)]))
     await wait_diagnostics(client, u, lambda ds: "CVX206" in codes(ds))
+
+
+async def test_edit_linted_incrementally_reaches_other_files_when_idle(client: LanguageClient, tmp_path):
+    """Typing in a function declaration is linted statement by statement (the index is left
+    alone); after `fullAnalysisDelayMs` idle the file is analysed whole and another open file
+    that calls the function is re-diagnosed."""
+    root = project(tmp_path, {
+        "convex/a.ts": dedent("""
+            import { query, internalQuery } from "./_generated/server";
+            import { v } from "convex/values";
+
+            export const f = query({ args: {}, returns: v.null(), handler: async () => null });
+            export const g = query({ args: {}, returns: v.null(), handler: async () => null });
+        """),
+        "convex/b.ts": dedent("""
+            import { mutation } from "./_generated/server";
+            import { api } from "./_generated/api";
+            import { v } from "convex/values";
+
+            export const m = mutation({
+              args: {},
+              returns: v.null(),
+              handler: async (ctx) => {
+                await ctx.runQuery(api.a.f, {});
+                return null;
+              },
+            });
+        """)})
+    await start(client, root, "neovim@v0.9.1",
+                options={"convexLsp": {"debounce": 0, "fullAnalysisDelayMs": 300}})
+    au = open_doc(client, root, "convex/a.ts")
+    bu = open_doc(client, root, "convex/b.ts")
+    await wait_diagnostics(client, au)
+    ds = await wait_diagnostics(client, bu)
+    assert "CVX402" not in codes(ds)
+    text = read(root, "convex/a.ts")
+    line = text.split("\n").index('export const f = query({ args: {}, returns: v.null(), handler: async () => null });')
+    col = len("export const f = ")
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        text_document=T.VersionedTextDocumentIdentifier(uri=au, version=2),
+        content_changes=[T.TextDocumentContentChangePartial(
+            range=T.Range(start=T.Position(line=line, character=col), end=T.Position(line=line, character=col + 5)),
+            text="internalQuery")]))
+    await wait_diagnostics(client, au, lambda ds: True)
+    # b.ts learns that api.a.f is now internal once a.ts has been analysed whole
+    ds = await wait_diagnostics(client, bu, lambda ds: "CVX402" in codes(ds), timeout=10)
+    assert any("internal" in d.message for d in ds if d.code in ("CVX402", "unknown-function-reference"))

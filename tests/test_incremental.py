@@ -1,0 +1,233 @@
+"""Incremental linting (`analysis/incremental.py` through `server/session.py`): after an edit
+inside function declarations the findings must be exactly those of a whole-file lint of the
+same text against the same index, offsets in `Finding.data` included; edits elsewhere fall
+back to the whole file."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+
+import pytest
+
+from convex_lsp.analysis.engine import build_model, enabled_rules, lint_model
+from convex_lsp.server.session import Session
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+APP = os.path.join(os.path.dirname(HERE), "examples", "app")
+
+SNIPPETS = [b"const row = await ctx.db.get(args.id);", b'await ctx.db.query("messages").collect();',
+            b"return null;", b'if (!user) throw new Error("no");', b"\n    ", b"x", b"Date.now()",
+            b"// convex-lsp-disable-next-line", b"await ctx.runMutation(internal.x.y, {});", b"foo(ctx);"]
+
+
+def _key(f):
+    return (f.code, f.start, f.end, f.message, f.severity, repr(sorted(f.data.items())), f.srow, f.scol,
+            f.erow, f.ecol)
+
+
+def _truth(s: Session, path: str, data: bytes) -> list:
+    cfg = s.config_for(path)
+    model = build_model(path, data, s.workspace)
+    return [f for f in lint_model(model, s.analyzer.index, cfg, enabled_rules(cfg, path, False)) if f.path == path]
+
+
+def _session(root: str) -> Session:
+    s = Session([root])
+    s.add_scanned(list(s.scan()))
+    s.indexed = True
+    return s
+
+
+def _typing(rng: random.Random, doc, n: int):
+    """Edits as typing makes them, mostly inside handlers: snippets typed a character at a time
+    (and often erased the same way), some deletions."""
+    for _ in range(n):
+        d = doc.data
+        handlers = [i for i in range(len(d)) if d.startswith(b"handler", i)]
+        if handlers and rng.random() < 0.85:
+            h = rng.choice(handlers)
+            e = d.find(b"\n});", h)
+            i = rng.randrange(h, e if e > h else len(d))
+        else:
+            i = rng.randrange(len(d) + 1)
+        while i < len(d) and (d[i] & 0xC0) == 0x80:
+            i += 1
+        if rng.random() < 0.75:
+            snip = rng.choice(SNIPPETS)
+            for c in range(len(snip)):
+                doc.replace(i + c, i + c, snip[c:c + 1])
+                yield
+            if rng.random() < 0.5:
+                for c in range(len(snip), 0, -1):
+                    doc.replace(i + c - 1, i + c, b"")
+                    yield
+        else:
+            j = min(len(d), i + rng.randrange(1, 6))
+            while j < len(d) and (d[j] & 0xC0) == 0x80:
+                j += 1
+            doc.replace(i, j, b"")
+            yield
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_incremental_equals_whole_file_lint(tmp_path, seed):
+    root = str(tmp_path / "app")
+    shutil.copytree(APP, root)
+    s = _session(root)
+    rng = random.Random(seed)
+    fast = slow = 0
+    for rel in ("convex/messages.ts", "convex/queries_demo.ts", "convex/runtime_demo.ts",
+                "convex/security_demo.ts", "convex/validators_demo.ts", "convex/functions.ts"):
+        path = os.path.join(root, rel)
+        with open(path, encoding="utf-8") as fh:
+            s.open("file://" + path, path, 1, fh.read())
+        s.lint(path)
+        doc = s.documents[path]
+        for _ in _typing(rng, doc, 6):
+            doc.version += 1
+            res = s.lint(path)
+            if not doc.stale_index:
+                slow += 1
+                continue
+            fast += 1
+            got = sorted(map(_key, res.findings))
+            want = sorted(map(_key, _truth(s, path, doc.data)))
+            assert got == want, (rel, doc.snap.stats, set(got) ^ set(want))
+            if rng.random() < 0.05:  # what the idle re-analysis does
+                s.refresh(path)
+        s.close(path)
+    # typing inside handlers mostly stays on the fast path (it must be exercised to be tested)
+    assert fast > 200 and fast > slow, (fast, slow)
+
+
+BIG_HEAD = b'''import { query, mutation, internalMutation } from "./_generated/server";
+import { internal } from "./_generated/api";
+import { v } from "convex/values";
+
+'''
+BIG_BLOCK = b'''export const list%d = query({
+  args: { channel: v.string() },
+  handler: async (ctx, args) => {
+    return await ctx.db.query("messages").filter((q) => q.eq(q.field("channel"), args.channel)).collect();
+  },
+});
+
+'''
+
+
+def _big(root: str, blocks: int = 40) -> str:
+    os.makedirs(os.path.join(root, "convex"), exist_ok=True)
+    with open(os.path.join(root, "package.json"), "w") as fh:
+        fh.write('{"dependencies": {"convex": "^1.25.0"}}')
+    path = os.path.join(root, "convex", "big.ts")
+    with open(path, "wb") as fh:
+        fh.write(BIG_HEAD + b"".join(BIG_BLOCK % i for i in range(blocks)))
+    return path
+
+
+def _open(s: Session, path: str):
+    with open(path, encoding="utf-8") as fh:
+        s.open("file://" + path, path, 1, fh.read())
+    first = s.lint(path)
+    return s.documents[path], first
+
+
+def test_only_the_edited_declaration_is_relinted(tmp_path):
+    path = _big(str(tmp_path))
+    s = _session(str(tmp_path))
+    doc, first = _open(s, path)
+    assert sum(f.code == "CVX201" for f in first.findings) == 40
+    at = doc.data.index(b"return await", doc.data.index(b"list20"))
+    doc.replace(at, at, b"\n\n")  # two lines more: everything below moves
+    doc.version += 1
+    res = s.lint(path)
+    assert doc.stale_index  # linted incrementally
+    assert doc.snap.stats["relinted"] < 10, doc.snap.stats  # imports + the edited declaration
+    assert sorted(map(_key, res.findings)) == sorted(map(_key, _truth(s, path, doc.data)))
+    below = [f for f in res.findings if f.start > at]
+    assert below and all(f.data["filter_start"] > at + 2 for f in below if "filter_start" in f.data)
+
+
+def test_context_edits_lint_the_whole_file(tmp_path):
+    path = _big(str(tmp_path))
+    s = _session(str(tmp_path))
+    doc, _ = _open(s, path)
+    at = doc.data.index(b"import { v }")
+    doc.replace(at, at, b"// a comment\n")  # not a function declaration: context
+    doc.version += 1
+    s.lint(path)
+    assert not doc.stale_index
+    # renaming a declaration changes the module's api: whole file too
+    at = doc.data.index(b"list3 =")
+    doc.replace(at + 4, at + 5, b"X")
+    doc.version += 1
+    res = s.lint(path)
+    assert not doc.stale_index
+    assert sorted(map(_key, res.findings)) == sorted(map(_key, _truth(s, path, doc.data)))
+
+
+def test_blanked_declarations_keep_their_suppressions(tmp_path):
+    path = _big(str(tmp_path), blocks=6)
+    with open(path, "rb") as fh:
+        data = fh.read()
+    at = data.index(b"    return await", data.index(b"list4"))
+    data = data[:at] + b"    // convex-lsp-disable-next-line CVX201\n" + data[at:]
+    at = data.index(b"    return await", data.index(b"list5"))
+    data = data[:at] + b"    // convex-lsp-disable-next-line CVX101\n" + data[at:]  # suppresses nothing
+    with open(path, "wb") as fh:
+        fh.write(data)
+    s = _session(str(tmp_path))
+    doc, first = _open(s, path)
+    codes = sorted(f.code for f in first.findings)
+    assert codes.count("CVX201") == 5 and codes.count("CVX901") == 1
+    at = doc.data.index(b"return await", doc.data.index(b"list1"))
+    doc.replace(at, at, b"\n")
+    doc.version += 1
+    res = s.lint(path)
+    assert doc.stale_index and doc.snap.stats["relinted"] < 6
+    assert sorted(f.code for f in res.findings) == codes
+    assert sorted(map(_key, res.findings)) == sorted(map(_key, _truth(s, path, doc.data)))
+
+
+def test_a_caller_is_relinted_with_the_function_it_calls(tmp_path):
+    root = str(tmp_path)
+    path = _big(root, blocks=3)
+    with open(path, "ab") as fh:
+        fh.write(b'''export const caller = mutation({
+  args: {},
+  returns: v.null(),
+  handler: async (ctx) => {
+    await list1(ctx, { channel: "x" });
+    return null;
+  },
+});
+''')
+    s = _session(root)
+    doc, first = _open(s, path)
+    assert [f.code for f in first.findings].count("CVX311") == 1
+    at = doc.data.index(b"return await", doc.data.index(b"list1 ="))
+    doc.replace(at, at, b"const n = 1;\n    ")
+    doc.version += 1
+    res = s.lint(path)
+    assert doc.stale_index
+    assert [f.code for f in res.findings].count("CVX311") == 1
+    assert sorted(map(_key, res.findings)) == sorted(map(_key, _truth(s, path, doc.data)))
+
+
+def test_idle_refresh_puts_the_edit_into_the_index(tmp_path):
+    path = _big(str(tmp_path), blocks=3)
+    s = _session(str(tmp_path))
+    doc, _ = _open(s, path)
+    at = doc.data.index(b"list1 = query")
+    doc.replace(at + len(b"list1 = "), at + len(b"list1 = query"), b"mutation")
+    doc.version += 1
+    s.lint(path)
+    assert doc.stale_index and s.needs_full_analysis(path)
+    reg = [r for r in s.analyzer.index.facts[path].registrations if r.name == "list1"][0]
+    assert reg.builder == "query"  # the index still has the text of the last whole-file analysis
+    assert "api" in s.refresh(path)
+    assert not s.needs_full_analysis(path)
+    reg = [r for r in s.analyzer.index.facts[path].registrations if r.name == "list1"][0]
+    assert reg.builder == "mutation"
