@@ -97,23 +97,25 @@ def _module_and_dir(ws: Workspace, path: str) -> tuple[Optional[str], Optional[s
     return d.path, d.module_of(path)
 
 
-def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None) -> FileModel:
+def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
+                lines=None) -> FileModel:
     """Parse + extract one file (also runs the rule modules' fact extractors)."""
     memo: dict = {}
     with file_cache(memo):
-        model = _build_model(path, data, ws, old_tree, parsed)
+        model = _build_model(path, data, ws, old_tree, parsed, lines)
     model.memo = memo  # per-tree answers of convex.py's recognisers, reused when linting
     return model
 
 
-def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None) -> FileModel:
+def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
+                 lines=None) -> FileModel:
     fdir, module = _module_and_dir(ws, path)
     generated = fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]
     if generated:
         # only CVX508 looks at `_generated/` files, and only at their header: no parse, no facts
         src = SourceFile.unparsed(path, data)
     else:
-        src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree, parsed)
+        src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree, parsed, lines)
     model = FileModel(src, fdir, module)
     model.facts.is_generated = generated
     if src.tree is not None and not model.facts.is_generated:

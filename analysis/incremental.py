@@ -179,6 +179,16 @@ def _clone(f: Finding) -> Finding:
     return g
 
 
+_OFFSET_KEYS: dict[str, bool] = {}
+
+
+def _is_offset_key(k: str) -> bool:
+    b = _OFFSET_KEYS.get(k)
+    if b is None:
+        b = _OFFSET_KEYS[k] = bool(_OFFSET_KEY.search(k))
+    return b
+
+
 def _shift_finding(f: Finding, delta: int) -> Finding:
     if not delta:
         return f
@@ -186,7 +196,7 @@ def _shift_finding(f: Finding, delta: int) -> Finding:
     g.start += delta
     g.end += delta
     if f.data:
-        g.data = {k: _shift_value(v, delta) if _OFFSET_KEY.search(k) else v for k, v in f.data.items()}
+        g.data = {k: _shift_value(v, delta) if _is_offset_key(k) else v for k, v in f.data.items()}
     return g
 
 
@@ -301,10 +311,10 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
     kept = [k for i, k in enumerate(kids) if keep[i]]
     lines = LineIndex(data)
     blanked = [k for i, k in enumerate(kids) if not keep[i]]
-    model = build_model(path, synth, ws, parsed=_parse_without(path, synth, blanked, lines))
+    model = build_model(path, synth, ws, parsed=_parse_without(path, synth, blanked, lines),
+                        lines=LineIndex.sharing_rows(synth, lines))
     if model.src.tree is None or model.src.error is not None:
         return _fallback("unparseable")
-    model.src._lines = LineIndex.sharing_rows(synth, lines)
     spans = [(k.start_byte, k.end_byte) for k in kept]
     skids = model.root.children
     if [(k.start_byte, k.end_byte) for k in skids] != spans:
@@ -319,18 +329,22 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
     fresh = raw_findings(model, index, config, rules)
     # the merged statement list and findings
     stmts: list[Stmt] = []
-    reused: list[Finding] = []
+    per: list[list[Finding]] = []
     for i, k in enumerate(kids):
         if p <= i < n_new - q:
             node = by_span[(k.start_byte, k.end_byte)]
             stmts.append(_stmt(node, data, changed_old[i - p].name, model))
+            per.append([])
             continue
         j = old_of(i)
         delta = k.start_byte - old[j].start
-        s = old[j].shifted(delta)
-        stmts.append(s)
-        if not keep[i]:
-            reused.extend(_shift_finding(f, delta) for f in snap.raw[j])
+        stmts.append(old[j].shifted(delta))
+        if keep[i]:
+            per.append([])
+        elif delta:
+            per.append([_shift_finding(f, delta) for f in snap.raw[j]])
+        else:
+            per.append(snap.raw[j])
     # suppressions of the whole file: the synthetic model's plus the blanked statements'
     sups: list[Suppression] = list(model.suppressions)
     first = next((k.start_byte for k in kids if k.is_named and k.type != "comment"), None)
@@ -346,10 +360,13 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
     sups.sort(key=lambda x: x.span.start)
     errors.sort()
     view = SimpleNamespace(path=path, suppressions=sups, errors=errors, src=SimpleNamespace(lines=lines))
-    merged = fresh + reused
-    per, loose = _assign(stmts, merged, path)
-    flat = [f for group in per for f in group] + loose
-    findings = finish_findings(view, [_clone(f) for f in flat], config)
+    fresh_per, loose = _assign(stmts, fresh, path)
+    for i, group in enumerate(fresh_per):
+        if group:
+            per[i] = group
+    # (finish_findings fills in positions: on cached findings too, which is harmless, as they
+    # are recomputed from the offsets on every run)
+    findings = finish_findings(view, [f for group in per for f in group] + loose, config)
     new_snap = Snapshot(data=data, stmts=stmts, raw=per, loose=loose, key=snap.key, lines=lines,
                         stats={"relinted": len(kept), "statements": n_new})
     return findings, new_snap

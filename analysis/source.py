@@ -217,7 +217,7 @@ class SourceFile:
 
     @classmethod
     def from_bytes(cls, path: str, data: bytes, old_tree: Optional[ts.Tree] = None,
-                   parsed: Optional[ts.Tree] = None) -> "SourceFile":
+                   parsed: Optional[ts.Tree] = None, lines: Optional["LineIndex"] = None) -> "SourceFile":
         """`old_tree`: the previous tree, edited, for an incremental parse; `parsed`: the tree of
         `data`, already parsed (the incremental linter parses only some ranges of a file)."""
         try:
@@ -235,7 +235,7 @@ class SourceFile:
             return cls(path=path, data=data, tree=None,
                        error=f"expressions nested over {MAX_TREE_DEPTH} levels deep (generated or minified "
                              "code?); skipped")
-        return cls(path=path, data=data, tree=tree)
+        return cls(path=path, data=data, tree=tree, _lines=lines)
 
     @classmethod
     def unparsed(cls, path: str, data: Optional[bytes] = None) -> "SourceFile":

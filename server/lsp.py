@@ -30,6 +30,7 @@ from lsprotocol import types as T
 from pygls.exceptions import JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from convex_lsp.analysis import __version__
 from convex_lsp.analysis.source import LineIndex
@@ -70,6 +71,23 @@ class _Protocol(LanguageServerProtocol):
                 self._send_response(data["id"], error=err)
                 return _Unanswerable()
             raise
+
+    # Open documents live in `Session` (bytes + tree). pygls keeps a second copy of each in its
+    # own workspace and re-splits it into lines on every change; nothing here reads that copy.
+    @lsp_method(T.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: T.DidOpenTextDocumentParams):
+        if (handler := self.fm.features.get(T.TEXT_DOCUMENT_DID_OPEN)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(T.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: T.DidChangeTextDocumentParams):
+        if (handler := self.fm.features.get(T.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(T.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: T.DidCloseTextDocumentParams):
+        if (handler := self.fm.features.get(T.TEXT_DOCUMENT_DID_CLOSE)) is not None:
+            yield handler, (params,), None
 
     def notify_json(self, method: str, params: dict) -> None:
         """A notification whose params are already plain JSON data: sent as they are, without
@@ -686,7 +704,7 @@ def did_change(ls: ConvexLanguageServer, params: T.DidChangeTextDocumentParams):
         if rng is None:
             doc.set_text(_utf8(change.text))
             continue
-        lines = LineIndex(doc.data)
+        lines = doc.lines()
         start = lines.offset(rng.start.line, rng.start.character, ls.enc)
         end = lines.offset(rng.end.line, rng.end.character, ls.enc)
         doc.replace(start, end, _utf8(change.text))

@@ -61,6 +61,9 @@ class Document:
     fast: Any = None  # (key, LintResult) of the last incremental lint
 
     def lines(self) -> LineIndex:
+        snap = self.snap
+        if snap is not None and snap.data is self.data and snap.lines is not None:
+            return snap.lines
         return LineIndex(self.data)
 
     def replace(self, start: int, end: int, new: bytes) -> None:
@@ -473,11 +476,9 @@ class Session:
     def _result(self, path: str, findings: list[Finding], doc: Optional[Document], data: bytes,
                 lines: Optional[LineIndex] = None) -> LintResult:
         findings = [f for f in findings if f.path == path]
-        h = hashlib.sha1()
-        for f in findings:
-            h.update(repr((f.code, f.start, f.end, f.message, f.severity)).encode())
-        h.update(data if len(data) < 1 << 16 else hashlib.sha1(data).digest())
-        return LintResult(findings, h.hexdigest()[:16], doc.version if doc else None, data, lines)
+        # equal for the same text and findings within this process (result ids live no longer)
+        key = hash((data, tuple((f.code, f.start, f.end, f.message, f.severity) for f in findings)))
+        return LintResult(findings, f"{key & 0xFFFFFFFFFFFFFFFF:016x}", doc.version if doc else None, data, lines)
 
     def _lint_incremental(self, doc: Document) -> Optional[LintResult]:
         key = (self.facts_gen, self.config_gen)
