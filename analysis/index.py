@@ -112,6 +112,7 @@ class WorkspaceIndex:
         self._schema_cache: dict[str, Optional[SchemaModel]] = {}
         self._registry_cache: dict[str, dict[tuple[str, ...], FunctionInfo]] = {}
         self.generation = 0  # bumped whenever a view changes
+        self._by_dir: dict[Optional[str], dict[str, None]] = {}  # functions folder -> its files (ordered)
 
     # ------------------------------------------------------------ updates
     @staticmethod
@@ -130,6 +131,10 @@ class WorkspaceIndex:
         """Replace one file's facts; return the views that changed ({"schema", "api"})."""
         new = self._signature(facts)
         old = self._sigs.get(path)
+        prev = self.facts.get(path)
+        if prev is not None and prev.functions_dir != facts.functions_dir:
+            self._by_dir.get(prev.functions_dir, {}).pop(path, None)
+        self._by_dir.setdefault(facts.functions_dir, {})[path] = None
         self.facts[path] = facts
         self._sigs[path] = new
         changed: set[str] = set()
@@ -144,6 +149,7 @@ class WorkspaceIndex:
     def remove(self, path: str) -> set[str]:
         if path not in self.facts:
             return set()
+        self._by_dir.get(self.facts[path].functions_dir, {}).pop(path, None)
         del self.facts[path]
         self._sigs.pop(path, None)
         self._invalidate({"schema", "api"})
@@ -346,4 +352,5 @@ class WorkspaceIndex:
         return self.registry(d.path).get(tuple(ref_path))
 
     def files_in(self, functions_dir: str) -> list[FileFacts]:
-        return [f for f in self.facts.values() if f.functions_dir == functions_dir]
+        facts = self.facts
+        return [facts[p] for p in self._by_dir.get(functions_dir, ())]

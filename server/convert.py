@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Optional
 from urllib.parse import quote, unquote, urlparse
@@ -80,8 +81,7 @@ def diagnostic(f: Finding, lines: LineIndex, enc: str, version: Optional[int]) -
         code_description=T.CodeDescription(href=f.url) if f.url else None,
         source=SOURCE,
         tags=tags,
-        data={"code": f.code, "path": f.path, "start": f.start, "end": f.end, "data": f.data,
-              "version": version},
+        data={"code": f.code, "data": f.data, "version": version},
     )
 
 
@@ -90,7 +90,9 @@ _TAG_NUM = {k: int(v) for k, v in TAGS.items()}
 
 
 def diagnostic_json(f: Finding, lines: LineIndex, enc: str, version: Optional[int]) -> dict:
-    """`diagnostic()` as the JSON object it serialises to, built directly (no cattrs)."""
+    """`diagnostic()` as the JSON object it serialises to, built directly (no cattrs).
+    `data` holds the rule code, the rule's fix data (byte offsets valid for `version`) and the
+    version; the finding's own range is the diagnostic's."""
     if lines.ascii and lines.data is not None:  # columns are the same in every encoding: the engine's
         sr, sc, er, ec = f.srow, f.scol, f.erow, f.ecol
     else:
@@ -108,7 +110,7 @@ def diagnostic_json(f: Finding, lines: LineIndex, enc: str, version: Optional[in
     tags = [_TAG_NUM[t] for t in f.tags if t in _TAG_NUM]
     if tags:
         d["tags"] = tags
-    d["data"] = {"code": f.code, "path": f.path, "start": f.start, "end": f.end, "data": f.data, "version": version}
+    d["data"] = {"code": f.code, "data": f.data, "version": version}
     return d
 
 
@@ -118,15 +120,37 @@ def diagnostics_json(res, enc: str) -> list[dict]:
     return [diagnostic_json(f, lines, enc, res.version) for f in res.findings]
 
 
-def finding_from_data(data: dict, severity: str = "warning") -> Optional[Finding]:
-    """Rebuild the Finding a Diagnostic was made from (its `data`), for code actions."""
+def publish_body(uri: str, res, enc: str) -> str:
+    """The JSON text of the publishDiagnostics notification for a `session.LintResult` (ASCII).
+
+    Each diagnostic's text is kept on its finding (up to the version number, which changes on
+    every edit) and reused while the finding's offsets, positions and data stay the same: the
+    findings an incremental lint carries over unshifted cost nothing here."""
+    lines = res.lines if res.lines is not None and res.lines.data is res.data else LineIndex(res.data)
+    version = "null" if res.version is None else str(int(res.version))
+    parts = []
+    for f in res.findings:
+        key = (enc, f.start, f.end, f.srow, f.scol, f.erow, f.ecol, id(f.data))
+        cached = f.__dict__.get("_lsp_json")
+        if cached is None or cached[0] != key:
+            text = json.dumps(diagnostic_json(f, lines, enc, None), separators=(",", ":"))
+            assert text.endswith("null}}")
+            cached = (key, text[:-6])
+            f.__dict__["_lsp_json"] = cached
+        parts.append(cached[1] + version + "}}")
+    return ('{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":' + json.dumps(uri)
+            + ',"version":' + version + ',"diagnostics":[' + ",".join(parts) + "]}}")
+
+
+def finding_from_data(data: dict, path: str, start: int, end: int, severity: str = "warning") -> Optional[Finding]:
+    """Rebuild the Finding a Diagnostic was made from (its `data` and range as offsets in the
+    text it was made for), for code actions."""
     if not isinstance(data, dict) or "code" not in data:
         return None
     rule = get_rule(str(data["code"]))
     if rule is None:
         return None
-    return Finding(code=rule.code, name=rule.name, path=str(data.get("path", "")),
-                   start=int(data.get("start", 0)), end=int(data.get("end", 0)), message="",
+    return Finding(code=rule.code, name=rule.name, path=path, start=start, end=end, message="",
                    severity=severity, data=dict(data.get("data") or {}), spec=rule.spec, url=rule.url,
                    tags=rule.tags)
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import inspect
 import logging
 import os
 import re
@@ -89,10 +90,18 @@ class _Protocol(LanguageServerProtocol):
         if (handler := self.fm.features.get(T.TEXT_DOCUMENT_DID_CLOSE)) is not None:
             yield handler, (params,), None
 
-    def notify_json(self, method: str, params: dict) -> None:
-        """A notification whose params are already plain JSON data: sent as they are, without
-        cattrs walking them (for publishDiagnostics: hundreds of diagnostics on every keystroke)."""
-        self._send_data({"jsonrpc": "2.0", "method": method, "params": params})
+    def send_json_text(self, body: str) -> None:
+        """Send a message already serialised (ASCII JSON text), framed as `_send_data` frames it:
+        publishDiagnostics carries hundreds of diagnostics on every keystroke, most of them
+        serialised on an earlier one (`convert.publish_body`)."""
+        if self.writer is None:
+            return
+        if self._include_headers:
+            body = (f"Content-Length: {len(body)}\r\n"
+                    f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n") + body
+        res = self.writer.write(body.encode(self.CHARSET))
+        if inspect.isawaitable(res):
+            asyncio.ensure_future(res)
 
     def _execute_handler(self, msg_id, handler, *args, **kwargs):
         """pygls 2.1 files the future of a generator handler (its own didOpen/didChange/
@@ -568,8 +577,7 @@ def publish(ls: ConvexLanguageServer, path: str) -> None:
     if ls._reported.get(path) == res.result_id:
         return  # the client has exactly these (the same text and findings)
     ls._reported[path] = res.result_id
-    ls.protocol.notify_json(T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, {
-        "uri": doc.uri, "version": doc.version, "diagnostics": C.diagnostics_json(res, ls.enc)})
+    ls.protocol.send_json_text(C.publish_body(doc.uri, res, ls.enc))
 
 
 def views_changed(ls: ConvexLanguageServer, exclude: Optional[str] = None) -> None:
@@ -835,8 +843,11 @@ def _findings_for(ls: ConvexLanguageServer, path: str, diag: T.Diagnostic, curre
     else by matching the current findings."""
     data = diag.data if isinstance(diag.data, dict) else None
     doc = ls.session.documents.get(path)
-    if data is not None and doc is not None and data.get("version") == doc.version and data.get("path") == path:
-        f = C.finding_from_data(data)
+    if data is not None and doc is not None and data.get("version") == doc.version:
+        # the text is the one the diagnostic was made for: its range and data are current
+        lines = doc.lines()
+        f = C.finding_from_data(data, path, C.offset_of(lines, diag.range.start, ls.enc),
+                                C.offset_of(lines, diag.range.end, ls.enc))
         if f is not None:
             f.message = diag.message
             return [f]

@@ -231,3 +231,37 @@ def test_idle_refresh_puts_the_edit_into_the_index(tmp_path):
     assert not s.needs_full_analysis(path)
     reg = [r for r in s.analyzer.index.facts[path].registrations if r.name == "list1"][0]
     assert reg.builder == "mutation"
+
+
+def test_published_json_is_what_lsprotocol_would_send(tmp_path):
+    """`convert.publish_body` (cached text per finding) equals serialising the lsprotocol
+    objects of `convert.diagnostic`, also for a file with emoji and CJK text and after edits."""
+    import json
+
+    from lsprotocol import types as T
+    from pygls.protocol import default_converter
+
+    from convex_lsp.server import convert as C
+
+    conv = default_converter()
+    path = _big(str(tmp_path), blocks=5)
+    with open(path, "rb") as fh:
+        data = fh.read().replace(b'q.field("channel")', 'q.field("channel") /* 😀 頻道 */'.encode())
+    with open(path, "wb") as fh:
+        fh.write(data)
+    s = _session(str(tmp_path))
+    doc, res = _open(s, path)
+    for step in range(3):
+        for enc in ("utf-16", "utf-8"):
+            body = json.loads(C.publish_body("file://" + path, res, enc))
+            lines = res.lines
+            want = conv.unstructure(T.PublishDiagnosticsParams(
+                uri="file://" + path, version=res.version,
+                diagnostics=[C.diagnostic(f, lines, enc, res.version) for f in res.findings]))
+            assert body["method"] == "textDocument/publishDiagnostics"
+            assert json.loads(json.dumps(body["params"])) == json.loads(json.dumps(want))
+        at = doc.data.index(b"return await", doc.data.index(b"list%d =" % step))
+        doc.replace(at, at, "/* é */\n    ".encode())
+        doc.version += 1
+        res = s.lint(path)
+        assert doc.stale_index

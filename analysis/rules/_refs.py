@@ -335,15 +335,31 @@ def folder_fully_seen(index, functions_dir: str) -> bool:
 _MODULES_CACHE: dict[tuple, set[str]] = {}
 
 
-def _modules(index, functions_dir: str) -> set[str]:
+def _module_table(index, functions_dir: str) -> tuple[set[str], set[str], dict[str, str]]:
+    """(modules, folders, module -> file path) of a functions folder; folders are the proper
+    prefixes of module paths (`a`, `a/b` for `a/b/c`). Per index generation: a lookup per
+    `api.*` reference must not walk a workspace of thousands of files."""
     key = (functions_dir, id(index), index.generation, len(index.facts))
     got = _MODULES_CACHE.get(key)
     if got is None:
         if len(_MODULES_CACHE) > 64:
             _MODULES_CACHE.clear()
-        got = _MODULES_CACHE[key] = {f.module for f in index.files_in(functions_dir)
-                                     if f.module and not f.is_generated}
+        modules: set[str] = set()
+        folders: set[str] = set()
+        files: dict[str, str] = {}
+        for f in index.files_in(functions_dir):
+            if f.module and not f.is_generated:
+                modules.add(f.module)
+                files.setdefault(f.module, f.path)
+                parts = f.module.split("/")
+                for i in range(1, len(parts)):
+                    folders.add("/".join(parts[:i]))
+        got = _MODULES_CACHE[key] = (modules, folders, files)
     return got
+
+
+def _modules(index, functions_dir: str) -> set[str]:
+    return _module_table(index, functions_dir)[0]
 
 
 @dataclass
@@ -358,25 +374,23 @@ class Lookup:
 
 
 def _module_file(index, functions_dir: str, module: str):
-    for f in index.files_in(functions_dir):
-        if f.module == module and not f.is_generated:
-            return f
-    return None
+    path = _module_table(index, functions_dir)[2].get(module)
+    return index.facts.get(path) if path is not None else None
 
 
 def lookup(index, functions_dir: str, path: tuple[str, ...], has_errors) -> Lookup:
     """What `api.<path>` names in the functions folder. `has_errors(file)` tells whether a
     module's syntax tree has errors (its exports may then be incomplete)."""
-    modules = _modules(index, functions_dir)
+    modules, folders, _ = _module_table(index, functions_dir)
     joined = "/".join(path)
-    if joined in modules or any(m.startswith(joined + "/") for m in modules):
+    if joined in modules or joined in folders:
         return Lookup("namespace")
     if len(path) < 2:
         return Lookup("unknown")
     module, name = "/".join(path[:-1]), path[-1]
     f = _module_file(index, functions_dir, module)
     if f is None:
-        if any(m.startswith(module + "/") for m in modules):
+        if module in folders:
             # `api.folder.fn`: a folder is no module
             return Lookup("no_module", module=module, candidates=_close(path[-1], _children(modules, module)))
         parent = "/".join(path[:-2])
