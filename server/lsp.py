@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import gc
 import inspect
 import logging
 import os
@@ -482,6 +483,11 @@ async def index_workspace(ls: ConvexLanguageServer) -> None:
         if token is not None:
             ls.work_done_progress.end(token, T.WorkDoneProgressEnd(message="indexed"))
     s.indexed = True
+    # the index lives as long as the session: move it out of the cyclic collector's sight, so
+    # the full collections that typing triggers do not walk the facts of every workspace file
+    # (measured: keystroke latency on a 3,000-line file down by a few ms, the first lint faster)
+    gc.collect()
+    gc.freeze()
     ls.index_seconds = time.perf_counter() - t0
     ls.info(f"convex-lsp: indexed {len(paths)} files in {ls.index_seconds:.2f}s")
     ls.ready.set()
