@@ -40,7 +40,7 @@ from convex_lsp.analysis.source import LineIndex
 from . import convert as C
 from . import hover as H
 from . import navigation as N
-from .session import Session, quickfixes, scan_chunk, worker_count
+from .session import Session, quickfixes, scan_chunk, warm_up, worker_count
 
 log = logging.getLogger("convex_lsp.server")
 
@@ -137,6 +137,7 @@ class ConvexLanguageServer(LanguageServer):
         self._ready: Optional[asyncio.Event] = None
         self._changed: Optional[asyncio.Event] = None
         self._index_task: Optional[asyncio.Task] = None
+        self._pool = None  # (ProcessPoolExecutor, jobs) started at initialize, used by the first indexing
         self.index_seconds: Optional[float] = None
 
     # ------------------------------------------------------------ helpers
@@ -388,6 +389,12 @@ def initialize(ls: ConvexLanguageServer, params: T.InitializeParams):
     if not roots and params.root_path:
         roots = [params.root_path]
     ls.session = Session(roots or [os.getcwd()])
+    jobs = worker_count(len(ls.session.load_list))
+    if jobs:
+        try:
+            ls._pool = (start_pool(jobs), jobs)
+        except Exception as e:  # no processes here: index_workspace scans in a thread
+            ls.log_error("starting indexing workers", e)
     options, errors = _take_server_settings(params.initialization_options)
     errors = errors + ls.session.update_settings(options)
     ls.session.messages.extend(errors)
@@ -409,6 +416,39 @@ async def initialized(ls: ConvexLanguageServer, params: T.InitializedParams):
         except Exception as e:
             ls.info(f"convex-lsp: the client refused file watchers ({e}); changes outside the editor are not seen")
     ls._index_task = asyncio.ensure_future(index_workspace(ls))
+
+
+def start_pool(jobs: int):
+    """Worker processes for indexing, started at once (they import the analysis while the
+    server answers `initialize`)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn, not fork: this process has threads (stdin reader, scanner)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"))
+    with _workers_skip_main_module():
+        for _ in range(jobs):
+            pool.submit(warm_up)
+    return pool
+
+
+@contextlib.contextmanager
+def _workers_skip_main_module():
+    """A spawned worker re-imports the parent's `__main__` (this module, or the `convex-lsp`
+    script): pygls and lsprotocol, ~0.45 s per worker before it scans anything. `scan_chunk`
+    needs none of it; while the pool starts its processes, hide where `__main__` came from."""
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved = {k: main.__dict__[k] for k in ("__spec__", "__file__") if k in main.__dict__}
+    try:
+        main.__spec__ = None
+        main.__dict__.pop("__file__", None)
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 async def index_workspace(ls: ConvexLanguageServer) -> None:
@@ -442,18 +482,20 @@ async def index_workspace(ls: ConvexLanguageServer) -> None:
                 message=f"{done}/{len(paths)} files", percentage=int(100 * done / len(paths))))
 
     jobs = worker_count(len(paths))
-    pool = None
+    pool, ls._pool = ls._pool, None
+    if pool is not None and pool[1] != jobs:
+        pool[0].shutdown(wait=False, cancel_futures=True)
+        pool = None
+    pool = pool[0] if pool is not None else None
     scanned: set[str] = set()
     try:
         if jobs:
-            import multiprocessing as mp
-            from concurrent.futures import ProcessPoolExecutor
-
-            # spawn, not fork: this process has threads (stdin reader, scanner)
-            pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"))
+            if pool is None:
+                pool = start_pool(jobs)
             size = max(BATCH, min(200, len(paths) // (jobs * 4) or BATCH))
-            futs = [loop.run_in_executor(pool, scan_chunk, s.workspace, paths[i:i + size])
-                    for i in range(0, len(paths), size)]
+            with _workers_skip_main_module():
+                futs = [loop.run_in_executor(pool, scan_chunk, s.workspace, paths[i:i + size])
+                        for i in range(0, len(paths), size)]
             try:
                 for fut in asyncio.as_completed(futs):
                     items = await fut
@@ -503,6 +545,9 @@ def shutdown(ls: ConvexLanguageServer, params):
         timers.clear()
     if ls._index_task is not None and not ls._index_task.done():
         ls._index_task.cancel()
+    if ls._pool is not None:  # started at initialize, never used
+        ls._pool[0].shutdown(wait=False, cancel_futures=True)
+        ls._pool = None
 
 
 # ---------------------------------------------------------------- diagnostics

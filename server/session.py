@@ -231,6 +231,15 @@ def scan_chunk(workspace: Workspace, paths: list[str]) -> list[tuple[str, Any, N
     return out
 
 
+def warm_up() -> int:
+    """Worker process: import the rule modules before the first files arrive."""
+    from convex_lsp.analysis.registry import all_rules, extractors
+
+    all_rules()
+    extractors()
+    return os.getpid()
+
+
 def worker_count(n_files: int, min_files: int = 200) -> int:
     """Worker processes worth starting for `n_files` (0: scan in a thread)."""
     if os.environ.get("CONVEX_LSP_JOBS"):

@@ -132,13 +132,18 @@ _SKIPPED_FOR_VALUE_USES = frozenset({"import_statement", "export_clause"}) | TYP
 _IDENTIFIER_TYPES = ("identifier", "shorthand_property_identifier")
 
 
-def value_uses_in(model, names: set[str]) -> dict[str, list[Node]]:
+def value_uses_in(model, names: set[str], where=None) -> dict[str, list[Node]]:
     """`value_uses(model.root, names)` without walking the whole tree: each name is searched
     for in the file's bytes and only the identifiers found there are looked at (same nodes,
-    same order)."""
+    same order). `where(node)`: keep only the uses it accepts (asked first: cheaper than the
+    walk to the root that tells a value use from a type or an import)."""
     root = getattr(model, "root", None)
     if root is None or not names or "" in names:
-        return value_uses(root, names) if root is not None else {}
+        got = value_uses(root, names) if root is not None else {}
+        if where is not None:
+            got = {k: [n for n in ns if where(n)] for k, ns in got.items()}
+            got = {k: ns for k, ns in got.items() if ns}
+        return got
     data = model.src.data
     hits: list[tuple[int, str, Node]] = []
     for name in names:
@@ -148,7 +153,7 @@ def value_uses_in(model, names: set[str]) -> dict[str, list[Node]]:
             end = i + len(raw)
             node = root.named_descendant_for_byte_range(i, end)
             if node is not None and node.type in _IDENTIFIER_TYPES and node.start_byte == i \
-                    and node.end_byte == end and not _inside_skipped(node):
+                    and node.end_byte == end and (where is None or where(node)) and not _inside_skipped(node):
                 hits.append((i, name, node))
             i = data.find(raw, i + 1)
     out: dict[str, list[Node]] = {}

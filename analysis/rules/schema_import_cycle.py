@@ -26,9 +26,9 @@ def extract(model):
         if e.source is not None and e.source.startswith("."):
             edges.append((e.source, -1, -1))
     wanted = set().union(*locals_by_source.values()) if locals_by_source else set()
-    used = value_uses_in(model, wanted)
+    used = value_uses_in(model, wanted, where=at_evaluation_time)
     for source, names in locals_by_source.items():
-        hot = sorted(n for n in names if any(at_evaluation_time(node) for node in used.get(n, ())))
+        hot = sorted(n for n in names if used.get(n))
         if hot:
             reads[source] = hot
     return {"edges": edges, "reads": reads}

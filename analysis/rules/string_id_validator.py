@@ -20,6 +20,7 @@ from ..validators_util import v_locals, validator_call
 
 ID_TYPE_RE = re.compile(r"""^\s*(?:Id|GenericId)\s*<\s*["'`](\w+)["'`]\s*>\s*(\[\s*\])?\s*$""")
 DB_ID_METHODS = ("get", "patch", "replace", "delete")
+_ID_CALLS = frozenset(DB_ID_METHODS + ("insert",))
 UNKNOWN = ""  # evidence of an id whose table the code does not name
 
 
@@ -330,6 +331,11 @@ def extract(model):
     member_ids: list[tuple[str, str]] = []  # (property name, table or UNKNOWN)
     stored_ids: list[tuple[str, str, str]] = []  # (table, field, id table or UNKNOWN)
     for call in model.calls:
+        # only `<db>.get/patch/replace/delete/insert(...)` matter: test the method name (cheap)
+        # before asking whether the object is a Convex db (a walk up the tree)
+        fn = call.child_by_field_name("function")
+        if fn is None or fn.type != "member_expression" or text(fn.child_by_field_name("property")) not in _ID_CALLS:
+            continue
         kind = cx.ctx_call(call)
         if kind is None or kind[0] != "db":
             continue
