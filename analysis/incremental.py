@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -200,7 +201,7 @@ def _shift_finding(f: Finding, delta: int) -> Finding:
     return g
 
 
-_RANGE_PARSERS: dict[str, ts.Parser] = {}
+_RANGE_PARSERS = threading.local()  # a parser with included ranges, per thread
 
 
 def _parse_without(path: str, data: bytes, skipped: list[Node], lines: LineIndex) -> ts.Tree:
@@ -209,9 +210,12 @@ def _parse_without(path: str, data: bytes, skipped: list[Node], lines: LineIndex
     blanked costs what those few cost). What lies between statements (newlines ending line
     comments) is parsed as it is."""
     kind = kind_for_path(path)
-    parser = _RANGE_PARSERS.get(kind)
+    parsers = getattr(_RANGE_PARSERS, "by_kind", None)
+    if parsers is None:
+        parsers = _RANGE_PARSERS.by_kind = {}
+    parser = parsers.get(kind)
     if parser is None:
-        parser = _RANGE_PARSERS[kind] = ts.Parser(language(kind))
+        parser = parsers[kind] = ts.Parser(language(kind))
     ranges = []
     cur_b, cur_p = 0, (0, 0)
     for n in skipped:

@@ -11,6 +11,7 @@ import bisect
 import itertools
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -20,7 +21,7 @@ import tree_sitter_typescript as tst
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _LANGUAGES: dict[str, ts.Language] = {}
-_PARSERS: dict[str, ts.Parser] = {}
+_THREAD = threading.local()  # per-thread parsers (see parser_for)
 
 
 def language(kind: str = "ts") -> ts.Language:
@@ -32,9 +33,14 @@ def language(kind: str = "ts") -> ts.Language:
 
 
 def parser_for(kind: str) -> ts.Parser:
-    p = _PARSERS.get(kind)
+    """This thread's parser for `kind` (a tree-sitter parser must not parse in two threads at once:
+    the language server parses on its loop thread and in background threads)."""
+    parsers = getattr(_THREAD, "parsers", None)
+    if parsers is None:
+        parsers = _THREAD.parsers = {}
+    p = parsers.get(kind)
     if p is None:
-        p = _PARSERS[kind] = ts.Parser(language(kind))
+        p = parsers[kind] = ts.Parser(language(kind))
     return p
 
 

@@ -234,6 +234,8 @@ async def run(args) -> None:
         times = []
         raw_times = []
         for k in range(args.edits):
+            if args.pause_ms and k:
+                await asyncio.sleep(args.pause_ms / 1000)
             version = k + 2
             row = (k * 37) % (len(lines) - 5) + 3
             fut = asyncio.get_running_loop().create_future()
@@ -285,6 +287,9 @@ def main() -> None:
     ap.add_argument("--edits", type=int, default=40)
     ap.add_argument("--corpus", default=os.path.join(os.path.expanduser("~"), ".cache", "convex-lsp", "corpus"))
     ap.add_argument("--workdir", default="/tmp/convex-lsp-bench-ws")
+    ap.add_argument("--pause-ms", type=float, default=0,
+                    help="wait this long before each edit (e.g. 420: the idle whole-file analysis, 400 ms after "
+                         "the last edit, has just begun when the next edit arrives)")
     asyncio.run(run(ap.parse_args()))
 
 

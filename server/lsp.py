@@ -40,7 +40,7 @@ from convex_lsp.analysis.source import LineIndex
 from . import convert as C
 from . import hover as H
 from . import navigation as N
-from .session import Session, quickfixes, scan_chunk, warm_up, worker_count
+from .session import Session, facts_of, quickfixes, scan_chunk, warm_up, worker_count
 
 log = logging.getLogger("convex_lsp.server")
 
@@ -138,6 +138,8 @@ class ConvexLanguageServer(LanguageServer):
         self._changed: Optional[asyncio.Event] = None
         self._index_task: Optional[asyncio.Task] = None
         self._pool = None  # (ProcessPoolExecutor, jobs) started at initialize, used by the first indexing
+        self._analysis_pool = None  # one worker process for idle whole-file analyses (False: none)
+        self._full_jobs: dict[str, asyncio.Task] = {}
         self.index_seconds: Optional[float] = None
 
     # ------------------------------------------------------------ helpers
@@ -548,6 +550,9 @@ def shutdown(ls: ConvexLanguageServer, params):
     if ls._pool is not None:  # started at initialize, never used
         ls._pool[0].shutdown(wait=False, cancel_futures=True)
         ls._pool = None
+    if ls._analysis_pool:
+        ls._analysis_pool.shutdown(wait=False, cancel_futures=True)
+        ls._analysis_pool = None
 
 
 # ---------------------------------------------------------------- diagnostics
@@ -597,14 +602,35 @@ def after_lint(ls: ConvexLanguageServer, path: str) -> None:
 
 def _full_analysis(ls: ConvexLanguageServer, path: str) -> None:
     ls._full_timers.pop(path, None)
+    if path in ls._full_jobs:  # one in flight (for older text): look again later
+        ls._full_timers[path] = asyncio.get_event_loop().call_later(
+            ls.session.settings.full_delay_ms / 1000 or 0.05, _full_analysis, ls, path)
+        return
+    task = asyncio.ensure_future(_analyse_whole(ls, path))
+    ls._full_jobs[path] = task
+    task.add_done_callback(lambda _t, p=path: ls._full_jobs.pop(p, None))
+
+
+async def _analyse_whole(ls: ConvexLanguageServer, path: str) -> None:
+    """The facts of an incrementally linted file, computed in a worker process (the editor
+    keeps its keystrokes: the loop thread does not parse or extract the whole file), then put
+    into the index. When the file's api or schema view changed, other files and this one are
+    linted again."""
     try:
         s = ls.session
-        if not s.needs_full_analysis(path):
+        data = s.facts_job(path)
+        if data is None:
             return
-        s.refresh(path)
-        views = s.take_views()
-        if views & {"schema", "api"}:
-            views_changed(ls, exclude=path)
+        facts = await _off_loop(ls, facts_of, s.workspace, path, data)
+        if ls.session is not s:
+            return
+        views = s.install_facts(path, data, facts)
+        if views is None:
+            return  # edited meanwhile: the next pause tries again
+        s.take_views()
+        if not views & {"schema", "api"}:
+            return  # this file's findings stand; other files do not depend on what changed
+        views_changed(ls, exclude=path)
         if not ls.ready.is_set():
             return
         if not ls.pull:
@@ -615,6 +641,30 @@ def _full_analysis(ls: ConvexLanguageServer, path: str) -> None:
                 ls.workspace_diagnostic_refresh(None)
     except Exception as e:
         ls.log_error("full analysis", e)
+
+
+async def _off_loop(ls: ConvexLanguageServer, fn, *args):
+    """Run `fn(*args)` in the analysis worker process (started on first use, kept), or in a
+    thread where there are no processes or one core."""
+    loop = asyncio.get_running_loop()
+    if ls._analysis_pool is None and worker_count(10**6, min_files=0) > 0:
+        try:
+            ls._analysis_pool = start_pool(1)
+        except Exception as e:
+            ls.log_error("starting the analysis worker", e)
+            ls._analysis_pool = False
+    if ls._analysis_pool:
+        try:
+            with _workers_skip_main_module():
+                fut = loop.run_in_executor(ls._analysis_pool, fn, *args)
+            return await fut
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            raise
+        except Exception as e:  # a broken pool: threads from now on
+            ls.log_error("analysis worker", e)
+            ls._analysis_pool.shutdown(wait=False, cancel_futures=True)
+            ls._analysis_pool = False
+    return await loop.run_in_executor(ls.thread_pool, fn, *args)
 
 
 def publish(ls: ConvexLanguageServer, path: str) -> None:

@@ -231,6 +231,11 @@ def scan_chunk(workspace: Workspace, paths: list[str]) -> list[tuple[str, Any, N
     return out
 
 
+def facts_of(workspace: Workspace, path: str, data: bytes):
+    """Worker process (or thread): the facts of one file's text, for the index."""
+    return build_model(path, data, workspace).facts
+
+
 def warm_up() -> int:
     """Worker process: import the rule modules before the first files arrive."""
     from convex_lsp.analysis.registry import all_rules, extractors
@@ -432,11 +437,47 @@ class Session:
         doc = self.documents.get(path)
         return doc is not None and doc.stale_index
 
+    def facts_job(self, path: str) -> Optional[bytes]:
+        """The text whose facts the index lacks (an incrementally linted document), if any:
+        `facts_of` computes them elsewhere (a worker), `install_facts` puts them in."""
+        doc = self.documents.get(path)
+        if doc is None or not doc.stale_index or doc.dirty:
+            return None
+        return doc.data
+
+    def install_facts(self, path: str, data: bytes, facts) -> Optional[set[str]]:
+        """Put facts computed from `data` into the index, unless the document has changed since
+        (None). The document's incremental snapshot stays valid when no view changed (its
+        findings depend on this file's facts only through the views); the model, which
+        describes older bytes, is rebuilt when a request needs it."""
+        doc = self.documents.get(path)
+        if doc is None or doc.data is not data or not doc.stale_index or doc.dirty:
+            return None
+        changed = self.analyzer.index.set_facts(path, facts)
+        dict.pop(self.analyzer.models, path, None)
+        doc.stale_index = False
+        self.facts_gen += 1
+        key = (self.facts_gen, self.config_gen)
+        if not changed and doc.snap is not None:
+            doc.snap.key = key
+            doc.fast = (key, doc.fast[1]) if doc.fast is not None else None
+        else:
+            doc.fast = None
+        self.views_pending |= changed
+        return changed
+
     def model(self, path: str):
         """The current model of a file (open buffer re-parsed if needed, else disk)."""
-        if path in self.documents:
+        doc = self.documents.get(path)
+        if doc is not None:
             self.refresh(path)
-            return dict.get(self.analyzer.models, path)
+            model = dict.get(self.analyzer.models, path)
+            if model is None or model.src.data is not doc.data:
+                # the index has this text's facts (`install_facts`); only the model is missing
+                model = build_model(path, doc.data, self.workspace, doc.tree)
+                dict.__setitem__(self.analyzer.models, path, model)
+                doc.tree = model.src.tree
+            return model
         return self.analyzer.models.get(path)
 
     def data_of(self, path: str) -> Optional[bytes]:
@@ -492,7 +533,8 @@ class Session:
     def _lint_incremental(self, doc: Document) -> Optional[LintResult]:
         key = (self.facts_gen, self.config_gen)
         if not doc.dirty:
-            if doc.stale_index and doc.fast is not None and doc.fast[0] == key and doc.fast[1].version == doc.version:
+            if doc.fast is not None and doc.fast[0] == key and doc.fast[1].version == doc.version \
+                    and doc.fast[1].data is doc.data:
                 return doc.fast[1]
             return None
         snap = doc.snap

@@ -265,3 +265,39 @@ def test_published_json_is_what_lsprotocol_would_send(tmp_path):
         doc.version += 1
         res = s.lint(path)
         assert doc.stale_index
+
+
+def test_facts_from_a_worker_keep_the_incremental_state(tmp_path):
+    """The idle analysis computes the facts elsewhere (`facts_of`) and installs them: the index
+    then describes the new text, and the next keystroke is still linted incrementally. Facts
+    for a text that has changed since are dropped."""
+    from convex_lsp.server.session import facts_of
+
+    path = _big(str(tmp_path), blocks=8)
+    s = _session(str(tmp_path))
+    doc, _ = _open(s, path)
+    at = doc.data.index(b"return await", doc.data.index(b"list2 ="))
+    doc.replace(at, at, b"\n\n\n")
+    doc.version += 1
+    s.lint(path)
+    assert s.needs_full_analysis(path)
+    data = s.facts_job(path)
+    assert data is doc.data
+    old_span = [r for r in s.analyzer.index.facts[path].registrations if r.name == "list5"][0].span
+    assert s.install_facts(path, data, facts_of(s.workspace, path, data)) == set()
+    assert not s.needs_full_analysis(path)
+    new_span = [r for r in s.analyzer.index.facts[path].registrations if r.name == "list5"][0].span
+    assert new_span.start == old_span.start + 3 and new_span.srow == old_span.srow + 3
+    at = doc.data.index(b"return await", doc.data.index(b"list6 ="))
+    doc.replace(at, at, b"const y = 2;\n    ")
+    doc.version += 1
+    res = s.lint(path)
+    assert doc.stale_index  # still incremental after the facts arrived
+    assert sorted(map(_key, res.findings)) == sorted(map(_key, _truth(s, path, doc.data)))
+    assert s.model(path).src.data is doc.data  # a request needing the model gets the current one
+    # facts computed for a text that was edited meanwhile are not installed
+    data = s.facts_job(path)
+    facts = facts_of(s.workspace, path, data)
+    doc.replace(0, 0, b"// x\n")
+    doc.version += 1
+    assert s.install_facts(path, data, facts) is None
