@@ -45,16 +45,12 @@ from .facts import Span
 from .index import WorkspaceIndex
 from .model import FileModel, Suppression, parse_suppression
 from .project import Workspace
-from .registry import Finding, Rule
+from .registry import Finding, Rule, offsets_in, shift_data
 from .source import LineIndex, kind_for_path, language
 
 _BLANK = bytes(c if c in (10, 13) else 32 for c in range(256))
 _WORD = re.compile(rb"[A-Za-z_$][\w$]*")
 _DECL_NAME = re.compile(rb"^(?:export\s+)?(?:const|let|var)\s+([A-Za-z_$][\w$]*)")
-# keys of `Finding.data` that hold byte offsets into the finding's file (shifted with their statement):
-# `*start`, `*end`, `*_at`, `*_offset`, and these (a list value holds offsets only)
-_OFFSET_KEY = re.compile(r"(?:^|_)(?:start|end|at|offset)$|^(?:first_statement|after_last_statement|predicate)$")
-
 
 @dataclass
 class Stmt:
@@ -180,25 +176,20 @@ def _clone(f: Finding) -> Finding:
     return g
 
 
-_OFFSET_KEYS: dict[str, bool] = {}
-
-
-def _is_offset_key(k: str) -> bool:
-    b = _OFFSET_KEYS.get(k)
-    if b is None:
-        b = _OFFSET_KEYS[k] = bool(_OFFSET_KEY.search(k))
-    return b
-
-
 def _shift_finding(f: Finding, delta: int) -> Finding:
     if not delta:
         return f
     g = _clone(f)
     g.start += delta
     g.end += delta
-    if f.data:
-        g.data = {k: _shift_value(v, delta) if _is_offset_key(k) else v for k, v in f.data.items()}
+    g.data = shift_data(f.data, delta)
     return g
+
+
+def _moves_with(f: Finding, lo: int, hi: int) -> bool:
+    """Do the finding and every offset in its data lie inside its statement (lo..hi)? Only then
+    is moving them with the statement right."""
+    return lo <= f.start and f.end <= hi and all(lo <= v <= hi for v in offsets_in(f.data))
 
 
 _RANGE_PARSERS = threading.local()  # a parser with included ranges, per thread
@@ -227,14 +218,6 @@ def _parse_without(path: str, data: bytes, skipped: list[Node], lines: LineIndex
         ranges.append(ts.Range(cur_p, (row, len(data) - lines.starts[row]), cur_b, len(data)))
     parser.included_ranges = ranges
     return parser.parse(data)
-
-
-def _shift_value(v: Any, delta: int) -> Any:
-    if type(v) is int:
-        return v + delta
-    if isinstance(v, (list, tuple)) and all(type(x) is int for x in v):
-        return type(v)(x + delta for x in v)
-    return v
 
 
 FALLBACKS: Counter = Counter()  # why whole files were linted instead (for tests and the benchmark)
@@ -346,6 +329,9 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
         if keep[i]:
             per.append([])
         elif delta:
+            lo, hi = old[j].start, old[j].end
+            if not all(_moves_with(f, lo, hi) for f in snap.raw[j]):
+                return _fallback("a finding's data points outside its statement")
             per.append([_shift_finding(f, delta) for f in snap.raw[j]])
         else:
             per.append(snap.raw[j])

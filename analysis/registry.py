@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import FileContext
@@ -114,6 +115,46 @@ class Finding:
     url: str = ""
     tags: tuple[str, ...] = ()
     fix: Optional[Fix] = None
+
+
+# Byte offsets in `Finding.data` (into the finding's own file) use keys ending in `start`, `end`,
+# `_at` or `_offset`, or one of the names below; a list under such a key holds offsets only. The
+# language server moves them with their statement (incremental linting) and publishes them
+# relative to the finding's start.
+OFFSET_KEY = re.compile(r"(?:^|_)(?:start|end|at|offset)$|^(?:first_statement|after_last_statement|predicate)$")
+_OFFSET_KEYS: dict[str, bool] = {}
+
+
+def is_offset_key(key: str) -> bool:
+    b = _OFFSET_KEYS.get(key)
+    if b is None:
+        b = _OFFSET_KEYS[key] = bool(OFFSET_KEY.search(key))
+    return b
+
+
+def offsets_in(data: dict) -> Iterator[int]:
+    """Every byte offset `data` holds (see OFFSET_KEY)."""
+    for k, v in data.items():
+        if is_offset_key(k):
+            if type(v) is int:
+                yield v
+            elif isinstance(v, (list, tuple)) and all(type(x) is int for x in v):
+                yield from v
+
+
+def shift_data(data: dict, delta: int) -> dict:
+    """`data` with its byte offsets moved by `delta` (a new dict; the same one when delta is 0)."""
+    if not delta or not data:
+        return data
+    out = {}
+    for k, v in data.items():
+        if is_offset_key(k):
+            if type(v) is int:
+                v = v + delta
+            elif isinstance(v, (list, tuple)) and all(type(x) is int for x in v):
+                v = type(v)(x + delta for x in v)
+        out[k] = v
+    return out
 
 
 _RULES: dict[str, Rule] = {}

@@ -9,7 +9,7 @@ from urllib.parse import quote, unquote, urlparse
 
 from lsprotocol import types as T
 
-from convex_lsp.analysis.registry import Finding, Fix, get_rule
+from convex_lsp.analysis.registry import Finding, Fix, get_rule, shift_data
 from convex_lsp.analysis.source import LineIndex
 
 SOURCE = "convex-lsp"
@@ -81,7 +81,7 @@ def diagnostic(f: Finding, lines: LineIndex, enc: str, version: Optional[int]) -
         code_description=T.CodeDescription(href=f.url) if f.url else None,
         source=SOURCE,
         tags=tags,
-        data={"code": f.code, "data": f.data, "version": version},
+        data={"code": f.code, "data": shift_data(f.data, -f.start), "version": version},
     )
 
 
@@ -91,8 +91,9 @@ _TAG_NUM = {k: int(v) for k, v in TAGS.items()}
 
 def diagnostic_json(f: Finding, lines: LineIndex, enc: str, version: Optional[int]) -> dict:
     """`diagnostic()` as the JSON object it serialises to, built directly (no cattrs).
-    `data` holds the rule code, the rule's fix data (byte offsets valid for `version`) and the
-    version; the finding's own range is the diagnostic's."""
+    `data` holds the rule code, the rule's fix data and the text's version; the fix data's byte
+    offsets are relative to the finding's start (the diagnostic's range, in the text of that
+    version), so a diagnostic that only moved serialises the same."""
     if lines.ascii and lines.data is not None:  # columns are the same in every encoding: the engine's
         sr, sc, er, ec = f.srow, f.scol, f.erow, f.ecol
     else:
@@ -110,7 +111,7 @@ def diagnostic_json(f: Finding, lines: LineIndex, enc: str, version: Optional[in
     tags = [_TAG_NUM[t] for t in f.tags if t in _TAG_NUM]
     if tags:
         d["tags"] = tags
-    d["data"] = {"code": f.code, "data": f.data, "version": version}
+    d["data"] = {"code": f.code, "data": shift_data(f.data, -f.start), "version": version}
     return d
 
 
@@ -130,7 +131,9 @@ def publish_body(uri: str, res, enc: str) -> str:
     version = "null" if res.version is None else str(int(res.version))
     parts = []
     for f in res.findings:
-        key = (enc, f.start, f.end, f.srow, f.scol, f.erow, f.ecol, id(f.data))
+        # what the text depends on besides the finding's content, which a finding keeps when the
+        # incremental linter moves it (its data offsets are published relative to its start)
+        key = (enc, f.end - f.start, f.srow, f.scol, f.erow, f.ecol)
         cached = f.__dict__.get("_lsp_json")
         if cached is None or cached[0] != key:
             text = json.dumps(diagnostic_json(f, lines, enc, None), separators=(",", ":"))
@@ -150,8 +153,10 @@ def finding_from_data(data: dict, path: str, start: int, end: int, severity: str
     rule = get_rule(str(data["code"]))
     if rule is None:
         return None
+    raw = data.get("data")
     return Finding(code=rule.code, name=rule.name, path=path, start=start, end=end, message="",
-                   severity=severity, data=dict(data.get("data") or {}), spec=rule.spec, url=rule.url,
+                   severity=severity, data=shift_data(dict(raw) if isinstance(raw, dict) else {}, start),
+                   spec=rule.spec, url=rule.url,
                    tags=rule.tags)
 
 

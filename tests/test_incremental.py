@@ -260,6 +260,13 @@ def test_published_json_is_what_lsprotocol_would_send(tmp_path):
                 diagnostics=[C.diagnostic(f, lines, enc, res.version) for f in res.findings]))
             assert body["method"] == "textDocument/publishDiagnostics"
             assert json.loads(json.dumps(body["params"])) == json.loads(json.dumps(want))
+            # what a code action rebuilds from a diagnostic is the finding, offsets included
+            for f, d in zip(res.findings, body["params"]["diagnostics"]):
+                r = d["range"]
+                back = C.finding_from_data(d["data"], path, lines.offset(r["start"]["line"], r["start"]["character"], enc),
+                                           lines.offset(r["end"]["line"], r["end"]["character"], enc))
+                assert (back.code, back.start, back.end) == (f.code, f.start, f.end)
+                assert json.loads(json.dumps(back.data)) == json.loads(json.dumps(f.data))
         at = doc.data.index(b"return await", doc.data.index(b"list%d =" % step))
         doc.replace(at, at, "/* é */\n    ".encode())
         doc.version += 1
