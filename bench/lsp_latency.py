@@ -157,6 +157,18 @@ def build_workspace(root: str, n_files: int, corpus: str) -> tuple[str, str, int
     return os.path.join(fdir, "big.ts"), os.path.join(fdir, "small.ts"), count + 3
 
 
+def _hwm(pid: int):
+    """Peak resident set size of a process, in MB (None when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def pct(xs: list[float], p: float) -> float:
     xs = sorted(xs)
     k = max(0, min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1)))))
@@ -252,14 +264,15 @@ async def run(args) -> None:
         results[label] = (first * 1000, statistics.median(raw_times), pct(raw_times, 95), ndiag,
                           statistics.median(times), pct(times, 95))
 
-    rss = None
+    rss = _hwm(pid)
+    children = []
     try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    rss = int(line.split()[1]) / 1024
+        for tid in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children") as fh:
+                children += [int(c) for c in fh.read().split()]
     except OSError:
         pass
+    worker_rss = [r for r in (_hwm(c) for c in children) if r is not None]
     await client.shutdown_async(None)
     client.exit(None)
     try:
@@ -278,7 +291,9 @@ async def run(args) -> None:
               f"p95 {p95:.1f} ms over {args.edits} edits; to the pygls client's handler (after its cattrs "
               f"decoding) median {hmed:.1f} ms, p95 {hp95:.1f} ms")
     if rss is not None:
-        print(f"server peak RSS: {rss:.0f} MB")
+        print(f"server peak RSS: {rss:.0f} MB" + (
+            f"; its worker processes alive at the end: {', '.join(f'{r:.0f} MB' for r in worker_rss)} (peak RSS each)"
+            if worker_rss else ""))
 
 
 def main() -> None:
