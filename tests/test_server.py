@@ -381,3 +381,56 @@ async def test_edit_linted_incrementally_reaches_other_files_when_idle(client: L
     # b.ts learns that api.a.f is now internal once a.ts has been analysed whole
     ds = await wait_diagnostics(client, bu, lambda ds: "CVX402" in codes(ds), timeout=10)
     assert any("internal" in d.message for d in ds if d.code in ("CVX402", "unknown-function-reference"))
+
+
+async def test_tcp_transport_for_debugging(tmp_path):
+    """`convex-lsp serve --tcp HOST:PORT` speaks the same protocol over a socket."""
+    import socket
+    import subprocess
+    import sys
+
+    from pygls.lsp.client import LanguageClient as PlainClient
+
+    root = project(tmp_path)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "convex_lsp.server.cli", "serve", "--tcp", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    client = PlainClient("tcp-test", "0")
+    got: dict = {}
+    arrived = asyncio.Event()
+
+    @client.feature(T.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def diagnostics(params: T.PublishDiagnosticsParams):
+        got[params.uri] = params.diagnostics
+        if params.diagnostics:
+            arrived.set()
+
+    try:
+        for _ in range(100):  # until the server listens
+            try:
+                await client.start_tcp("127.0.0.1", port)
+                break
+            except OSError:
+                await asyncio.sleep(0.1)
+        else:
+            raise AssertionError(f"the server never listened: {proc.stderr.read().decode() if proc.poll() is not None else ''}")
+        res = await client.initialize_async(T.InitializeParams(
+            capabilities=T.ClientCapabilities(), root_uri="file://" + os.path.realpath(root),
+            initialization_options={"convexLsp": {"debounce": 0}}))
+        assert res.server_info.name == "convex-lsp"
+        client.initialized(T.InitializedParams())
+        u = uri(root, "convex/messages.ts")
+        client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
+            uri=u, language_id="typescript", version=1, text=read(root, "convex/messages.ts"))))
+        await asyncio.wait_for(arrived.wait(), 20)
+        assert "missing-returns-validator" in {d.code for d in got[u]}
+        await client.shutdown_async(None)
+        client.exit(None)
+    finally:
+        await client.stop()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
