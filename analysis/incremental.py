@@ -30,11 +30,10 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import tree_sitter as ts
 from tree_sitter import Node
@@ -46,7 +45,7 @@ from .index import WorkspaceIndex
 from .model import FileModel, Suppression, parse_suppression
 from .project import Workspace
 from .registry import Finding, Rule, offsets_in, shift_data
-from .source import LineIndex, kind_for_path, language
+from .source import LineIndex, kind_for_path, parser_for
 
 _BLANK = bytes(c if c in (10, 13) else 32 for c in range(256))
 _WORD = re.compile(rb"[A-Za-z_$][\w$]*")
@@ -192,21 +191,12 @@ def _moves_with(f: Finding, lo: int, hi: int) -> bool:
     return lo <= f.start and f.end <= hi and all(lo <= v <= hi for v in offsets_in(f.data))
 
 
-_RANGE_PARSERS = threading.local()  # a parser with included ranges, per thread
-
-
 def _parse_without(path: str, data: bytes, skipped: list[Node], lines: LineIndex) -> ts.Tree:
     """Parse `data` except the ranges of the `skipped` statements (tree-sitter's included ranges:
     the skipped bytes are not even read, so a 3,000-line file with all but a few statements
     blanked costs what those few cost). What lies between statements (newlines ending line
     comments) is parsed as it is."""
-    kind = kind_for_path(path)
-    parsers = getattr(_RANGE_PARSERS, "by_kind", None)
-    if parsers is None:
-        parsers = _RANGE_PARSERS.by_kind = {}
-    parser = parsers.get(kind)
-    if parser is None:
-        parser = parsers[kind] = ts.Parser(language(kind))
+    parser = parser_for(kind_for_path(path), "ranges")
     ranges = []
     cur_b, cur_p = 0, (0, 0)
     for n in skipped:

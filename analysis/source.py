@@ -32,15 +32,16 @@ def language(kind: str = "ts") -> ts.Language:
     return lang
 
 
-def parser_for(kind: str) -> ts.Parser:
+def parser_for(kind: str, slot: str = "") -> ts.Parser:
     """This thread's parser for `kind` (a tree-sitter parser must not parse in two threads at once:
-    the language server parses on its loop thread and in background threads)."""
+    the language server parses on its loop thread and in background threads). `slot` names a
+    parser of its own for a caller that changes its settings (included ranges)."""
     parsers = getattr(_THREAD, "parsers", None)
     if parsers is None:
         parsers = _THREAD.parsers = {}
-    p = parsers.get(kind)
+    p = parsers.get((kind, slot))
     if p is None:
-        p = parsers[kind] = ts.Parser(language(kind))
+        p = parsers[(kind, slot)] = ts.Parser(language(kind))
     return p
 
 
