@@ -35,6 +35,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from convex_lsp.analysis import __version__
+from convex_lsp.analysis.registry import get_rule
 from convex_lsp.analysis.source import LineIndex
 
 from . import convert as C
@@ -131,6 +132,7 @@ class ConvexLanguageServer(LanguageServer):
         self.progress = False
         self.dynamic_watch = False
         self.config_pull = False
+        self.show_document = False
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._full_timers: dict[str, asyncio.TimerHandle] = {}  # idle re-analysis of incrementally linted files
         self._reported: dict[str, str] = {}  # path -> result id of the diagnostics last sent (push) or answered (pull)
@@ -385,6 +387,7 @@ def initialize(ls: ConvexLanguageServer, params: T.InitializeParams):
     ls.progress = bool(_cap(caps, "window.work_done_progress"))
     ls.dynamic_watch = bool(_cap(caps, "workspace.did_change_watched_files.dynamic_registration"))
     ls.config_pull = bool(_cap(caps, "workspace.configuration"))
+    ls.show_document = bool(_cap(caps, "window.show_document.support"))
     roots = [C.uri_to_path(f.uri) for f in (params.workspace_folders or [])]
     if not roots and params.root_uri:
         roots = [C.uri_to_path(params.root_uri)]
@@ -994,6 +997,7 @@ def code_action(ls: ConvexLanguageServer, params: T.CodeActionParams):
                     for fx in sup(f, s.analyzer) or []:
                         out.append(T.CodeAction(title=fx.title, kind=T.CodeActionKind.QuickFix,
                                                 diagnostics=[diag], edit=_edit(ls, [fx])))
+        out.extend(_documentation_actions(params.context.diagnostics))
     if want_fix_all and current is not None:
         edits = fix_all(s, qf, current.findings)
         if edits:
@@ -1005,11 +1009,53 @@ def code_action(ls: ConvexLanguageServer, params: T.CodeActionParams):
         # sends the edit back with workspace/applyEdit
         conv = ls.protocol._converter
         return [T.Command(title=a.title, command=APPLY_EDIT_COMMAND, arguments=[conv.unstructure(a.edit)])
-                for a in out if a.edit is not None]
+                if a.edit is not None else a.command for a in out if a.edit is not None or a.command is not None]
     return out
 
 
 APPLY_EDIT_COMMAND = "convex-lsp.applyEdit"
+SHOW_DOCS_COMMAND = "convex-lsp.showDocumentation"
+
+
+def _documentation_actions(diagnostics) -> list:
+    """"Show documentation for <rule>", once per rule among our diagnostics (last, as ESLint's)."""
+    out = []
+    seen: set[str] = set()
+    for diag in diagnostics:
+        if diag.source != C.SOURCE:
+            continue
+        data = diag.data if isinstance(diag.data, dict) else {}
+        rule = get_rule(str(data.get("code") or diag.code or ""))
+        if rule is None or not rule.url or rule.code in seen:
+            continue
+        seen.add(rule.code)
+        title = f"Show documentation for {rule.name}"
+        out.append(T.CodeAction(title=title, kind=T.CodeActionKind.QuickFix, diagnostics=[diag],
+                                command=T.Command(title=title, command=SHOW_DOCS_COMMAND, arguments=[rule.code])))
+    return out
+
+
+@server.command(SHOW_DOCS_COMMAND)
+async def show_documentation(ls: ConvexLanguageServer, *args):
+    """Open a rule's documentation: `window/showDocument` (external) where the client has it,
+    else a message with the address. The argument is a rule code or name, never a URL."""
+    try:
+        raw = args[0] if args else None
+        if isinstance(raw, (list, tuple)) and raw:
+            raw = raw[0]
+        rule = get_rule(str(raw)) if isinstance(raw, str) else None
+        if rule is None or not rule.url:
+            ls.show_error(f"convex-lsp: no documentation for {raw!r}")
+            return None
+        if ls.show_document:
+            res = await ls.window_show_document_async(T.ShowDocumentParams(uri=rule.url, external=True))
+            if res is not None and res.success:
+                return None
+        ls.window_show_message(T.ShowMessageParams(
+            type=T.MessageType.Info, message=f"convex-lsp: {rule.code} {rule.name}: {rule.url}"))
+    except Exception as e:
+        ls.log_error("workspace/executeCommand", e)
+    return None
 
 
 @server.command(APPLY_EDIT_COMMAND)
