@@ -278,6 +278,7 @@ class Session:
         self.indexed = False
         self._lint_cache: dict[str, tuple[tuple, LintResult]] = {}
         self.views_pending: set[str] = set()  # index views changed by refreshes not yet handled
+        self._rules_cache: dict[tuple, list] = {}
         self._setup()
 
     # ------------------------------------------------------------ project and config
@@ -509,7 +510,7 @@ class Session:
         if hit is not None and hit[0] == key:
             return hit[1]
         cfg = self.config_for(path)
-        rules = enabled_rules(cfg, path, model.facts.is_generated)
+        rules = self.rules_for(cfg, path, model.facts.is_generated)
         if model.src.error is not None or doc is None:
             findings = lint_model(model, self.analyzer.index, cfg, rules)
         else:
@@ -521,6 +522,16 @@ class Session:
         if doc is not None:
             self._lint_cache[path] = (key, res)
         return res
+
+    def rules_for(self, cfg: Config, path: str, generated: bool) -> list:
+        """`enabled_rules`, remembered per configuration generation (asked on every keystroke)."""
+        key = (self.config_gen, id(cfg), path, generated)
+        got = self._rules_cache.get(key)
+        if got is None:
+            if len(self._rules_cache) > 512:
+                self._rules_cache.clear()
+            got = self._rules_cache[key] = enabled_rules(cfg, path, generated)
+        return got
 
     def _result(self, path: str, findings: list[Finding], doc: Optional[Document], data: bytes,
                 lines: Optional[LineIndex] = None) -> LintResult:
@@ -545,7 +556,7 @@ class Session:
         cfg = self.config_for(path)
         try:
             out = incremental.relint(snap, path, doc.data, tree, self.workspace, self.analyzer.index, cfg,
-                                     enabled_rules(cfg, path, False))
+                                     self.rules_for(cfg, path, False))
         except Exception:
             log.exception("incremental lint of %s failed; linting the whole file", path)
             out = None
@@ -563,7 +574,7 @@ class Session:
         """Lint a file that is not open, without keeping its model."""
         model = dict.get(self.analyzer.models, path) or build_model(path, None, self.workspace)
         cfg = self.config_for(path)
-        out = lint_model(model, self.analyzer.index, cfg, enabled_rules(cfg, path, model.facts.is_generated))
+        out = lint_model(model, self.analyzer.index, cfg, self.rules_for(cfg, path, model.facts.is_generated))
         return [f for f in out if f.path == path]
 
     def indexed_paths(self) -> list[str]:

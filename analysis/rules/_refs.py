@@ -64,7 +64,17 @@ class ImportStmt:
     locals: list[str]  # value bindings it introduces
 
 
-def import_statements(root: Node) -> Iterator[ImportStmt]:
+def import_statements(root: Node) -> list[ImportStmt]:
+    """The file's import statements (several rules ask; one walk per file while it is linted)."""
+    return _import_statements(root)
+
+
+@cx._memo
+def _import_statements(root: Node) -> list[ImportStmt]:
+    return list(_walk_imports(root))
+
+
+def _walk_imports(root: Node) -> Iterator[ImportStmt]:
     for stmt in root.named_children:
         if stmt.type != "import_statement":
             continue
