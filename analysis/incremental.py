@@ -80,6 +80,7 @@ class Snapshot:
     raw: list[list[Finding]]  # per statement: raw findings inside it (before suppressions)
     loose: list[Finding]  # raw findings inside no single statement
     key: Any = None  # what else the findings depend on (index generation, config)
+    keep: frozenset = frozenset()  # words (bytes) whose mentions keep a declaration linted (Rule.keep_words)
     lines: Optional[LineIndex] = None  # of `data`
     stats: dict = field(default_factory=dict)
 
@@ -134,8 +135,25 @@ def _assign(stmts: list[Stmt], findings: list[Finding], path: str) -> tuple[list
     return per, loose
 
 
-def snapshot(model: FileModel, raw: list[Finding], key: Any) -> Optional[Snapshot]:
+def keep_words(model: FileModel, index: WorkspaceIndex, rules: list[tuple[Rule, str]]) -> frozenset:
+    """The words of the rules' `keep_words` hooks for a model (see `Rule.keep_words`)."""
+    from .engine import FileContext
+
+    out: set[bytes] = set()
+    for rule, sev in rules:
+        if rule.keep_words is None:
+            continue
+        try:
+            out.update(w.encode("utf-8") for w in rule.keep_words(FileContext(model, index, rule, sev)) if w)
+        except Exception:  # a broken hook must not cost the lint: keep everything instead
+            return frozenset({b""})
+    return frozenset(out)
+
+
+def snapshot(model: FileModel, raw: list[Finding], key: Any, keep: frozenset = frozenset()) -> Optional[Snapshot]:
     """The snapshot of a fully linted model (None when the file cannot be linted piecewise)."""
+    if b"" in keep:
+        return None
     if model.src.tree is None or model.src.error is not None:
         return None
     data = model.src.data
@@ -144,7 +162,7 @@ def snapshot(model: FileModel, raw: list[Finding], key: Any) -> Optional[Snapsho
     stmts = [_stmt(k, data, local_name(k, regs), model) for k in kids]
     per, loose = _assign(stmts, raw, model.path)
     _pin(stmts)
-    return Snapshot(data=data, stmts=stmts, raw=per, loose=loose, key=key, lines=model.src.lines)
+    return Snapshot(data=data, stmts=stmts, raw=per, loose=loose, key=key, lines=model.src.lines, keep=keep)
 
 
 def _pin(stmts: list[Stmt]) -> None:
@@ -268,7 +286,7 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
             keep[i] = True
             continue
         local_at[s.name.encode()] = i
-        if s.name.encode() in changed_words or (s.words & changed_names):
+        if s.name.encode() in changed_words or (s.words & changed_names) or (s.words & snap.keep):
             keep[i] = True
             todo.append(i)
     while todo:
@@ -347,7 +365,7 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
     # (finish_findings fills in positions: on cached findings too, which is harmless, as they
     # are recomputed from the offsets on every run)
     findings = finish_findings(view, [f for group in per for f in group] + loose, config)
-    new_snap = Snapshot(data=data, stmts=stmts, raw=per, loose=loose, key=snap.key, lines=lines,
+    new_snap = Snapshot(data=data, stmts=stmts, raw=per, loose=loose, key=snap.key, lines=lines, keep=snap.keep,
                         stats={"relinted": len(kept), "statements": n_new})
     return findings, new_snap
 

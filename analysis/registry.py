@@ -37,6 +37,9 @@ class Rule:
     check: Optional[Callable[["FileContext"], Iterable["Finding"]]] = None
     needs_schema: bool = False
     generated_files: bool = False  # runs on `_generated/` files (and only there)
+    # names whose every mention in the file a finding may depend on (say, value uses of an import):
+    # the incremental linter keeps linting the function declarations that mention them
+    keep_words: Optional[Callable[["FileContext"], Iterable[str]]] = None
 
     @property
     def url(self) -> str:

@@ -516,8 +516,9 @@ class Session:
         else:
             with file_cache(model.memo):
                 raw = raw_findings(model, self.analyzer.index, cfg, rules)
+                keep = incremental.keep_words(model, self.analyzer.index, rules)
             findings = finish_findings(model, list(raw), cfg)
-            doc.snap = incremental.snapshot(model, raw, (self.facts_gen, self.config_gen))
+            doc.snap = incremental.snapshot(model, raw, (self.facts_gen, self.config_gen), keep)
         res = self._result(path, findings, doc, model.src.data, model.src.lines)
         if doc is not None:
             self._lint_cache[path] = (key, res)

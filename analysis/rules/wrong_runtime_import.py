@@ -6,20 +6,31 @@ from ..registry import Rule
 from ._refs import import_statements, value_uses_in
 
 
-def check(ctx):
+def _node_imports(ctx):
+    """(import, target) for each value import of a "use node" file of the same functions folder."""
     if ctx.facts.use_node or ctx.functions_dir is None:
         return
     module = ctx.facts.module or ""
     if "." in module.rsplit("/", 1)[-1]:
         return
-    root = ctx.model.root
-    for imp in import_statements(root):
+    for imp in import_statements(ctx.model.root):
         if imp.type_only or not imp.source.startswith("."):
             continue
         target = ctx.index.resolve_module(ctx.path, imp.source)
         tf = ctx.index.facts.get(target) if target else None
         if tf is None or not tf.use_node or tf.functions_dir != ctx.facts.functions_dir:
             continue
+        yield imp, target
+
+
+def keep_words(ctx):
+    """Whether such an import counts depends on every use of its bindings in the file."""
+    for imp, _ in _node_imports(ctx):
+        yield from imp.locals
+
+
+def check(ctx):
+    for imp, target in _node_imports(ctx):
         if not imp.side_effect and not value_uses_in(ctx.model, set(imp.locals)):
             continue  # only used as types: the import is erased
         ctx.report(
@@ -49,4 +60,5 @@ await ctx.scheduler.runAfter(0, internal.pdf.render, { id });""",
     fix_doc="No automatic fix.",
     fix=None,
     check=check,
+    keep_words=keep_words,
 )
