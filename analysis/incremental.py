@@ -343,9 +343,15 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
             per.append([_shift_finding(f, delta) for f in snap.raw[j]])
         else:
             per.append(snap.raw[j])
-    # suppressions of the whole file: the synthetic model's plus the blanked statements'
-    sups: list[Suppression] = list(model.suppressions)
+    # suppressions of the whole file: the synthetic model's plus the blanked statements' (a file-level
+    # one is placed against the file's first statement, which the synthetic text may lack)
     first = next((k.start_byte for k in kids if k.is_named and k.type != "comment"), None)
+    sups: list[Suppression] = []
+    for sp in model.suppressions:
+        a, b = sp.span.start, sp.span.end
+        again = parse_suppression(data[a:b].decode("utf-8", "replace"), a, b, sp.span, lines, first)
+        if again is not None:
+            sups.append(again)
     errors = list(model.errors)
     for i, s in enumerate(stmts):
         if keep[i]:

@@ -354,3 +354,27 @@ def test_findings_on_context_that_depend_on_every_use_stay(tmp_path):
     assert doc.stale_index
     assert [f.code for f in res.findings].count("CVX507") == 1
     assert sorted(map(_key, res.findings)) == sorted(map(_key, _truth(s, path, doc.data)))
+
+
+def test_file_level_suppression_after_a_blanked_first_statement(tmp_path):
+    """`convex-lsp-disable` after the first statement has no effect (CVX901 says so), also when
+    that first statement is a declaration the incremental lint leaves out."""
+    root = str(tmp_path)
+    path = _big(root, blocks=3)
+    with open(path, "rb") as fh:
+        data = fh.read()
+    head_end = data.index(b"export const list0")
+    first_end = data.index(b"export const list1")
+    # list0, the directive, the imports, list1, list2: only list0 comes before the directive
+    data = data[head_end:first_end] + b"// convex-lsp-disable CVX201\n" + data[:head_end] + data[first_end:]
+    with open(path, "wb") as fh:
+        fh.write(data)
+    s = _session(root)
+    doc, first = _open(s, path)
+    assert "CVX901" in [f.code for f in first.findings]
+    at = doc.data.index(b"return await", doc.data.index(b"list2 ="))
+    doc.replace(at, at, b"const w = 4;\n    ")
+    doc.version += 1
+    res = s.lint(path)
+    assert doc.stale_index
+    assert sorted(map(_key, res.findings)) == sorted(map(_key, _truth(s, path, doc.data)))
