@@ -150,7 +150,7 @@ def test_vscode_manifest():
                                             "workspaceContains:**/convex.json",
                                             "workspaceContains:**/convex.config.ts"}
     props = pkg["contributes"]["configuration"]["properties"]
-    assert set(props) == {f"convexLsp.{k}" for k in ("enable", "path", "interpreter", "debounce", "hover",
+    assert set(props) == {f"convexLsp.{k}" for k in ("enable", "path", "interpreter", "debounce", "fullAnalysisDelayMs", "hover",
                                                      "select", "ignore", "trace.server")}
     commands = {c["command"] for c in pkg["contributes"]["commands"]}
     assert "convexLsp.restart" in commands

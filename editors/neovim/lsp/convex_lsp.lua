@@ -64,6 +64,6 @@ return {
     end
   end,
   -- the server's settings under `convexLsp` (see the README's Configuration):
-  -- debounce (ms), hover, select, ignore, ...; a project's convex-lsp.toml wins over them
+  -- debounce (ms), fullAnalysisDelayMs, hover, select, ignore, ...; a project's convex-lsp.toml wins over them
   init_options = { convexLsp = { hover = true } },
 }

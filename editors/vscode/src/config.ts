@@ -15,6 +15,7 @@ export interface ExtensionSettings {
   path?: string;
   interpreter?: string;
   debounce?: number;
+  fullAnalysisDelayMs?: number;
   hover?: boolean;
   select?: string[];
   ignore?: string[];
@@ -62,6 +63,9 @@ export function serverSettings(s: ExtensionSettings): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (typeof s.debounce === "number" && Number.isFinite(s.debounce) && s.debounce >= 0) {
     out.debounce = Math.round(s.debounce);
+  }
+  if (typeof s.fullAnalysisDelayMs === "number" && Number.isFinite(s.fullAnalysisDelayMs) && s.fullAnalysisDelayMs >= 0) {
+    out.fullAnalysisDelayMs = Math.round(s.fullAnalysisDelayMs);
   }
   if (typeof s.hover === "boolean") {
     out.hover = s.hover;

@@ -39,6 +39,7 @@ function settings(): ExtensionSettings {
     path: c.get<string>("path", ""),
     interpreter: c.get<string>("interpreter", ""),
     debounce: c.get<number>("debounce"),
+    fullAnalysisDelayMs: c.get<number>("fullAnalysisDelayMs"),
     hover: c.get<boolean>("hover"),
     select: c.get<string[]>("select", []),
     ignore: c.get<string[]>("ignore", []),

@@ -47,6 +47,8 @@ describe("serverSettings", () => {
   it("leaves out empty rule lists and invalid numbers so the server defaults apply", () => {
     assert.deepEqual(serverSettings({ select: [], ignore: ["", "  "], debounce: -1 }), {});
     assert.deepEqual(serverSettings({ debounce: 12.6 }), { debounce: 13 });
+    assert.deepEqual(serverSettings({ fullAnalysisDelayMs: 250 }), { fullAnalysisDelayMs: 250 });
+    assert.deepEqual(serverSettings({ fullAnalysisDelayMs: -5 }), {});
     assert.deepEqual(serverSettings({}), {});
   });
 
