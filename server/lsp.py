@@ -591,6 +591,15 @@ def _fire(ls: ConvexLanguageServer, path: str) -> None:
         ls.log_error("diagnostics", e)
 
 
+def _sync_index(ls: ConvexLanguageServer) -> None:
+    """Bring the index up to date with every open document (see `Session.sync_index`); other
+    documents are diagnosed again if a view changed."""
+    s = ls.session
+    s.sync_index()
+    if s.take_views() & {"schema", "api"}:
+        views_changed(ls)
+
+
 def after_lint(ls: ConvexLanguageServer, path: str) -> None:
     """Tell other documents about index changes; re-analyse an incrementally linted file whole
     once the editor is idle (its facts reach the index then)."""
@@ -735,6 +744,7 @@ async def document_diagnostic(ls: ConvexLanguageServer, params: T.DocumentDiagno
 @guarded("workspace/diagnostic", lambda: T.WorkspaceDiagnosticReport(items=[]))
 async def workspace_diagnostic(ls: ConvexLanguageServer, params: T.WorkspaceDiagnosticParams):
     await ls.ready.wait()
+    _sync_index(ls)  # files on disk are linted against the open documents' current facts
     s = ls.session
     previous = {p.uri: p.value for p in (params.previous_result_ids or [])}
     for attempt in range(2):
@@ -980,7 +990,10 @@ def code_action(ls: ConvexLanguageServer, params: T.CodeActionParams):
     # without `only` (a lightbulb request on every cursor move) "fix all" comes with our diagnostics
     want_fix_all = _wanted(only, FIX_ALL_KIND) and (bool(only) or ours)
     if (ours and _wanted(only, T.CodeActionKind.QuickFix)) or want_fix_all:
-        s.model(path)  # fixes read the current model (an incremental lint leaves it a keystroke behind)
+        # fixes read the current models and the index (an incremental lint leaves them behind; a
+        # multi-file fix edits other documents at their offsets)
+        _sync_index(ls)
+        s.model(path)
     if _wanted(only, T.CodeActionKind.QuickFix):
         for diag in params.context.diagnostics:
             if diag.source != C.SOURCE:
@@ -1127,6 +1140,7 @@ def _location(ls: ConvexLanguageServer, t: N.Target) -> Optional[T.Location]:
 @server.feature(T.TEXT_DOCUMENT_DEFINITION)
 @guarded("textDocument/definition", bounded=True)
 def definition(ls: ConvexLanguageServer, params: T.DefinitionParams):
+    _sync_index(ls)  # other open documents' offsets and names, current
     path = C.uri_to_path(params.text_document.uri)
     off = ls.offset(path, params.position)
     if off is None:
@@ -1138,6 +1152,7 @@ def definition(ls: ConvexLanguageServer, params: T.DefinitionParams):
 @server.feature(T.TEXT_DOCUMENT_REFERENCES)
 @guarded("textDocument/references", lambda: [], bounded=True)
 def references(ls: ConvexLanguageServer, params: T.ReferenceParams):
+    _sync_index(ls)  # other open documents' offsets and names, current
     path = C.uri_to_path(params.text_document.uri)
     off = ls.offset(path, params.position)
     at = N.index_at(ls.session, path, off) if off is not None else None
@@ -1150,6 +1165,7 @@ def references(ls: ConvexLanguageServer, params: T.ReferenceParams):
 @server.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)
 @guarded("textDocument/prepareRename", bounded=True)
 def prepare_rename(ls: ConvexLanguageServer, params: T.PrepareRenameParams):
+    _sync_index(ls)  # other open documents' offsets and names, current
     path = C.uri_to_path(params.text_document.uri)
     off = ls.offset(path, params.position)
     at = N.index_at(ls.session, path, off) if off is not None else None
@@ -1163,6 +1179,7 @@ def prepare_rename(ls: ConvexLanguageServer, params: T.PrepareRenameParams):
 @server.feature(T.TEXT_DOCUMENT_RENAME, T.RenameOptions(prepare_provider=True))
 @guarded("textDocument/rename", bounded=True)
 def rename(ls: ConvexLanguageServer, params: T.RenameParams):
+    _sync_index(ls)  # other open documents' offsets and names, current
     path = C.uri_to_path(params.text_document.uri)
     off = ls.offset(path, params.position)
     at = N.index_at(ls.session, path, off) if off is not None else None

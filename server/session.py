@@ -437,6 +437,16 @@ class Session:
         doc = self.documents.get(path)
         return doc is not None and doc.stale_index
 
+    def sync_index(self) -> set[str]:
+        """Put every open document's current facts into the index (those linted incrementally since
+        their last whole-file analysis): for requests whose answer spans files, like a rename that
+        edits each `withIndex` use at its offsets."""
+        changed: set[str] = set()
+        for path, doc in list(self.documents.items()):
+            if doc.dirty or doc.stale_index:
+                changed |= self.refresh(path)
+        return changed
+
     def facts_job(self, path: str) -> Optional[bytes]:
         """The text whose facts the index lacks (an incrementally linted document), if any:
         `facts_of` computes them elsewhere (a worker), `install_facts` puts them in."""

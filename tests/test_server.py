@@ -470,3 +470,45 @@ async def test_show_documentation_action(client: LanguageClient, tmp_path):
         command=cmd["command"], arguments=["https://example.com/evil"]))
     await asyncio.sleep(0.2)
     assert len(client.shown_documents) == before
+
+
+async def test_rename_right_after_typing_uses_current_offsets(client: LanguageClient, tmp_path):
+    """A document being typed in is linted incrementally and its facts reach the index only when
+    the editor pauses; a rename started before that must still edit its `withIndex` use where
+    the use is now, not where it was."""
+    root = project(tmp_path)
+    await start(client, root, "visual-studio-code",
+                options={"convexLsp": {"debounce": 0, "fullAnalysisDelayMs": 60000}})
+    mu = open_doc(client, root, "convex/messages.ts")
+    su = open_doc(client, root, "convex/schema.ts")
+    await wait_diagnostics(client, mu)
+    text = read(root, "convex/messages.ts")
+    lines = text.split("\n")
+    row = next(i for i, l in enumerate(lines) if "return await ctx.db" in l)
+    # type two lines into the handler above the query, one character at a time
+    typed = "const a = 1;\n    const b = 2;\n    "
+    current = text
+    at = sum(len(l) + 1 for l in lines[:row]) + 4  # after the indentation
+    version = 1
+    for ch in typed:
+        version += 1
+        before = current[:at]
+        r, c = before.count("\n"), len(before.rsplit("\n", 1)[-1])
+        client.text_document_did_change(T.DidChangeTextDocumentParams(
+            text_document=T.VersionedTextDocumentIdentifier(uri=mu, version=version),
+            content_changes=[T.TextDocumentContentChangePartial(
+                range=T.Range(start=T.Position(line=r, character=c), end=T.Position(line=r, character=c)), text=ch)]))
+        current = current[:at] + ch + current[at:]
+        at += 1
+    got = await client.protocol.send_request_async("convexLsp/documentText", {"textDocument": {"uri": mu}})
+    assert (got["text"] if isinstance(got, dict) else got.text) == current  # the server holds what we hold
+    schema = read(root, "convex/schema.ts")
+    srow = next(i for i, l in enumerate(schema.split("\n")) if "by_channel_and_author" in l)
+    scol = schema.split("\n")[srow].index("by_channel_and_author") + 2
+    edit = await client.text_document_rename_async(T.RenameParams(
+        text_document=T.TextDocumentIdentifier(uri=su), position=T.Position(line=srow, character=scol),
+        new_name="by_channel_then_author"))
+    changed = {dc.text_document.uri: dc.edits for dc in edit.document_changes}
+    renamed = apply_text_edits(current, changed[mu])
+    assert '.withIndex("by_channel_then_author", (q)' in renamed, renamed
+    assert renamed.replace("by_channel_then_author", "by_channel_and_author") == current
