@@ -467,14 +467,14 @@ class Session:
         dict.pop(self.analyzer.models, path, None)
         doc.stale_index = False
         self.facts_gen += 1
-        key = (self.facts_gen, self.config_gen)
-        if not changed and doc.snap is not None:
-            doc.snap.key = key
-            doc.fast = (key, doc.fast[1]) if doc.fast is not None else None
-        else:
-            doc.fast = None
         self.views_pending |= changed
         return changed
+
+    def _snap_key(self) -> tuple:
+        """What an incremental snapshot's findings depend on besides the text: the index's views
+        (its generation moves only when a view changes: a file's findings read other files'
+        facts only through them) and the configuration."""
+        return (self.analyzer.index.generation, self.config_gen)
 
     def model(self, path: str):
         """The current model of a file (open buffer re-parsed if needed, else disk)."""
@@ -528,7 +528,7 @@ class Session:
                 raw = raw_findings(model, self.analyzer.index, cfg, rules)
                 keep = incremental.keep_words(model, self.analyzer.index, rules)
             findings = finish_findings(model, list(raw), cfg)
-            doc.snap = incremental.snapshot(model, raw, (self.facts_gen, self.config_gen), keep)
+            doc.snap = incremental.snapshot(model, raw, self._snap_key(), keep)
         res = self._result(path, findings, doc, model.src.data, model.src.lines)
         if doc is not None:
             self._lint_cache[path] = (key, res)
@@ -552,7 +552,7 @@ class Session:
         return LintResult(findings, f"{key & 0xFFFFFFFFFFFFFFFF:016x}", doc.version if doc else None, data, lines)
 
     def _lint_incremental(self, doc: Document) -> Optional[LintResult]:
-        key = (self.facts_gen, self.config_gen)
+        key = self._snap_key()
         if not doc.dirty:
             if doc.fast is not None and doc.fast[0] == key and doc.fast[1].version == doc.version \
                     and doc.fast[1].data is doc.data:

@@ -378,3 +378,42 @@ def test_file_level_suppression_after_a_blanked_first_statement(tmp_path):
     res = s.lint(path)
     assert doc.stale_index
     assert sorted(map(_key, res.findings)) == sorted(map(_key, _truth(s, path, doc.data)))
+
+
+def test_other_documents_stay_incremental_when_no_view_changes(tmp_path):
+    """Facts of one file reaching the index (its idle analysis) leave another open file's
+    incremental state alone unless the api or schema view changed."""
+    from convex_lsp.server.session import facts_of
+
+    root = str(tmp_path)
+    a = _big(root, blocks=4)
+    b = os.path.join(root, "convex", "other.ts")
+    with open(a, "rb") as fh:
+        data = fh.read()
+    with open(b, "wb") as fh:
+        fh.write(data.replace(b"list", b"other"))
+    s = _session(root)
+    da, _ = _open(s, a)
+    db, _ = _open(s, b)
+
+    def type_into(doc, path, name):
+        at = doc.data.index(b"return await", doc.data.index(name))
+        doc.replace(at, at, b"const t = 0;\n    ")
+        doc.version += 1
+        return s.lint(path)
+
+    type_into(da, a, b"list1 =")
+    data_a = s.facts_job(a)
+    assert s.install_facts(a, data_a, facts_of(s.workspace, a, data_a)) == set()
+    res = type_into(db, b, b"other2 =")
+    assert db.stale_index  # still incremental
+    assert sorted(map(_key, res.findings)) == sorted(map(_key, _truth(s, b, db.data)))
+    # a view change (a query becoming a mutation) does invalidate it
+    at = da.data.index(b"list3 = query")
+    da.replace(at + len(b"list3 = "), at + len(b"list3 = query"), b"mutation")
+    da.version += 1
+    s.lint(a)
+    data_a = s.facts_job(a)
+    assert "api" in s.install_facts(a, data_a, facts_of(s.workspace, a, data_a))
+    type_into(db, b, b"other3 =")
+    assert not db.stale_index  # linted whole: what it reads of the api may have changed
