@@ -60,6 +60,7 @@ class Stmt:
     words: frozenset  # identifier-like words in it (bytes), for dependencies between statements
     comments: tuple = ()  # (start, end, text) of suppression comments inside
     errors: tuple = ()  # syntax error ranges inside
+    pinned: bool = False  # a local statement context mentions: never blanked (see _pin)
 
     @property
     def local(self) -> bool:
@@ -70,7 +71,7 @@ class Stmt:
             return self
         return Stmt(self.start + delta, self.end + delta, self.text, self.name, self.words,
                     tuple((a + delta, b + delta, t) for a, b, t in self.comments),
-                    tuple((a + delta, b + delta) for a, b in self.errors))
+                    tuple((a + delta, b + delta) for a, b in self.errors), self.pinned)
 
 
 @dataclass
@@ -167,7 +168,8 @@ def snapshot(model: FileModel, raw: list[Finding], key: Any, keep: frozenset = f
 
 def _pin(stmts: list[Stmt]) -> None:
     """A local statement that context mentions (`export { list }`, `http.route({ handler: f })`,
-    a duplicate name) is treated as context: context findings may depend on it."""
+    a rate limit named like it, a duplicate name) is never blanked: context findings may depend
+    on it. Edits inside it are still linted incrementally (context is linted afresh with it)."""
     names: dict[bytes, int] = {}
     for s in stmts:
         if s.local:
@@ -181,7 +183,7 @@ def _pin(stmts: list[Stmt]) -> None:
         if s.local:
             n = s.name.encode()
             if n in context_words or names[n] > 1:
-                stmts[i] = dataclasses.replace(s, name=None)
+                stmts[i] = dataclasses.replace(s, pinned=True)
 
 
 # ------------------------------------------------------------------ the incremental lint
@@ -286,6 +288,9 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
             keep[i] = True
             continue
         local_at[s.name.encode()] = i
+        if s.pinned:
+            keep[i] = True
+            continue
         if s.name.encode() in changed_words or (s.words & changed_names) or (s.words & snap.keep):
             keep[i] = True
             todo.append(i)
@@ -328,7 +333,9 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
     for i, k in enumerate(kids):
         if p <= i < n_new - q:
             node = by_span[(k.start_byte, k.end_byte)]
-            stmts.append(_stmt(node, data, changed_old[i - p].name, model))
+            st = _stmt(node, data, changed_old[i - p].name, model)
+            st.pinned = changed_old[i - p].pinned  # context, unchanged, mentions it as before
+            stmts.append(st)
             per.append([])
             continue
         j = old_of(i)

@@ -420,3 +420,20 @@ def test_other_documents_stay_incremental_when_no_view_changes(tmp_path):
     assert "api" in s.install_facts(a, data_a, facts_of(s.workspace, a, data_a))
     type_into(db, b, b"other3 =")
     assert not db.stale_index  # linted whole: what it reads of the api may have changed
+
+
+def test_declarations_context_mentions_are_always_linted_and_still_incremental(tmp_path):
+    """A declaration that context names (here a re-export) is never left out, since context
+    findings may depend on it, and typing inside it is still linted incrementally."""
+    root = str(tmp_path)
+    path = _big(root, blocks=4)
+    with open(path, "ab") as fh:
+        fh.write(b"export { list2 as listAgain };\n")
+    s = _session(root)
+    doc, _ = _open(s, path)
+    assert [st.pinned for st in doc.snap.stmts if st.name == "list2"] == [True]
+    _type_in(s, path, doc, b"list2 =", b"const p = 5;\n    ")
+    assert [st.pinned for st in doc.snap.stmts if st.name == "list2"] == [True]
+    res = _type_in(s, path, doc, b"list0 =", b"const q = 6;\n    ")
+    assert doc.snap.stats["relinted"] < len(doc.snap.stmts)
+    assert any(f.code == "CVX201" for f in res.findings)
