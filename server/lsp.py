@@ -119,7 +119,63 @@ class _Protocol(LanguageServerProtocol):
             fut.add_done_callback(forget)
 
 
+class _PipeReader:
+    """stdin read by the event loop itself (asyncio pipe transport): pygls' reader hands every
+    header line and body to a thread and back. Where stdin is not a pipe (a file, a terminal),
+    pygls' reader is used."""
+
+    def __init__(self, stdin, executor):
+        self._stdin = stdin
+        self._executor = executor
+        self._reader: Optional[asyncio.StreamReader] = None
+        self._fallback = None
+
+    async def _ready(self):
+        if self._reader is None and self._fallback is None:
+            loop = asyncio.get_running_loop()
+            try:
+                reader = asyncio.StreamReader(limit=1 << 30)
+                await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self._stdin)
+                self._reader = reader
+            except (OSError, ValueError, NotImplementedError):
+                from pygls.io_ import StdinAsyncReader
+
+                self._fallback = StdinAsyncReader(self._stdin, self._executor)
+        return self._reader or self._fallback
+
+    async def readline(self) -> bytes:
+        return await (await self._ready()).readline()
+
+    async def readexactly(self, n: int) -> bytes:
+        r = await self._ready()
+        if r is self._fallback:
+            return await r.readexactly(n)
+        try:
+            return await r.readexactly(n)
+        except asyncio.IncompleteReadError as e:  # the client went away mid-message
+            return e.partial
+
+
 class ConvexLanguageServer(LanguageServer):
+    def _start_io_async(self, stdin=None, stdout=None):
+        """pygls' stdio loop (pygls.server.JsonRPCServer._start_io_async) with `_PipeReader`."""
+        from threading import Event
+
+        from pygls.io_ import StdoutWriter, run_async
+
+        self._stop_event = Event()
+        reader = _PipeReader(stdin or sys.stdin.buffer, self.thread_pool)
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        try:
+            asyncio.run(run_async(stop_event=self._stop_event, reader=reader, protocol=self.protocol,
+                                  logger=log, error_handler=self.report_server_error))
+        except BrokenPipeError:
+            log.error("Connection to the client is lost! Shutting down the server.")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()
+
     def __init__(self) -> None:
         super().__init__("convex-lsp", __version__, protocol_cls=_Protocol)
         self.session: Optional[Session] = None

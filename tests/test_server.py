@@ -512,3 +512,26 @@ async def test_rename_right_after_typing_uses_current_offsets(client: LanguageCl
     renamed = apply_text_edits(current, changed[mu])
     assert '.withIndex("by_channel_then_author", (q)' in renamed, renamed
     assert renamed.replace("by_channel_then_author", "by_channel_and_author") == current
+
+
+def test_stdin_from_a_file_still_works(tmp_path):
+    """stdin is read by the event loop when it is a pipe; from a regular file (no pipe transport)
+    the server falls back to pygls' thread reader and answers all the same."""
+    import json
+    import subprocess
+    import sys
+
+    msgs = [{"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"capabilities": {}, "rootUri": "file://" + str(tmp_path)}},
+            {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+            {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+            {"jsonrpc": "2.0", "method": "exit"}]
+    body = b"".join(b"Content-Length: %d\r\n\r\n%s" % (len(m), m)
+                    for m in (json.dumps(x).encode() for x in msgs))
+    (tmp_path / "in.bin").write_bytes(body)
+    with open(tmp_path / "in.bin", "rb") as fh:
+        out = subprocess.run([sys.executable, "-m", "convex_lsp.server.lsp"], stdin=fh, capture_output=True,
+                             timeout=60)
+    text = out.stdout.decode()
+    assert '"id": 1' in text.replace('"id":1', '"id": 1') and "convex-lsp" in text, (text, out.stderr.decode())
+    assert '"id": 2' in text.replace('"id":2', '"id": 2')
