@@ -142,11 +142,12 @@ _SKIPPED_FOR_VALUE_USES = frozenset({"import_statement", "export_clause"}) | TYP
 _IDENTIFIER_TYPES = ("identifier", "shorthand_property_identifier")
 
 
-def value_uses_in(model, names: set[str], where=None) -> dict[str, list[Node]]:
+def value_uses_in(model, names: set[str], where=None, first: bool = False) -> dict[str, list[Node]]:
     """`value_uses(model.root, names)` without walking the whole tree: each name is searched
     for in the file's bytes and only the identifiers found there are looked at (same nodes,
     same order). `where(node)`: keep only the uses it accepts (asked first: cheaper than the
-    walk to the root that tells a value use from a type or an import)."""
+    walk to the root that tells a value use from a type or an import). `first`: one use per name
+    is enough (which one is unspecified)."""
     root = getattr(model, "root", None)
     if root is None or not names or "" in names:
         got = value_uses(root, names) if root is not None else {}
@@ -165,6 +166,8 @@ def value_uses_in(model, names: set[str], where=None) -> dict[str, list[Node]]:
             if node is not None and node.type in _IDENTIFIER_TYPES and node.start_byte == i \
                     and node.end_byte == end and (where is None or where(node)) and not _inside_skipped(node):
                 hits.append((i, name, node))
+                if first:
+                    break
             i = data.find(raw, i + 1)
     out: dict[str, list[Node]] = {}
     for _, name, node in sorted(hits, key=lambda h: -h[0]):  # value_uses' order: last first

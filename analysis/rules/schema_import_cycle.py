@@ -26,7 +26,7 @@ def extract(model):
         if e.source is not None and e.source.startswith("."):
             edges.append((e.source, -1, -1))
     wanted = set().union(*locals_by_source.values()) if locals_by_source else set()
-    used = value_uses_in(model, wanted, where=at_evaluation_time)
+    used = value_uses_in(model, wanted, where=at_evaluation_time, first=True)
     for source, names in locals_by_source.items():
         hot = sorted(n for n in names if used.get(n))
         if hot:
