@@ -191,7 +191,8 @@ class ConvexLanguageServer(LanguageServer):
         self.show_document = False
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._full_timers: dict[str, asyncio.TimerHandle] = {}  # idle re-analysis of incrementally linted files
-        self._reported: dict[str, str] = {}  # path -> result id of the diagnostics last sent (push) or answered (pull)
+        # path -> what the client last got: "<result id>@<version>" (push) or the result id (pull)
+        self._reported: dict[str, str] = {}
         self._ready: Optional[asyncio.Event] = None
         self._changed: Optional[asyncio.Event] = None
         self._index_task: Optional[asyncio.Task] = None
@@ -745,9 +746,10 @@ def publish(ls: ConvexLanguageServer, path: str) -> None:
     res = s.lint(path)
     if res is None or res.version != doc.version:
         return  # stale: a newer version is scheduled
-    if ls._reported.get(path) == res.result_id:
-        return  # the client has exactly these (the same text and findings)
-    ls._reported[path] = res.result_id
+    sent = f"{res.result_id}@{res.version}"
+    if ls._reported.get(path) == sent:
+        return  # the client has exactly these, for this version (a re-publish after an index change)
+    ls._reported[path] = sent
     ls.protocol.send_json_text(C.publish_body(doc.uri, res, ls.enc))
 
 
