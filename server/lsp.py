@@ -137,7 +137,7 @@ class _PipeReader:
                 reader = asyncio.StreamReader(limit=1 << 30)
                 await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), self._stdin)
                 self._reader = reader
-            except (OSError, ValueError, NotImplementedError):
+            except Exception:  # not a pipe (a file, some Windows consoles): read in a thread
                 from pygls.io_ import StdinAsyncReader
 
                 self._fallback = StdinAsyncReader(self._stdin, self._executor)
