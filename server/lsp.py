@@ -1197,12 +1197,24 @@ def _location(ls: ConvexLanguageServer, t: N.Target) -> Optional[T.Location]:
     return T.Location(uri=C.path_to_uri(t.path), range=C.range_of(lines, t.start, t.end, ls.enc))
 
 
+def _cross_file_position(ls: ConvexLanguageServer, params) -> tuple[str, Optional[int]]:
+    """(path, byte offset) of a request whose answer spans files: the index is brought up to
+    date with the other open documents first (their offsets and names)."""
+    _sync_index(ls)
+    path = C.uri_to_path(params.text_document.uri)
+    return path, ls.offset(path, params.position)
+
+
+def _index_name_at(ls: ConvexLanguageServer, params):
+    """(path, the index name under the cursor or None) for references and renames."""
+    path, off = _cross_file_position(ls, params)
+    return path, (N.index_at(ls.session, path, off) if off is not None else None)
+
+
 @server.feature(T.TEXT_DOCUMENT_DEFINITION)
 @guarded("textDocument/definition", bounded=True)
 def definition(ls: ConvexLanguageServer, params: T.DefinitionParams):
-    _sync_index(ls)  # other open documents' offsets and names, current
-    path = C.uri_to_path(params.text_document.uri)
-    off = ls.offset(path, params.position)
+    path, off = _cross_file_position(ls, params)
     if off is None:
         return None
     t = N.definition(ls.session, path, off)
@@ -1212,10 +1224,7 @@ def definition(ls: ConvexLanguageServer, params: T.DefinitionParams):
 @server.feature(T.TEXT_DOCUMENT_REFERENCES)
 @guarded("textDocument/references", lambda: [], bounded=True)
 def references(ls: ConvexLanguageServer, params: T.ReferenceParams):
-    _sync_index(ls)  # other open documents' offsets and names, current
-    path = C.uri_to_path(params.text_document.uri)
-    off = ls.offset(path, params.position)
-    at = N.index_at(ls.session, path, off) if off is not None else None
+    _, at = _index_name_at(ls, params)
     if at is None:
         return []
     out = [_location(ls, t) for t in N.index_references(ls.session, at, params.context.include_declaration)]
@@ -1225,10 +1234,7 @@ def references(ls: ConvexLanguageServer, params: T.ReferenceParams):
 @server.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)
 @guarded("textDocument/prepareRename", bounded=True)
 def prepare_rename(ls: ConvexLanguageServer, params: T.PrepareRenameParams):
-    _sync_index(ls)  # other open documents' offsets and names, current
-    path = C.uri_to_path(params.text_document.uri)
-    off = ls.offset(path, params.position)
-    at = N.index_at(ls.session, path, off) if off is not None else None
+    path, at = _index_name_at(ls, params)
     if at is None:
         return None  # only index names can be renamed
     lines = ls.lines(path)
@@ -1239,10 +1245,7 @@ def prepare_rename(ls: ConvexLanguageServer, params: T.PrepareRenameParams):
 @server.feature(T.TEXT_DOCUMENT_RENAME, T.RenameOptions(prepare_provider=True))
 @guarded("textDocument/rename", bounded=True)
 def rename(ls: ConvexLanguageServer, params: T.RenameParams):
-    _sync_index(ls)  # other open documents' offsets and names, current
-    path = C.uri_to_path(params.text_document.uri)
-    off = ls.offset(path, params.position)
-    at = N.index_at(ls.session, path, off) if off is not None else None
+    _, at = _index_name_at(ls, params)
     if at is None:
         raise JsonRpcInvalidParams("convex-lsp renames index names only (in the schema or a withIndex call)")
     try:
