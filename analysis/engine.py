@@ -15,7 +15,7 @@ from tree_sitter import Node
 
 from .config import Config, default_config
 from .convex import file_cache
-from .facts import FileFacts
+from .facts import FileFacts, Span
 from .index import BuilderInfo, SchemaModel, WorkspaceIndex
 from .model import FileModel, Registration
 from .project import FunctionsDir, Workspace
@@ -81,6 +81,8 @@ class FileContext:
         assert rule is not None
         if isinstance(node_or_range, tuple):
             start, end = node_or_range
+        elif isinstance(node_or_range, Span):  # a fact's span (a registration's, say)
+            start, end = node_or_range.start, node_or_range.end
         else:
             start, end = node_or_range.start_byte, node_or_range.end_byte
         self.findings.append(Finding(

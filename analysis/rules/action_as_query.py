@@ -52,9 +52,8 @@ def check(ctx):
         call = _only_returns_run_query(reg.handler)
         if call is None:
             continue
-        span = reg.fact.span
         ctx.report(
-            (span.start, span.end),
+            reg.fact.span,
             f"The action `{reg.fact.name or 'handler'}` only returns one `ctx.runQuery` result: clients lose "
             "reactivity and caching and pay an extra hop; expose it as a query instead",
             data={"run_query_start": call.start_byte, "run_query_end": call.end_byte,

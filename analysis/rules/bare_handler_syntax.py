@@ -14,11 +14,10 @@ def check(ctx):
         h = reg.handler
         if h.type not in FUNCTION_TYPES:
             continue
-        span = reg.fact.span
         body = h.child_by_field_name("body")
         block = body is not None and body.type == "statement_block"
         ctx.report(
-            (span.start, span.end),
+            reg.fact.span,
             f"{builder.describe().capitalize()} `{reg.fact.name or 'function'}` is defined with a bare handler "
             "function, so it has neither `args` nor `returns` validators; pass an object "
             "`{ args, returns, handler }` instead",

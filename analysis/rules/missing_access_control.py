@@ -25,9 +25,8 @@ def check(ctx):
             continue
         if _checks_identity(ctx, reg):
             continue
-        span = reg.fact.span
         ctx.report(
-            (span.start, span.end),
+            reg.fact.span,
             f"Public {builder.kind} `{reg.fact.name or 'function'}` never checks who is calling it "
             "(no `ctx.auth.getUserIdentity()`, no auth helper, no authenticating builder); any client can call it",
             data={"kind": builder.kind, "name": reg.fact.name},

@@ -18,10 +18,9 @@ def check(ctx):
             continue
         if reg.config is None or any(c.type == "spread_element" for c in reg.config.named_children):
             continue  # `...shared` may supply `args`
-        span = reg.fact.span
         nparams = handler_param_count(reg.handler)
         ctx.report(
-            (span.start, span.end),
+            reg.fact.span,
             f"{builder.describe().capitalize()} `{reg.fact.name or 'function'}` has no `args` validator, so "
             "its arguments are not checked at run time; declare them (`args: {}` when it takes none)",
             data={

@@ -11,10 +11,9 @@ def check(ctx):
             continue
         if reg.config is None or any(c.type == "spread_element" for c in reg.config.named_children):
             continue  # `...shared` may supply `returns`
-        span = reg.fact.span
         args_pair = reg.pairs.get("args")
         ctx.report(
-            (span.start, span.end),
+            reg.fact.span,
             f"{builder.describe().capitalize()} `{reg.fact.name or 'function'}` has no `returns` validator; "
             "declare what it returns (`v.null()` when it returns nothing)",
             data={

@@ -11,9 +11,8 @@ def check(ctx):
     for reg, builder in ctx.registrations():
         if builder.kind not in ("query", "mutation"):
             continue
-        span = reg.fact.span
         ctx.report(
-            (span.start, span.end),
+            reg.fact.span,
             f"{builder.describe().capitalize()} `{reg.fact.name or 'function'}` is defined in a \"use node\" file; "
             "only actions can run in the Node runtime, so move it to a file without the directive",
             data={"kind": builder.kind, "name": reg.fact.name},
