@@ -46,14 +46,14 @@ def check(ctx):
         if want in taken:
             # the rename would collide: say so, and offer no fix
             ctx.report(
-                (ix.span.start, ix.span.end),
+                ix.span,
                 f"Index `{ix.name}` on `{tname}` should be named `{want}`, but `{tname}` already has an index "
                 f"`{want}` over the same fields ({fields}); no automatic rename: remove one of the two",
                 data={"table": tname, "old": ix.name, "new": want, "blocked": f"`{tname}` already has an index `{want}`"},
             )
             continue
         ctx.report(
-            (ix.span.start, ix.span.end),
+            ix.span,
             f"Index `{ix.name}` on `{tname}` should be named `{want}`: an index name lists its fields "
             f"({fields}) in order, joined with `_and_`",
             data={

@@ -66,7 +66,7 @@ def check(ctx):
         if not probs:
             continue
         ctx.report(
-            (ix.span.start, ix.span.end),
+            ix.span,
             f"Convex will reject this schema: in table `{tname}`, " + "; ".join(m for _, m in probs),
             data={"table": tname, "index": ix.name, "problems": [k for k, _ in probs],
                   "name_start": ix.name_span.start, "name_end": ix.name_span.end},

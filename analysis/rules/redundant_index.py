@@ -22,7 +22,7 @@ def check(ctx):
             continue
         rng = index_call_range(ctx, ix)
         ctx.report(
-            (ix.span.start, ix.span.end),
+            ix.span,
             f"Index `{ix.name}` on `{tname}` is redundant: `{cover.name}` starts with the same "
             f"field{'s' if n > 1 else ''} and serves the same queries (within a match it orders by "
             f"`{cover.fields[n]}` rather than `_creationTime`)",

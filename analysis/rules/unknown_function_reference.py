@@ -42,7 +42,7 @@ def check(ctx):
                 data.update(kind="visibility", replacement="api", candidates=["api"])
             else:
                 continue
-            ctx.report((ref.span.start, ref.span.end), msg, data=data)
+            ctx.report(ref.span, msg, data=data)
             continue
         if res.status not in ("no_export", "no_module"):
             continue
@@ -63,7 +63,7 @@ def check(ctx):
         if cands:
             msg += f" (did you mean `{cands[0]}`?)"
         data.update(kind=res.status, module=res.module, candidates=cands)
-        ctx.report((ref.span.start, ref.span.end), msg, data=data)
+        ctx.report(ref.span, msg, data=data)
 
 
 RULE = Rule(

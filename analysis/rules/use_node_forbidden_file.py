@@ -21,7 +21,7 @@ def check(ctx):
     elif raw[end:end + 1] == b"\n":
         end += 1
     ctx.report(
-        (span.start, span.end),
+        span,
         f"\"use node\" is not allowed in `{f.module}.ts`: Convex evaluates this file in its default runtime",
         data={"directive_start": span.start, "directive_end": span.end, "delete_end": end, "file": f.module},
     )
