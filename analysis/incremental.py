@@ -111,12 +111,15 @@ def _regs_by_decl(model: FileModel) -> dict[int, Any]:
     return {r.decl.id: r for r in model.registrations if r.decl is not None}
 
 
-def _stmt(node: Node, data: bytes, name: Optional[str], model: FileModel) -> Stmt:
+def _stmt(node: Node, data: bytes, name: Optional[str], model: FileModel,
+          words: Optional[frozenset] = None) -> Stmt:
     a, b = node.start_byte, node.end_byte
     comments = tuple((s.span.start, s.span.end, data[s.span.start:s.span.end].decode("utf-8", "replace"))
                      for s in model.suppressions if a <= s.span.start and s.span.end <= b)
     errors = tuple((x, y) for x, y in model.errors if a <= x and y <= b)
-    return Stmt(a, b, data[a:b], name, frozenset(_WORD.findall(data, a, b)), comments, errors)
+    if words is None:
+        words = frozenset(_WORD.findall(data, a, b))
+    return Stmt(a, b, data[a:b], name, words, comments, errors)
 
 
 def _assign(stmts: list[Stmt], findings: list[Finding], path: str) -> tuple[list[list[Finding]], list[Finding]]:
@@ -270,8 +273,9 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
     changed_words: set = set()
     for s in changed_old:
         changed_words |= s.words
-    for i in changed_new:
-        changed_words |= set(_WORD.findall(texts[i]))
+    new_words = {i: frozenset(_WORD.findall(texts[i])) for i in changed_new}
+    for w in new_words.values():
+        changed_words |= w
     # statements present in the synthetic text (linted afresh): context, the changed ones, the
     # local statements whose findings may depend on a changed one (they mention its name), and,
     # transitively, every local statement a present one mentions (its findings may depend on it)
@@ -296,7 +300,7 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
             todo.append(i)
     while todo:
         i = todo.pop()
-        words = set(_WORD.findall(texts[i])) if p <= i < n_new - q else old[old_of(i)].words
+        words = new_words[i] if i in new_words else old[old_of(i)].words
         for w in words:
             j = local_at.get(w)
             if j is not None and not keep[j]:
@@ -333,7 +337,7 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
     for i, k in enumerate(kids):
         if p <= i < n_new - q:
             node = by_span[(k.start_byte, k.end_byte)]
-            st = _stmt(node, data, changed_old[i - p].name, model)
+            st = _stmt(node, data, changed_old[i - p].name, model, new_words[i])
             st.pinned = changed_old[i - p].pinned  # context, unchanged, mentions it as before
             stmts.append(st)
             per.append([])
