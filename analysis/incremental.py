@@ -28,6 +28,7 @@ the rare finding that depends on another statement in a way step 3 does not see.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 from collections import Counter
@@ -78,8 +79,8 @@ class Stmt:
 class Snapshot:
     data: bytes
     stmts: list[Stmt]
-    raw: list[list[Finding]]  # per statement: raw findings inside it (before suppressions)
-    loose: list[Finding]  # raw findings inside no single statement
+    raw: list[list[Finding]]  # per statement: raw findings inside it (before suppressions); the
+    # findings inside no single statement are not kept: every incremental lint reports them afresh
     key: Any = None  # what else the findings depend on (index generation, config)
     keep: frozenset = frozenset()  # words (bytes) whose mentions keep a declaration linted (Rule.keep_words)
     lines: Optional[LineIndex] = None  # of `data`
@@ -123,16 +124,13 @@ def _stmt(node: Node, data: bytes, name: Optional[str], model: FileModel,
 
 
 def _assign(stmts: list[Stmt], findings: list[Finding], path: str) -> tuple[list[list[Finding]], list[Finding]]:
-    """Group raw findings by the statement that contains them."""
-    import bisect
-
+    """Group raw findings by the statement that contains them; the rest are loose."""
     starts = [s.start for s in stmts]
     per: list[list[Finding]] = [[] for _ in stmts]
     loose: list[Finding] = []
     for f in findings:
         i = bisect.bisect_right(starts, f.start) - 1
-        if f.path == path and i >= 0 and f.start >= stmts[i].start and max(f.end, f.start) <= stmts[i].end \
-                and f.end >= f.start:
+        if f.path == path and i >= 0 and f.start <= f.end <= stmts[i].end:
             per[i].append(f)
         else:
             loose.append(f)
@@ -164,9 +162,9 @@ def snapshot(model: FileModel, raw: list[Finding], key: Any, keep: frozenset = f
     regs = _regs_by_decl(model)
     kids = model.root.children
     stmts = [_stmt(k, data, local_name(k, regs), model) for k in kids]
-    per, loose = _assign(stmts, raw, model.path)
+    per, _ = _assign(stmts, raw, model.path)
     _pin(stmts)
-    return Snapshot(data=data, stmts=stmts, raw=per, loose=loose, key=key, lines=model.src.lines, keep=keep)
+    return Snapshot(data=data, stmts=stmts, raw=per, key=key, lines=model.src.lines, keep=keep)
 
 
 def _pin(stmts: list[Stmt]) -> None:
@@ -382,7 +380,7 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
     # (finish_findings fills in positions: on cached findings too, which is harmless, as they
     # are recomputed from the offsets on every run)
     findings = finish_findings(view, [f for group in per for f in group] + loose, config)
-    new_snap = Snapshot(data=data, stmts=stmts, raw=per, loose=loose, key=snap.key, lines=lines, keep=snap.keep,
+    new_snap = Snapshot(data=data, stmts=stmts, raw=per, key=snap.key, lines=lines, keep=snap.keep,
                         stats={"relinted": len(kept), "statements": n_new})
     return findings, new_snap
 
