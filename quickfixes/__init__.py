@@ -152,6 +152,8 @@ class FixReport:
     applied: Counter = field(default_factory=Counter)  # rule code -> fixes applied
     failures: list[str] = field(default_factory=list)  # human-readable
     passes: int = 0
+    links: list[frozenset] = field(default_factory=list)  # paths one applied fix edits together
+
 
     @property
     def total(self) -> int:
@@ -163,13 +165,13 @@ class FixReport:
     def diff(self, relpath: Callable[[str], str] = lambda p: p) -> str:
         return "".join(unified_diff(self.original[p], b, relpath(p)) for p, b in sorted(self.changed().items()))
 
-    def write(self) -> list[str]:
-        written = []
-        for p, b in sorted(self.changed().items()):
-            with open(p, "wb") as fh:
-                fh.write(b)
-            written.append(p)
-        return written
+    def write(self, confine: Optional[list[str]] = None):
+        """Write the changed files (atomic, checked, all-or-nothing: `write.write_changes`);
+        returns its `WriteResult`."""
+        from .write import write_changes
+
+        changes = {p: (self.original[p], b) for p, b in self.changed().items()}
+        return write_changes(changes, confine, self.links)
 
 
 def _error_count(analyzer, path: str) -> int:
@@ -253,6 +255,9 @@ def fix_files(analyzer, paths: Iterable[str], unsafe: bool = False, max_passes: 
             if id(fx) not in bad:
                 report.applied[f.code] += 1
                 applied_any = True
+                touched = frozenset(e.path for e in fx.edits)
+                if len(touched) > 1:
+                    report.links.append(touched)
         for p, b in new_bytes.items():
             if p not in report.original:
                 report.original[p] = analyzer.models[p].src.data

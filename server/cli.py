@@ -133,10 +133,11 @@ def cmd_check(args) -> int:
                 sys.stderr.write(f"Would fix {fixed} problem{'s' if fixed != 1 else ''} in "
                                  f"{n} file{'s' if n != 1 else ''}.\n" if changed else "No fixes to apply.\n")
             return EXIT_OK if args.exit_zero or not changed else EXIT_FINDINGS
-        try:
-            report.write()
-        except OSError as e:
-            return _error(f"cannot write fixes: {e}")
+        written = report.write(confine=[d.path for d in plan.workspace.functions_dirs])
+        for msg in written.skipped:
+            _warn(msg)
+        if written.error:
+            return _error(written.error)
     else:
         progress = None
         if (fmt == "text" and not args.quiet and not args.no_progress and not args.statistics
