@@ -160,9 +160,13 @@ def _tomllib():
 
 def load_file(path: str) -> Config:
     tomllib = _tomllib()
+    from .fs import read_regular
+
     try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+        raw = read_regular(path, 1_000_000)
+        if len(raw) > 1_000_000:
+            raise ConfigError(path, "(file)", "over 1 MB; not a configuration file")
+        data = tomllib.loads(raw.decode("utf-8"))
     except OSError as e:
         raise ConfigError(path, "(file)", f"cannot read: {e.strerror or e}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:

@@ -115,8 +115,10 @@ def _package_deps(project_root: str) -> set[str]:
         return _PKG_CACHE[project_root]
     deps: set[str] = set()
     try:
-        with open(os.path.join(project_root, "package.json"), "rb") as fh:
-            data = json.loads(fh.read(1_000_000).decode("utf-8", errors="replace"))
+        from .fs import read_regular
+
+        data = json.loads(read_regular(os.path.join(project_root, "package.json"), 1_000_000)
+                          .decode("utf-8", errors="replace"))
         if isinstance(data, dict):
             for key in ("dependencies", "devDependencies", "peerDependencies"):
                 v = data.get(key)

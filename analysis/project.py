@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
+from . import fs
+
 SKIP_DIRS = frozenset({"node_modules", ".git", "_generated", "dist", "build", ".next", ".turbo",
                        ".cache", "coverage", ".venv", "venv", "__pycache__", ".convex"})
 SOURCE_EXTS = (".ts", ".tsx", ".mts", ".cts")
@@ -78,16 +80,19 @@ class Workspace:
                     yield p, d
 
 
+def keep_dir(name: str) -> bool:
+    return name not in SKIP_DIRS and not name.startswith(".")
+
+
 def _walk_sources(top: str, ws: Workspace) -> Iterator[str]:
     seen_real: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+    for dirpath, dirnames, filenames in fs.walk(top, keep_dir, ws.warnings):
         real = os.path.realpath(dirpath)
         if real in seen_real or not ws.inside_roots(real):
             dirnames[:] = []
             continue
         seen_real.add(real)
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
-        for name in sorted(filenames):
+        for name in filenames:
             if not name.endswith(SOURCE_EXTS) or name.endswith(".d.ts"):
                 continue
             p = os.path.join(dirpath, name)
@@ -99,8 +104,7 @@ def _walk_sources(top: str, ws: Workspace) -> Iterator[str]:
 
 def _read_json(path: str) -> Optional[dict]:
     try:
-        with open(path, "rb") as fh:
-            data = json.loads(fh.read(1_000_000).decode("utf-8-sig", errors="replace"))
+        data = json.loads(fs.read_regular(path, 1_000_000).decode("utf-8-sig", errors="replace"))
         return data if isinstance(data, dict) else None
     except (OSError, ValueError):
         return None
@@ -132,8 +136,7 @@ def version_at_least(version: Optional[str], wanted: tuple[int, ...]) -> bool:
 
 def _is_component_config(path: str) -> bool:
     try:
-        with open(path, "rb") as fh:
-            return b"defineComponent(" in fh.read(200_000)
+        return b"defineComponent(" in fs.read_regular(path, 200_000)
     except OSError:
         return False
 
@@ -163,8 +166,7 @@ def discover(paths: list[str]) -> Workspace:
         up = _project_root_above(root, ws)
         if up is not None:
             _add_project(up, add)
-        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        for dirpath, dirnames, filenames in fs.walk(root, keep_dir, ws.warnings):
             if "convex.json" in filenames or "package.json" in filenames:
                 _add_project(dirpath, add)
             if "convex.config.ts" in filenames and _is_component_config(os.path.join(dirpath, "convex.config.ts")):

@@ -18,6 +18,8 @@ from typing import Optional
 import tree_sitter as ts
 import tree_sitter_typescript as tst
 
+from .fs import NotRegularFile, read_regular
+
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _LANGUAGES: dict[str, ts.Language] = {}
@@ -112,18 +114,24 @@ def decode_source(data: bytes, path: str = "") -> str:
 
 
 def read_source_bytes(path: str) -> bytes:
+    """The file's bytes: a regular file only (a FIFO or device is never opened for a blocking
+    read), at most MAX_FILE_BYTES."""
     try:
         size = os.path.getsize(path)
         if size > MAX_FILE_BYTES:
             raise UnreadableFile(
                 f"file is {size / 1048576:.1f} MB, over the {MAX_FILE_BYTES // 1048576} MB limit; skipped"
             )
-        with open(path, "rb") as fh:
-            return fh.read()
+        data = read_regular(path, MAX_FILE_BYTES)
+    except NotRegularFile as e:
+        raise UnreadableFile(f"{e}; skipped") from None
     except UnreadableFile:
         raise
     except OSError as e:
         raise UnreadableFile(f"cannot read file: {e.strerror or e}") from None
+    if len(data) > MAX_FILE_BYTES:  # grew since it was measured
+        raise UnreadableFile(f"file is over the {MAX_FILE_BYTES // 1048576} MB limit; skipped")
+    return data
 
 
 _LONE_CR = re.compile(rb"\r(?!\n)")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from typing import Optional
-from urllib.parse import quote, unquote, urlparse
+from urllib.parse import quote, unquote_to_bytes, urlparse
 
 from lsprotocol import types as T
 
@@ -37,19 +38,17 @@ def line_encoding(lsp_encoding) -> str:
 
 
 def uri_to_path(uri: str) -> str:
-    import os
-
     p = urlparse(uri)
     if p.scheme not in ("file", ""):
         return uri
-    path = unquote(p.path)
+    path = os.fsdecode(unquote_to_bytes(p.path))  # a non-UTF-8 name round-trips
     if os.name == "nt" and re.match(r"^/[A-Za-z]:", path):  # pragma: no cover
         path = path[1:]
     return os.path.realpath(path) if path else path
 
 
 def path_to_uri(path: str) -> str:
-    return "file://" + quote(path.replace("\\", "/"), safe="/:@")
+    return "file://" + quote(os.fsencode(path.replace("\\", "/")), safe="/:@")
 
 
 # ------------------------------------------------------------------ positions

@@ -22,7 +22,14 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
 def display_path(path: str, cwd: Optional[str] = None) -> str:
-    """Relative to the current directory when the file is under it, else as given."""
+    """Relative to the current directory when the file is under it, else as given; the bytes of
+    a file name that is not UTF-8 escaped (`\\xff`), so that every output can print it."""
+    from convex_lsp.analysis.fs import printable
+
+    return printable(_relative(path, cwd))
+
+
+def _relative(path: str, cwd: Optional[str] = None) -> str:
     cwd = cwd or os.getcwd()
     real_cwd = os.path.realpath(cwd)
     for base in (cwd, real_cwd):
@@ -41,9 +48,11 @@ class Sources:
     def data(self, path: str) -> bytes:
         d = self._data.get(path)
         if d is None:
+            from convex_lsp.analysis.source import MAX_FILE_BYTES
+            from convex_lsp.analysis.fs import read_regular
+
             try:
-                with open(path, "rb") as fh:
-                    d = fh.read()
+                d = read_regular(path, MAX_FILE_BYTES)
             except OSError:
                 d = b""
             self._data[path] = d
@@ -184,7 +193,7 @@ def sarif_log(findings: list[Finding], rules: list[Rule], sources: Sources, vers
 def _uri(path: str, cwd: Optional[str] = None) -> str:
     from urllib.parse import quote
 
-    shown = display_path(path, cwd)
+    shown = os.fsencode(_relative(path, cwd))  # a URI carries a non-UTF-8 name's own bytes, %-encoded
     if os.path.isabs(shown):
         return "file://" + quote(shown)
     return quote(shown)

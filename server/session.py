@@ -166,8 +166,9 @@ def _file_keys(path: Optional[str]) -> set[str]:
     try:
         import tomllib
 
-        with open(path, "rb") as fh:
-            return {_norm(k) for k in tomllib.load(fh)}
+        from convex_lsp.analysis.fs import read_regular
+
+        return {_norm(k) for k in tomllib.loads(read_regular(path, 1_000_000).decode("utf-8"))}
     except Exception:
         return set()
 

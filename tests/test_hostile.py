@@ -178,7 +178,7 @@ def _record_opens(monkeypatch) -> list[str]:
 def _deny(monkeypatch, denied_file: str = "", denied_dir: str = "") -> None:
     """Permission denied on one file (open) and one folder (listing), as for a non-root user
     (the tests run as root in CI, where chmod 000 changes nothing)."""
-    real_open, real_scandir, real_listdir = builtins.open, os.scandir, os.listdir
+    real_open, real_scandir, real_listdir, real_os_open = builtins.open, os.scandir, os.listdir, os.open
 
     def no(path):
         p = os.path.realpath(os.fsdecode(path)) if isinstance(path, (str, bytes, os.PathLike)) else ""
@@ -189,6 +189,11 @@ def _deny(monkeypatch, denied_file: str = "", denied_dir: str = "") -> None:
         if no(file):
             raise PermissionError(13, "Permission denied", os.fsdecode(file))
         return real_open(file, *a, **k)
+
+    def os_open(file, *a, **k):
+        if no(file):
+            raise PermissionError(13, "Permission denied", os.fsdecode(file))
+        return real_os_open(file, *a, **k)
 
     def scandir(path="."):
         if no(path):
@@ -201,6 +206,7 @@ def _deny(monkeypatch, denied_file: str = "", denied_dir: str = "") -> None:
         return real_listdir(path)
 
     monkeypatch.setattr(builtins, "open", open_)
+    monkeypatch.setattr(os, "open", os_open)
     monkeypatch.setattr(os, "scandir", scandir)
     monkeypatch.setattr(os, "listdir", listdir)
 
@@ -236,14 +242,17 @@ def test_unreadable_file_and_folder_for_real(tmp_path, capsys):
 def test_file_deleted_while_being_indexed(tmp_path, monkeypatch, capsys):
     root = write_project(tmp_path, {"convex/good.ts": GOOD, "convex/gone.ts": GOOD})
     gone = os.path.realpath(os.path.join(root, "convex/gone.ts"))
-    real_open = builtins.open
+    real_open, real_os_open = builtins.open, os.open
 
-    def open_(file, *a, **k):  # listed, sized, then deleted just before it is opened
-        if isinstance(file, str) and os.path.realpath(file) == gone and os.path.exists(gone):
-            os.unlink(gone)
-        return real_open(file, *a, **k)
+    def deleting(opener):
+        def open_(file, *a, **k):  # listed, sized, then deleted just before it is opened
+            if isinstance(file, str) and os.path.realpath(file) == gone and os.path.exists(gone):
+                os.unlink(gone)
+            return opener(file, *a, **k)
+        return open_
 
-    monkeypatch.setattr(builtins, "open", open_)
+    monkeypatch.setattr(builtins, "open", deleting(real_open))
+    monkeypatch.setattr(os, "open", deleting(real_os_open))
     code, findings, err = run_check(capsys, root)
     assert code == 1, err
     got = {(os.path.basename(f["filename"]), f["code"]) for f in findings}

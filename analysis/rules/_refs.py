@@ -15,7 +15,8 @@ from typing import Iterator, Optional
 from tree_sitter import Node
 
 from .. import convex as cx
-from ..project import TEST_FILE_RE, _read_json
+from ..fs import walk
+from ..project import TEST_FILE_RE, _read_json, keep_dir
 from ..syntax import FUNCTION_TYPES, call_args, member_chain, string_value, text, unwrap
 
 SCHEDULER_METHODS = {"runAfter": 1, "runAt": 1}
@@ -313,8 +314,7 @@ _VISIBLE_CACHE: dict[tuple, bool] = {}
 
 def _disk_modules(functions_dir: str) -> set[str]:
     out: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(functions_dir, followlinks=False):
-        dirnames[:] = [d for d in dirnames if d not in SKIP_DIRS and not d.startswith(".")]
+    for dirpath, dirnames, filenames in walk(functions_dir, keep_dir):
         for name in filenames:
             if not name.endswith(MODULE_EXTS) or name.endswith(".d.ts"):
                 continue
