@@ -67,8 +67,8 @@ CTX_TYPE_RE = re.compile(r"\b(?:Generic)?(?:Query|Mutation|Action|RunQuery|RunMu
 DB_TYPE_RE = re.compile(r"\b(?:Generic)?Database(?:Reader|Writer)\b")
 
 AUTH_CALL_RE = re.compile(
-    r"^(getUserIdentity|getAuthUserId|getAuthSessionId|requireAuth\w*|require\w*|ensure\w*|assert\w*|check\w*|get\w*User\w*|authenticate\w*|verify\w*)$"
-)
+    r"^(getUserIdentity|getAuthUserId|getAuthSessionId|requireAuth\w*|require\w*|ensure\w*|assert\w*|check\w*|get(?=\w*User)\w*+|authenticate\w*|verify\w*)$"
+)  # `get(?=\w*User)\w*+`, not `get\w*User\w*`: that tried every `User` of a long name (quadratic)
 
 QUERY_METHODS = frozenset(
     {"withIndex", "withSearchIndex", "filter", "order", "collect", "take", "first", "unique",

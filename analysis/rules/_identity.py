@@ -25,11 +25,27 @@ IDENTITY_NAME_RE = re.compile(
 
 
 # function references (`api.users.viewer`) whose result is the caller
-IDENTITY_REF_RE = re.compile(
-    r"(viewer|current|^me$|whoami|identity|loggedin|signedin|session|authenticat|authoriz|"
-    r"require\w*user|ensure\w*user|getme|myself)",
+_IDENTITY_REF_WORDS = re.compile(
+    r"(viewer|current|^me$|whoami|identity|loggedin|signedin|session|authenticat|authoriz|getme|myself)",
     re.IGNORECASE,
 )
+_WORD_RUN = re.compile(r"\w+")
+
+
+def is_identity_ref(name: str) -> bool:
+    """Does a function reference's name say it returns the caller (`viewer`, `requireUser`, ...)?
+
+    `require\w*user` as a pattern is quadratic on `requirerequire…`; the first `require`/`ensure`
+    of each word run followed later in that run by `user` is the same test, in linear time."""
+    if _IDENTITY_REF_WORDS.search(name):
+        return True
+    for run in _WORD_RUN.finditer(name.lower()):
+        w = run.group(0)
+        for kw in ("require", "ensure"):
+            i = w.find(kw)
+            if i != -1 and w.find("user", i + len(kw)) != -1:
+                return True
+    return False
 
 
 def _resolve_import(index, path: str, local: str) -> Optional[tuple[str, str]]:
@@ -158,7 +174,7 @@ def establishes_identity(ctx, reg, builder, handler: Node) -> bool:
                 return True
             if kind == ("run", "runQuery") or kind == ("run", "runAction"):
                 a = call_args(call)
-                if a and IDENTITY_REF_RE.search(text(a[0]).split(".")[-1]):
+                if a and is_identity_ref(text(a[0]).split(".")[-1]):
                     return True  # ctx.runQuery(api.users.viewer)
             continue
         fn = call.child_by_field_name("function")

@@ -13,7 +13,28 @@ from ..registry import Rule
 from ..source import language
 from ..syntax import text
 
-# (label, pattern, severity or None for the rule's default)
+class _JsonWebToken:
+    """`\beyJ[..]{10,}\.eyJ[..]{10,}\.[..]{16,}` in linear time.
+
+    As one pattern it backtracks quadratically: every `eyJ` after a `-` inside a long run starts
+    a scan to the end of the run. A head is found once per run instead (`finditer` resumes after
+    the run it consumed: every later start in that run would end where it ends), and the whole
+    token is matched from there; the segments cannot contain `.`, so the possessive quantifiers
+    give up nothing the greedy ones would find."""
+
+    HEAD = re.compile(r"\beyJ[0-9A-Za-z_-]{10,}+")
+    FULL = re.compile(r"eyJ[0-9A-Za-z_-]{10,}+\.eyJ[0-9A-Za-z_-]{10,}+\.[0-9A-Za-z_-]{16,}+")
+
+    def search(self, s: str) -> Optional[re.Match]:
+        for head in self.HEAD.finditer(s):
+            m = self.FULL.match(s, head.start())
+            if m is not None:
+                return m
+        return None
+
+
+# (label, pattern, severity or None for the rule's default). Every pattern runs in time linear in
+# the literal's length (tests/test_reliability_bounds.py feeds each an adversarial literal).
 PATTERNS: list[tuple[str, re.Pattern, Optional[str]]] = [
     ("Stripe live secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{16,}"), None),
     ("Stripe test secret key", re.compile(r"\b[sr]k_test_[0-9A-Za-z]{16,}"), "info"),
@@ -26,8 +47,9 @@ PATTERNS: list[tuple[str, re.Pattern, Optional[str]]] = [
     ("GitHub token", re.compile(r"\bgithub_pat_[0-9A-Za-z_]{40,}\b"), None),
     ("Slack token", re.compile(r"\bxox[abpr]-[0-9A-Za-z-]{10,}"), None),
     ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), None),
-    ("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----\s*(?:\\n|\n|\s)*[A-Za-z0-9+/=\s\\n]{40,}"), None),
-    ("JSON Web Token", re.compile(r"\beyJ[0-9A-Za-z_-]{10,}\.eyJ[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{16,}"), None),
+    # a header, then 40 characters of base64, whitespace or `\n` escapes
+    ("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[A-Za-z0-9+/=\s\\]{40}"), None),
+    ("JSON Web Token", _JsonWebToken(), None),
 ]
 
 SECRET_NAME_RE = re.compile(
@@ -39,7 +61,7 @@ NOT_SECRET_NAME_RE = re.compile(r"(?:page|cursor|next|continuation|csrf|cancel|c
                                 re.IGNORECASE)
 
 PLACEHOLDER_RE = re.compile(
-    r"\.\.\.|…|x{4,}|X{4,}|\*{3,}|<[^>]*>|\{\{|\$\{|your|example|sample|placeholder|dummy|fake|changeme|"
+    r"\.\.\.|…|x{4,}|X{4,}|\*{3,}|<[^<>]*>|\{\{|\$\{|your|example|sample|placeholder|dummy|fake|changeme|"
     r"change_me|replace|insert|redacted|todo|fixme|test_?key|mock|foo|bar|0{8,}|1234567|abcdef",
     re.IGNORECASE,
 )
