@@ -143,6 +143,7 @@ class Inferer:
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         self._chains = {c.outer.id: c for c in model.query_chains if c.steps}
+        self._tests: dict[int, set] = {}  # function node id -> reads its conditions narrow
         self._handlers: dict[int, object] = {}  # handler node id -> registration
         for reg in model.registrations:
             if reg.handler is not None:
@@ -300,8 +301,23 @@ class Inferer:
         return Shape("array", items=(union(members) if members else NEVER,))
 
     # ---------------------------------------------------------- names
+    def _tested(self, node: Node, read: str) -> bool:
+        """Is `read` (`email.to`, `p`) narrowed by a condition other than a null test somewhere in
+        the functions around `node` (`Array.isArray(email.to) ? …`, `if (p.kind !== "a") throw`)?
+        Then its inferred shape would be too wide: the analysis says unknown."""
+        for fn in cx.enclosing_functions(node):
+            tested = self._tests.get(fn.id)
+            if tested is None:
+                tested = self._tests[fn.id] = _tested_reads(fn)
+            for t in tested:
+                if t == read or t.startswith(read + ".") or read.startswith(t + "."):
+                    return True
+        return False
+
     def _identifier(self, ident: Node, depth: int) -> Shape:
         name = text(ident)
+        if self._tested(ident, name):
+            return UNKNOWN
         found = self._binding(ident, name)
         if found is None:
             return UNKNOWN
@@ -456,6 +472,8 @@ class Inferer:
             return UNKNOWN
         prop = text(e.child_by_field_name("property"))
         obj = e.child_by_field_name("object")
+        if self._tested(e, text(e)):
+            return UNKNOWN
         base = self.expr(obj, depth + 1)
         if prop == "length" and base.kind in ("array", "string", "literal"):
             return NUMBER
@@ -511,6 +529,11 @@ class Inferer:
             if method == "flatMap":
                 elem = elem.items[0] if elem.kind == "array" else UNKNOWN
             return Shape("array", items=(elem,))
+        if method == "filter":
+            arr = self.expr(obj, depth + 1)
+            if arr.kind != "array" or not args or not _null_filter(args[0]):
+                return UNKNOWN  # a predicate may narrow the elements (literal fields, kinds)
+            return Shape("array", items=(without_null(arr.items[0]),))
         if method in _SAME_ARRAY:
             arr = self.expr(obj, depth + 1)
             return arr if arr.kind == "array" else UNKNOWN
@@ -768,6 +791,90 @@ def _truthy_test(cond: Optional[Node], name: str) -> bool:
     return False
 
 
+def _pure_null_test(leaf: Node) -> bool:
+    """`x`, `x === null`, `x != undefined`: a test that only rules `null` in or out."""
+    if leaf.type == "identifier":
+        return True
+    if leaf.type == "binary_expression" and text(leaf.child_by_field_name("operator")) in ("===", "!==", "==", "!="):
+        sides = [_strip_parens(leaf.child_by_field_name("left")), _strip_parens(leaf.child_by_field_name("right"))]
+        return any(x is not None and text(x) in ("null", "undefined") for x in sides) \
+            and any(x is not None and x.type == "identifier" and text(x) not in ("null", "undefined") for x in sides)
+    return False
+
+
+def _condition_leaves(cond: Optional[Node]):
+    cond = _strip_parens(cond)
+    if cond is None:
+        return
+    if cond.type == "binary_expression" and text(cond.child_by_field_name("operator")) in ("&&", "||"):
+        yield from _condition_leaves(cond.child_by_field_name("left"))
+        yield from _condition_leaves(cond.child_by_field_name("right"))
+    elif cond.type == "unary_expression" and text(cond.child_by_field_name("operator")) == "!":
+        yield from _condition_leaves(cond.child_by_field_name("argument"))
+    else:
+        yield cond
+
+
+def _tested_reads(fn: Node) -> set:
+    """Texts of the names and member chains that conditions in `fn` test (null tests aside)."""
+    out: set = set()
+    stack = [fn.child_by_field_name("body")] if fn.child_by_field_name("body") is not None else []
+    conds = []
+    while stack:
+        n = stack.pop()
+        t = n.type
+        if t in ("if_statement", "while_statement", "do_statement", "ternary_expression"):
+            conds.append(n.child_by_field_name("condition"))
+        elif t == "switch_statement":
+            conds.append(n.child_by_field_name("value"))
+        elif t == "binary_expression" and text(n.child_by_field_name("operator")) in ("&&", "||") \
+                and (n.parent is None or n.parent.type not in ("parenthesized_expression",)):
+            conds.append(n.child_by_field_name("left"))
+        stack.extend(n.named_children)
+    for cond in conds:
+        for leaf in _condition_leaves(cond):
+            if _pure_null_test(leaf):
+                continue
+            for m in [leaf] + list(_descendants(leaf)):
+                if m.type == "identifier" or (m.type == "member_expression"
+                                              and not any(c.type == "optional_chain" for c in m.children)):
+                    out.add(text(m))
+                elif m.type == "member_expression":
+                    out.add(text(m).replace("?.", "."))
+    return out
+
+
+def _descendants(node: Node):
+    stack = list(node.named_children)
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.named_children)
+
+
+def _null_filter(cb: Node) -> bool:
+    """`Boolean`, `(x) => x !== null`, `(x): x is T => !!x`: drops null elements only."""
+    if cb.type == "identifier":
+        return text(cb) == "Boolean"
+    if cb.type not in ("arrow_function", "function_expression"):
+        return False
+    params = function_params(cb)
+    if len(params) != 1:
+        return False
+    name = text(param_pattern(params[0]))
+    body = cb.child_by_field_name("body")
+    if body is not None and body.type == "statement_block":
+        rets = [c for c in body.named_children if c.type != "comment"]
+        if len(rets) != 1 or rets[0].type != "return_statement":
+            return False
+        body = _return_value(rets[0])
+    body = _strip_parens(body)
+    while body is not None and body.type == "unary_expression" and text(body).startswith("!!"):
+        body = _strip_parens(body.child_by_field_name("argument"))
+        body = _strip_parens(body.child_by_field_name("argument")) if body is not None and body.type == "unary_expression" else body
+    return body is not None and _pure_null_test(body) and name in text(body)
+
+
 def _early_exit_guard(ident: Node, name: str) -> Optional[Node]:
     """The `if` statement around `ident` that leaves the function when `name` is null."""
     cur = ident
@@ -857,3 +964,33 @@ def builder_dialect(index, path: str, local: str) -> str:
         if b is not None and b.factory.startswith("z"):
             return "zod"
     return "v"
+
+
+def describe_handler(model, reg, index) -> Optional[dict]:
+    """For hover: the validator inferred from the handler's returns (None where not fully
+    inferred), and the verdict on the declared `returns` (accepted/rejected/unknown + detail)."""
+    from .validator_algebra import Resolver, has_unknown, judge, render, widen_code_literals
+
+    if reg.handler is None:
+        return None
+    inf = Inferer(model)
+    hr = inf.function_returns(reg.handler)
+    if hr is None:
+        return None
+    res = Resolver(index, model.path)
+    shape = widen_code_literals(hr.shape)
+    inferred = None if has_unknown(shape, res) else render(shape, res)
+    verdict = None
+    ret = reg.value("returns") if reg.config is not None else None
+    if ret is not None and builder_dialect(index, model.path, reg.builder) != "zod":
+        validator = parse_validator(ret, model.path, inf.v_names)
+        if res.resolve(validator).kind != "unknown":
+            verdicts = [judge(s.shape, validator, res) for s in hr.sites]
+            bad = next((v for v in verdicts if v.kind == "rejected"), None)
+            if bad is not None:
+                verdict = ("rejected", bad.detail)
+            elif verdicts and all(v.kind == "accepted" for v in verdicts) and not hr.falls_off:
+                verdict = ("accepted", "")
+            else:
+                verdict = ("unknown", "")
+    return {"inferred": inferred, "verdict": verdict, "returns": len(hr.sites), "falls_off": hr.falls_off}
