@@ -95,10 +95,10 @@ def without_null(s: Shape) -> Shape:
         return s
     if s.kind in SYMBOLIC:
         return Shape("nonnull", items=(s,)) if s.kind != "nonnull" else s
-    if s.kind == "null":
+    if s.kind in ("null", "undefined"):  # `x!`, `if (!x) throw`: neither null nor undefined
         return NEVER
     if s.kind == "union":
-        return union([m for m in s.items if m.kind != "null"])
+        return union([m for m in s.items if m.kind not in ("null", "undefined")])
     return s
 
 

@@ -373,6 +373,27 @@ export const maybe = query({
 });
 """, [9], files(), name="ternary can yield null", message="can return `null`"),
     valid(HEAD + """
+export const emails = query({
+  args: {},
+  returns: v.array(v.object({ email: v.string() })),
+  handler: async (ctx) => {
+    const users = await ctx.db.query("users").collect();
+    return users.map((u) => ({ email: u.email! }));
+  },
+});
+""", files(), name="non-null assertion on an optional field"),
+    invalid(HEAD + """
+export const emails = query({
+  args: {},
+  returns: v.array(v.object({ email: v.string() })),
+  handler: async (ctx) => {
+    const users = await ctx.db.query("users").collect();
+    return users.map((u) => ({ email: u.email }));
+  },
+});
+""", [9], files(), name="optional field copied into a required one",
+        message="the validator requires `email` of each element but the returned object may lack it"),
+    valid(HEAD + """
 export const email = query({
   args: { id: v.id("users") },
   returns: v.string(),
