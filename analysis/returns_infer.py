@@ -279,7 +279,18 @@ class Inferer:
                 fields.append(_value_field(text(c), self._identifier(c, depth + 1)))
             elif c.type == "spread_element":
                 inner = c.named_children[0] if c.named_children else None
-                fields.append(Field("...", self.expr(inner, depth + 1)))
+                cond = _strip_parens(inner)
+                if cond is not None and cond.type == "binary_expression" \
+                        and text(cond.child_by_field_name("operator")) == "&&":
+                    # `...(x && { a })`: the fields of the object, each may be absent
+                    part = self.expr(cond.child_by_field_name("right"), depth + 1)
+                    fields.append(Field("...", Shape("op", value=("partial",), items=(part,))))
+                elif cond is not None and cond.type == "ternary_expression":
+                    a = self.expr(cond.child_by_field_name("consequence"), depth + 1)
+                    b = self.expr(cond.child_by_field_name("alternative"), depth + 1)
+                    fields.append(Field("...", Shape("op", value=("either",), items=(a, b))))
+                else:
+                    fields.append(Field("...", self.expr(inner, depth + 1)))
             elif c.type == "comment":
                 continue
             else:  # methods, getters: not Convex values
@@ -328,7 +339,7 @@ class Inferer:
             shape = self._param(node, extra, name, depth)
         elif kind == "forof":
             arr = self.expr(node.child_by_field_name("right"), depth + 1)
-            shape = arr.items[0] if arr.kind == "array" else UNKNOWN
+            shape = _element(arr) or UNKNOWN
             if shape.kind != "unknown" and node.child_by_field_name("left") is not None \
                     and node.child_by_field_name("left").type != "identifier":
                 shape = self._pattern_pick(node.child_by_field_name("left"), name, shape)
@@ -412,8 +423,8 @@ class Inferer:
                     and text(callee.child_by_field_name("property")) in ("map", "flatMap", "forEach", "filter",
                                                                          "find", "some", "every"):
                 arr = self.expr(callee.child_by_field_name("object"), depth + 1)
-                if arr.kind == "array":
-                    elem = arr.items[0]
+                elem = _element(arr)
+                if elem is not None:
                     pat = param_pattern(param)
                     return elem if pat.type == "identifier" else self._pattern_pick(pat, name, elem)
             return UNKNOWN
@@ -520,12 +531,17 @@ class Inferer:
         if method in ("map", "flatMap") and args:
             arr = self.expr(obj, depth + 1)
             cb = args[0]
-            if arr.kind != "array" or cb.type not in FUNCTION_TYPES:
+            if _element(arr) is None:
                 return UNKNOWN
-            hr = self.function_returns(cb)
-            if hr is None or hr.falls_off:
+            if cb.type == "identifier" and text(cb) in self.model.helper_nodes:
+                elem = self.helper_shape(self.model.helper_nodes[text(cb)], depth + 1)  # `.map(publicMessage)`
+            elif cb.type in FUNCTION_TYPES:
+                hr = self.function_returns(cb)
+                if hr is None or hr.falls_off:
+                    return UNKNOWN
+                elem = union([s.shape for s in hr.sites]) if hr.sites else UNKNOWN
+            else:
                 return UNKNOWN
-            elem = union([s.shape for s in hr.sites]) if hr.sites else UNKNOWN
             if method == "flatMap":
                 elem = elem.items[0] if elem.kind == "array" else UNKNOWN
             return Shape("array", items=(elem,))
@@ -610,6 +626,15 @@ class Inferer:
 def _code(s: Shape) -> Shape:
     """A literal written in the code (widened to its type when a validator is proposed)."""
     return Shape(s.kind, value=s.value, origin="code")
+
+
+def _element(arr: Shape) -> Optional[Shape]:
+    """The element shape of an array (symbolic when the array is: an argument, a document field)."""
+    if arr.kind == "array":
+        return arr.items[0]
+    if arr.kind in SYMBOLIC:
+        return Shape("op", value=("elem",), items=(arr,))
+    return None
 
 
 def _prim_kind(s: Shape) -> str:

@@ -449,6 +449,10 @@ class Resolver:
                 if r.kind == "object":
                     open_ = open_ or r.open
                     for g in r.fields:
+                        before = out.get(g.name)
+                        if g.optional and before is not None and not before.optional:
+                            # a field the spread may not carry keeps the earlier value then
+                            g = Field(g.name, union([before.shape, g.shape]), False, g.source or before.source)
                         out[g.name] = g
                 elif r.kind in ("null", "undefined"):
                     continue
@@ -476,6 +480,24 @@ class Resolver:
             return self._prop(base, s.value[1], depth)
         if op in ("fields", "asobject"):
             return base if base.kind == "object" else UNKNOWN
+        if op == "elem":
+            base = without_null(base) if base.kind == "union" else base
+            return self.resolve(base.items[0], depth + 1) if base.kind == "array" else UNKNOWN
+        if op == "either":  # `...(c ? {a} : {b})`: a field of one side only may be absent
+            other = self.resolve(s.items[1], depth + 1)
+            if base.kind != "object" or other.kind != "object":
+                return UNKNOWN
+            a = {f.name: f for f in base.fields}
+            b = {f.name: f for f in other.fields}
+            out = []
+            for name in list(a) + [n for n in b if n not in a]:
+                fa, fb = a.get(name), b.get(name)
+                if fa is not None and fb is not None:
+                    out.append(Field(name, union([fa.shape, fb.shape]), fa.optional or fb.optional, fa.source))
+                else:
+                    f = fa or fb
+                    out.append(Field(name, f.shape, True, f.source))
+            return Shape("object", fields=tuple(out), open=base.open or other.open)
         if base.kind != "object":
             return UNKNOWN
         if op == "pick":
@@ -596,6 +618,8 @@ def _q(path: str) -> str:
     """A field path for a message: `[].qty` reads "`qty` of each element"."""
     if path.startswith("[]."):
         return f"`{path[3:]}` of each element"
+    if path == "[]":
+        return "an element"
     return f"`{path}`"
 
 
@@ -678,7 +702,7 @@ def _judge_single(v: Shape, val: Shape, res: Resolver, path: str, depth: int) ->
     if vk == "null":
         return Verdict("rejected", "null", path,
                        f"{_at(path)}{v.origin or 'the handler'} can return `null` but the validator does not allow `null`"
-                       if not path else f"{_q(path)} can be `null` but the validator does not allow `null`", v)
+                       if not path else f"{_q(path)} can be `null`{_from(v)} but the validator does not allow `null`", v)
     if wk == "literal":
         if vk == "literal":
             if v.value == val.value:

@@ -351,6 +351,54 @@ export const page = query({
   handler: async (ctx, { paginationOpts }) => ctx.db.query("users").paginate(paginationOpts),
 });
 """, [8], files(), name="paginationResultValidator with a stale item validator", message="`page[]._creationTime` is in every `users` document"),
+    valid(HEAD + """
+export const many = query({
+  args: { ids: v.array(v.id("users")) },
+  returns: v.array(v.object({ _id: v.id("users"), _creationTime: v.number(), name: v.string(), email: v.optional(v.string()) })),
+  handler: async (ctx, args) => {
+    const users = await Promise.all(args.ids.map((id) => ctx.db.get(id)));
+    return users.filter((u) => u !== null);
+  },
+});
+""", files(), name="map over an argument array, nulls filtered out"),
+    invalid(HEAD + """
+export const many = query({
+  args: { ids: v.array(v.id("users")) },
+  returns: v.array(v.object({ _id: v.id("users"), _creationTime: v.number(), name: v.string(), email: v.optional(v.string()) })),
+  handler: async (ctx, args) => {
+    return await Promise.all(args.ids.map((id) => ctx.db.get(id)));
+  },
+});
+""", [8], files(), name="map over an argument array keeps db.get's null",
+        message="an element can be `null` (`ctx.db.get`) but the validator does not allow `null`"),
+    valid(HEAD + """
+export const shaped = query({
+  args: {},
+  returns: v.array(v.object({ id: v.id("users"), email: v.optional(v.string()) })),
+  handler: async (ctx) => {
+    const users = await ctx.db.query("users").collect();
+    return users.map((u) => ({ id: u._id, ...(u.email ? { email: u.email } : {}) }));
+  },
+});
+""", files(), name="conditional spread: the field may be absent"),
+    invalid(HEAD + """
+export const shaped = query({
+  args: {},
+  returns: v.array(v.object({ id: v.id("users") })),
+  handler: async (ctx) => {
+    const users = await ctx.db.query("users").collect();
+    return users.map((u) => ({ id: u._id, ...(u.name.length > 3 && { long: true }) }));
+  },
+});
+""", [9], files(), name="conditional spread of a field the validator lacks", message="`long` of each element is returned"),
+    valid(HEAD + """
+import { summary } from "./model/products";
+export const summaries = query({
+  args: {},
+  returns: v.array(v.object({ name: v.string(), sku: v.string() })),
+  handler: async (ctx) => (await ctx.db.query("products").take(5)).map(summary),
+});
+""", files(convex__model__products_ts=MODEL), name="map with an imported helper reference: silent when unknown"),
     # ---------------------------------------------------------------- conditionals
     valid(HEAD + """
 export const maybe = query({
