@@ -143,11 +143,25 @@ class Inferer:
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         self._chains = {c.outer.id: c for c in model.query_chains if c.steps}
+        self._conds: Optional[tuple] = None
+        self._idents: Optional[dict] = None  # identifiers by name (one compiled query per file)
         self._tests: dict[int, set] = {}  # function node id -> reads its conditions narrow
         self._handlers: dict[int, object] = {}  # handler node id -> registration
         for reg in model.registrations:
             if reg.handler is not None:
                 self._handlers[reg.handler.id] = reg
+
+    def _condition_nodes(self) -> tuple:
+        """(starts, nodes) of the statements and expressions that test something, by start."""
+        if self._conds is None:
+            ns = self.model.nodes_of_type(*_COND_TYPES)
+            self._conds = ([n.start_byte for n in ns], ns)
+        return self._conds
+
+    def idents(self) -> dict:
+        if self._idents is None:
+            self._idents = _build_ident_index(self.model.root, "tsx" if self.path.endswith((".tsx", ".jsx")) else "ts")
+        return self._idents
 
     # ---------------------------------------------------------- functions
     def function_returns(self, fn: Node) -> Optional[HandlerReturns]:
@@ -319,7 +333,7 @@ class Inferer:
         for fn in cx.enclosing_functions(node):
             tested = self._tests.get(fn.id)
             if tested is None:
-                tested = self._tests[fn.id] = _tested_reads(fn)
+                tested = self._tests[fn.id] = _tested_reads(fn, self._condition_nodes())
             for t in tested:
                 if t == read or t.startswith(read + ".") or read.startswith(t + "."):
                     return True
@@ -383,9 +397,9 @@ class Inferer:
         if value is None:
             return UNKNOWN
         scope = _function_of(decl) or self.model.root
-        if not is_const and _reassigned(scope, name):
+        if not is_const and _reassigned(scope, name, self.idents()):
             return UNKNOWN
-        if _mutated(scope, name):
+        if _mutated(scope, name, self.idents()):
             return UNKNOWN
         shape = self.expr(value, depth + 1)
         pat = decl.child_by_field_name("name")
@@ -446,7 +460,7 @@ class Inferer:
         if fn is None:
             return shape
         mentions = False
-        for other in _identifiers_named(fn, name):
+        for other in _identifiers_named(fn, name, self.idents()):
             if other.start_byte >= use.start_byte:
                 break
             if other.parent is not None and other.parent.type == "variable_declarator" \
@@ -727,20 +741,41 @@ def _function_of(node: Node) -> Optional[Node]:
     return None
 
 
-def _identifiers_named(scope: Node, name: str) -> list[Node]:
-    out = []
-    stack = [scope]
-    while stack:
-        n = stack.pop()
-        if n.type in ("identifier", "shorthand_property_identifier") and text(n) == name:
-            out.append(n)
-        stack.extend(n.named_children)
-    out.sort(key=lambda n: n.start_byte)
+def _identifiers_named(scope: Node, name: str, index: dict) -> list[Node]:
+    """The identifiers spelled `name` inside `scope`, in document order (`index`: the file's
+    identifiers by name, from `_build_ident_index`)."""
+    import bisect
+
+    starts, nodes = index.get(name, ((), ()))
+    lo = bisect.bisect_left(starts, scope.start_byte)
+    hi = bisect.bisect_left(starts, scope.end_byte)
+    return list(nodes[lo:hi])
+
+
+def _build_ident_index(root: Node, kind: str) -> dict:
+    import tree_sitter as ts
+
+    from .source import language
+
+    q = _IDENT_QUERY.get(kind)
+    if q is None:
+        q = _IDENT_QUERY[kind] = ts.Query(language(kind), "(identifier) @n (shorthand_property_identifier) @n")
+    found = ts.QueryCursor(q).captures(root).get("n", [])
+    by: dict[str, list] = {}
+    for n in found:
+        by.setdefault(text(n), []).append(n)
+    out = {}
+    for name, ns in by.items():
+        ns.sort(key=lambda n: n.start_byte)
+        out[name] = ([n.start_byte for n in ns], ns)
     return out
 
 
-def _reassigned(scope: Node, name: str) -> bool:
-    for ident in _identifiers_named(scope, name):
+_IDENT_QUERY: dict = {}
+
+
+def _reassigned(scope: Node, name: str, index: dict) -> bool:
+    for ident in _identifiers_named(scope, name, index):
         p = ident.parent
         if p is not None and p.type in ("assignment_expression", "augmented_assignment_expression") \
                 and p.child_by_field_name("left") is not None and p.child_by_field_name("left").id == ident.id:
@@ -750,9 +785,9 @@ def _reassigned(scope: Node, name: str) -> bool:
     return False
 
 
-def _mutated(scope: Node, name: str) -> bool:
+def _mutated(scope: Node, name: str, index: dict) -> bool:
     """`name.push(…)`, `name.x = …`, `delete name.x`, `Object.assign(name, …)`."""
-    for ident in _identifiers_named(scope, name):
+    for ident in _identifiers_named(scope, name, index):
         p = ident.parent
         if p is None:
             continue
@@ -840,22 +875,28 @@ def _condition_leaves(cond: Optional[Node]):
         yield cond
 
 
-def _tested_reads(fn: Node) -> set:
+_COND_TYPES = ("if_statement", "while_statement", "do_statement", "ternary_expression", "switch_statement",
+               "binary_expression")
+
+
+def _tested_reads(fn: Node, conditions: tuple) -> set:
     """Texts of the names and member chains that conditions in `fn` test (null tests aside)."""
+    import bisect
+
     out: set = set()
-    stack = [fn.child_by_field_name("body")] if fn.child_by_field_name("body") is not None else []
+    starts, nodes = conditions
+    lo = bisect.bisect_left(starts, fn.start_byte)
+    hi = bisect.bisect_left(starts, fn.end_byte)
     conds = []
-    while stack:
-        n = stack.pop()
+    for n in nodes[lo:hi]:
         t = n.type
-        if t in ("if_statement", "while_statement", "do_statement", "ternary_expression"):
-            conds.append(n.child_by_field_name("condition"))
+        if t == "binary_expression":
+            if text(n.child_by_field_name("operator")) in ("&&", "||"):
+                conds.append(n.child_by_field_name("left"))
         elif t == "switch_statement":
             conds.append(n.child_by_field_name("value"))
-        elif t == "binary_expression" and text(n.child_by_field_name("operator")) in ("&&", "||") \
-                and (n.parent is None or n.parent.type not in ("parenthesized_expression",)):
-            conds.append(n.child_by_field_name("left"))
-        stack.extend(n.named_children)
+        else:
+            conds.append(n.child_by_field_name("condition"))
     for cond in conds:
         for leaf in _condition_leaves(cond):
             if _pure_null_test(leaf):
@@ -949,6 +990,9 @@ def extract(model) -> dict:
                     consts[text(n)] = shape
     helpers: dict[str, Shape] = {}
     for name, fn in model.helper_nodes.items():
+        fact = model.facts.helpers.get(name)
+        if fact is None or not fact.exported:
+            continue  # other files see exported helpers only
         shape = inf.helper_shape(fn)
         if shape.kind != "unknown":
             helpers[name] = shape
@@ -956,6 +1000,8 @@ def extract(model) -> dict:
     for reg in model.registrations:
         if reg.fact.has_returns or not reg.fact.name or reg.handler is None:
             continue
+        if "internal" not in reg.fact.builder.lower():
+            continue  # `ctx.run*` callees are internal functions (custom builders named so too)
         hr = inf.function_returns(reg.handler)
         if hr is not None and not hr.falls_off and hr.sites:
             shape = hr.shape

@@ -518,6 +518,23 @@ export const names = internalQuery({
   handler: async (ctx) => [],
 });
 """), name="ctx.runQuery matching"),
+    invalid(HEAD + """
+import { internal } from "./_generated/api";
+export const run = action({
+  args: {},
+  returns: v.array(v.object({ name: v.string() })),
+  handler: async (ctx) => {
+    const users = await ctx.runQuery(internal.users.all, {});
+    return users;
+  },
+});
+""", [10], files(convex__users_ts=HEAD + """
+export const all = internalQuery({
+  args: {},
+  handler: async (ctx) => await ctx.db.query("users").collect(),
+});
+"""), name="ctx.runQuery of a callee without returns: its inferred result",
+        message="`_id` of each element is in every `users` document but not in the validator"),
     # ---------------------------------------------------------------- builders, unknowns
     invalid("""
 import { authedQuery } from "./functions";
