@@ -36,6 +36,7 @@ from .syntax import (
     callee_name,
     error_ranges,
     member_chain,
+    member_property,
     object_pairs,
     pair_value,
     string_value,
@@ -719,7 +720,7 @@ class FileModel:
                     and cur.parent.child_by_field_name("object").id == cur.id:
                 parent = cur.parent
                 if parent.type == "member_expression":
-                    path.append(text(parent.child_by_field_name("property")))
+                    path.append(text(member_property(parent)))
                 else:
                     idx = parent.child_by_field_name("index")
                     s = string_value(idx)
