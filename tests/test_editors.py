@@ -148,7 +148,7 @@ def test_emacs_byte_compiles_without_warnings(tmp_path):
 def test_neovim_config_files():
     lua = (EDITORS / "neovim" / "lsp" / "convex_lsp.lua").read_text()
     assert "cmd = { 'convex-lsp', 'serve' }" in lua
-    assert "filetypes = { 'typescript', 'typescriptreact' }" in lua
+    assert "filetypes = { 'typescript', 'typescriptreact', 'javascript', 'javascriptreact' }" in lua
     assert "convex.json" in lua and "package.json" in lua and "root_dir = function(bufnr, on_dir)" in lua
     snippet = (EDITORS / "neovim" / "lspconfig.lua").read_text()
     assert "configs.convex_lsp" in snippet and "'convex-lsp', 'serve'" in snippet
