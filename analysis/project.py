@@ -182,8 +182,8 @@ def discover(paths: list[str]) -> Workspace:
             found[real] = FunctionsDir(real, project_root, kind, convex_version(project_root, ws.inside_roots))
 
     for root in ws.roots:
-        # a path inside a project: look upwards for its project root
-        up = _project_root_above(root, ws)
+        # a path inside a project's functions folder: that project
+        up = enclosing_project(root)
         if up is not None:
             _add_project(up, add)
         for dirpath, dirnames, filenames in fs.walk(root, keep_dir, ws.warnings):
@@ -197,6 +197,8 @@ def discover(paths: list[str]) -> Workspace:
                    for f in found.values()):
             if os.path.isfile(os.path.join(root, "schema.ts")) or os.path.isdir(os.path.join(root, "_generated")):
                 add(root, os.path.dirname(root), "app")
+            elif os.path.isdir(os.path.join(root, "convex")):  # ./convex/ without a package.json
+                add(os.path.join(root, "convex"), root, "app")
     ws.functions_dirs = sorted(found.values(), key=lambda d: d.path)
     return ws
 
@@ -215,6 +217,36 @@ def _add_project(dirpath: str, add) -> None:
         cand = os.path.join(dirpath, "convex")
         if os.path.isdir(cand):
             add(cand, dirpath, "app")
+
+
+def _functions_folder_of(project_root: str) -> str:
+    cfg = _read_json(os.path.join(project_root, "convex.json")) if os.path.isfile(
+        os.path.join(project_root, "convex.json")) else None
+    if cfg is not None and isinstance(cfg.get("functions"), str) and cfg["functions"].strip():
+        target = os.path.join(project_root, cfg["functions"])
+        if os.path.isdir(target):
+            return os.path.realpath(target)
+    return os.path.realpath(os.path.join(project_root, "convex"))
+
+
+def enclosing_project(path: str) -> Optional[str]:
+    """The project root of `path`: `path` itself when it holds a package.json or convex.json,
+    else the nearest ancestor holding one whose functions folder contains `path`
+    (`check convex/model` sees the whole project). An ancestor whose functions folder does not
+    contain `path` is not its project: a stray package.json in a home folder neither hides the
+    project's ./convex/ nor pulls the folders beside it into the run."""
+    cur = path
+    while True:
+        if os.path.isfile(os.path.join(cur, "package.json")) or os.path.isfile(os.path.join(cur, "convex.json")):
+            if cur == path:
+                return cur
+            fdir = _functions_folder_of(cur)
+            if path == fdir or path.startswith(fdir.rstrip(os.sep) + os.sep):
+                return cur
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent
 
 
 def _project_root_above(path: str, ws: Workspace) -> Optional[str]:

@@ -134,7 +134,9 @@ async def watch_files(ls: "ConvexLanguageServer") -> None:
         await ls.client_register_capability_async(T.RegistrationParams(registrations=[T.Registration(
             id="convex-lsp-watch", method=T.WORKSPACE_DID_CHANGE_WATCHED_FILES,
             register_options=T.DidChangeWatchedFilesRegistrationOptions(
-                watchers=[T.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]))]))
+                watchers=[T.FileSystemWatcher(glob_pattern=g) for g in WATCH_GLOBS]
+                # folders deleted, created or renamed (their files get no events of their own)
+                + [T.FileSystemWatcher(glob_pattern="**/*", kind=T.WatchKind.Create | T.WatchKind.Delete)]))]))
     except Exception as e:
         ls.info(f"convex-lsp: the client refused file watchers ({e}); changes outside the editor are not seen")
 

@@ -82,14 +82,9 @@ def apply_overrides(cfg: Config, ov: Overrides) -> Config:
 
 
 def _project_root_of(path: str) -> Optional[str]:
-    cur = path
-    while True:
-        if os.path.isfile(os.path.join(cur, "package.json")) or os.path.isfile(os.path.join(cur, "convex.json")):
-            return cur
-        parent = os.path.dirname(cur)
-        if parent == cur:
-            return None
-        cur = parent
+    from convex_lsp.analysis.project import enclosing_project
+
+    return enclosing_project(path)  # never a stray ancestor package.json (it stops at the workspace)
 
 
 def _check_path(p: str) -> str:
@@ -140,6 +135,10 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
             continue
         fd = os.path.realpath(os.path.join(cfg.root, cfg.functions_dir))
         key = "functions-dir"
+        if not ws.inside_roots(fd):  # confined to the workspace, as convex.json's "functions"
+            ws.warnings.append(f"{cfg.source or 'config'}: functions-dir points outside the workspace "
+                               f"({cfg.functions_dir}); ignored")
+            continue
         if not os.path.isdir(fd):
             raise ConfigError(cfg.source or "config", key, f"{cfg.functions_dir!r} is not a folder (relative to {cfg.root})")
         if any(d.path == fd for d in ws.functions_dirs):
@@ -148,8 +147,6 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
         ws.functions_dirs = [d for d in ws.functions_dirs if d.project_root != cfg.root]
         ws.functions_dirs.append(FunctionsDir(fd, cfg.root, "app", convex_version(cfg.root)))
         ws.functions_dirs.sort(key=lambda d: d.path)
-        if fd not in ws.roots and not ws.inside_roots(fd):
-            ws.roots = sorted(set(ws.roots + [fd]))
 
     configs: dict[str, Config] = {}
     for d in ws.functions_dirs:

@@ -374,9 +374,25 @@ class Session:
         return changed
 
     def disk_changed(self, path: str, deleted: bool) -> set[str]:
-        """A watched file changed outside the editor."""
+        """A watched file changed outside the editor. A folder's event stands for every file
+        under it: deleted (or renamed away), its files leave the index; created (or renamed
+        into place), its sources are indexed."""
         if path in self.documents and not deleted:
             return set()
+        folder = path.rstrip(os.sep) + os.sep
+        under = [p for p in self.analyzer.index.facts if p.startswith(folder)] if deleted else []
+        if under:
+            changed: set[str] = set()
+            for p in under:
+                changed |= self.disk_changed(p, True)
+            return changed
+        if not deleted and os.path.isdir(path) and not os.path.islink(path):
+            from convex_lsp.analysis.fs import walk
+            from convex_lsp.analysis.project import keep_dir
+
+            files = [p for d, _, names in walk(path, keep_dir) for p in (os.path.join(d, n) for n in names)
+                     if p not in self.documents and self.is_indexable(p)]
+            return self.add_scanned(self.scan(files)) if files else set()
         if deleted:
             dict.pop(self.analyzer.models, path, None)
             self.facts_gen += 1
@@ -388,7 +404,8 @@ class Session:
         return self.add_scanned(self.scan([path]))
 
     def is_indexable(self, path: str) -> bool:
-        if not path.endswith(SOURCE_EXTS) or path.endswith(".d.ts"):
+        """A source file of a functions folder, inside the workspace (nothing else enters the index)."""
+        if not path.endswith(SOURCE_EXTS) or path.endswith(".d.ts") or not self.workspace.inside_roots(path):
             return False
         d = self.workspace.dir_for(path)
         if d is None:
@@ -409,7 +426,7 @@ class Session:
         self.documents.pop(path, None)
         self._lint_cache.pop(path, None)
         dict.pop(self.analyzer.models, path, None)
-        if os.path.isfile(path) and (path in self.analyzer.index.facts or self.is_indexable(path)):
+        if os.path.isfile(path) and self.is_indexable(path):  # an outside file leaves the index
             return self.add_scanned(self.scan([path]))
         self.facts_gen += 1
         return self.analyzer.forget(path)
