@@ -227,7 +227,7 @@ def main(argv: Optional[list[str]] = None, tcp: Optional[str] = None) -> int:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
-    return 0
+    return server.exit_code
 
 
 start = main

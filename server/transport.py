@@ -23,6 +23,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
+from .lifecycle import LifecycleProtocol, exit_code
+
 log = logging.getLogger("convex_lsp.server")
 
 
@@ -33,7 +35,7 @@ class Unanswerable:
     jsonrpc = "invalid params: answered"
 
 
-class Protocol(LanguageServerProtocol):
+class Protocol(LifecycleProtocol, LanguageServerProtocol):
     """pygls raises out of `json.loads` when a request's params do not deserialize (a
     position past 2**31, a missing field), so the id is lost and the client waits forever.
     Answer such a request with the error instead."""
@@ -149,6 +151,7 @@ class StdioServer(LanguageServer):
 
     def __init__(self, name: str, version: str) -> None:
         super().__init__(name, version, protocol_cls=Protocol)
+        self.exit_code = 0
 
     def adjust_capabilities(self, params: T.InitializeParams, caps: T.ServerCapabilities) -> None:
         """Change what pygls advertises to this client (after the `initialize` handler ran)."""
@@ -167,7 +170,9 @@ class StdioServer(LanguageServer):
                                   logger=log, error_handler=self.report_server_error))
         except BrokenPipeError:
             log.error("Connection to the client is lost! Shutting down the server.")
-        except (KeyboardInterrupt, SystemExit):
+        except SystemExit as e:  # `exit`: 0 after `shutdown`, else 1 (lifecycle.exit_code)
+            self.exit_code = exit_code(e)
+        except KeyboardInterrupt:
             pass
         finally:
             self.shutdown()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 from typing import TYPE_CHECKING
 
+from .lifecycle import watch_parent
 from .session import warm_up, worker_count
 
 if TYPE_CHECKING:
@@ -21,7 +23,9 @@ def start_pool(jobs: int):
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: this process has threads (stdin reader, scanner)
-    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"))
+    # each worker ends itself when the server dies (lifecycle.watch_parent): no orphans after a SIGKILL
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
+                               initializer=watch_parent, initargs=(os.getpid(),))
     with workers_skip_main_module():
         for _ in range(jobs):
             pool.submit(warm_up)

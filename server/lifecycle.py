@@ -1,0 +1,73 @@
+"""The protocol's lifecycle where pygls gets it wrong, and worker processes that outlive the server.
+
+- `LifecycleProtocol` (a mixin of `transport.Protocol`):
+  - a request after `shutdown` is answered with InvalidRequest (pygls drops it: the client waits
+    for ever); notifications after it are still dropped, `exit` still ends the process;
+  - `shutdown` cancels the other pending requests over a copy of pygls' table (cancelling one
+    may run a callback that removes entries: "dictionary changed size during iteration").
+- `exit_code(exc)`: the process's exit code from the SystemExit pygls raises in `exit` (0 after
+  `shutdown`, else 1); the stdio loop swallowed it and the process always exited 0.
+- `watch_parent(pid)`: the initializer of every worker process: a daemon thread that ends the
+  worker when its parent is gone (SIGKILL of the server leaves no orphan running for ever).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import Any, Generator
+
+from lsprotocol import types as T
+from pygls.protocol.language_server import lsp_method
+
+log = logging.getLogger("convex_lsp.server")
+
+INVALID_REQUEST = -32600
+PARENT_POLL_S = 0.5
+
+
+class LifecycleProtocol:
+    """Mixed into the pygls protocol class (before `LanguageServerProtocol`)."""
+
+    def handle_message(self, message):
+        if getattr(self, "_shutdown", False) and getattr(message, "method", T.EXIT) != T.EXIT \
+                and getattr(message, "id", None) is not None and hasattr(message, "params"):
+            # a request (a response has no method; a notification no id)
+            self._send_response(message.id, error=T.ResponseError(
+                code=INVALID_REQUEST, message=f"{message.method}: the server is shut down (only `exit` is accepted)"))
+            return
+        return super().handle_message(message)
+
+    @lsp_method(T.SHUTDOWN)
+    def lsp_shutdown(self, *args) -> Generator[Any, Any, None]:
+        if (user_handler := self.fm.features.get(T.SHUTDOWN)) is not None:
+            yield user_handler, args, None
+        current = self.msg_id
+        for msg_id, future in list(self._request_futures.items()):
+            if msg_id != current and not future.done():
+                future.cancel()
+        self._shutdown = True
+        return None
+
+
+def exit_code(exc: SystemExit) -> int:
+    code = exc.code
+    if code is None:
+        return 0
+    return code if isinstance(code, int) else 1
+
+
+def watch_parent(parent_pid: int) -> None:
+    """Worker initializer: exit as soon as `parent_pid` is no longer this process's parent."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    if os.getppid() != parent_pid:  # already orphaned while starting
+        os._exit(0)
+    threading.Thread(target=watch, name="convex-lsp-parent-watch", daemon=True).start()
