@@ -3,6 +3,7 @@
 
     python3 bench/fuzz_server.py [--edits 10000] [--seed 1] [--encoding utf-16|utf-8]
                                  [--corpus ~/.cache/convex-lsp/corpus] [--workdir DIR] [--json]
+                                 [--no-hostile]
 
 Copies examples/app and every package of the corpus (fetched by `python3 bench/corpus.py`;
 the run goes on with whatever is there, examples/app alone when there is no corpus) into one
@@ -10,7 +11,12 @@ workspace, starts one server on stdio and fuzzes `--edits` random edits over its
 files, a few open documents at a time (undoing everything and comparing diagnostics after
 each batch). Reports edits/s, requests, JSON-RPC error answers, crashes, the slowest request,
 and the server's RSS at start and end (VmRSS of /proc/<pid>/status) and its peak (VmHWM).
-Exits 1 when the server died, stopped answering, or held a different text than the client.
+Then runs the adversarial scenarios of bench/hostile.py (named pipes, device nodes, a 1,000-level
+folder chain, non-UTF-8 names, `export *` cycles, a huge adversarial literal, a stray ancestor
+package.json, `check --fix` through symlinks and under Ctrl-C, the server's lifecycle and
+worker processes after SIGKILL), reported one line each.
+Exits 1 when the server died, stopped answering, or held a different text than the client, or
+when a hostile scenario failed.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -56,6 +62,7 @@ def main(argv=None) -> int:
     ap.add_argument("--per-session", type=int, default=200)
     ap.add_argument("--timeout", type=float, default=60.0, help="seconds one request may take before it counts as unanswered")
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
+    ap.add_argument("--no-hostile", action="store_true", help="skip the adversarial scenarios (bench/hostile.py)")
     args = ap.parse_args(argv)
 
     work = args.workdir or tempfile.mkdtemp(prefix="convex-lsp-fuzz-")
@@ -76,6 +83,13 @@ def main(argv=None) -> int:
         if st is None:
             print(f"FAILED after {took:.0f}s: {failure}", file=sys.stderr)
             return 1
+        hostile = []
+        if not args.no_hostile:
+            from bench import hostile as H
+
+            hdir = os.path.join(work, "hostile")
+            os.makedirs(hdir, exist_ok=True)
+            hostile = H.run_all(hdir, log=lambda s: print(s, file=sys.stderr, flush=True))
         by = {m: {"count": n, "mean_ms": round(1000 * tot / n, 2), "max_ms": round(1000 * mx, 1)}
               for m, (n, tot, mx) in sorted(st.by_method.items())}
         out = {
@@ -85,7 +99,7 @@ def main(argv=None) -> int:
             "undo_checks": st.undo_checks, "seconds": round(took, 1), "edits_per_s": round(st.edits / took, 1),
             "slowest_request": {"ms": round(1000 * st.slowest[0], 1), "what": st.slowest[1]},
             "rss_start_kb": st.rss_start_kb, "rss_end_kb": st.rss_end_kb, "rss_peak_kb": st.rss_peak_kb,
-            "by_method": by,
+            "by_method": by, "hostile": hostile,
         }
         if args.json:
             print(json.dumps(out, indent=1))
@@ -101,10 +115,12 @@ def main(argv=None) -> int:
                   f"peak {out['rss_peak_kb']} kB")
             for m, d in by.items():
                 print(f"  {m:32} {d['count']:6}  mean {d['mean_ms']:7.2f} ms  max {d['max_ms']:8.1f} ms")
-        return 0
+            for r in hostile:
+                print(f"hostile  {'ok    ' if r['ok'] else 'FAILED'} {r['seconds']:7.2f}s  {r['scenario']}  {r['note']}")
+        return 0 if all(r["ok"] for r in hostile) else 1
     finally:
         if not args.workdir:
-            shutil.rmtree(work, ignore_errors=True)
+            subprocess.run(["rm", "-rf", "--", work], check=False)  # shutil.rmtree recurses
 
 
 if __name__ == "__main__":

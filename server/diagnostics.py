@@ -44,7 +44,12 @@ def _fire(ls: "ConvexLanguageServer", path: str) -> None:
         if not ls.ready.is_set():
             s.refresh(path)  # indexing: keep the index current, diagnostics come after it
         elif ls.pull:
-            s.lint(path)  # cached for the client's pull; notices schema/api changes now
+            res = s.lint(path)  # cached for the client's pull; notices schema/api changes now
+            if path in ls._pull_later and res is not None:  # a huge document answered early
+                ls._pull_later.discard(path)
+                ls._last_pull[path] = res
+                if ls.refresh_support:
+                    ls.workspace_diagnostic_refresh(None)
         else:
             publish(ls, path)  # lints statement by statement when only functions changed
         after_lint(ls, path)
@@ -163,13 +168,35 @@ async def document_report(ls: "ConvexLanguageServer", params: T.DocumentDiagnost
     with bounded(ls, "textDocument/diagnostic"):
         s = ls.session
         path = C.uri_to_path(params.text_document.uri)
-        res = s.lint(path)
-        after_lint(ls, path)
+        res = _answer_early(ls, path)
         if res is None:
-            return T.RelatedFullDocumentDiagnosticReport(items=[])
+            res = s.lint(path)
+            after_lint(ls, path)
+            if res is None:
+                return T.RelatedFullDocumentDiagnosticReport(items=[])
+            if path in s.documents:
+                ls._last_pull[path] = res
         if path in s.documents:
             ls._reported[path] = res.result_id
         return _doc_report(ls, res, params.previous_result_id)
+
+
+HUGE_DOC_BYTES = 1 << 20
+
+
+def _answer_early(ls: "ConvexLanguageServer", path: str):
+    """The last result of a huge open document (over 1 MB) whose current version is not linted
+    yet, the lint left to the debounce timer (`_fire`, which asks the client to pull again):
+    linting 1.5-2 MB whole takes seconds, and the client pulls after every keystroke. None
+    where the request should lint (a small file, the first pull, the current version)."""
+    doc = ls.session.documents.get(path)
+    last = ls._last_pull.get(path)
+    if doc is None or last is None or len(doc.data) < HUGE_DOC_BYTES or last.version == doc.version:
+        return None
+    ls._pull_later.add(path)
+    if path not in ls._timers:
+        schedule(ls, path)
+    return last
 
 
 async def workspace_report(ls: "ConvexLanguageServer", params: T.WorkspaceDiagnosticParams):

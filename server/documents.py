@@ -89,6 +89,8 @@ def did_close(ls: "ConvexLanguageServer", params: T.DidCloseTextDocumentParams):
     if idle is not None:
         idle.cancel()
     ls._reported.pop(path, None)
+    ls._last_pull.pop(path, None)
+    ls._pull_later.discard(path)
     views = ls.session.close(path)
     if not ls.pull:
         ls.text_document_publish_diagnostics(T.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))

@@ -51,6 +51,10 @@ class ConvexLanguageServer(StdioServer):
         self._full_timers: dict[str, asyncio.TimerHandle] = {}  # idle re-analysis of incrementally linted files
         # path -> what the client last got: "<result id>@<version>" (push) or the result id (pull)
         self._reported: dict[str, str] = {}
+        # pull: the last result of each open document, and the huge ones answered with it while
+        # their current version is linted after the debounce (diagnostics._answer_early)
+        self._last_pull: dict[str, object] = {}
+        self._pull_later: set[str] = set()
         self._ready: Optional[asyncio.Event] = None
         self._changed: Optional[asyncio.Event] = None
         self._index_task: Optional[asyncio.Task] = None

@@ -61,6 +61,7 @@ class RpcClient:
         self.diagnostics: dict[str, list] = {}
         self.log_messages: list[dict] = []
         self.shown: list[dict] = []
+        self.server_requests: list[str] = []  # methods of the server's requests, in order
         self.stderr_tail: list[bytes] = []
         self.closed = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -127,6 +128,8 @@ class RpcClient:
     def _dispatch(self, msg: dict) -> None:
         if "method" in msg and "id" in msg:  # a request from the server
             method = msg["method"]
+            self.server_requests.append(method)
+            del self.server_requests[:-200]
             result: Any = None
             if method == "workspace/configuration":
                 result = [None] * len(msg.get("params", {}).get("items", []))
