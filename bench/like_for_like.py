@@ -227,6 +227,7 @@ def main() -> int:
     cache_home = tempfile.mkdtemp(prefix="convex-lsp-bench-cache-")
     base_env = dict(os.environ)
     base_env.pop("CONVEX_LSP_NO_CACHE", None)
+    base_env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed package has its bytecode compiled
     check = [sys.executable, "-m", "convex_lsp.server.cli", "check", *rel, "--output-format", "json",
              "--exit-zero", "--no-progress", "-q"]
     if args.jobs:
