@@ -208,6 +208,9 @@ def extractors() -> dict[str, Callable[[Any], Any]]:
 
 def resolve_selectors(items: Iterable[str]) -> set[str]:
     """Rule codes matched by names, codes or code prefixes (`CVX2`, `ALL`)."""
+    items = list(items)
+    if not items:
+        return set()  # nothing to resolve: the rule modules need not be imported
     _load()
     out: set[str] = set()
     for raw in items:
