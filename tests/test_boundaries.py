@@ -110,8 +110,11 @@ class Guard:
 
     def outside(self, root: str) -> list[str]:
         """Paths opened or listed outside `root`, other than Python's own files."""
+        from convex_lsp.analysis.cache import cache_root
+
+        # the persistent cache lives in the user's cache folder (analysis/cache.py), by design
         allowed = [root, os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix), REPO, "/dev/null",
-                   "/proc/self", "/dev/urandom"]
+                   "/proc/self", "/dev/urandom", os.path.realpath(cache_root())]
         out = []
         for p in self.opened + self.listed:
             real = os.path.realpath(p)
