@@ -103,6 +103,11 @@ def scope_names(node: Node) -> frozenset:
     return frozenset(out) if out else _NO_NAMES
 
 
+def _declares(stmt: Node, name: str) -> bool:
+    """Does the statement declare `name` (`const/let/var` patterns, function or class)?"""
+    return any(n == name for n in _declared_names(stmt))
+
+
 def _declared_names(stmt: Node) -> Iterator[str]:
     """The names a declaration statement binds."""
     if stmt.type in ("lexical_declaration", "variable_declaration"):
