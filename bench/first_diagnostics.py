@@ -78,17 +78,9 @@ async def one_start(root: str, target: str, cache_dir: str) -> tuple[float, floa
         if params.uri == uri and not first.done():
             first.set_result((time.perf_counter(), len(params.diagnostics)))
 
-    @client.feature(T.WINDOW_WORK_DONE_PROGRESS_CREATE)
-    def progress_create(params):
-        return None
-
-    @client.feature(T.PROGRESS)
-    def progress(params):
-        return None
-
     await client.start_io(sys.executable, "-m", "convex_lsp.server.lsp", env=env)
     await client.initialize_async(T.InitializeParams(
-        capabilities=T.ClientCapabilities(window=T.WindowClientCapabilities(work_done_progress=True)),
+        capabilities=T.ClientCapabilities(),  # no progress reports asked for
         root_uri="file://" + root, workspace_folders=[T.WorkspaceFolder(uri="file://" + root, name="bench")],
         initialization_options={"convexLsp": {"debounce": 0}}))
     with open(target) as fh:
@@ -99,13 +91,7 @@ async def one_start(root: str, target: str, cache_dir: str) -> tuple[float, floa
         uri=uri, language_id="typescript", version=1, text=text)))
     t_first, ndiag = await asyncio.wait_for(first, 900)
     t_idx = await asyncio.wait_for(indexed, 900)
-    await client.shutdown_async(None)
-    client.exit(None)
-    try:
-        await asyncio.wait_for(client._server.wait(), 10)
-    except Exception:
-        pass
-    await client.stop()
+    await lsp_latency.stop_server(client)
     return t_first - t0, t_idx - t0, ndiag
 
 

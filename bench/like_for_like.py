@@ -38,23 +38,13 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import corpus  # noqa: E402
+import run as run_bench  # noqa: E402  (bench/run.py: the parse floor script, the ESLint set-up)
+from run import PARSE_SCRIPT  # noqa: E402
 
 N_PACKAGES = 20
 PEER_PACKAGES = ["oxlint@1.96.0", "@trestleinc/convex-oxlint@0.2.0", "eslint@9.39.1",
                  "typescript-eslint@8.58.0", "typescript@5.9.3", "@convex-dev/eslint-plugin@5.0.0"]
 SKIP_DIRS = {"node_modules", "dist", "__tests__", "__mocks__"}
-
-PARSE_SCRIPT = r"""
-import sys, tree_sitter as ts, tree_sitter_typescript as tst
-L = ts.Language(tst.language_typescript()); X = ts.Language(tst.language_tsx())
-p, px = ts.Parser(L), ts.Parser(X)
-n = 0
-for f in open(sys.argv[1]).read().split("\n"):
-    if f:
-        with open(f, "rb") as fh:
-            (px if f.endswith(".tsx") else p).parse(fh.read()); n += 1
-print(n)
-"""
 
 # @trestleinc/convex-oxlint's README "Quick Setup", ignore patterns included
 OXLINT_CONFIG = {
@@ -69,30 +59,13 @@ OXLINT_CONFIG = {
     "ignorePatterns": ["**/dist/**", "**/_generated/**", "**/*.d.ts", "**/node_modules/**"],
 }
 
-ESLINT_CONFIG = """
-import tseslint from "typescript-eslint";
-import convexPlugin from "@convex-dev/eslint-plugin";
-const recommended = convexPlugin.configs.recommended[0];
-export default [
-  {
-    files: ["projects/**/convex/**/*.ts", "projects/**/convex/**/*.tsx"],
-    ignores: ["**/_generated/**", "**/dist/**", "**/node_modules/**"],
-    languageOptions: {
-      parser: tseslint.parser,
-      parserOptions: { project: "./tsconfig.bench.json", tsconfigRootDir: import.meta.dirname },
-    },
-    plugins: recommended.plugins,
-    rules: recommended.rules,
-  },
-];
-"""
-
-TSCONFIG = {
-    "compilerOptions": {"target": "es2022", "module": "esnext", "moduleResolution": "bundler", "jsx": "react-jsx",
-                        "strict": True, "noEmit": True, "skipLibCheck": True, "allowJs": False},
-    "include": ["projects/**/convex/**/*.ts", "projects/**/convex/**/*.tsx"],
-    "exclude": ["**/node_modules/**", "**/dist/**"],
-}
+# bench/run.py's ESLint set-up (typed linting, the plugin's recommended rules) on this corpus's files
+_GLOBS = ["projects/**/convex/**/*.ts", "projects/**/convex/**/*.tsx"]
+ESLINT_CONFIG = run_bench.ESLINT_CONFIG.replace('files: ["corpus/**/src/component/**/*.ts"]',
+                                                f"files: {json.dumps(_GLOBS)}").replace(
+    '"**/*.test.ts", ', "")
+TSCONFIG = dict(run_bench.TSCONFIG, include=_GLOBS,
+                compilerOptions=dict(run_bench.TSCONFIG["compilerOptions"], jsx="react-jsx"))
 
 
 def bench_root() -> str:
@@ -158,11 +131,7 @@ def setup_peers(dest: str) -> dict[str, bool]:
     }
     if not all(have.values()):
         print("bench: installing the peers with npm ...", file=sys.stderr)
-        if not os.path.isfile(os.path.join(dest, "package.json")):
-            with open(os.path.join(dest, "package.json"), "w") as fh:
-                fh.write('{"name": "convex-lsp-like-for-like", "private": true, "type": "module"}\n')
-        res = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", *PEER_PACKAGES],
-                             cwd=dest, capture_output=True, text=True)
+        res = run_bench.npm_install(dest, PEER_PACKAGES, "convex-lsp-like-for-like")
         if res.returncode != 0:
             print(f"bench: npm install failed:\n{res.stderr[-800:]}", file=sys.stderr)
         # oxlint's binary comes from an optional platform package, scripts not needed
