@@ -535,6 +535,62 @@ export const all = internalQuery({
 });
 """), name="ctx.runQuery of a callee without returns: its inferred result",
         message="`_id` of each element is in every `users` document but not in the validator"),
+    valid(HEAD + """
+export const counts = query({
+  args: {},
+  returns: v.object({ total: v.number() }),
+  handler: async (ctx) => {
+    const out = {};
+    out["total"] = (await ctx.db.query("orders").collect()).length;
+    return out;
+  },
+});
+""", files(), name="object filled in through a subscript: silent"),
+    valid(HEAD + """
+export const filled = query({
+  args: {},
+  returns: v.object({ items: v.array(v.string()) }),
+  handler: async (ctx) => {
+    const result = { items: [] };
+    await fill(ctx, result);
+    return result;
+  },
+});
+""", files(), name="object handed to a helper that may fill it: silent"),
+    valid(HEAD + """
+export const big = query({
+  args: {},
+  returns: v.int64(),
+  handler: async () => 0n,
+});
+""", files(), name="bigint literal"),
+    invalid(HEAD + """
+export const big = query({
+  args: {},
+  returns: v.int64(),
+  handler: async () => 0,
+});
+""", [7], files(), name="number where a bigint is declared", message="`0` is returned but the validator expects a bigint"),
+    valid(HEAD + """
+export const email = query({
+  args: { id: v.id("users") },
+  returns: v.union(v.string(), v.null()),
+  handler: async (ctx, { id }) => {
+    const u = await ctx.db.get(id);
+    return u?.email ?? null;
+  },
+});
+""", files(), name="optional chaining then ??"),
+    invalid(HEAD + """
+export const email = query({
+  args: { id: v.id("users") },
+  returns: v.string(),
+  handler: async (ctx, { id }) => {
+    const u = await ctx.db.get(id);
+    return u?.name ?? null;
+  },
+});
+""", [9], files(), name="optional chaining then ?? null, validator without null", message="can return `null`"),
     # ---------------------------------------------------------------- builders, unknowns
     invalid("""
 import { authedQuery } from "./functions";
