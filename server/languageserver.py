@@ -56,6 +56,7 @@ class ConvexLanguageServer(StdioServer):
         self._last_pull: dict[str, object] = {}
         self._pull_later: set[str] = set()
         self._ready: Optional[asyncio.Event] = None
+        self.ready_dirs: set[str] = set()  # functions folders fully indexed (indexing.py)
         self._changed: Optional[asyncio.Event] = None
         self._index_task: Optional[asyncio.Task] = None
         self._pool = None  # (ProcessPoolExecutor, jobs) started at initialize, used by the first indexing
