@@ -220,29 +220,42 @@ def server_lifecycle(work):
         assert c.request("shutdown", None)["result"] is None
         assert c.request("textDocument/hover", {"textDocument": {"uri": u}, "position": {"line": 0, "character": 0}},
                          timeout=30).get("error", {}).get("code") == -32600
-        kids = [int(p) for p in os.listdir("/proc") if p.isdigit() and _ppid(int(p)) == c.pid]
-        os.kill(c.pid, signal.SIGKILL)
-        c.proc.wait(timeout=30)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and any(_alive(k) for k in kids):
-            time.sleep(0.2)
-        left = [k for k in kids if _alive(k)]
-        for k in left:
-            os.kill(k, signal.SIGKILL)
+        left = survivors_of_sigkill(c.proc, children(c.pid))
         assert not left, f"{len(left)} worker processes outlived the server"
     finally:
         c.close()
 
 
-def _ppid(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return int(fh.read().rsplit(")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return -1
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    out = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as fh:
+                if int(fh.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(d))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
 
 
-def _alive(pid: int) -> bool:
+def survivors_of_sigkill(proc: subprocess.Popen, workers: list[int], wait_s: float = 20) -> list[int]:
+    """SIGKILL `proc`; the `workers` still running `wait_s` later (killed then: nothing is left behind)."""
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline and any(running(p) for p in workers):
+        time.sleep(0.2)
+    left = [p for p in workers if running(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    return left
+
+
+def running(pid: int) -> bool:
+    """Is `pid` a live process (not a zombie waiting for a reaper)?"""
     try:
         with open(f"/proc/{pid}/stat") as fh:
             return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")

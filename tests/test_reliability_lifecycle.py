@@ -5,11 +5,11 @@ worker processes of a server killed with SIGKILL."""
 from __future__ import annotations
 
 import os
-import signal
 import time
 
 import pytest
 
+from bench.hostile import children, running, survivors_of_sigkill
 from tests import fuzz_server as F
 from tests.ruletester import write_project
 
@@ -82,29 +82,6 @@ def test_shutdown_right_after_initialize(tmp_path, round_):
         c.close()
 
 
-def _children(pid: int) -> list[int]:
-    out = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            out.append(int(d))
-    return out
-
-
-def _running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except OSError:
-        return False
-
-
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
 def test_workers_exit_when_the_server_is_killed(tmp_path):
     root, c = started(tmp_path, env={"CONVEX_LSP_JOBS": "2"})
@@ -112,19 +89,11 @@ def test_workers_exit_when_the_server_is_killed(tmp_path):
         deadline = time.monotonic() + 30
         workers: list[int] = []
         while time.monotonic() < deadline:
-            workers = [p for p in _children(c.pid) if _running(p)]
+            workers = [p for p in children(c.pid) if running(p)]
             if len(workers) >= 2:
                 break
             time.sleep(0.2)
         assert workers, "no worker processes started"
-        os.kill(c.pid, signal.SIGKILL)
-        c.proc.wait(timeout=10)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and any(_running(p) for p in workers):
-            time.sleep(0.2)
-        left = [p for p in workers if _running(p)]
-        for p in left:  # leave nothing behind whatever the outcome
-            os.kill(p, signal.SIGKILL)
-        assert left == []  # they ran for ever
+        assert survivors_of_sigkill(c.proc, workers) == []  # they ran for ever
     finally:
         c.close()

@@ -18,6 +18,7 @@ import textwrap
 
 import pytest
 
+from bench.hostile import FIXABLE
 from convex_lsp.quickfixes import write as W
 from convex_lsp.server import cli, runner
 from tests.ruletester import write_project
@@ -44,16 +45,7 @@ export const queued = query({
 });
 """
 # CVX901's safe fix removes the unused suppression: a one-file fix
-ONE = """import { query } from "./_generated/server";
-import { v } from "convex/values";
-
-export const one = query({
-  args: {},
-  returns: v.number(),
-  // convex-lsp-disable-next-line CVX201
-  handler: async () => 1,
-});
-"""
+ONE = FIXABLE
 
 
 def project(tmp_path, extra=None) -> str:
