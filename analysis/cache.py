@@ -34,6 +34,7 @@ import time
 from typing import Any, Iterable, Optional
 
 from . import __version__
+from .fs import walk
 from .facts import FileFacts, Span
 
 FORMAT = 1  # bump when the entry layout or the encoding changes
@@ -422,8 +423,8 @@ def layout_fingerprint(workspace, paths: Iterable[str]) -> str:
         parts.append([d.path, d.project_root, d.kind, d.convex_version])
         for name in ("package.json", "convex.json"):
             parts.append(_stamp(os.path.join(d.project_root, name)))
-        for dirpath, dirnames, _ in os.walk(d.path, followlinks=False):
-            dirnames[:] = sorted(x for x in dirnames if not x.startswith(".") and x != "node_modules")
+        # fs.walk: os.walk recurses (a 1,000-level folder chain was a RecursionError)
+        for dirpath, _, _ in walk(d.path, lambda x: not x.startswith(".") and x != "node_modules"):
             parts.append(_stamp(dirpath))
     return digest(parts)
 

@@ -33,7 +33,7 @@ _WORD_RUN = re.compile(r"\w+")
 
 
 def is_identity_ref(name: str) -> bool:
-    """Does a function reference's name say it returns the caller (`viewer`, `requireUser`, ...)?
+    r"""Does a function reference's name say it returns the caller (`viewer`, `requireUser`, ...)?
 
     `require\w*user` as a pattern is quadratic on `requirerequire…`; the first `require`/`ensure`
     of each word run followed later in that run by `user` is the same test, in linear time."""

@@ -12,7 +12,7 @@ from ..registry import Rule
 from ..syntax import text
 
 class _JsonWebToken:
-    """`\beyJ[..]{10,}\.eyJ[..]{10,}\.[..]{16,}` in linear time.
+    r"""`\beyJ[..]{10,}\.eyJ[..]{10,}\.[..]{16,}` in linear time.
 
     As one pattern it backtracks quadratically: every `eyJ` after a `-` inside a long run starts
     a scan to the end of the run. A head is found once per run instead (`finditer` resumes after
