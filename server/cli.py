@@ -160,7 +160,7 @@ def cmd_check(args) -> int:
         if not args.quiet:
             for msg in report.failures:
                 _warn(msg)
-        fixed = report.total
+        fixed = getattr(report, "resolved", report.total)
         if args.diff:
             out.write(report.diff(reporters.display_path))
             out.flush()

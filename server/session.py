@@ -35,10 +35,10 @@ DEFAULT_FULL_ANALYSIS_DELAY_MS = 400
 
 
 def quickfixes():
-    """The quick-fix package, or None while it does not import (it is written concurrently)."""
+    """The quick-fix package, or None when it does not import (the server then runs without fixes)."""
     try:
         from convex_lsp import quickfixes as qf
-    except Exception:  # pragma: no cover - depends on a colleague's work in progress
+    except Exception:  # pragma: no cover - a quickfixes package that does not import
         log.exception("quickfixes does not import; code actions are limited")
         return None
     return qf

@@ -164,3 +164,14 @@ def test_wheel_and_sdist_carry_the_license_and_the_main_module(tmp_path):
     assert "Requires-Dist: pathspec" in meta
     with tarfile.open(out / sdist_name) as t:
         assert any(n.endswith("/LICENSE") for n in t.getnames())
+
+
+def test_no_internal_planning_references_in_shipped_files():
+    pattern = re.compile(r"shared/interfaces|interfaces\.md|shared/rules|architecture\.md|colleague|planning document",
+                         re.I)
+    for folder in ("analysis", "server", "quickfixes", "convex_lsp"):
+        for dirpath, _, files in os.walk(os.path.join(REPO, folder)):
+            for name in files:
+                if name.endswith((".py", ".md")):
+                    with open(os.path.join(dirpath, name), encoding="utf-8") as fh:
+                        assert not pattern.search(fh.read()), os.path.join(dirpath, name)
