@@ -226,3 +226,24 @@ def error_ranges(root: Node) -> list[tuple[int, int]]:
             if c.has_error or c.is_missing or c.is_error:
                 stack.append(c)
     return out
+
+
+def returns_of(body: Node) -> list[Node]:
+    """The `return` statements of a function body (not of functions nested in it), in order."""
+    out = []
+    stack = list(body.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type == "return_statement":
+            out.append(n)
+        if n.type in FUNCTION_TYPES or n.type in ("class_declaration", "class"):
+            continue
+        stack.extend(n.named_children)
+    out.sort(key=lambda n: n.start_byte)
+    return out
+
+
+def return_value(ret: Node) -> Optional[Node]:
+    """The expression a `return` statement returns (None for a bare `return;`)."""
+    vals = [c for c in ret.named_children if c.type != "comment"]
+    return vals[0] if vals else None
