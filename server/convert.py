@@ -38,17 +38,33 @@ def line_encoding(lsp_encoding) -> str:
 
 
 def uri_to_path(uri: str) -> str:
-    p = urlparse(uri)
-    if p.scheme not in ("file", ""):
+    """The file a `file://` URI names (pygls.uris: drive letters, UNC shares, escapes), with
+    symbolic links resolved as the workspace's own paths are; other URIs are returned as given.
+    A name whose %-escaped bytes are not UTF-8 keeps those bytes (`os.fsdecode`), so that it
+    round-trips through `path_to_uri`."""
+    from pygls import uris
+
+    path = uris.to_fs_path(uri) if uri.startswith("file:") else None
+    if not path:
         return uri
-    path = os.fsdecode(unquote_to_bytes(p.path))  # a non-UTF-8 name round-trips
-    if os.name == "nt" and re.match(r"^/[A-Za-z]:", path):  # pragma: no cover
-        path = path[1:]
-    return os.path.realpath(path) if path else path
+    if "\ufffd" in path and not uris.IS_WIN:
+        raw = unquote_to_bytes(urlparse(uri).path)
+        try:
+            raw.decode("utf-8")
+        except UnicodeDecodeError:
+            path = os.fsdecode(raw)
+    return os.path.realpath(path) if os.path.isabs(path) else path
 
 
 def path_to_uri(path: str) -> str:
-    return "file://" + quote(os.fsencode(path.replace("\\", "/")), safe="/:@")
+    """The `file://` URI of a path, as pygls makes it; a name that is not UTF-8 (lone surrogates
+    from `os.fsdecode`) with its own bytes %-escaped (pygls cannot encode it)."""
+    from pygls import uris
+
+    try:
+        return uris.from_fs_path(path) or path
+    except UnicodeEncodeError:
+        return "file://" + quote(os.fsencode(path), safe="/:@")
 
 
 # ------------------------------------------------------------------ positions
