@@ -15,7 +15,7 @@ from convex_lsp.analysis.registry import Finding, Fix, get_rule
 
 # source bytes whose trees are kept between the facts pass and the lint pass (about 30x that in
 # memory); past it, trees are dropped after their facts are taken and parsed again when linted
-KEEP_TREES_BYTES = 4 * 1024 * 1024
+KEEP_TREES_BYTES = 2 * 1024 * 1024
 
 
 def lint_models(models: Iterable, index, plan_or_config: Callable[[str], Config], targets: set[str],
