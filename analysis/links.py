@@ -18,7 +18,7 @@ _PYPROJECT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 
 
 def _from_pyproject(path: str) -> Optional[dict[str, str]]:
-    from .config import _tomllib
+    from .toml_compat import tomllib as _tomllib
 
     try:
         with open(path, "rb") as fh:
