@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..registry import Rule
 from ._refs import import_statements, node_builtin, project_dependencies
+from .misplaced_use_node import misplaced_use_node
 
 _DEPS_CACHE: dict[str, set[str]] = {}
 
@@ -29,6 +30,8 @@ def check(ctx):
     module = ctx.facts.module or ""
     if "." in module.rsplit("/", 1)[-1]:
         return  # convex.config.ts, auth.config.ts: not bundled as functions
+    if misplaced_use_node(ctx.model) is not None:
+        return  # the directive is there, in the wrong place: CVX510 says so (one problem, one diagnostic)
     root = ctx.model.root
     insert_at = 0
     shebang = next((c for c in root.children if c.type == "hash_bang_line"), None)
