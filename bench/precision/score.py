@@ -15,7 +15,8 @@ line, rule); a label covers every finding of its rule on that line. Findings wit
 counted as unlabelled, never as right or wrong; labels that match no finding any more are listed as
 stale (the rule stopped reporting there: a fixed false positive, or a lost true one).
 
-labels.jsonl holds one object per line: repo ("owner/name"), commit, path (from the repository
+apps.jsonl lists every application measured (repo, commit, style), so one with no finding still
+counts. labels.jsonl holds one object per line: repo ("owner/name"), commit, path (from the repository
 root), line (1-based), rule ("CVX214"), label ("tp" | "fp"), reason (one line). Only labels, never
 the applications' code.
 """
@@ -31,6 +32,14 @@ from collections import Counter, defaultdict
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LABELS = os.path.join(HERE, "labels.jsonl")
+APPS = os.path.join(HERE, "apps.jsonl")  # every application measured, with its commit and style
+
+
+def load_apps(path: str) -> list[dict]:
+    if not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
 
 
 def load_labels(path: str) -> list[dict]:
@@ -65,11 +74,11 @@ def run_check(folder: str) -> list[dict]:
     return findings
 
 
-def score(apps: str, labels: list[dict], repos: list[str] | None = None):
+def score(apps: str, labels: list[dict], repos: list[str] | None = None, listed: tuple = ()):
     by_key: dict[tuple, dict] = {}
     for rec in labels:
         by_key[(rec["repo"], rec["path"], int(rec["line"]), rec["rule"])] = rec
-    wanted = repos or sorted({rec["repo"] for rec in labels})
+    wanted = repos or sorted({rec["repo"] for rec in labels} | set(listed))
     counts: dict[str, Counter] = defaultdict(Counter)
     unlabelled: list[tuple] = []
     used: set[tuple] = set()
@@ -101,12 +110,14 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--apps", required=True, help="folder holding one <owner>__<name> folder per application")
     ap.add_argument("--labels", default=LABELS)
+    ap.add_argument("--apps-list", default=APPS, help="apps.jsonl: the applications to run even without labels")
     ap.add_argument("--repo", action="append", help="only this repository (owner/name); repeatable")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--unlabelled", action="store_true", help="list the unlabelled findings")
     args = ap.parse_args(argv)
     labels = load_labels(args.labels)
-    counts, unlabelled, stale, missing = score(args.apps, labels, args.repo)
+    listed = tuple(a["repo"] for a in load_apps(args.apps_list))
+    counts, unlabelled, stale, missing = score(args.apps, labels, args.repo, listed)
     total = Counter()
     for c in counts.values():
         total.update(c)
