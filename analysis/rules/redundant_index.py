@@ -6,14 +6,14 @@ from ..indexes_util import index_call_range, schema_indexes_here, workspace_inde
 from ..registry import Rule
 from ..syntax import call_args, string_value
 
-# a read that returns documents in index order within a match: the prefix index's `_creationTime`
-# order is then observable (the latest, the first n, a page), and the longer index would change it
-ORDER_SENSITIVE = frozenset({"order", "first", "take", "paginate"})
+# a read that asks for an order (`.order("desc")`: the latest, the newest n, a page) shows that the prefix
+# index's `_creationTime` order within equal values matters, and the longer index would change it
+ORDER_SENSITIVE = frozenset({"order"})
 
 
 def extract(model):
-    """(table or None, index) for the `withIndex` reads of this file whose result depends on the order
-    within equal index values."""
+    """(table or None, index) for the `withIndex` reads of this file that ask for an order (`.order(…)`),
+    so their result depends on the order within equal index values."""
     out = set()
     for chain in model.query_chains:
         if not any(s.method in ORDER_SENSITIVE for s in chain.steps):
@@ -77,9 +77,9 @@ RULE = Rule(
     spec="§4.3 Index Design",
     summary="Flags a database index whose field list is a strict prefix of another index's on the same "
             "table (`[\"channelId\"]` next to `[\"channelId\", \"authorId\"]`). Staged indexes are ignored on "
-            "both sides, and so is a prefix index read anywhere in the workspace in a way that shows its "
-            "`_creationTime` order within equal values (`.order(…)`, `.first()`, `.take(n)`, `.paginate(…)`): "
-            "the covering index would return other documents there.",
+            "both sides, and so is a prefix index read anywhere in the workspace with `.order(…)` (the latest "
+            "documents, the newest n, a page in time order): its `_creationTime` order within equal values is "
+            "then what the code asks for, and the covering index would return other documents.",
     why="Indexes match on any prefix of their fields, so the longer index already answers every query the "
         "shorter one does. Each extra index costs storage and slows every write to the table (§4.3, "
         "§12 MUST NOT 4, SHOULD 6). Keep the shorter one only if you rely on its `_creationTime` order "
