@@ -78,6 +78,16 @@ def callee_name(call: Node) -> Optional[str]:
     return None
 
 
+def member_property(node: Node) -> Optional[Node]:
+    """The property of a member_expression. Inside a type query (`typeof internal.a.b`) tree-sitter's
+    `child_by_field_name("property")` answers with the wrong node (the inner member's property), so
+    the field is read from the children themselves."""
+    for i in range(node.child_count - 1, -1, -1):
+        if node.field_name_for_child(i) == "property":
+            return node.children[i]
+    return node.child_by_field_name("property")
+
+
 def member_chain(node: Node) -> Optional[list[str]]:
     """['ctx', 'db', 'get'] for ctx.db.get; None when a link is not a plain name."""
     parts: list[str] = []
@@ -216,3 +226,24 @@ def error_ranges(root: Node) -> list[tuple[int, int]]:
             if c.has_error or c.is_missing or c.is_error:
                 stack.append(c)
     return out
+
+
+def returns_of(body: Node) -> list[Node]:
+    """The `return` statements of a function body (not of functions nested in it), in order."""
+    out = []
+    stack = list(body.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type == "return_statement":
+            out.append(n)
+        if n.type in FUNCTION_TYPES or n.type in ("class_declaration", "class"):
+            continue
+        stack.extend(n.named_children)
+    out.sort(key=lambda n: n.start_byte)
+    return out
+
+
+def return_value(ret: Node) -> Optional[Node]:
+    """The expression a `return` statement returns (None for a bare `return;`)."""
+    vals = [c for c in ret.named_children if c.type != "comment"]
+    return vals[0] if vals else None

@@ -8,14 +8,12 @@ from typing import Optional
 from tree_sitter import Node
 
 from ..convex import _binding_of, ctx_call
+from ..convex_versions import version_of
 from ..registry import Rule
 from ..syntax import FUNCTION_TYPES, call_args, function_body, param_type_text, text, unwrap
-from ._versions import convex_supports
 
 # a helper whose ctx parameter is typed like this has `db` (query or mutation context)
 _DB_CTX_TYPE_RE = re.compile(r"\b(?:Generic)?(?:Query|Mutation)Ctx\b")
-# `db.system.get("_storage", id)`: the explicit-table overloads shipped in convex 1.31.0
-EXPLICIT_TABLE_VERSION = (1, 31, 0)
 # the fields of the old metadata object that a `_storage` document does not have
 _OLD_ONLY_FIELDS = ("storageId",)
 
@@ -101,7 +99,7 @@ def _fix_data(ctx, call: Node) -> Optional[dict]:
     return {"ctx": text(ident), "id_start": args[0].start_byte, "id_end": args[0].end_byte,
             "call_start": call.start_byte, "call_end": call.end_byte,
             "safe": _result_uses_only_common_fields(call),
-            "explicit_table": convex_supports(ctx, EXPLICIT_TABLE_VERSION)}
+            "explicit_table": version_of(ctx.functions_dir).has("db-table-name-argument")}
 
 
 def replacement_text(data: dict, id_text: str) -> str:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
+from ..convex_versions import version_of
 from ..registry import Rule
 from ..syntax import call_args, object_pairs, pair_value, string_value, text, unwrap
 from ._refs import cron_calls
-from ._versions import convex_supports
 
-# `minuteUTC` became optional in crons.hourly/daily/weekly/monthly in convex 1.43 (Convex then
-# picks a minute for the job, spreading the projects' runs)
-OPTIONAL_MINUTE_VERSION = (1, 43, 0)
 HELPERS = ("hourly", "daily", "weekly", "monthly")
 
 
@@ -33,7 +30,9 @@ def check(ctx):
             pair = object_pairs(sched).get("minuteUTC")
             if pair is None or pair.type != "pair" or not _is_zero(pair_value(pair)):
                 continue
-            droppable = convex_supports(ctx, OPTIONAL_MINUTE_VERSION)
+            # `minuteUTC` may be omitted since 1.43 (Convex then picks the minute): every release the
+            # project may run must allow it before the fix drops it
+            droppable = version_of(ctx.functions_dir).has("cron-optional-minute")
             msg = (f"`crons.{method}` with `minuteUTC: 0` runs at the top of the hour, together with every "
                    "other project's jobs; ")
             msg += ("omit `minuteUTC` (Convex then picks a minute) or pick another minute" if droppable
