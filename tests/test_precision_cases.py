@@ -220,6 +220,21 @@ REVISION_2 = [
           handler: async ({ db }, { ownerId }) => db.query("deliveries").withIndex("by_owner", (q) => q.eq("ownerId", ownerId)).collect(),
         });
     """}, name="FP-4 counterpart: collected only")),
+    # FP-5 CVX702: `targetUserId` names whom the caller follows, chosen by the caller by design; the
+    # client-supplied identity here is `clerkId` (reported), not the target.
+    ("client-supplied-identity", invalid("""
+        import { mutation } from "./_generated/server";
+        import { v } from "convex/values";
+        export const follow = mutation({
+          args: { clerkId: v.string(),
+                  targetUserId: v.id("users") },
+          handler: async (ctx, args) => {
+            const me = await ctx.db.query("users").withIndex("by_clerkId", (q) => q.eq("clerkId", args.clerkId)).unique();
+            if (!me) throw new Error("no user");
+            await ctx.db.insert("follows", { followerId: me._id, followingId: args.targetUserId, by: args.clerkId });
+          },
+        });
+    """, [4], name="FP-5 the other party of a follow is not the caller")),
 ]
 
 

@@ -29,6 +29,11 @@ IDENTITY_ARG_RE = re.compile(
     r"|^(?:token_?identifier|subject|(?:user_?)?role|is_?admin)$",
     re.IGNORECASE,
 )
+# the other party of an action (whom to follow, invite, message), chosen by the caller by design
+OTHER_PARTY_RE = re.compile(
+    r"^(?:target|other|recipient|receiver|invitee|friend|followed|following|blocked|mentioned|assignee|peer)"
+    r"(?=[A-Z_])",
+)
 WRITES = {("db", "insert"), ("db", "patch"), ("db", "replace"), ("db", "delete"), ("run", "runMutation"),
           ("scheduler", "runAfter"), ("scheduler", "runAt")}
 # `role: v.union(v.literal("user"), v.literal("assistant"))`: the author of a chat message, not a privilege
@@ -172,6 +177,7 @@ def check(ctx):
             continue
         arg_pairs = object_pairs(args_obj)
         suspicious = {name for name, pair in arg_pairs.items() if IDENTITY_ARG_RE.match(name)
+                      and not OTHER_PARTY_RE.match(name)
                       and not ("role" in name.lower() and pair.type == "pair"
                                and CHAT_ROLE_RE.search(text(pair.child_by_field_name("value"))))}
         if not suspicious:
@@ -238,7 +244,9 @@ RULE = Rule(
     summary="Flags an identity argument of a public mutation or action: an identity word (`user`, `owner`, "
             "`author`, `creator`, `member`, `account`, `sender`, `auth`, `clerk`, `profile`) followed by "
             "`Id`/`Uid`/`Ids`, alone or as a suffix (`userId`, `shopOwnerId`, `clerkUserId`, `authId`, `clerkId`, "
-            "`ownerUid`), or `tokenIdentifier`, `subject`, `role`, `isAdmin`; reported when it is written to the database (stored, or used to find the documents it "
+            "`ownerUid`), or `tokenIdentifier`, `subject`, `role`, `isAdmin`, but not one naming the other party of "
+            "the action (`targetUserId`, `recipientId`, `friendUserId`, `invitee…`: whom to follow or invite is the "
+            "caller's choice); reported when it is written to the database (stored, or used to find the documents it "
             "patches or deletes) while nothing in the function, its custom builder or the helpers it calls "
             "looks up the caller's identity.",
     why="Arguments of a public function are whatever the caller sends. Trusting a client-provided user id "

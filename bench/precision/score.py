@@ -17,7 +17,8 @@ stale (the rule stopped reporting there: a fixed false positive, or a lost true 
 
 apps.jsonl lists every application measured (repo, commit, style), so one with no finding still
 counts. labels.jsonl holds one object per line: repo ("owner/name"), commit, path (from the repository
-root), line (1-based), rule ("CVX214"), label ("tp" | "fp"), reason (one line). Only labels, never
+root), line (1-based), rule ("CVX214"), label ("tp" | "fp"), reason (one line), and col (1-based) only
+where two findings of one rule share a line. Only labels, never
 the applications' code.
 """
 
@@ -77,7 +78,10 @@ def run_check(folder: str) -> list[dict]:
 def score(apps: str, labels: list[dict], repos: list[str] | None = None, listed: tuple = ()):
     by_key: dict[tuple, dict] = {}
     for rec in labels:
-        by_key[(rec["repo"], rec["path"], int(rec["line"]), rec["rule"])] = rec
+        key = (rec["repo"], rec["path"], int(rec["line"]), rec["rule"])
+        if rec.get("col") is not None:  # two findings of one rule on one line: told apart by column
+            key += (int(rec["col"]),)
+        by_key[key] = rec
     wanted = repos or sorted({rec["repo"] for rec in labels} | set(listed))
     counts: dict[str, Counter] = defaultdict(Counter)
     unlabelled: list[tuple] = []
@@ -90,6 +94,9 @@ def score(apps: str, labels: list[dict], repos: list[str] | None = None, listed:
             continue
         for f in run_check(folder):
             key = (repo, f["filename"], int(f["location"]["row"]), f["code"])
+            with_col = key + (int(f["location"]["column"]),)
+            if with_col in by_key:
+                key = with_col
             rec = by_key.get(key)
             if rec is None:
                 counts[f["code"]]["unlabelled"] += 1
