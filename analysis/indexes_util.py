@@ -52,6 +52,19 @@ def chains_on_known_tables(ctx):
         yield chain, schema.table(t)
 
 
+def named_index_steps(ctx):
+    """(chain, table, step, name node, index name, "db" | "search") for every `withIndex("x")` /
+    `withSearchIndex("x")` with a literal name on a query of a table the schema knows."""
+    for chain, table in chains_on_known_tables(ctx):
+        for step in chain.steps:
+            if step.method not in ("withIndex", "withSearchIndex"):
+                continue
+            args = call_args(step.call)
+            name = string_value(args[0]) if args else None
+            if name is not None:
+                yield chain, table, step, args[0], name, "db" if step.method == "withIndex" else "search"
+
+
 def expected_index_name(fields: tuple[str, ...]) -> str:
     """`by_` + fields joined with `_and_` (nested paths `a.b` become `a_b`)."""
     return "by_" + "_and_".join(f.replace(".", "_") for f in fields)

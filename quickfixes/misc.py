@@ -180,11 +180,7 @@ def fix_misplaced_use_node(finding: Finding, an) -> list[Fix]:
     model = _model(finding, an)
     if model is None or _directive_stmt(model) is not None:
         return []
-    stmt = None
-    for a in ancestors(node_at(model, finding.start, finding.end)):
-        if a.type == "expression_statement":
-            stmt = a
-            break
+    stmt = _statement_at(model, finding)
     if stmt is None or len(stmt.named_children) != 1 or string_value(stmt.named_children[0]) != "use node":
         return []
     s, e = removal_range(model.src.data, stmt.start_byte, stmt.end_byte)
@@ -192,6 +188,14 @@ def fix_misplaced_use_node(finding: Finding, an) -> list[Fix]:
     if ins.start >= s:
         return []  # nothing but comments before it: it is already where a directive counts
     return [Fix("Move `\"use node\"` to the top of the file", "safe", [ins, TextEdit(model.path, s, e, "")])]
+
+
+def _statement_at(model, finding: Finding):
+    """The expression statement holding the finding (a `"use node"` directive, say)."""
+    for a in ancestors(node_at(model, finding.start, finding.end)):
+        if a.type == "expression_statement":
+            return a
+    return None
 
 
 def _insert_use_node(model) -> TextEdit:
@@ -215,11 +219,7 @@ def fix_forbidden_use_node(finding: Finding, an) -> list[Fix]:
     model = _model(finding, an)
     if model is None:
         return []
-    stmt = None
-    for a in ancestors(node_at(model, finding.start, finding.end)):
-        if a.type == "expression_statement":
-            stmt = a
-            break
+    stmt = _statement_at(model, finding)
     if stmt is None or not stmt.named_children or string_value(stmt.named_children[0]) != "use node":
         stmt = _directive_stmt(model)
     if stmt is None:

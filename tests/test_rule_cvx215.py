@@ -1,7 +1,6 @@
 import pytest
 
-from convex_lsp.quickfixes import apply_edits, fixes_for
-from tests.ruletester import FUNCTIONS_TS, invalid, run_case, valid, write_project
+from tests.ruletester import FUNCTIONS_TS, first_fixes, invalid, run_case, valid
 
 HEAD = """
 import { query } from "./_generated/server";
@@ -66,20 +65,7 @@ def test_pagination_opts_validator(tmp_path, case):
 
 
 def _fixes(tmp_path, code):
-    from convex_lsp.analysis.config import Config
-    from convex_lsp.analysis.engine import Analyzer
-    from convex_lsp.analysis.project import discover
-    root = write_project(tmp_path, {"convex/messages.ts": code})
-    an = Analyzer(discover([root]), Config(root=root))
-    an.load_all()
-    path = str(tmp_path / "convex/messages.ts")
-    data = an.models[path].src.data
-    out = []
-    for f in an.lint(path):
-        if f.code == "CVX215":
-            fx = fixes_for(f, an)
-            out.append((fx[0].applicability, apply_edits(data, fx[0].edits).decode()) if fx else None)
-    return out
+    return first_fixes(tmp_path, {"convex/messages.ts": code}, "convex/messages.ts", "CVX215")
 
 
 def test_validator_fix_adds_the_import(tmp_path):

@@ -1,7 +1,6 @@
 import pytest
 
-from convex_lsp.quickfixes import apply_edits, fixes_for
-from tests.ruletester import FUNCTIONS_TS, invalid, lint_files, run_case, valid
+from tests.ruletester import FUNCTIONS_TS, first_fixes, invalid, lint_files, run_case, valid
 
 CASES = [
     valid("""
@@ -48,24 +47,10 @@ def test_deprecated_storage_metadata(tmp_path, case):
 
 
 def _fix(tmp_path, code, files=None, pkg='{"dependencies": {"convex": "^1.31.2"}}'):
-    from convex_lsp.analysis.config import Config
-    from convex_lsp.analysis.engine import Analyzer
-    from convex_lsp.analysis.project import discover
-    from tests.ruletester import write_project
-    files = dict(files or {})
-    files["convex/files.ts"] = code
-    if pkg:
-        files["package.json"] = pkg
-    root = write_project(tmp_path, files)
-    an = Analyzer(discover([root]), Config(root=root))
-    an.load_all()
-    path = str(tmp_path / "convex/files.ts")
-    fs = [f for f in an.lint(path) if f.code == "CVX312"]
-    assert len(fs) == 1
-    fx = fixes_for(fs[0], an)
-    if not fx:
-        return None, None
-    return fx[0].applicability, apply_edits(an.models[path].src.data, fx[0].edits).decode()
+    files = dict(files or {}, **{"convex/files.ts": code, "package.json": pkg})
+    got = first_fixes(tmp_path, files, "convex/files.ts", "CVX312")
+    assert len(got) == 1
+    return got[0] if got[0] else (None, None)
 
 
 HEAD = """

@@ -1,7 +1,6 @@
 import pytest
 
-from convex_lsp.quickfixes import apply_edits, fixes_for
-from tests.ruletester import invalid, run_case, valid, write_project
+from tests.ruletester import first_fixes, invalid, run_case, valid
 
 HEAD = """
 import { cronJobs } from "convex/server";
@@ -38,21 +37,10 @@ def test_top_of_hour_cron(tmp_path, case):
 
 
 def _fixed(tmp_path, body, version):
-    from convex_lsp.analysis.config import Config
-    from convex_lsp.analysis.engine import Analyzer
-    from convex_lsp.analysis.project import discover
-    root = write_project(tmp_path, {"convex/crons.ts": HEAD + body + "export default crons;\n",
-                                    "package.json": '{"dependencies": {"convex": "%s"}}' % version})
-    an = Analyzer(discover([root]), Config(root=root))
-    an.load_all()
-    path = str(tmp_path / "convex/crons.ts")
-    data = an.models[path].src.data
-    out = []
-    for f in an.lint(path):
-        if f.code == "CVX408":
-            fx = fixes_for(f, an)
-            out.append(apply_edits(data, fx[0].edits).decode() if fx else None)
-    return out
+    got = first_fixes(tmp_path, {"convex/crons.ts": HEAD + body + "export default crons;\n",
+                                 "package.json": '{"dependencies": {"convex": "%s"}}' % version},
+                      "convex/crons.ts", "CVX408")
+    return [g[1] if g else None for g in got]
 
 
 def test_fix_drops_minute_zero_on_new_convex(tmp_path):

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from ..indexes_util import chains_on_known_tables
+from ..indexes_util import named_index_steps
 from ..registry import Rule
-from ..syntax import call_args, string_value
 
 
 def check(ctx):
-    for chain, table in chains_on_known_tables(ctx):
-        for step in chain.steps:
-            if step.method not in ("withIndex", "withSearchIndex"):
-                continue
-            args = call_args(step.call)
-            name = string_value(args[0]) if args else None
-            if name is None:
-                continue
-            want = "db" if step.method == "withIndex" else "search"
-            found = next((i for i in table.indexes if i.name == name and i.kind == want), None)
-            if found is None or not found.staged:
-                continue
-            ctx.report(
-                args[0],
-                f"Index `{name}` on `{chain.table}` is declared with `staged: true`: a staged index is being "
-                "backfilled and cannot serve queries until it is enabled (remove `staged: true` and deploy)",
-                data={"table": chain.table, "index": name},
-            )
+    for chain, table, _step, name_node, name, want in named_index_steps(ctx):
+        found = next((i for i in table.indexes if i.name == name and i.kind == want), None)
+        if found is None or not found.staged:
+            continue
+        ctx.report(
+            name_node,
+            f"Index `{name}` on `{chain.table}` is declared with `staged: true`: a staged index is being "
+            "backfilled and cannot serve queries until it is enabled (remove `staged: true` and deploy)",
+            data={"table": chain.table, "index": name},
+        )
 
 
 RULE = Rule(

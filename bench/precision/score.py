@@ -146,7 +146,7 @@ def main(argv=None) -> int:
         print(f"\nmissing app folders (fetch them under {args.apps}): {', '.join(missing)}")
     if stale:
         print(f"\n{len(stale)} labels match no finding now (rule silent there):")
-        for k in stale[:50]:
+        for k in stale:
             print("  ", *k)
     if args.unlabelled:
         print(f"\n{len(unlabelled)} unlabelled findings:")
