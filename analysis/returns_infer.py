@@ -196,6 +196,8 @@ class Inferer:
             return _code(literal(("s", sv))) if sv is not None else STRING
         if t == "number" or (t == "unary_expression" and text(e).startswith("-")
                              and e.named_children and e.named_children[-1].type == "number"):
+            if text(e).rstrip().endswith("n"):
+                return Shape("int64")  # `0n`: a bigint
             try:
                 val = float(text(e).replace("_", "").replace(" ", ""))
             except ValueError:
@@ -382,7 +384,8 @@ class Inferer:
         scope = enclosing_function(decl) or self.model.root
         if not is_const and _reassigned(scope, name, self.idents()):
             return UNKNOWN
-        if _mutated(scope, name, self.idents()):
+        fresh = _unwrap(value)[0] is not None and _unwrap(value)[0].type in ("object", "array")
+        if _mutated(scope, name, self.idents(), fresh):
             return UNKNOWN
         shape = self.expr(value, depth + 1)
         pat = decl.child_by_field_name("name")
@@ -476,13 +479,16 @@ class Inferer:
         return UNKNOWN
 
     def _member(self, e: Node, depth: int) -> Shape:
-        if any(c.type == "optional_chain" for c in e.children):
-            return UNKNOWN
         prop = text(e.child_by_field_name("property"))
         obj = e.child_by_field_name("object")
-        if self._tested(e, text(e)):
+        if self._tested(e, text(e).replace("?.", ".")):
             return UNKNOWN
         base = self.expr(obj, depth + 1)
+        if any(c.type == "optional_chain" for c in e.children):
+            # `doc?.field`: the field, or undefined when `doc` is null
+            if base.kind == "unknown" or "?." in text(obj):
+                return UNKNOWN
+            return union([self._field_of(base, prop), UNDEFINED])
         if prop == "length" and base.kind in ("array", "string", "literal"):
             return NUMBER
         return self._field_of(base, prop)
@@ -759,7 +765,7 @@ def _reassigned(scope: Node, name: str, index: dict) -> bool:
     return False
 
 
-def _mutated(scope: Node, name: str, index: dict) -> bool:
+def _mutated(scope: Node, name: str, index: dict, fresh: bool = False) -> bool:
     """`name.push(…)`, `name.x = …`, `delete name.x`, `Object.assign(name, …)`."""
     for ident in _identifiers_named(scope, name, index):
         p = ident.parent
@@ -776,8 +782,16 @@ def _mutated(scope: Node, name: str, index: dict) -> bool:
                 return True
             if gp is not None and gp.type == "unary_expression" and text(gp).startswith("delete"):
                 return True
-        if p.type == "arguments" and p.parent is not None and text(p.parent.child_by_field_name("function")) \
-                == "Object.assign" and p.named_children and p.named_children[0].id == ident.id:
+        if p.type == "subscript_expression" and p.child_by_field_name("object") is not None \
+                and p.child_by_field_name("object").id == ident.id:
+            gp = p.parent
+            if gp is not None and gp.type in ("assignment_expression", "augmented_assignment_expression") \
+                    and gp.child_by_field_name("left") is not None and gp.child_by_field_name("left").id == p.id:
+                return True  # `out[key] = …`
+        if p.type == "arguments" and fresh:
+            return True  # a new object/array handed to a function that may fill it in (`collect(out)`)
+        if p.type == "arguments" and text(p.parent.child_by_field_name("function")) == "Object.assign" \
+                and p.named_children and p.named_children[0].id == ident.id:
             return True
     return False
 

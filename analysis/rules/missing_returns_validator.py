@@ -51,10 +51,15 @@ RULE = Rule(
     return null;
   },
 });""",
-    fix_doc="Safe: insert `returns: v.null()` after `args` when the handler never returns a value (adding "
-            "`return null;` where it can fall off its end). When the returned value can be inferred (an "
-            "insert's id, a `db.get` of a known table, a literal), the inferred validator is offered as an "
-            "unsafe fix instead.",
+    fix_doc="Safe: insert `returns: v.null()` after `args` when the handler never returns a value, adding "
+            "`return null;` where it can fall off its end (for a zod builder such as `zCustomQuery`, "
+            "`returns: z.null()`, or no fix when the file has no `z`). When every return is inferred (the "
+            "analysis CVX113 uses: documents from the schema, `.first()`/`.unique()` with `null`, "
+            "`.collect()` arrays, inserted ids, object literals, document fields, helpers across files), the "
+            "inferred validator is offered as an unsafe fix: `paginationResultValidator(...)` for a "
+            "paginated query, the schema's named constant for a table's documents where there is one "
+            "(`v.object({ ...taskFields, _id, _creationTime })`), laid out over lines like the code around it. "
+            "Zod builders never get a `v` validator.",
     fix="safe/unsafe",
     check=check,
 )
