@@ -16,7 +16,8 @@ LOOP_TYPES = frozenset({"for_statement", "for_in_statement", "while_statement", 
 def text(node: Optional[Node]) -> str:
     if node is None:
         return ""
-    return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
+    raw = node.text  # a new bytes slice on every access: read it once
+    return raw.decode("utf-8", errors="replace") if raw is not None else ""
 
 
 def string_value(node: Optional[Node]) -> Optional[str]:
