@@ -29,12 +29,10 @@ IDENTITY_ARG_RE = re.compile(
     r"|^(?:token_?identifier|subject|(?:user_?)?role|is_?admin|(?:created|updated)_?by(?:_?id)?)$",
     re.IGNORECASE,
 )
-# the other party of an action (whom to follow, invite, message), chosen by the caller by design
-OTHER_PARTY_RE = re.compile(
-    r"^(?:target|other|recipient|receiver|invitee|friend|followed|following|blocked|mentioned|assignee|peer)"
-    r"(?=[A-Z_])",
-)
 # `subject` next to these is a message's subject line (an email, an activity), not a JWT subject
+# `targetUserId`, `recipientId`…: another user the caller picks on purpose, not the caller
+OTHER_USER_RE = re.compile(r"^(?:target|recipient|receiver|invitee|other|friend|followed|followee|mentioned|blocked|"
+                           r"reported|peer)", re.IGNORECASE)
 MESSAGE_ARGS = frozenset({"body", "content", "text", "html", "message", "description", "to", "from", "cc",
                           "preview", "snippet", "template"})
 WRITES = {("db", "insert"), ("db", "patch"), ("db", "replace"), ("db", "delete"), ("run", "runMutation"),
@@ -180,9 +178,9 @@ def check(ctx):
             continue
         arg_pairs = object_pairs(args_obj)
         suspicious = {name for name, pair in arg_pairs.items() if IDENTITY_ARG_RE.match(name)
-                      and not OTHER_PARTY_RE.match(name)
                       and not ("role" in name.lower() and pair.type == "pair"
                                and CHAT_ROLE_RE.search(text(pair.child_by_field_name("value"))))}
+        suspicious = {n for n in suspicious if not OTHER_USER_RE.match(n)}
         if "subject" in suspicious and MESSAGE_ARGS & set(arg_pairs):
             suspicious.discard("subject")
         if not suspicious:
@@ -249,10 +247,9 @@ RULE = Rule(
     summary="Flags an identity argument of a public mutation or action: an identity word (`user`, `owner`, "
             "`author`, `creator`, `member`, `account`, `sender`, `auth`, `clerk`, `profile`) followed by "
             "`Id`/`Uid`/`Ids`, alone or as a suffix (`userId`, `shopOwnerId`, `clerkUserId`, `authId`, `clerkId`, "
-            "`ownerUid`), or `tokenIdentifier`, `subject` (not next to message arguments such as `body`/`to`: then "
-            "it is a subject line), `role`, `isAdmin`, `createdBy`/`updatedBy`, but not one naming the other party "
-            "of the action (`targetUserId`, `recipientId`, `friendUserId`, `invitee…`: whom to follow or invite is "
-            "the caller's choice); reported when it is written to the database (stored, or used to find the documents it "
+            "`ownerUid`; not a name for another user the caller picks on purpose: `targetUserId`, `recipientUserId`, "
+            "`friendUserId`…), or `tokenIdentifier`, `subject` (not next to message arguments such as `body`/`to`: then "
+            "it is a subject line), `role`, `isAdmin`, `createdBy`/`updatedBy`; reported when it is written to the database (stored, or used to find the documents it "
             "patches or deletes) while nothing in the function, its custom builder or the helpers it calls "
             "looks up the caller's identity.",
     why="Arguments of a public function are whatever the caller sends. Trusting a client-provided user id "
