@@ -45,7 +45,7 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 def quickfixes_module():
     try:
         from convex_lsp import quickfixes
-    except Exception:  # a colleague's module that does not import must not break `check`
+    except Exception:  # a quickfixes package that does not import must not break `check`
         return None
     ok = callable(getattr(quickfixes, "fixes_for", None)) and callable(getattr(quickfixes, "fix_files", None))
     return quickfixes if ok else None
