@@ -14,11 +14,19 @@ import os
 from functools import lru_cache
 from typing import Iterable, Optional
 
-import pathspec
+try:
+    import pathspec
+except ImportError:  # pragma: no cover - a development environment installed before the dependency
+    pathspec = None  # type: ignore[assignment]
+    import logging
+
+    logging.getLogger(__name__).warning(
+        "pathspec is not installed (a dependency of convex-lsp): exclude patterns are matched approximately "
+        "and .gitignore files are not read; reinstall convex-lsp (pip install -e .)")
 
 
 @lru_cache(maxsize=512)
-def compile_patterns(patterns: tuple[str, ...]) -> pathspec.GitIgnoreSpec:
+def compile_patterns(patterns: tuple[str, ...]):
     return pathspec.GitIgnoreSpec.from_lines(patterns)
 
 
@@ -26,6 +34,11 @@ def matches(rel: str, patterns: Iterable[str]) -> bool:
     """Does the `/`-separated path `rel` (relative to the patterns' folder) match?"""
     if rel.startswith("../") or rel == "..":
         return False
+    if pathspec is None:  # pragma: no cover - see the import above
+        import fnmatch
+
+        return any(fnmatch.fnmatch(rel, p.rstrip("/")) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*")
+                   for p in patterns if not p.startswith("!"))
     return compile_patterns(tuple(patterns)).match_file(rel)
 
 
@@ -35,10 +48,10 @@ class GitIgnore:
     project root it is asked about. A deeper file's decision wins, as in git."""
 
     def __init__(self) -> None:
-        self._specs: dict[str, Optional[pathspec.GitIgnoreSpec]] = {}
+        self._specs: dict[str, object] = {}
         self._top: dict[str, str] = {}
 
-    def _spec(self, folder: str) -> Optional[pathspec.GitIgnoreSpec]:
+    def _spec(self, folder: str):
         if folder not in self._specs:
             spec = None
             try:
@@ -69,6 +82,8 @@ class GitIgnore:
         return top
 
     def ignored(self, path: str, project_root: str) -> bool:
+        if pathspec is None:  # pragma: no cover - see the import above
+            return False
         folder = os.path.dirname(path)
         top = self._repo_root(project_root, project_root)
         if os.path.commonpath([top, path]) != top:

