@@ -14,6 +14,8 @@ import os
 from functools import lru_cache
 from typing import Iterable, Optional
 
+from .fs import read_regular
+
 try:
     import pathspec
 except ImportError:  # pragma: no cover - a development environment installed before the dependency
@@ -55,8 +57,9 @@ class GitIgnore:
         if folder not in self._specs:
             spec = None
             try:
-                with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as fh:
-                    lines = fh.read().splitlines()
+                # a regular file only: a FIFO named .gitignore must not block the walk
+                lines = read_regular(os.path.join(folder, ".gitignore"), 1_000_000) \
+                    .decode("utf-8", "replace").splitlines()
                 if any(line.strip() and not line.lstrip().startswith("#") for line in lines):
                     spec = pathspec.GitIgnoreSpec.from_lines(lines)
             except OSError:

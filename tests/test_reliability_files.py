@@ -52,7 +52,8 @@ def check_json(root) -> tuple[int, list, str]:
     return p.returncode, json.loads(p.stdout or b"[]"), p.stderr.decode("utf-8", "replace")
 
 
-@pytest.mark.parametrize("where", ["convex/pipe.ts", "convex/convex.config.ts", "convex/deep/pipe.tsx"])
+@pytest.mark.parametrize("where", ["convex/pipe.ts", "convex/convex.config.ts", "convex/deep/pipe.tsx",
+                                   "convex/.gitignore", ".gitignore"])
 def test_a_named_pipe_in_the_tree_does_not_hang_check(tmp_path, where):
     root = project(tmp_path)
     os.makedirs(os.path.dirname(os.path.join(root, where)), exist_ok=True)
