@@ -99,3 +99,16 @@ def _specifiers(stmt):
             for n in c.named_children:
                 if n.type == "named_imports":
                     yield from (s for s in n.named_children if s.type == "import_specifier")
+
+
+def fix_unexported_registration(finding: Finding, an) -> list[Fix]:
+    """CVX407: `const hidden = query({...})` -> `export const hidden = query({...})`."""
+    at = finding.data.get("insert_at")
+    model = an.models.get(finding.path)
+    if not isinstance(at, int) or model is None or getattr(model, "root", None) is None:
+        return []
+    data = model.src.data
+    if not data[at:].startswith((b"const ", b"let ", b"var ")):
+        return []
+    name = finding.data.get("name") or "it"
+    return [Fix(f"Export `{name}`", "safe", [TextEdit(finding.path, at, at, "export ")])]

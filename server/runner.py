@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
 from convex_lsp.analysis.config import Config, ConfigError, find_config, load_file
-from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover
+from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover, set_reference_roots
 from convex_lsp.analysis.registry import Finding, Fix, get_rule, resolve_selectors
 
 class UsageError(Exception):
@@ -39,6 +39,7 @@ class Plan:
     load: list[str]  # every file whose facts go into the index (ordered)
     targets: set[str]  # files whose findings are reported
     warnings: list[str] = field(default_factory=list)
+    refs_only: set[str] = field(default_factory=set)  # in `load` for their references only (never linted)
 
     def config_for(self, path: str) -> Config:
         d = self.workspace.dir_for(path)
@@ -164,14 +165,27 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
         load.append(path)
     for path, d in ws.generated_files():
         load.append(path)
+    lintable = list(load)
+    # client code, tests, scripts: indexed for references, never linted
+    set_reference_roots(ws)
+    refs_only = [p for p in ws.reference_files() if not _excluded_anywhere(p, configs)]
+    load.extend(refs_only)
 
     targets = set()
-    for path in load:
+    for path in lintable:
         for g in given:
             if path == g or path.startswith(g.rstrip(os.sep) + os.sep):
                 targets.add(path)
                 break
-    return Plan(ws, configs, default, load, targets, list(ws.warnings))
+    return Plan(ws, configs, default, load, targets, list(ws.warnings), refs_only=set(refs_only))
+
+
+def _excluded_anywhere(path: str, configs: dict[str, Config]) -> bool:
+    for cfg in configs.values():
+        if cfg.root and (path == cfg.root or path.startswith(cfg.root.rstrip(os.sep) + os.sep)) \
+                and cfg.is_excluded(path):
+            return True
+    return False
 
 
 # ---------------------------------------------------------------- linting

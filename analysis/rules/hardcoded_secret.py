@@ -10,7 +10,7 @@ import tree_sitter as ts
 from tree_sitter import Node
 
 from ..registry import Rule
-from ..source import language
+from ..source import kind_for_path, language
 from ..syntax import text
 
 # (label, pattern, severity or None for the rule's default)
@@ -50,7 +50,7 @@ _QUERY_TSX: Optional[ts.Query] = None
 
 def _strings(model) -> list[Node]:
     global _QUERY, _QUERY_TSX
-    kind = "tsx" if model.path.endswith((".tsx", ".jsx")) else "ts"
+    kind = kind_for_path(model.path)
     if kind == "tsx":
         if _QUERY_TSX is None:
             _QUERY_TSX = ts.Query(language("tsx"), "(string) @s (template_string) @s")
