@@ -220,6 +220,15 @@ class ReferenceIndex:
         self._flush()
         return [r for r in _flat(self._indexes.get((functions_dir, index))) if r.table in (table, None)]
 
+    def index_names_used(self, functions_dir: str, table: str) -> set[str]:
+        """Every index name the workspace uses on `table` (known or not to the schema)."""
+        self._flush()
+        out = set()
+        for (d, name), bucket in self._indexes.items():
+            if d == functions_dir and any(r.table == table for refs in bucket.values() for r in refs):
+                out.add(name)
+        return out
+
     def references_in(self, path: str) -> tuple[list[FunctionRef], list[TableRef], list[IndexRef]]:
         self._flush()
         return self._by_file.get(path, ([], [], []))

@@ -95,7 +95,8 @@ def fix_index_name(finding: Finding, an) -> list[Fix]:
     edits = [TextEdit(ix.file, ix.name_span.start, ix.name_span.end, new)] + _use_edits(uses, new)
     n = len(uses)
     elsewhere = sum(1 for p, _ in uses if getattr(an.index.facts.get(p), "refs_only", False))
-    where = f" and {n} use{'s' if n != 1 else ''}" if n else ""
+    what = "`withIndex` use" if all(u.method == "withIndex" for _, u in uses) else "use"
+    where = f" and {n} {what}{'s' if n != 1 else ''}" if n else ""
     if elsewhere:
         where += f" ({elsewhere} in tests or scripts)"
     return [Fix(f"Rename index to `{new}`{where}", "safe", edits)]

@@ -96,13 +96,18 @@ def cmd_check(args) -> int:
     except runner.UsageError as e:
         return _error(str(e))
 
+    if not plan.workspace.functions_dirs:
+        where = ", ".join(args.paths or ["."])
+        return _error(f"no Convex project found under {where}: no convex.json \"functions\" folder, no convex/ "
+                      "folder beside a package.json, no `functions-dir` in convex-lsp.toml; nothing was linted")
     if not args.quiet:
         for w in plan.warnings:
             _warn(w)
-        if not plan.workspace.functions_dirs:
-            where = ", ".join(args.paths or ["."])
-            _warn(f"no Convex functions folder found under {where} "
-                  "(looked for convex.json's \"functions\", convex/ beside package.json, or `functions-dir` in convex-lsp.toml)")
+    for p in args.paths or ():
+        if os.path.isfile(p):
+            why = runner.skip_reason(plan, p)
+            if why is not None:
+                sys.stderr.write(f"{PROG}: {p}: skipped: {why}\n")
 
     fmt = args.output_format
     out = sys.stdout
@@ -160,7 +165,8 @@ def cmd_check(args) -> int:
     elif fmt == "github":
         reporters.report_github(findings, out)
     else:
-        reporters.report_text(findings, out, sources, colour, quiet=args.quiet, fixed=fixed)
+        reporters.report_text(findings, out, sources, colour, quiet=args.quiet, fixed=fixed,
+                              files=len(plan.targets))
     out.flush()
     if args.exit_zero or not findings:
         return EXIT_OK

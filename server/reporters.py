@@ -281,8 +281,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summary_lines(findings: list[Finding], style: Style, fixed: int = 0) -> list[str]:
+def summary_lines(findings: list[Finding], style: Style, fixed: int = 0, files: Optional[int] = None) -> list[str]:
     out = []
+    if files is not None:
+        out.append(f"Linted {_plural(files, 'file')}.")
     if fixed:
         out.append(f"Fixed {_plural(fixed, 'problem')}.")
     if not findings:
@@ -305,13 +307,13 @@ def summary_lines(findings: list[Finding], style: Style, fixed: int = 0) -> list
 
 
 def report_text(findings: list[Finding], out: TextIO, sources: Sources, colour: bool, quiet: bool = False,
-                fixed: int = 0) -> None:
+                fixed: int = 0, files: Optional[int] = None) -> None:
     style = Style(colour)
     for f in findings:
         for line in format_text_finding(f, sources, style):
             out.write(line + "\n")
     if not quiet:
-        for line in summary_lines(findings, style, fixed):
+        for line in summary_lines(findings, style, fixed, files):
             out.write(line + "\n")
 
 

@@ -11,7 +11,8 @@ from ..registry import Rule
 from ._refs import folder_fully_seen
 
 # `npx convex run tasks:seed`, `convex dev --run init`, `convex run --prod jobs/cleanup:run`
-_RUN_RE = re.compile(r"\bconvex\s+(?:run|dev|deploy)\b[^&;|]*?(?:--run(?:=|\s+)|\brun\s+(?:--?[\w-]+\s+)*)([\w/.-]+(?::\w+)?)")
+_RUN_RE = re.compile(r"\bconvex\s+run\s+(?:--?[\w-]+(?:=\S+)?\s+)*([\w/.-]+(?::\w+)?)"
+                     r"|\bconvex\s+dev\b[^&;|]*?--run(?:=|\s+)([\w/.-]+(?::\w+)?)")
 _RUN_CACHE: dict[str, frozenset] = {}
 
 
@@ -26,11 +27,23 @@ def _run_by_scripts(project_root: str) -> frozenset:
             for cmd in scripts.values():
                 if isinstance(cmd, str):
                     for m in _RUN_RE.finditer(cmd):
-                        name = m.group(1)
+                        name = m.group(1) or m.group(2)
                         mod, _, fn = name.partition(":")
                         names.add(tuple(mod.split("/")) + (fn or "default",))
         got = _RUN_CACHE[project_root] = frozenset(names)
     return got
+
+
+def keep_words(ctx):
+    """A registration's finding depends on the references other declarations of the file make to
+    it: those declarations stay linted."""
+    facts = ctx.facts
+    if facts.module is None:
+        return
+    named = {r.path[-1] for r in facts.api_refs if r.path}
+    for reg, builder in ctx.registrations():
+        if builder.visibility == "internal" and reg.fact.name in named:
+            yield reg.fact.name
 
 
 def check(ctx):
@@ -102,4 +115,5 @@ crons.daily("cleanup", { hourUTC: 3, minuteUTC: 17 }, internal.jobs.cleanupOld);
     fix=None,
     tags=("unnecessary",),
     check=check,
+    keep_words=keep_words,
 )

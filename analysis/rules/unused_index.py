@@ -23,12 +23,30 @@ def _required_by_library(ctx, table: str, index: str) -> bool:
     return False
 
 
+def extract(model):
+    """Tables this file reads through `.filter` with no index (CVX201's fix may bring an index of
+    the table into use)."""
+    out = set()
+    for chain in model.query_chains:
+        if chain.table and chain.step("filter") is not None and chain.step("withIndex") is None:
+            out.add(chain.table)
+    return sorted(out)
+
+
+def _filtered_tables(ctx, functions_dir: str) -> set[str]:
+    out: set[str] = set()
+    for f in ctx.index.files_in(functions_dir):
+        out.update(f.extra.get("unused_index") or ())
+    return out
+
+
 def check(ctx):
     d = ctx.functions_dir
     if d is None or ctx.schema is None:
         return
     idx = ctx.index
     seen_ok = None
+    filtered = None
     for tname, table, ix in schema_indexes_here(ctx):
         if ix.staged:
             continue
@@ -38,6 +56,13 @@ def check(ctx):
             continue  # a computed index name may be this one
         if _required_by_library(ctx, tname, ix.name):
             continue
+        known = {i.name for i in table.indexes}
+        if idx.refs.index_names_used(d.path, tname) - known:
+            continue  # a use names an index the table lacks: probably a misspelling of this one (CVX206)
+        if filtered is None:
+            filtered = _filtered_tables(ctx, d.path)
+        if ix.kind == "db" and tname in filtered:
+            continue  # a `.filter` on the table may be turned into a read through this index (CVX201)
         if seen_ok is None:
             seen_ok = folder_fully_seen(idx, d.path)
         if not seen_ok:
@@ -63,8 +88,9 @@ RULE = Rule(
     summary="Flags a schema index that nothing in the workspace uses: no `withIndex`/`withSearchIndex`/"
             "`vectorSearch` in any file (functions, tests, scripts) and no relationship helper of convex-helpers "
             "(`getManyFrom`, `getOneFrom`, `getManyVia`…) names it. Staged indexes, indexes a library requires "
-            "(`@convex-dev/auth`'s `email`/`phone`…), tables read with a computed index name, and folders with an "
-            "unreadable file are left alone.",
+            "(`@convex-dev/auth`'s `email`/`phone`…), tables read with a computed index name or through a `.filter` "
+            "(the index may be meant for it: CVX201), tables whose queries name an index the schema lacks (a "
+            "misspelling of this one?), and folders with an unreadable file are left alone.",
     why="Every index is written on every insert, patch and delete of its table and takes storage (§4.3, §12 "
         "SHOULD 6). An index no query uses costs those writes and gives nothing back; it is usually left over "
         "from a query that changed.",
