@@ -142,7 +142,7 @@ class IndexUseFact:
 class TableRefFact:
     table: str
     span: Span  # the string literal (with quotes)
-    how: str  # query | insert | v.id | system | get/patch/replace/delete/normalizeId | Id | Doc
+    how: str  # query | insert | table | v.id | system | get/patch/replace/delete/normalizeId | Id | Doc
 
 
 @dataclass

@@ -25,7 +25,7 @@ from tree_sitter import Node
 
 from . import convex as cx
 from .facts import ApiRefFact, IndexUseFact, TableRefFact
-from .syntax import FUNCTION_TYPES, call_args, string_value, text, unwrap
+from .syntax import FUNCTION_TYPES, call_args, member_property, string_value, text, unwrap
 
 # kinds of use
 CLIENT_HOOK, CLIENT_CALL, TEST, SCHEDULER, RUN, CRON, HTTP, TYPE, OTHER = (
@@ -247,9 +247,7 @@ def _member_ref(model, st: _Ctx, ident: Node, root: str) -> None:
             and cur.parent.child_by_field_name("object").id == cur.id:
         parent = cur.parent
         if parent.type == "member_expression":
-            # the last child, not the `property` field: inside `typeof` (type_query) tree-sitter
-            # maps the field of an outer member expression to the inner one's property
-            prop = parent.children[-1] if parent.children else None
+            prop = member_property(parent)  # (the `property` field is wrong inside `typeof`)
             if prop is None or prop.type not in ("property_identifier", "private_property_identifier"):
                 break
             path.append(text(prop))

@@ -169,3 +169,13 @@ def _index_removal(an, ix) -> Optional[TextEdit]:
     else:
         s, e = removal_range(data, dot.start_byte, call.end_byte)
     return TextEdit(ix.file, s, e, "")
+
+
+def fix_add_index_for_filter(finding: Finding, an) -> list[Fix]:
+    """CVX210: add the suggested index to the table's definition in the schema."""
+    d = finding.data or {}
+    at, new = d.get("insert_at"), d.get("insert_text")
+    if not isinstance(at, int) or not isinstance(new, str):
+        return []
+    return [Fix(f"Add index `{d.get('suggested_index')}` to `{d.get('table')}`", "unsafe",
+                [TextEdit(finding.path, at, at, new)])]

@@ -40,9 +40,21 @@ def _edit(ls: "ConvexLanguageServer", fixes) -> T.WorkspaceEdit:
     return C.workspace_edit(C.group_edits(fixes), ls.lines, ls.versions(), ls.enc, ls.document_changes)
 
 
+def _matches(f, diag: T.Diagnostic, code: Optional[str]) -> bool:
+    """Whether finding `f` is the one a diagnostic names: by the rule code in our data, else by
+    the diagnostic's code (the rule's name or code), else by its message."""
+    if code is not None:
+        return f.code == code
+    if diag.code is not None and str(diag.code):
+        return str(diag.code) in (f.name, f.code)
+    return bool(diag.message) and diag.message == f.message
+
+
 def _findings_for(ls: "ConvexLanguageServer", path: str, diag: T.Diagnostic, current) -> list:
     """The finding behind a diagnostic: from its data when the buffer has not changed since,
-    else by matching the current findings."""
+    else by matching the current findings by range and code (or message). A client that
+    sends diagnostics back bare (Vim + ALE keeps only code, message and range) gets the
+    findings recomputed: what each fix needs comes from the current lint."""
     data = diag.data if isinstance(diag.data, dict) else None
     doc = ls.session.documents.get(path)
     if data is not None and doc is not None and data.get("version") == doc.version:
@@ -59,7 +71,21 @@ def _findings_for(ls: "ConvexLanguageServer", path: str, diag: T.Diagnostic, cur
     a = C.offset_of(lines, diag.range.start, ls.enc)
     b = C.offset_of(lines, diag.range.end, ls.enc)
     code = data.get("code") if data else None
-    return [f for f in current.findings if (f.code == code or f.name == diag.code) and f.start == a and f.end == b]
+    return [f for f in current.findings if f.start == a and f.end == b and _matches(f, diag, code)]
+
+
+def _ours(ls: "ConvexLanguageServer", path: str, diagnostics, current) -> list:
+    """(diagnostic, findings) for each context diagnostic of ours: `source` says so, or it has
+    no source and matches a current finding (by range and code or message)."""
+    out = []
+    for diag in diagnostics:
+        if diag.source == C.SOURCE:
+            out.append((diag, _findings_for(ls, path, diag, current)))
+        elif not diag.source:
+            found = _findings_for(ls, path, diag, current)
+            if found:
+                out.append((diag, found))
+    return out
 
 
 def code_actions(ls: "ConvexLanguageServer", params: T.CodeActionParams):
@@ -71,7 +97,8 @@ def code_actions(ls: "ConvexLanguageServer", params: T.CodeActionParams):
     only = params.context.only
     out: list[T.CodeAction] = []
     current = s.lint(path)
-    ours = any(d.source == C.SOURCE for d in params.context.diagnostics)
+    mine = _ours(ls, path, params.context.diagnostics, current)
+    ours = bool(mine)
     # without `only` (a lightbulb request on every cursor move) "fix all" comes with our diagnostics
     want_fix_all = _wanted(only, FIX_ALL_KIND) and (bool(only) or ours)
     if (ours and _wanted(only, T.CodeActionKind.QuickFix)) or want_fix_all:
@@ -80,10 +107,8 @@ def code_actions(ls: "ConvexLanguageServer", params: T.CodeActionParams):
         sync_index(ls)
         s.model(path)
     if _wanted(only, T.CodeActionKind.QuickFix):
-        for diag in params.context.diagnostics:
-            if diag.source != C.SOURCE:
-                continue
-            for f in _findings_for(ls, path, diag, current):
+        for diag, found in mine:
+            for f in found:
                 preferred_done = False
                 for fx in qf.fixes_for(f, s.analyzer):
                     prefer = fx.applicability == "safe" and not preferred_done
@@ -95,7 +120,7 @@ def code_actions(ls: "ConvexLanguageServer", params: T.CodeActionParams):
                     for fx in sup(f, s.analyzer) or []:
                         out.append(T.CodeAction(title=fx.title, kind=T.CodeActionKind.QuickFix,
                                                 diagnostics=[diag], edit=_edit(ls, [fx])))
-        out.extend(_documentation_actions(params.context.diagnostics))
+        out.extend(_documentation_actions(mine))
     if want_fix_all and current is not None:
         edits = fix_all(s, qf, current.findings)
         if edits:
@@ -111,15 +136,13 @@ def code_actions(ls: "ConvexLanguageServer", params: T.CodeActionParams):
     return out
 
 
-def _documentation_actions(diagnostics) -> list:
+def _documentation_actions(mine) -> list:
     """"Show documentation for <rule>", once per rule among our diagnostics (last, as ESLint's)."""
     out = []
     seen: set[str] = set()
-    for diag in diagnostics:
-        if diag.source != C.SOURCE:
-            continue
+    for diag, found in mine:
         data = diag.data if isinstance(diag.data, dict) else {}
-        rule = get_rule(str(data.get("code") or diag.code or ""))
+        rule = get_rule(str(data.get("code") or diag.code or (found[0].code if found else "")))
         if rule is None or not rule.url or rule.code in seen:
             continue
         seen.add(rule.code)

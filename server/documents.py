@@ -152,3 +152,20 @@ def document_text(ls: "ConvexLanguageServer", params):
     if doc is None:
         return None
     return {"uri": doc.uri, "version": doc.version, "text": doc.data.decode("utf-8", errors="surrogateescape")}
+
+
+def did_change_workspace_folders(ls: "ConvexLanguageServer", params: T.DidChangeWorkspaceFoldersParams):
+    """Roots added are indexed, roots removed dropped (with what the index knew of them): the
+    project is discovered again over the new roots and re-indexed."""
+    s = ls.session
+    removed = {os.path.realpath(C.uri_to_path(f.uri)) for f in params.event.removed or []}
+    roots = [r for r in s.roots if r not in removed]
+    for f in params.event.added or []:
+        r = os.path.realpath(C.uri_to_path(f.uri))
+        if r not in roots:
+            roots.append(r)
+    roots = roots or [os.getcwd()]
+    if roots == s.roots:
+        return
+    s.roots = roots
+    reload_project(ls)

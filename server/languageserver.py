@@ -107,8 +107,11 @@ class ConvexLanguageServer(StdioServer):
     def read_capabilities(self, params: T.InitializeParams) -> None:
         caps = params.capabilities
         self.enc = C.line_encoding(self.workspace.position_encoding)
-        self.pull = cap(caps, "text_document.diagnostic") is not None
+        # pull only where the client can also be told to pull again (`workspace/diagnostic/refresh`):
+        # Neovim 0.10-0.12 pull but cannot be refreshed, so a schema edit or a rename would leave
+        # other open buffers with stale findings until edited; they get pushed diagnostics.
         self.refresh_support = bool(cap(caps, "workspace.diagnostics.refresh_support"))
+        self.pull = cap(caps, "text_document.diagnostic") is not None and self.refresh_support
         fmts = cap(caps, "text_document.hover.content_format") or []
         self.markdown = (not fmts) or T.MarkupKind.Markdown in fmts
         self.document_changes = bool(cap(caps, "workspace.workspace_edit.document_changes"))
@@ -117,6 +120,12 @@ class ConvexLanguageServer(StdioServer):
         self.dynamic_watch = bool(cap(caps, "workspace.did_change_watched_files.dynamic_registration"))
         self.config_pull = bool(cap(caps, "workspace.configuration"))
         self.show_document = bool(cap(caps, "window.show_document.support"))
+
+    def adjust_capabilities(self, params: T.InitializeParams, caps: T.ServerCapabilities) -> None:
+        if not self.pull:
+            # a client told to pull would pull besides our pushes (twice the findings) and never
+            # hear of cross-file changes; `textDocument/diagnostic` is still answered if asked
+            caps.diagnostic_provider = None
 
     def open_session(self, params: T.InitializeParams) -> None:
         """The session over the client's roots; indexing workers started at once (they import

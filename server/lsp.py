@@ -112,6 +112,12 @@ def did_change_watched_files(ls: ConvexLanguageServer, params: T.DidChangeWatche
     DOC.did_change_watched_files(ls, params)
 
 
+@server.feature(T.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+@guarded("workspace/didChangeWorkspaceFolders")
+def did_change_workspace_folders(ls: ConvexLanguageServer, params: T.DidChangeWorkspaceFoldersParams):
+    DOC.did_change_workspace_folders(ls, params)
+
+
 @server.feature(T.WORKSPACE_DID_CHANGE_CONFIGURATION)
 @guarded("workspace/didChangeConfiguration")
 async def did_change_configuration(ls: ConvexLanguageServer, params: T.DidChangeConfigurationParams):

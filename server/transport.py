@@ -5,7 +5,8 @@
   `session.Session`), sends pre-serialised notifications, and forgets the futures of
   notifications pygls would otherwise keep for ever.
 - `PipeReader` reads stdin on the event loop itself.
-- `StdioServer` is pygls' `LanguageServer` using both.
+- `StdioServer` is pygls' `LanguageServer` using both; it may adjust the capabilities pygls
+  computed for a client (`adjust_capabilities`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,12 @@ class Protocol(LanguageServerProtocol):
     """pygls raises out of `json.loads` when a request's params do not deserialize (a
     position past 2**31, a missing field), so the id is lost and the client waits forever.
     Answer such a request with the error instead."""
+
+    @lsp_method(T.INITIALIZE)
+    def lsp_initialize(self, params: T.InitializeParams):
+        result = yield from super().lsp_initialize(params)
+        self._server.adjust_capabilities(params, result.capabilities)
+        return result
 
     def structure_message(self, data):
         try:
@@ -86,9 +93,17 @@ class Protocol(LanguageServerProtocol):
         super()._execute_handler(msg_id, handler, *args, **kwargs)
         fut = self._request_futures.get(msg_id)
         if fut is not None:
-            def forget(f, msg_id=msg_id):
+            def drop(f, msg_id=msg_id):
                 if self._request_futures.get(msg_id) is f:
                     del self._request_futures[msg_id]
+
+            def forget(f):
+                # not at once: pygls' shutdown cancels the pending futures while it iterates
+                # `_request_futures`, and a cancelled future runs this callback synchronously
+                try:
+                    asyncio.get_running_loop().call_soon(drop, f)
+                except RuntimeError:  # no loop running (tests call this directly)
+                    drop(f)
             fut.add_done_callback(forget)
 
 
@@ -134,6 +149,9 @@ class StdioServer(LanguageServer):
 
     def __init__(self, name: str, version: str) -> None:
         super().__init__(name, version, protocol_cls=Protocol)
+
+    def adjust_capabilities(self, params: T.InitializeParams, caps: T.ServerCapabilities) -> None:
+        """Change what pygls advertises to this client (after the `initialize` handler ran)."""
 
     def _start_io_async(self, stdin=None, stdout=None):
         """pygls' stdio loop (pygls.server.JsonRPCServer._start_io_async) with `PipeReader`."""
