@@ -169,6 +169,7 @@ class Analyzer:
         for path in self.workspace.reference_files():
             self.load(path)
             paths.append(path)
+        self.index.refs.warm()  # the reference maps are part of indexing, not of the first query
         return paths
 
     def load(self, path: str, data: Optional[bytes] = None, old_tree=None) -> set[str]:

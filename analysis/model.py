@@ -36,7 +36,6 @@ from .syntax import (
     callee_name,
     error_ranges,
     member_chain,
-    member_property,
     object_pairs,
     pair_value,
     string_value,

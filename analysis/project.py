@@ -100,6 +100,18 @@ class Workspace:
                     return out
         return out
 
+    def is_reference_candidate(self, path: str) -> bool:
+        """Could `path` be one of `reference_files()` (a file created or changed on disk later)?
+        (`.gitignore` is not consulted here: an ignored file changed on disk is read once more.)"""
+        if not path.endswith(SOURCE_EXTS) or path.endswith(".d.ts"):
+            return False
+        roots = self.ref_roots or self.roots
+        root = next((r for r in roots if path.startswith(r.rstrip(os.sep) + os.sep)), None)
+        if root is None:
+            return False
+        parts = os.path.relpath(path, root).split(os.sep)[:-1]
+        return not any(p in BUILD_DIRS or p.startswith(".") for p in parts)
+
     def inside_roots_or_ref(self, path: str) -> bool:
         real = os.path.realpath(path)
         return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in (self.roots + self.ref_roots))

@@ -128,6 +128,10 @@ class ReferenceIndex:
         self._dirty.add(path)
         self.version += 1
 
+    def warm(self) -> None:
+        """Build the maps now (after indexing) rather than on the first query."""
+        self._flush()
+
     def reset_layout(self) -> None:
         self._dir_cache.clear()
         self._tsconfig_cache.clear()
@@ -169,20 +173,27 @@ class ReferenceIndex:
         own = f.functions_dir if not f.refs_only else None
         default_dir = own or self.functions_dir_for(path, f)
         backend = own is not None
+        # the folder each root (`api`, `internal`) of this file resolves to, once per file
+        root_dir: dict[str, Optional[str]] = {"components": None}
+        for imp in f.imports:
+            if imp.imported in ("api", "internal") and imp.imported not in root_dir and _GEN_API.search(imp.source):
+                root_dir[imp.imported] = own or self.resolve_generated(path, imp.source) or default_dir
         fns: list[FunctionRef] = []
+        fn_map = self._fn
         for r in f.api_refs:
-            if r.root in ("api", "internal"):
-                d = own or self._dir_of_root(path, f, r.root) or default_dir
-                api_path = tuple(r.path)
-                segs = tuple(r.segments)
-            elif r.root == "components":
-                d, api_path, segs = None, tuple(r.path), tuple(r.segments)
-            else:
-                d, api_path, segs = default_dir, tuple(r.path), tuple(r.segments)
-            ref = FunctionRef(path, r.span, r.root, api_path, r.kind or "other", d, segs,
+            d = root_dir.get(r.root, default_dir)
+            api_path = tuple(r.path)
+            ref = FunctionRef(path, r.span, r.root, api_path, r.kind or "other", d, tuple(r.segments),
                               backend and d == own)
             fns.append(ref)
-            self._fn.setdefault((d, api_path), {}).setdefault(path, []).append(ref)
+            bucket = fn_map.get((d, api_path))
+            if bucket is None:
+                bucket = fn_map[(d, api_path)] = {}
+            got = bucket.get(path)
+            if got is None:
+                bucket[path] = [ref]
+            else:
+                got.append(ref)
         tables = []
         for t in f.table_refs:
             ref = TableRef(path, t.span, t.table, t.how, default_dir)
@@ -265,12 +276,6 @@ class ReferenceIndex:
         if d is not None:
             return d.path
         return self._fallback_dir(path)
-
-    def _dir_of_root(self, path: str, facts: FileFacts, root: str) -> Optional[str]:
-        for imp in facts.imports:
-            if imp.imported == root and _GEN_API.search(imp.source):
-                return self.resolve_generated(path, imp.source)
-        return None
 
     def _fallback_dir(self, path: str) -> Optional[str]:
         apps = [d for d in self.index.workspace.functions_dirs if d.kind == "app"]

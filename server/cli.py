@@ -97,6 +97,8 @@ def cmd_check(args) -> int:
         return _error(str(e))
 
     if not plan.workspace.functions_dirs:
+        for w in plan.warnings:  # why (a convex.json pointing outside the workspace, say)
+            _warn(w)
         where = ", ".join(args.paths or ["."])
         return _error(f"no Convex project found under {where}: no convex.json \"functions\" folder, no convex/ "
                       "folder beside a package.json, no `functions-dir` in convex-lsp.toml; nothing was linted")

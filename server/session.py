@@ -390,8 +390,8 @@ class Session:
         if not path.endswith(SOURCE_EXTS) or path.endswith(".d.ts"):
             return False
         d = self.workspace.dir_for(path)
-        if d is None:
-            return False
+        if d is None:  # client code, scripts: indexed for their references
+            return self.workspace.is_reference_candidate(path)
         rel = os.path.relpath(path, d.path).split(os.sep)
         if "node_modules" in rel:
             return False

@@ -131,6 +131,13 @@ APP: dict[str, str] = {
           handler: async (ctx) => ctx.db.query("messages").order("desc").take(20),
         });
 
+        export const byAuthor = query({
+          args: { author: v.string() },
+          returns: v.any(),
+          handler: async (ctx, { author }) =>
+            ctx.db.query("messages").withIndex("author", (q) => q.eq("author", author)).take(20),
+        });
+
         export const send = mutation({
           args: { author: v.string(), body: v.string() },
           returns: v.null(),
@@ -175,6 +182,23 @@ APP: dict[str, str] = {
             ctx.db.query("tasks").withIndex("by_owner", (q) => q.eq("owner", "a")).collect());
           expect(rows).toHaveLength(0);
         });
+    """,
+    "tests/messages.test.ts": """
+        import { convexTest } from "convex-test";
+        import { expect, test } from "vitest";
+        import schema from "../convex/schema";
+
+        test("by author", async () => {
+          const t = convexTest(schema);
+          const rows = await t.run(async (ctx) =>
+            ctx.db.query("messages").withIndex("author", (q) => q.eq("author", "bot")).collect());
+          expect(rows).toEqual([]);
+        });
+    """,
+    "scripts/report.ts": """
+        import { getManyFrom } from "convex-helpers/server/relationships";
+        import type { GenericDatabaseReader } from "convex/server";
+        export const byBot = (db: GenericDatabaseReader<any>) => getManyFrom(db, "messages", "author", "bot");
     """,
     "scripts/seed.mjs": """
         import { ConvexHttpClient } from "convex/browser";

@@ -174,7 +174,8 @@ def test_relationship_helpers_are_index_references(tmp_path):
     an.load_all()
     fd = ws.functions_dirs[0].path
     assert [r.method for r in an.index.index_references(fd, "tasks", "by_done")] == ["getManyFrom"]
-    assert [r.method for r in an.index.index_references(fd, "messages", "author")] == ["getOneFromOrThrow"]
+    assert sorted(r.method for r in an.index.index_references(fd, "messages", "author")) == [
+        "getManyFrom", "getOneFromOrThrow", "withIndex", "withIndex"]
 
 
 def test_monorepo_client_package_is_read(tmp_path):
