@@ -49,13 +49,8 @@ APP: dict[str, str] = {
          *
          * THIS CODE IS AUTOMATICALLY GENERATED.
          */
-        export declare const query: any;
-        export declare const mutation: any;
-        export declare const action: any;
-        export declare const internalQuery: any;
-        export declare const internalMutation: any;
-        export declare const internalAction: any;
-        export declare const httpAction: any;
+        export declare const query: any, mutation: any, action: any, httpAction: any;
+        export declare const internalQuery: any, internalMutation: any, internalAction: any;
     """,
     "convex/schema.ts": """
         import { defineSchema, defineTable } from "convex/server";

@@ -206,3 +206,38 @@ def test_monorepo_client_package_is_read(tmp_path):
     ws = discover([os.path.join(root, "packages/backend")])
     assert ws.outer_monorepos == [root]
     assert any("monorepo" in w for w in ws.warnings)
+
+
+def test_gitignore_reader():
+    from convex_lsp.analysis.gitignore import ignored, parse
+
+    rules = parse("/r", "# build\n/out\nlogs/\n*.local.ts\n!keep.local.ts\nsrc/**/gen/\n\\#hash.ts\n")
+    assert ignored(rules, "/r/out", True) and not ignored(rules, "/r/src/out", True)  # anchored
+    assert ignored(rules, "/r/a/logs", True) and not ignored(rules, "/r/a/logs", False)  # folders only
+    assert ignored(rules, "/r/src/x.local.ts", False) and not ignored(rules, "/r/src/keep.local.ts", False)
+    assert ignored(rules, "/r/src/gen", True) and ignored(rules, "/r/src/a/b/gen", True)
+    assert ignored(rules, "/r/#hash.ts", False) and not ignored(rules, "/r/src/x.ts", False)
+    nested = rules + parse("/r/pkg", "*.ts\n")
+    assert ignored(nested, "/r/pkg/a.ts", False) and not ignored(nested, "/r/a.ts", False)
+
+
+def test_javascript_functions_files_are_linted_like_typescript(tmp_path):
+    from convex_lsp.analysis.config import Config
+
+    root = write_project(tmp_path, {
+        "convex/legacy.js": """
+            import { query } from "./_generated/server";
+            export const all = query({ args: {}, handler: async (ctx) => ctx.db.query("tasks").collect() });
+        """,
+        "convex/view.jsx": "export const Badge = ({ n }) => <span className=\"b\">{n}</span>;\n",
+        "convex/old.cjs": "const { query } = require(\"./_generated/server\");\nmodule.exports = { query };\n",
+    })
+    ws = discover([root])
+    an = Analyzer(ws, Config(root=root))
+    paths = an.load_all()
+    by_name = {os.path.basename(p): p for p in paths}
+    assert {"legacy.js", "view.jsx", "old.cjs"} <= set(by_name)
+    for name in ("legacy.js", "view.jsx", "old.cjs"):
+        assert an.models[by_name[name]].errors == [], name  # the tsx grammar reads JavaScript and JSX
+    codes = {f.code for f in an.lint(by_name["legacy.js"])}
+    assert {"CVX101", "CVX202"} <= codes  # missing returns validator, unbounded collect

@@ -57,6 +57,21 @@ CASES = [
          "scripts": {"cleanup": "npx convex run jobs:cleanup", "digest": "convex run --prod jobs:sendDigest"}}
     """}, filename="convex/jobs.ts", name="run by package.json scripts"),
     invalid(JOBS, [4, 6], filename="convex/jobs.ts", message="is never referenced", name="nothing references them"),
+    valid("""
+        import { internalMutation, internalQuery } from "./_generated/server";
+        /**
+         * Hard reset: a manual escape hatch if the loop ever wedges.
+         */
+        export const forceReset = internalMutation({ args: {}, handler: async () => null });
+        // run from the dashboard when debugging
+        // (shows the queue)
+        export const queue = internalQuery({ args: {}, handler: async () => [] });
+    """, filename="convex/ops.ts", name="comments say they are run by hand"),
+    invalid("""
+        import { internalMutation } from "./_generated/server";
+        // Marks the job done.
+        export const markDone = internalMutation({ args: {}, handler: async () => null });
+    """, [3], filename="convex/ops.ts", name="a comment that says nothing about running it"),
     invalid("""
         import { internalMutation, mutation } from "./_generated/server";
         import { internal } from "./_generated/api";

@@ -46,6 +46,24 @@ def keep_words(ctx):
             yield reg.fact.name
 
 
+# a comment above the registration saying it is run by hand
+_BY_HAND_RE = re.compile(r"dashboard|manual|by hand|convex run|debug|escape hatch|one-off|one off|backfill|"
+                         r"migrat|admin|\bcli\b|run it", re.I)
+
+
+def _said_to_be_run_by_hand(ctx, start: int) -> bool:
+    data = ctx.model.src.data
+    for c in reversed(ctx.model.comments):
+        if c.end_byte > start:
+            continue
+        if data[c.end_byte:start].strip():
+            return False  # code between: not this registration's comment
+        if _BY_HAND_RE.search(data[c.start_byte:c.end_byte].decode("utf-8", "replace")):
+            return True
+        start = c.start_byte  # a block of several comments
+    return False
+
+
 def check(ctx):
     d = ctx.functions_dir
     facts = ctx.facts
@@ -62,6 +80,10 @@ def check(ctx):
         if _reached(idx, d.path, api_path, ctx.path, mine):
             continue
         if keeps(ctx.config, api_path) or api_path in _run_by_scripts(d.project_root):
+            continue
+        decl = reg.decl.parent if reg.decl is not None and reg.decl.parent is not None else reg.call
+        stmt = decl.parent if decl.parent is not None and decl.parent.type == "export_statement" else decl
+        if _said_to_be_run_by_hand(ctx, stmt.start_byte):
             continue
         if seen_ok is None:
             seen_ok = folder_fully_seen(idx, d.path) and not idx.workspace.outer_monorepos
@@ -101,8 +123,9 @@ RULE = Rule(
             "`internal.a.b` (value or type), no string reference (`makeFunctionReference(\"a:b\")`, `\"a:b\"` given "
             "to `ctx.run*`), no scheduler or cron job, in the functions, tests, scripts or client code. Public "
             "functions are left alone (an outside client may call them), and so are functions listed under "
-            "`keep` in the configuration or run by a `package.json` script (`convex run a:b`, `convex dev --run "
-            "init`).",
+            "`keep` in the configuration, run by a `package.json` script (`convex run a:b`, `convex dev --run "
+            "init`), or whose comment says they are run by hand (the dashboard, `convex run`, a manual escape "
+            "hatch, a migration or backfill, debugging).",
     why="Internal functions can only be called by the backend itself (or by hand from the dashboard and "
         "`npx convex run`). One that nothing calls is dead code that still deploys, still has to be kept "
         "type-correct and reviewed, and often marks a job that silently stopped being scheduled (§2, §7).",
