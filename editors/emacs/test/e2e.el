@@ -11,6 +11,8 @@
 (unless (fboundp 'typescript-mode) (define-derived-mode typescript-mode prog-mode "TS"))
 (add-to-list 'auto-mode-alist '("\\.ts\\'" . typescript-mode))
 (convex-lsp-eglot-setup)
+;; wait for the server's answer to initialize (the default, 3 s, is short on a loaded machine)
+(setq eglot-sync-connect 120 eglot-connect-timeout 120)
 (let* ((root (getenv "ROOT"))
        (file (expand-file-name "convex/validators_demo.ts" root))
        (rule "deprecated-bigint-validator")
