@@ -56,3 +56,17 @@ def test_cvx401_says_who_calls_it_publicly(tmp_path):
     assert fixes_for(touch, an) == []  # no visibility change for a function a test calls
     (fx,) = fixes_for(archive, an)
     assert "make `archive` internal" in fx.title
+
+
+def test_the_property_sees_a_broken_caller(tmp_path):
+    """What the old `make it internal` did to client-called functions is caught."""
+    files = dict(APP)
+    files["convex/messages.ts"] = files["convex/messages.ts"].replace(
+        "export const list = query(", "export const list = internalQuery(").replace(
+        'import { query, mutation } from "./_generated/server";',
+        'import { query, mutation, internalQuery } from "./_generated/server";')
+    files["tests/messages.test.ts"] = files["tests/messages.test.ts"].replace('withIndex("author"', 'withIndex("by_writer"')
+    root = os.path.realpath(write_project(tmp_path, files))
+    got = violations(root)
+    assert any("src/lib/server.ts" in v and "api.messages.list is internal now" in v for v in got), got
+    assert any("tests/messages.test.ts" in v and '"by_writer"' in v for v in got), got
