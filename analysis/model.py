@@ -161,22 +161,26 @@ class FileModel:
         root = src.tree.root_node
         self.root = root
         self.errors = error_ranges(root)
+        if refs_only:
+            # client code, tests, scripts: the imports, then the references found from their bytes
+            # (no whole-tree query, no query chains: see refs_extract's light mode)
+            self._extract_imports([c for c in root.named_children if c.type == "import_statement"])
+            extract_references(self, light=True)
+            return
         caps = ts.QueryCursor(_query(kind_for_path(src.path))).captures(root)
         self.calls = sorted(caps.get("call", []), key=lambda n: n.start_byte)
         self.comments = sorted(caps.get("comment", []), key=lambda n: n.start_byte)
         self._extract_imports(sorted(caps.get("import", []), key=lambda n: n.start_byte))
-        if not refs_only:  # a file outside the functions folder (or a test): references only
-            self._extract_top_level(root)
-            self._extract_registrations()
+        self._extract_top_level(root)
+        self._extract_registrations()
         self._extract_chains_and_refs()
         self._derive_helper_chains()
         self._derive_variable_chains()
         for t in _PREFETCHED_TYPES:
             self._prefetched[t] = caps.get(t, [])
         extract_references(self)
-        if not refs_only:
-            self._extract_schema()
-            self._extract_suppressions()
+        self._extract_schema()
+        self._extract_suppressions()
 
     # ------------------------------------------------------------------ helpers
     def span(self, node_or_start, end: Optional[int] = None) -> Span:

@@ -33,8 +33,8 @@ CLIENT_HOOK, CLIENT_CALL, TEST, SCHEDULER, RUN, CRON, HTTP, TYPE, OTHER = (
 BACKEND_KINDS = frozenset({SCHEDULER, RUN, CRON, HTTP})
 DYNAMIC = "*"  # IndexUseFact.index of a computed index name (`withIndex(name, …)`)
 
-_PREFILTER = (b"_generated", b"makeFunctionReference", b"anyApi", b"withIndex", b"withSearchIndex", b"vectorSearch",
-              b"Id<", b"Doc<", b"getManyFrom", b"getOneFrom", b"getManyVia", b"db.", b"v.id(")
+_PREFILTER = (b"_generated/api", b"_generated/dataModel", b"makeFunctionReference", b"anyApi", b"withIndex",
+              b"withSearchIndex", b"vectorSearch", b"getManyFrom", b"getOneFrom", b"getManyVia", b"db.", b"v.id(")
 _STRING_REF_BYTES = re.compile(rb"""["'`][\w./-]+:[A-Za-z_$][\w$]*["'`]""")
 FN_STRING_RE = re.compile(r"^([\w.-]+(?:/[\w.-]+)*):([A-Za-z_$][\w$]*)$")
 
@@ -143,12 +143,15 @@ def _in_http_action(model, node: Node) -> bool:
 class _Ctx:
     """Per-file state of one extraction."""
 
-    def __init__(self, model):
+    def __init__(self, model, light: bool = False):
         self.model = model
+        self.light = light
         self.test = is_test_path(model.path) or any(i.source == "convex-test" for i in model.facts.imports)
         self._crons: Optional[set[str]] = None
 
     def crons(self) -> set[str]:
+        if self.light:
+            return set()  # crons are defined in the functions folder
         if self._crons is None:
             from .rules._refs import cron_objects
 
@@ -183,10 +186,13 @@ class _Ctx:
                 return CRON, CRON_METHODS[method], "cron"
             return None
         if method in CLIENT_METHODS:
+            if self.test:
+                return TEST, 0, method
             obj = unwrap(fn.child_by_field_name("object"))
-            if obj is not None and obj.type == "identifier" and cx.is_ctx_identifier(obj):
+            if obj is not None and obj.type == "identifier" and (
+                    text(obj) in ("ctx", "context") if self.light else cx.is_ctx_identifier(obj)):
                 return None
-            return (TEST if self.test else CLIENT_CALL), 0, method
+            return CLIENT_CALL, 0, method
         return None
 
     def kind_of(self, node: Node) -> tuple[str, str]:
@@ -211,12 +217,15 @@ class _Ctx:
         return (TEST if self.test else OTHER), ""
 
 
-def extract_references(model) -> None:
+def extract_references(model, light: bool = False) -> None:
     """Fill `model.facts.api_refs` (every root), and add the table and index references query
-    chains do not give (`_extract_chains_and_refs` gives those)."""
+    chains do not give (`_extract_chains_and_refs` gives those). `light`: a reference-only file
+    (client code, tests, scripts) whose model has no call list nor query chains: the calls that
+    matter are found from their names in the bytes, and table and index references from the
+    calls themselves."""
     if getattr(model, "root", None) is None:
         return
-    st = _Ctx(model)
+    st = _Ctx(model, light)
     facts = model.facts
     generated = {}  # local -> imported (api | internal | components)
     any_api = []
@@ -234,8 +243,106 @@ def extract_references(model) -> None:
         for ident in model._identifiers_named(tuple(roots)):
             _member_ref(model, st, ident, roots[text(ident)])
     _string_refs(model, st)
-    _table_refs(model)
-    _index_refs(model)
+    if light:
+        _light_table_and_index_refs(model)
+        _id_doc_refs(model)
+    else:
+        _table_refs(model)
+        _index_refs(model)
+
+
+def _calls_at(model, names) -> list[Node]:
+    """The calls whose callee is spelled `name(` (an identifier or a member's property) for each of
+    `names`, found from the bytes, in document order."""
+    data = model.src.data
+    root = model.root
+    out = []
+    for name in names:
+        raw = name.encode("utf-8") if isinstance(name, str) else name
+        i = data.find(raw + b"(")
+        while i != -1:
+            node = root.named_descendant_for_byte_range(i, i + len(raw))
+            if node is not None and node.start_byte == i and node.end_byte == i + len(raw) \
+                    and node.type in ("identifier", "property_identifier"):
+                p = node.parent
+                call = p if node.type == "identifier" else (p.parent if p is not None else None)
+                if call is not None and call.type == "call_expression":
+                    fn = call.child_by_field_name("function")
+                    if fn is not None and (fn.id == node.id or (p is not None and fn.id == p.id)):
+                        out.append(call)
+            i = data.find(raw + b"(", i + 1)
+    out.sort(key=lambda n: n.start_byte)
+    return out
+
+
+def _db_like(obj: Optional[Node]) -> bool:
+    """`ctx.db`, `db`, `context.db`, `t.db`: what a reference-only file queries through."""
+    obj = unwrap(obj)
+    if obj is None:
+        return False
+    if obj.type == "identifier":
+        return text(obj) == "db"
+    if obj.type == "member_expression":
+        return text(member_property(obj)) == "db"
+    return False
+
+
+def _chain_table(call: Node) -> Optional[str]:
+    """The table of `<db>.query("t")…withIndex(…)` walked down from a step of the chain."""
+    cur = call
+    for _ in range(16):
+        fn = cur.child_by_field_name("function") if cur.type == "call_expression" else None
+        if fn is None or fn.type != "member_expression":
+            return None
+        obj = unwrap(fn.child_by_field_name("object"))
+        if obj is None:
+            return None
+        if obj.type == "call_expression":
+            ofn = obj.child_by_field_name("function")
+            if ofn is not None and ofn.type == "member_expression" and text(member_property(ofn)) in ("query", "table"):
+                args = call_args(obj)
+                return string_value(args[0]) if args else None
+            cur = obj
+            continue
+        return None
+    return None
+
+
+def _light_table_and_index_refs(model) -> None:
+    facts = model.facts
+    data = model.src.data
+    if b"db." in data or b"db\n" in data:
+        for call in _calls_at(model, ("query", "insert", "table") + tuple(TABLE_FIRST)):
+            fn = call.child_by_field_name("function")
+            if fn is None or fn.type != "member_expression" or not _db_like(fn.child_by_field_name("object")):
+                continue
+            method = text(member_property(fn))
+            args = call_args(call)
+            if method in TABLE_FIRST and len(args) != TABLE_FIRST[method]:
+                continue
+            t = string_value(args[0]) if args else None
+            if t is not None:
+                facts.table_refs.append(TableRefFact(t, model.span(args[0]), method))
+    if b"v.id(" in data:
+        for call in _calls_at(model, ("id",)):
+            fn = call.child_by_field_name("function")
+            obj = fn.child_by_field_name("object") if fn is not None and fn.type == "member_expression" else None
+            args = call_args(call)
+            t = string_value(args[0]) if args and obj is not None and text(obj) == "v" else None
+            if t is not None:
+                facts.table_refs.append(TableRefFact(t, model.span(args[0]), "v.id"))
+    for call in _calls_at(model, ("withIndex", "withSearchIndex")):
+        args = call_args(call)
+        if not args:
+            continue
+        fn = call.child_by_field_name("function")
+        if fn is None or fn.type != "member_expression":
+            continue
+        iname = string_value(args[0])
+        facts.index_uses.append(IndexUseFact(_chain_table(call), iname if iname is not None else DYNAMIC,
+                                             text(member_property(fn)), model.span(args[0]),
+                                             model.span(args[0].start_byte + 1, args[0].end_byte - 1)))
+    _helper_index_refs(model, _calls_at(model, tuple(RELATION_HELPERS) + ("vectorSearch",)))
 
 
 def _member_ref(model, st: _Ctx, ident: Node, root: str) -> None:
@@ -274,7 +381,18 @@ def _string_refs(model, st: _Ctx) -> None:
     has_strings = _STRING_REF_BYTES.search(data) is not None
     if not make_ref and not has_strings:
         return
-    for call in model.calls:
+    if st.light:
+        calls = _calls_at(model, tuple(make_ref))
+        for m in _STRING_REF_BYTES.finditer(data) if has_strings else ():
+            node = model.root.named_descendant_for_byte_range(m.start(), m.end())
+            if node is not None and node.type in ("string", "template_string") and node.parent is not None \
+                    and node.parent.type == "arguments" and node.parent.parent is not None:
+                calls.append(node.parent.parent)
+        seen_calls: set[int] = set()
+        calls = [c for c in calls if not (c.id in seen_calls or seen_calls.add(c.id))]
+    else:
+        calls = model.calls
+    for call in calls:
         fn = call.child_by_field_name("function")
         if fn is None:
             continue
@@ -323,6 +441,12 @@ def _table_refs(model) -> None:
         kind = cx.ctx_call(call)
         if kind is not None and kind[0] == "db":
             facts.table_refs.append(TableRefFact(t, model.span(args[0]), method))
+    _id_doc_refs(model)
+
+
+def _id_doc_refs(model) -> None:
+    """`Id<"t">`, `Doc<"t">` (from `_generated/dataModel`)."""
+    facts = model.facts
     dm = {i.local: i.imported for i in facts.imports
           if i.imported in ("Id", "Doc") and re.search(r"(^|/)_generated/dataModel(\.js|\.ts)?$", i.source)}
     if not dm:
@@ -346,15 +470,11 @@ def _table_refs(model) -> None:
             i = data.find(raw, i + 1)
 
 
-def _index_refs(model) -> None:
+def _helper_index_refs(model, calls) -> None:
+    """Index arguments of the relationship helpers (`getManyFrom(db, "t", "by_x", v)`) and of
+    `ctx.vectorSearch("t", "by_embedding", …)`."""
     facts = model.facts
-    seen = {u.span.start for u in facts.index_uses}
-    chain_table: dict[int, Optional[str]] = {}
-    for chain in getattr(model, "query_chains", ()):
-        for step in chain.steps:
-            if step.method in ("withIndex", "withSearchIndex"):
-                chain_table[step.call.id] = chain.table
-    for call in model.calls:
+    for call in calls:
         fn = call.child_by_field_name("function")
         if fn is None:
             continue
@@ -372,17 +492,30 @@ def _index_refs(model) -> None:
                 iname = DYNAMIC  # a computed name: may be any index of the table
             facts.index_uses.append(IndexUseFact(table, iname, name, model.span(ix),
                                                  model.span(ix.start_byte + 1, ix.end_byte - 1)))
-        elif fn.type == "member_expression":
+        elif fn.type == "member_expression" and text(member_property(fn)) == "vectorSearch":
+            args = call_args(call)
+            if len(args) >= 2:
+                table, iname = string_value(args[0]), string_value(args[1])
+                if table is not None:
+                    ix = args[1]
+                    facts.index_uses.append(IndexUseFact(table, iname if iname is not None else DYNAMIC,
+                                                         "vectorSearch", model.span(ix),
+                                                         model.span(ix.start_byte + 1, ix.end_byte - 1)))
+
+
+def _index_refs(model) -> None:
+    facts = model.facts
+    seen = {u.span.start for u in facts.index_uses}
+    chain_table: dict[int, Optional[str]] = {}
+    for chain in getattr(model, "query_chains", ()):
+        for step in chain.steps:
+            if step.method in ("withIndex", "withSearchIndex"):
+                chain_table[step.call.id] = chain.table
+    _helper_index_refs(model, model.calls)
+    for call in model.calls:
+        fn = call.child_by_field_name("function")
+        if fn is not None and fn.type == "member_expression":
             method = text(fn.child_by_field_name("property"))
-            if method == "vectorSearch":
-                args = call_args(call)
-                if len(args) >= 2:
-                    table, iname = string_value(args[0]), string_value(args[1])
-                    if table is not None:
-                        ix = args[1]
-                        facts.index_uses.append(IndexUseFact(table, iname if iname is not None else DYNAMIC, method,
-                                                             model.span(ix), model.span(ix.start_byte + 1, ix.end_byte - 1)))
-                continue
             if method not in ("withIndex", "withSearchIndex"):
                 continue
             args = call_args(call)
