@@ -115,6 +115,9 @@ class WorkspaceIndex:
         self.generation = 0  # bumped whenever a view changes
         self._by_dir: dict[Optional[str], dict[str, None]] = {}  # functions folder -> its files (ordered)
         self.refs = ReferenceIndex(self)  # the workspace reference graph (analysis/references.py)
+        # every workspace file indexed (False while a server's first scan runs): rules that conclude
+        # from the absence of a reference anywhere (CVX217, CVX406) stay silent until then
+        self._complete = True
 
     # ------------------------------------------------------------ updates
     @staticmethod
@@ -176,6 +179,16 @@ class WorkspaceIndex:
         if "api" in views or "schema" in views:
             self._builder_cache.clear()
             self._registry_cache.clear()
+
+    @property
+    def complete(self) -> bool:
+        return self._complete
+
+    @complete.setter
+    def complete(self, value: bool) -> None:
+        if value != self._complete:
+            self._complete = value
+            self._invalidate({"refs"})  # findings that waited for the whole workspace change
 
     # ------------------------------------------------------------ modules
     def functions_dir(self, path: str) -> Optional[FunctionsDir]:

@@ -286,6 +286,21 @@ class Session:
         self._rules_cache: dict[tuple, list] = {}
         self._setup()
 
+    @property
+    def indexed(self) -> bool:
+        return self._indexed
+
+    @indexed.setter
+    def indexed(self, value: bool) -> None:
+        """The first scan is done: the index knows every workspace file (rules that need them all
+        wait for it: `WorkspaceIndex.complete`)."""
+        self._indexed = value
+        an = getattr(self, "analyzer", None)
+        if an is not None and an.index.complete != value:
+            an.index.complete = value
+            self.facts_gen += 1
+            self._lint_cache.clear()
+
     # ------------------------------------------------------------ project and config
     def _setup(self) -> None:
         from . import runner
@@ -303,6 +318,7 @@ class Session:
         self.file_configs = file_cfgs
         self.load_list = load
         self.analyzer = Analyzer(ws, Config(root=self.roots[0]))
+        self.analyzer.index.complete = getattr(self, "_indexed", False)
         self.analyzer.models = LazyModels(self)
         self._apply_settings()
 

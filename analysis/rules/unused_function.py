@@ -70,6 +70,8 @@ def check(ctx):
     if d is None or facts.module is None or facts.is_generated:
         return
     idx = ctx.index
+    if not idx.complete:
+        return  # a server still indexing: a reference may sit in a file not read yet
     mine = [r for r in facts.api_refs]  # this file's own references, from its current text
     seen_ok = None
     for reg, builder in ctx.registrations():

@@ -45,6 +45,8 @@ def check(ctx):
     if d is None or ctx.schema is None:
         return
     idx = ctx.index
+    if not idx.complete:
+        return  # a server still indexing: a reference may sit in a file not read yet
     seen_ok = None
     filtered = None
     for tname, table, ix in schema_indexes_here(ctx):
