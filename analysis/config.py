@@ -10,11 +10,13 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from .ignore import matches
 from .registry import all_rules, get_rule, resolve_selectors
 
 CONFIG_NAMES = ("convex-lsp.toml", ".convex-lsp.toml")
 SEVERITY_VALUES = ("error", "warning", "info", "hint", "off")
-KNOWN_KEYS = {"select", "ignore", "extend-select", "severity", "per-file-ignores", "exclude", "functions-dir", "keep"}
+KNOWN_KEYS = {"select", "ignore", "extend-select", "severity", "per-file-ignores", "exclude", "functions-dir",
+              "respect-gitignore", "keep"}
 
 
 class ConfigError(Exception):
@@ -35,6 +37,7 @@ class Config:
     exclude: list[str] = field(default_factory=list)
     functions_dir: Optional[str] = None
     keep: list[str] = field(default_factory=list)  # functions kept though unused (CVX406): "a/b:f", "a.b.f", globs
+    respect_gitignore: bool = True  # the project's .gitignore files exclude files too
     source: Optional[str] = None  # the file it was read from
     root: Optional[str] = None  # the folder globs are relative to
 
@@ -57,7 +60,7 @@ class Config:
         if on and path is not None and self.per_file_ignores:
             rel = self.relpath(path)
             for glob, codes in self.per_file_ignores:
-                if code in codes and _glob_match(rel, glob):
+                if code in codes and matches(rel, (glob,)):
                     on = False
                     break
         if not on:
@@ -74,8 +77,8 @@ class Config:
             return path
 
     def is_excluded(self, path: str) -> bool:
-        rel = self.relpath(path)
-        return any(_glob_match(rel, g) for g in self.exclude)
+        """`exclude` (gitignore-style patterns relative to the configuration's folder)."""
+        return bool(self.exclude) and matches(self.relpath(path), tuple(self.exclude))
 
     def merged(self, other: dict[str, Any], source: str = "editor settings") -> "Config":
         """A copy with keys from another mapping (editor settings) applied on top."""
@@ -99,15 +102,6 @@ def keeps(cfg: Optional["Config"], api_path: tuple[str, ...]) -> bool:
         if fnmatch.fnmatchcase(dotted, e):
             return True
     return False
-
-
-def _glob_match(rel: str, glob: str) -> bool:
-    glob = glob.rstrip("/")
-    if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(rel, glob + "/*"):
-        return True
-    if not glob.startswith("*") and fnmatch.fnmatch(rel, "*/" + glob):
-        return True
-    return any(fnmatch.fnmatch(part, glob) for part in rel.split("/")) if "/" not in glob else False
 
 
 def _rules(value: Any, file: str, key: str) -> set[str]:
@@ -161,6 +155,10 @@ def parse_mapping(data: dict[str, Any], file: str, root: Optional[str] = None) -
                 raise ConfigError(file, key, "expected a list of function names (\"tasks.list\", \"jobs/cleanup:run\", "
                                              "\"migrations.*\")")
             cfg.keep = list(value)
+        elif norm == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(file, key, "expected true or false")
+            cfg.respect_gitignore = value
         elif norm == "functions-dir":
             if not isinstance(value, str):
                 raise ConfigError(file, key, "expected a path relative to the config file")

@@ -75,6 +75,8 @@ def _use_edits(uses, new_name: str) -> list[TextEdit]:
 
 
 def fix_index_name(finding: Finding, an) -> list[Fix]:
+    if finding.data.get("blocked"):
+        return []  # the rule saw why the rename cannot be made (a name or field list taken twice)
     found = _locate(finding, an)
     if found is None:
         return []

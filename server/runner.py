@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
 from convex_lsp.analysis.config import Config, ConfigError, find_config, load_file
+from convex_lsp.analysis.ignore import GitIgnore
 from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover, set_reference_roots
 from convex_lsp.analysis.registry import Finding, resolve_selectors
 
@@ -170,8 +171,10 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
     default = apply_overrides(explicit or Config(root=os.getcwd()), overrides)
 
     load: list[str] = []
+    gitignore = GitIgnore()
     for path, d in ws.source_files():
-        if configs[d.path].is_excluded(path):
+        cfg = configs[d.path]
+        if cfg.is_excluded(path) or (cfg.respect_gitignore and gitignore.ignored(path, d.project_root)):
             continue
         load.append(path)
     for path, d in ws.generated_files():
@@ -310,7 +313,21 @@ def fix_loop(plan: Plan, unsafe: bool):
     qf = quickfixes_module()
     an = plan_analyzer(plan)
     targets = [p for p in plan.load if p in plan.targets]
+    before = lint_models([an.models[p] for p in plan.load], an.index, plan.config_for, plan.targets)
     report = qf.fix_files(an, targets, unsafe=unsafe)
     remaining = sort_findings(lint_models([an.models[p] for p in plan.load], an.index, plan.config_for,
                                           plan.targets, an, with_fixes=True))
+    report.resolved = resolved_count(before, remaining)
     return report, remaining
+
+
+def resolved_count(before: list[Finding], after: list[Finding]) -> int:
+    """How many findings of `before` are gone in `after`, counted per file and rule (positions
+    move, and messages may name what a fix renamed): the "Fixed N problems" of `--fix`, which
+    is what the "[*] N fixable" line of the run before announced (a fix may also resolve a
+    finding it was not made for, or apply to two at once: counting applied fixes would not match)."""
+    from collections import Counter
+
+    b = Counter((f.path, f.code) for f in before)
+    a = Counter((f.path, f.code) for f in after)
+    return sum(max(0, n - a[k]) for k, n in b.items())
