@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .ignore import matches
+from .toml_compat import tomllib
 from .registry import all_rules, get_rule, resolve_selectors
 
 CONFIG_NAMES = ("convex-lsp.toml", ".convex-lsp.toml")
@@ -166,13 +167,7 @@ def parse_mapping(data: dict[str, Any], file: str, root: Optional[str] = None) -
     return cfg
 
 
-def _tomllib():
-    """The TOML parser, imported only when a configuration file is read (start-up time)."""
-    try:  # Python 3.11+
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore
-    return tomllib
+_tomllib = tomllib  # (toml_compat.tomllib: the name other modules and tests use)
 
 
 def load_file(path: str) -> Config:

@@ -147,9 +147,10 @@ def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None,
     return model
 
 
-def load_facts(path: str, ws: Workspace, cache=None) -> tuple[FileFacts, Optional[FileModel]]:
+def load_facts(path: str, ws: Workspace, cache=None, with_view: bool = True) -> tuple[FileFacts, Optional[FileModel]]:
     """A file's facts from disk: read from the persistent cache (analysis/cache.py) when its bytes
-    were seen before, else parsed (and stored). Returns (facts, the model when it was parsed)."""
+    were seen before, else parsed (and stored; `with_view=False`: without the position-free view
+    digest that only `check`'s findings keys use). Returns (facts, the model when it was parsed)."""
     if cache is None:
         model = build_model(path, None, ws)
         return model.facts, model
@@ -163,13 +164,13 @@ def load_facts(path: str, ws: Workspace, cache=None) -> tuple[FileFacts, Optiona
         return model.facts, model
     fdir, module = _module_and_dir(ws, path)
     key = cache.facts_key(path, fdir, module, data)
-    got = cache.get_facts(key)
+    got = cache.get_facts(key, need_view=False)
     if got is not None:
         facts = cache.facts_of(key, got[0])
         if facts is not None:
             return facts, None
     model = build_model(path, data, ws)
-    cache.put_facts(key, model.facts, facts_view(model.facts))
+    cache.put_facts(key, model.facts, facts_view(model.facts) if with_view else None)
     return model.facts, model
 
 

@@ -18,7 +18,7 @@ _PYPROJECT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 
 
 def _from_pyproject(path: str) -> Optional[dict[str, str]]:
-    from .config import _tomllib
+    from .toml_compat import tomllib as _tomllib
 
     try:
         with open(path, "rb") as fh:
@@ -94,6 +94,9 @@ _PAGES = {
     "env": "/production/environment-variables",
     "occ": "/database/advanced/occ",
     "functions": "/functions",
+    "pagination": "/database/pagination",
+    "writing": "/database/writing-data",
+    "file-metadata": "/file-storage/file-metadata",
 }
 
 # rule code -> topic (a rule added later falls back on its spec section, below)
@@ -110,6 +113,9 @@ _RULE_TOPIC = {
     "CVX501": "runtimes", "CVX502": "runtimes", "CVX503": "runtimes", "CVX504": "http",
     "CVX505": "functions", "CVX506": "env", "CVX507": "runtimes", "CVX508": "api", "CVX509": "schemas",
     "CVX601": "occ", "CVX701": "env", "CVX702": "auth", "CVX703": "http",
+    # catalog revision 2
+    "CVX110": "schemas", "CVX213": "indexes", "CVX214": "pagination", "CVX215": "pagination",
+    "CVX216": "writing", "CVX312": "file-metadata", "CVX408": "crons", "CVX510": "runtimes", "CVX511": "auth",
 }
 
 # spec section number -> topic

@@ -229,7 +229,7 @@ def scan_chunk(workspace: Workspace, paths: list[str]) -> list[tuple[str, Any, N
     out = []
     for path in paths:
         try:
-            out.append((path, load_facts(path, workspace, cache)[0], None))
+            out.append((path, load_facts(path, workspace, cache, with_view=False)[0], None))
         except Exception:
             log.exception("cannot index %s", path)
     return out
@@ -377,7 +377,7 @@ class Session:
             if cancelled():
                 return
             try:
-                facts, model = load_facts(path, ws, cache)
+                facts, model = load_facts(path, ws, cache, with_view=False)
             except Exception:
                 log.exception("cannot index %s", path)
                 continue

@@ -97,17 +97,21 @@ def _used_together(handler: Node, a: set[str], b: set[str], after: int) -> bool:
     return False
 
 
-def _io_between(handler: Node, qi: Node, qj: Node) -> bool:
-    """Other awaited work between the two reads (a vector search, a fetch, a mutation...):
-    the reads are then separated by design and cannot simply be merged."""
+def _awaits_between(handler: Node, qi: Node, qj: Node):
+    """(await expression, what it awaits) for the awaited work between two reads, other reads excluded."""
     for aw in descendants_of_type(handler, {"await_expression"}):
         if aw.start_byte <= qi.end_byte or aw.start_byte >= qj.start_byte:
             continue
         inner = unwrap(aw)
         if inner is not None and inner.type == "call_expression" and cx.ctx_call(inner) == ("run", "runQuery"):
             continue
-        return True
-    return False
+        yield aw, inner
+
+
+def _io_between(handler: Node, qi: Node, qj: Node) -> bool:
+    """Other awaited work between the two reads (a vector search, a fetch, a mutation...):
+    the reads are then separated by design and cannot simply be merged."""
+    return next(_awaits_between(handler, qi, qj), None) is not None
 
 
 def _in_scope_at(qi: Node, qj: Node) -> bool:
@@ -125,12 +129,7 @@ def _feeding_io_between(handler: Node, qi: Node, qj: Node) -> bool:
     """Awaited work between the reads whose result the second read's arguments use (`const emb =
     await embed(…)` then `runQuery(…, { emb })`): the reads are separated by design."""
     args = call_args(qj)[1:]
-    for aw in descendants_of_type(handler, {"await_expression"}):
-        if aw.start_byte <= qi.end_byte or aw.start_byte >= qj.start_byte:
-            continue
-        inner = unwrap(aw)
-        if inner is not None and inner.type == "call_expression" and cx.ctx_call(inner) == ("run", "runQuery"):
-            continue
+    for aw, inner in _awaits_between(handler, qi, qj):
         if inner is not None and inner.type == "call_expression" and _may_write(inner):
             return True  # the second read observes a write made in between: re-reading is the point
         bound = _bound_names(inner) if inner is not None else set()
