@@ -5,6 +5,7 @@ A bad key or value raises `ConfigError` naming the file, the key and what is all
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -16,7 +17,7 @@ from .registry import all_rules, get_rule, resolve_selectors
 CONFIG_NAMES = ("convex-lsp.toml", ".convex-lsp.toml")
 SEVERITY_VALUES = ("error", "warning", "info", "hint", "off")
 KNOWN_KEYS = {"select", "ignore", "extend-select", "severity", "per-file-ignores", "exclude", "functions-dir",
-              "respect-gitignore"}
+              "respect-gitignore", "keep"}
 
 
 class ConfigError(Exception):
@@ -36,6 +37,7 @@ class Config:
     per_file_ignores: list[tuple[str, set[str]]] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     functions_dir: Optional[str] = None
+    keep: list[str] = field(default_factory=list)  # functions kept though unused (CVX406): "a/b:f", "a.b.f", globs
     respect_gitignore: bool = True  # the project's .gitignore files exclude files too
     source: Optional[str] = None  # the file it was read from
     root: Optional[str] = None  # the folder globs are relative to
@@ -90,6 +92,19 @@ class Config:
         return out
 
 
+def keeps(cfg: Optional["Config"], api_path: tuple[str, ...]) -> bool:
+    """Is the function `api_path` named by the configuration's `keep` list? Entries are dotted
+    (`tasks.list`) or Convex names (`jobs/cleanup:run`), with `*` globs."""
+    if cfg is None or not cfg.keep:
+        return False
+    dotted = ".".join(api_path)
+    for entry in cfg.keep:
+        e = entry.strip().replace("/", ".").replace(":", ".")
+        if fnmatch.fnmatchcase(dotted, e):
+            return True
+    return False
+
+
 def _rules(value: Any, file: str, key: str) -> set[str]:
     if isinstance(value, str):
         value = [value]
@@ -136,6 +151,11 @@ def parse_mapping(data: dict[str, Any], file: str, root: Optional[str] = None) -
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(file, key, "expected a list of glob patterns")
             cfg.exclude = list(value)
+        elif norm == "keep":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(file, key, "expected a list of function names (\"tasks.list\", \"jobs/cleanup:run\", "
+                                             "\"migrations.*\")")
+            cfg.keep = list(value)
         elif norm == "respect-gitignore":
             if not isinstance(value, bool):
                 raise ConfigError(file, key, "expected true or false")

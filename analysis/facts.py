@@ -66,6 +66,8 @@ class RegistrationFact:
     returns_text: Optional[str] = None
     arg_names: tuple[str, ...] = ()
     calls: tuple[str, ...] = ()  # local names of plain functions called in the handler
+    end: int = 0  # byte offset where the builder call ends (the registration spans span.start..end)
+    decl_start: int = -1  # the statement declaring it (`const`/`export const`), for `export` insertion
 
 
 @dataclass(slots=True)
@@ -113,17 +115,24 @@ class SchemaFact:
 
 @dataclass(slots=True)
 class ApiRefFact:
-    root: str  # "api" | "internal"
+    """A reference to a Convex function. `root` "api" | "internal" (the `_generated/api` import,
+    spelled as imported), "components" (`components.<name>.<module>.<fn>`; `path` starts with the
+    component's name) or "string" (`makeFunctionReference("a/b:f")`, `"a/b:f"` given to a hook or
+    `ctx.run*`, `anyApi.a.b.f`). `path`: module parts then the export name."""
+
+    root: str
     path: tuple[str, ...]
-    span: Span
+    span: Span  # the whole expression (for strings: the literal's content, without quotes)
     context: str = ""  # "runQuery", "runAfter", "cron", ... (the call it is an argument of)
+    kind: str = "other"  # client-hook | client-call | test | scheduler | run | cron | http | type | other
+    segments: tuple[Span, ...] = ()  # one span per `path` segment, as written (renames)
 
 
 @dataclass(slots=True)
 class IndexUseFact:
     table: Optional[str]
     index: str
-    method: str  # withIndex | withSearchIndex
+    method: str  # withIndex | withSearchIndex | a convex-helpers relationship helper (getManyFrom, ...)
     span: Span  # the index name string literal (with quotes)
     name_span: Span  # without quotes
     eq_fields: tuple[str, ...] = ()
@@ -133,7 +142,7 @@ class IndexUseFact:
 class TableRefFact:
     table: str
     span: Span  # the string literal (with quotes)
-    how: str  # query | insert | table | v.id | system
+    how: str  # query | insert | table | v.id | system | get/patch/replace/delete/normalizeId | Id | Doc
 
 
 @dataclass(slots=True)
@@ -167,6 +176,7 @@ class FileFacts:
     use_node_span: Optional[Span] = None
     default_export: Optional[str] = None
     is_generated: bool = False
+    refs_only: bool = False  # outside a functions folder, or a test: references only, never linted
     extra: dict[str, Any] = field(default_factory=dict)
 
     def import_of(self, local: str) -> Optional[ImportFact]:

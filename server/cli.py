@@ -127,13 +127,20 @@ def cmd_check(args) -> int:
     except runner.UsageError as e:
         return _error(str(e))
 
+    if not plan.workspace.functions_dirs:
+        for w in plan.warnings:  # why (a convex.json pointing outside the workspace, say)
+            _warn(w)
+        where = ", ".join(args.paths or ["."])
+        return _error(f"no Convex project found under {where}: no convex.json \"functions\" folder, no convex/ "
+                      "folder beside a package.json, no `functions-dir` in convex-lsp.toml; nothing was linted")
     if not args.quiet:
         for w in plan.warnings:
             _warn(w)
-        if not plan.workspace.functions_dirs:
-            where = ", ".join(args.paths or ["."])
-            _warn(f"no Convex functions folder found under {where} "
-                  "(looked for convex.json's \"functions\", convex/ beside package.json, or `functions-dir` in convex-lsp.toml)")
+    for p in args.paths or ():
+        if os.path.isfile(p):
+            why = runner.skip_reason(plan, p)
+            if why is not None:
+                sys.stderr.write(f"{PROG}: {p}: skipped: {why}\n")
 
     fmt = args.output_format
     out = sys.stdout

@@ -423,8 +423,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summary_lines(findings: list[Finding], style: Style, fixed: int = 0) -> list[str]:
+def summary_lines(findings: list[Finding], style: Style, fixed: int = 0, files: Optional[int] = None) -> list[str]:
     out = []
+    if files is not None:
+        out.append(f"Linted {_plural(files, 'file')}.")
     if fixed:
         out.append(f"Fixed {_plural(fixed, 'problem')}.")
     if not findings:
@@ -447,14 +449,15 @@ def summary_lines(findings: list[Finding], style: Style, fixed: int = 0) -> list
 
 
 def report_text(findings: list[Finding], out: TextIO, sources: Sources, colour: bool, quiet: bool = False,
-                fixed: int = 0, concise: bool = False) -> None:
-    """`text`, or `concise` (one line per finding, no excerpt)."""
+                fixed: int = 0, concise: bool = False, files: Optional[int] = None) -> None:
+    """`text`, or `concise` (one line per finding, no excerpt); `files`: how many were linted (the
+    summary says it)."""
     style = Style(colour)
     for f in findings:
         for line in format_text_finding(f, sources, style, excerpt=not concise):
             out.write(line + "\n")
     if not quiet:
-        for line in summary_lines(findings, style, fixed):
+        for line in summary_lines(findings, style, fixed, files):
             out.write(line + "\n")
 
 
@@ -462,8 +465,9 @@ def report_text(findings: list[Finding], out: TextIO, sources: Sources, colour: 
 
 
 def report(fmt: str, findings: list[Finding], out: TextIO, sources: Sources, colour: bool = False,
-           quiet: bool = False, fixed: int = 0, files: Iterable[str] = (), version: str = "") -> None:
-    """Write `findings` in output format `fmt` (one of FORMATS)."""
+           quiet: bool = False, fixed: int = 0, files: Optional[Iterable[str]] = None, version: str = "") -> None:
+    """Write `findings` in output format `fmt` (one of FORMATS); `files`: the files linted."""
+    files = list(files) if files is not None else None
     if fmt == "json":
         report_json(findings, out, sources)
     elif fmt == "sarif":
@@ -475,9 +479,10 @@ def report(fmt: str, findings: list[Finding], out: TextIO, sources: Sources, col
     elif fmt == "gitlab":
         report_gitlab(findings, out, sources)
     elif fmt == "junit":
-        report_junit(findings, out, files)
+        report_junit(findings, out, files or ())
     else:
-        report_text(findings, out, sources, colour, quiet=quiet, fixed=fixed, concise=fmt == "concise")
+        report_text(findings, out, sources, colour, quiet=quiet, fixed=fixed, concise=fmt == "concise",
+                    files=len(files) if files is not None else None)
 
 
 # ---------------------------------------------------------------- statistics

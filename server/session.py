@@ -288,6 +288,21 @@ class Session:
         self.bulk = bulk_suppressions.Cache()  # convex-lsp-suppressions.json of each project
         self._setup()
 
+    @property
+    def indexed(self) -> bool:
+        return self._indexed
+
+    @indexed.setter
+    def indexed(self, value: bool) -> None:
+        """The first scan is done: the index knows every workspace file (rules that need them all
+        wait for it: `WorkspaceIndex.complete`)."""
+        self._indexed = value
+        an = getattr(self, "analyzer", None)
+        if an is not None and an.index.complete != value:
+            an.index.complete = value
+            self.facts_gen += 1
+            self._lint_cache.clear()
+
     # ------------------------------------------------------------ project and config
     def _setup(self) -> None:
         from . import runner
@@ -305,6 +320,7 @@ class Session:
         self.file_configs = file_cfgs
         self.load_list = load
         self.analyzer = Analyzer(ws, Config(root=self.roots[0]))
+        self.analyzer.index.complete = getattr(self, "_indexed", False)
         self.analyzer.models = LazyModels(self)
         self._apply_settings()
 
@@ -418,8 +434,8 @@ class Session:
         if not path.endswith(SOURCE_EXTS) or path.endswith(".d.ts") or not self.workspace.inside_roots(path):
             return False
         d = self.workspace.dir_for(path)
-        if d is None:
-            return False
+        if d is None:  # client code, scripts: indexed for their references
+            return self.workspace.is_reference_candidate(path)
         rel = os.path.relpath(path, d.path).split(os.sep)
         if "node_modules" in rel:
             return False
