@@ -173,13 +173,13 @@ class FixReport:
     def diff(self, relpath: Callable[[str], str] = lambda p: p) -> str:
         return "".join(unified_diff(self.original[p], b, relpath(p)) for p, b in sorted(self.changed().items()))
 
-    def write(self, confine: Optional[list[str]] = None):
+    def write(self, confine: Optional[list[str]] = None, link_confine: Optional[list[str]] = None):
         """Write the changed files (atomic, checked, all-or-nothing: `write.write_changes`);
         returns its `WriteResult`."""
         from .write import write_changes
 
         changes = {p: (self.original[p], b) for p, b in self.changed().items()}
-        return write_changes(changes, confine, self.links)
+        return write_changes(changes, confine, self.links, link_confine)
 
 
 def _error_count(analyzer, path: str) -> int:

@@ -59,7 +59,8 @@ def _confined(real: str, confine: list[str]) -> bool:
     return False
 
 
-def _check(path: str, old: bytes, confine: Optional[list[str]]) -> tuple[Optional[_Job], Optional[str]]:
+def _check(path: str, old: bytes, confine: Optional[list[str]],
+           link_confine: Optional[list[str]] = None) -> tuple[Optional[_Job], Optional[str]]:
     """The job for `path`, or (None, why it is skipped)."""
     try:
         st = os.lstat(path)
@@ -68,7 +69,9 @@ def _check(path: str, old: bytes, confine: Optional[list[str]]) -> tuple[Optiona
     except OSError as e:
         return None, f"{path}: cannot be checked ({e.strerror or e}); not written"
     target = os.path.realpath(path) if stat.S_ISLNK(st.st_mode) else path
-    if confine is not None and not _confined(os.path.realpath(path), confine):
+    real = os.path.realpath(path)
+    if (confine is not None and not _confined(real, confine)) or (
+            link_confine is not None and real != os.path.abspath(path) and not _confined(real, link_confine)):
         return None, f"{path}: resolves outside the functions folder or into node_modules/_generated; not written"
     try:
         st = os.stat(target)
@@ -159,17 +162,19 @@ def _sigint_held() -> Iterator[None]:
 
 
 def write_changes(changes: dict[str, tuple[bytes, bytes]], confine: Optional[list[str]] = None,
-                  links: Iterable[Iterable[str]] = ()) -> WriteResult:
+                  links: Iterable[Iterable[str]] = (), link_confine: Optional[list[str]] = None) -> WriteResult:
     """Write `changes` (path -> (bytes analysed, new bytes)); see the module docstring.
 
-    `confine`: the folders a written file must resolve into (None: no confinement);
+    `confine`: the folders a written file must resolve into, never through node_modules/ or
+    _generated/ (the workspace: a fix may edit callers in tests/ or scripts/; None: anywhere);
+    `link_confine`: where a path that goes through a symbolic link may lead (the functions folders);
     `links`: groups of paths edited by one fix (skipping one skips them all)."""
     res = WriteResult()
     paths = sorted(changes)
     jobs: dict[str, _Job] = {}
     bad: dict[str, str] = {}
     for p in paths:
-        job, why = _check(p, changes[p][0], confine)
+        job, why = _check(p, changes[p][0], confine, link_confine)
         if job is None:
             bad[p] = why or f"{p}: not written"
         else:

@@ -179,7 +179,8 @@ def cmd_check(args) -> int:
                 sys.stderr.write(f"Would fix {fixed} problem{'s' if fixed != 1 else ''} in "
                                  f"{n} file{'s' if n != 1 else ''}.\n" if changed else "No fixes to apply.\n")
             return EXIT_OK if args.exit_zero or not changed else EXIT_FINDINGS
-        written = report.write(confine=[d.path for d in plan.workspace.functions_dirs])
+        written = report.write(confine=plan.workspace.roots,
+                               link_confine=[d.path for d in plan.workspace.functions_dirs])
         for msg in written.skipped:
             _warn(msg)
         if written.error:
