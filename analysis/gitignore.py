@@ -12,6 +12,8 @@ import os
 import re
 from typing import Callable, Iterator, Optional
 
+from .fs import read_regular, walk
+
 Rule = tuple[str, "re.Pattern[str]", bool, bool]  # (base folder, pattern, negated, folders only)
 
 
@@ -93,18 +95,18 @@ def ignored(rules: list[Rule], path: str, is_dir: bool) -> bool:
 
 def _read(path: str) -> Optional[str]:
     try:
-        with open(path, "rb") as fh:
-            return fh.read(200_000).decode("utf-8", errors="replace")
+        return read_regular(path, 200_000)[:200_000].decode("utf-8", errors="replace")  # never a FIFO
     except OSError:
         return None
 
 
-def walk_files(root: str, skip_dirs, exts: tuple[str, ...], allowed: Callable[[str], bool]) -> Iterator[str]:
+def walk_files(root: str, skip_dirs, exts: tuple[str, ...], allowed: Callable[[str], bool],
+               warnings: Optional[list] = None) -> Iterator[str]:
     """Files under `root` ending in one of `exts`, in a stable order: folders in `skip_dirs`, hidden
     folders, git-ignored paths and symbolic links leaving the workspace (`allowed`) are not entered."""
     rules_at: dict[str, list[Rule]] = {}
     seen_real: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    for dirpath, dirnames, filenames in walk(root, warnings=warnings):  # iterative, regular files only
         real = os.path.realpath(dirpath)
         if real in seen_real or not allowed(real):
             dirnames[:] = []
