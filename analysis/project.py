@@ -265,7 +265,8 @@ def discover(paths: list[str]) -> Workspace:
                    for f in found.values()):
             if os.path.isfile(os.path.join(root, "schema.ts")) or os.path.isdir(os.path.join(root, "_generated")):
                 add(root, os.path.dirname(root), "app")
-            elif os.path.isdir(os.path.join(root, "convex")):  # ./convex/ without a package.json
+            elif os.path.isdir(os.path.join(root, "convex")) and not os.path.isfile(os.path.join(root, "convex.json")):
+                # ./convex/ without a package.json (a convex.json naming another folder rules it out)
                 add(os.path.join(root, "convex"), root, "app")
     ws.functions_dirs = sorted(found.values(), key=lambda d: d.path)
     set_reference_roots(ws)
