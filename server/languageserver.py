@@ -99,6 +99,13 @@ class ConvexLanguageServer(StdioServer):
             return None
         return LineIndex(data).offset(pos.line, pos.character, self.enc)
 
+    def location(self, path: str, start: int, end: int) -> Optional[T.Location]:
+        """The LSP location of a byte range of any file (open or on disk), or None if unreadable."""
+        lines = self.lines(path)
+        if lines is None:
+            return None
+        return T.Location(uri=C.path_to_uri(path), range=C.range_of(lines, start, end, self.enc))
+
     def versions(self) -> dict[str, Optional[int]]:
         return {p: d.version for p, d in self.session.documents.items()}
 
