@@ -66,6 +66,16 @@ class ConvexLanguageServer(StdioServer):
             self._ready = asyncio.Event()
         return self._ready
 
+    async def indexed(self, timeout: float = 60.0) -> None:
+        """Wait for the workspace index (requests answered from the whole workspace: a client
+        asks for references or lenses as soon as it opens a file); past `timeout`, answer from
+        what is indexed so far."""
+        if not self.ready.is_set():
+            try:
+                await asyncio.wait_for(self.ready.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
     @property
     def changed(self) -> asyncio.Event:
         if self._changed is None:

@@ -177,7 +177,7 @@ async def test_definition_and_references_from_a_test_file(client: LanguageClient
     assert sorted(f for f, _ in _where(root, locs)) == ["convex/schema.ts", "convex/tasks.test.ts", "convex/tasks.ts"]
     assert {t for _, t in _where(root, locs)} == {"by_owner"}
     # a test file is read for references, never linted
-    await wait_diagnostics(client, u, lambda ds: ds == [])
+    await wait_diagnostics(client, u, lambda ds: len(ds) == 0)
 
 
 async def test_function_references_exclude_declaration(client: LanguageClient, tmp_path):
