@@ -47,6 +47,7 @@ class ConvexLanguageServer(StdioServer):
         self.dynamic_watch = False
         self.config_pull = False
         self.show_document = False
+        self.code_lens_refresh = False
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._full_timers: dict[str, asyncio.TimerHandle] = {}  # idle re-analysis of incrementally linted files
         # path -> what the client last got: "<result id>@<version>" (push) or the result id (pull)
@@ -137,6 +138,7 @@ class ConvexLanguageServer(StdioServer):
         self.dynamic_watch = bool(cap(caps, "workspace.did_change_watched_files.dynamic_registration"))
         self.config_pull = bool(cap(caps, "workspace.configuration"))
         self.show_document = bool(cap(caps, "window.show_document.support"))
+        self.code_lens_refresh = bool(cap(caps, "workspace.code_lens.refresh_support"))
 
     def adjust_capabilities(self, params: T.InitializeParams, caps: T.ServerCapabilities) -> None:
         if not self.pull:

@@ -107,7 +107,20 @@ APP = {
 }
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client))
+def make_lens_client() -> LanguageClient:
+    """Also counts `workspace/codeLens/refresh` (VS Code declares refreshSupport)."""
+    c = make_client()
+    c.code_lens_refresh_count = 0
+
+    @c.feature(T.WORKSPACE_CODE_LENS_REFRESH)
+    def refresh(client: LanguageClient, params):
+        client.code_lens_refresh_count += 1
+        return None
+
+    return c
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_lens_client))
 async def client(lsp_client: LanguageClient):
     yield
     await lsp_client.shutdown_session()
@@ -311,3 +324,27 @@ async def test_call_hierarchy(client: LanguageClient, tmp_path):
     calls = await client.call_hierarchy_incoming_calls_async(T.CallHierarchyIncomingCallsParams(item=lst))
     assert sorted((c.from_.name, c.from_.detail) for c in calls) == [
         ("convex/tasks.test.ts", "test"), ("src/App.tsx", "client")]
+
+
+async def test_references_follow_edits_of_a_client_file_and_lenses_are_refreshed(client: LanguageClient, tmp_path):
+    root = await _start(client, tmp_path)
+    u = open_doc(client, root, "src/App.tsx")
+    td, pos = _at(root, "convex/tasks.ts", "cleanup = internalMutation")
+    before = client.code_lens_refresh_count
+    text = read(root, "src/App.tsx").replace("useMutation(api.tasks.add)",
+                                             "useMutation(api.tasks.add);\n  const c = useMutation(api.tasks.cleanup)")
+    client.text_document_did_change(T.DidChangeTextDocumentParams(
+        text_document=T.VersionedTextDocumentIdentifier(uri=u, version=2),
+        content_changes=[T.TextDocumentContentChangeWholeDocument(text=text)]))
+    locs = await client.text_document_references_async(T.ReferenceParams(
+        text_document=td, position=pos, context=T.ReferenceContext(include_declaration=False)))
+    assert ("src/App.tsx", "api.tasks.cleanup") in [
+        (os.path.relpath(x.uri[len("file://"):], os.path.realpath(root)),
+         text.split("\n")[x.range.start.line][x.range.start.character:x.range.end.character])
+        for x in locs if x.uri == u]
+    lenses = await client.text_document_code_lens_async(T.CodeLensParams(
+        text_document=T.TextDocumentIdentifier(uri=uri(root, "convex/tasks.ts"))))
+    got = await client.code_lens_resolve_async(lenses[2])
+    assert got.command.title == "3 references · 1 client · scheduled by 1 · cron"
+    # VS Code declares workspace.codeLens.refreshSupport: it is told to ask again
+    assert client.code_lens_refresh_count > before
