@@ -372,9 +372,12 @@ class QueryChain:
     table_node: Optional[Node]
     steps: list[ChainStep] = field(default_factory=list)
     system: bool = False
+    use: Optional[Node] = None  # a variable read that ends the chain without steps of its own
 
     @property
     def outer(self) -> Node:
+        if self.use is not None:
+            return self.use
         return self.steps[-1].call if self.steps else self.root
 
     def step(self, method: str) -> Optional[ChainStep]:
@@ -395,7 +398,7 @@ class QueryChain:
 
 
 def query_chain_from_root(root: Node) -> Optional[QueryChain]:
-    """Build a chain if `root` is `<db>.query("table")`."""
+    """Build a chain if `root` is `<db>.query("table")` or `<db>.table("table").query()` (1.51)."""
     fn = root.child_by_field_name("function")
     if fn is None or fn.type != "member_expression":
         return None
@@ -405,17 +408,68 @@ def query_chain_from_root(root: Node) -> Optional[QueryChain]:
     if obj is None:
         return None
     system = False
-    if obj.type == "member_expression" and text(obj.child_by_field_name("property")) == "system":
+    table_node = None
+    if obj.type == "call_expression" and not call_args(root):
+        # ctx.db.table("t").query()
+        tfn = obj.child_by_field_name("function")
+        if tfn is None or tfn.type != "member_expression" or text(tfn.child_by_field_name("property")) != "table":
+            return None
+        db = unwrap(tfn.child_by_field_name("object"))
+        if db is None or not is_db_expression(db):
+            return None
+        targs = call_args(obj)
+        table_node = targs[0] if targs else None
+    elif obj.type == "member_expression" and text(obj.child_by_field_name("property")) == "system":
         system = True
         inner = unwrap(obj.child_by_field_name("object"))
         if inner is None or not is_db_expression(inner):
             return None
     elif not is_db_expression(obj):
         return None
-    args = call_args(root)
-    table_node = args[0] if args else None
+    if table_node is None:
+        args = call_args(root)
+        table_node = args[0] if args else None
     table = string_value(table_node)
     return QueryChain(root=root, table=table, table_node=table_node, system=system, steps=steps_above(root))
+
+
+def _expression_top(node: Node) -> Node:
+    while node.parent is not None and node.parent.type in ("parenthesized_expression", "as_expression",
+                                                           "satisfies_expression", "non_null_expression"):
+        node = node.parent
+    return node
+
+
+def is_for_await_source(node: Node) -> bool:
+    """`for await (const d of <node>)`."""
+    top = _expression_top(node)
+    p = top.parent
+    if p is None or p.type != "for_in_statement":
+        return False
+    right = p.child_by_field_name("right")
+    return right is not None and right.id == top.id and any(c.type == "await" for c in p.children)
+
+
+def chain_variable(chain: QueryChain) -> Optional[tuple[str, Node]]:
+    """`let q = ctx.db.query("t")…;` or `q = q.filter(…)`: (the variable's name, the node of the
+    declaration or assignment) when an unfinished chain is stored in a plain variable."""
+    if chain.terminal is not None:
+        return None
+    outer = _expression_top(chain.outer)
+    p = outer.parent
+    if p is None:
+        return None
+    if p.type == "variable_declarator" and p.child_by_field_name("value") is not None \
+            and p.child_by_field_name("value").id == outer.id:
+        name = p.child_by_field_name("name")
+        if name is not None and name.type == "identifier":
+            return text(name), p
+    if p.type == "assignment_expression" and p.child_by_field_name("right") is not None \
+            and p.child_by_field_name("right").id == outer.id:
+        left = p.child_by_field_name("left")
+        if left is not None and left.type == "identifier":
+            return text(left), p
+    return None
 
 
 def steps_above(node: Node) -> list[ChainStep]:

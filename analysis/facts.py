@@ -133,7 +133,7 @@ class IndexUseFact:
 class TableRefFact:
     table: str
     span: Span  # the string literal (with quotes)
-    how: str  # query | insert | v.id | system
+    how: str  # query | insert | table | v.id | system
 
 
 @dataclass

@@ -15,7 +15,7 @@ from typing import Iterator, Optional
 from tree_sitter import Node
 
 from .facts import IndexFact, TableFact
-from .syntax import FUNCTION_TYPES, text, unwrap
+from .syntax import FUNCTION_TYPES, call_args, string_value, text, unwrap
 
 IDENT_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 BUILTIN_INDEXES = {"by_id": ("_id",), "by_creation_time": ("_creationTime",)}
@@ -221,3 +221,78 @@ def is_array_callback(fn: Node) -> Optional[str]:
 
 def strip(node: Optional[Node]) -> Optional[Node]:
     return unwrap(node)
+
+
+# ------------------------------------------------------------------ `.filter` predicates
+def _field_of(node) -> Optional[str]:
+    """`q.field("f")` -> "f"."""
+    node = unwrap(node)
+    if node is None or node.type != "call_expression":
+        return None
+    fn = node.child_by_field_name("function")
+    if fn is None or fn.type != "member_expression" or text(fn.child_by_field_name("property")) != "field":
+        return None
+    a = call_args(node)
+    return string_value(a[0]) if len(a) == 1 else None
+
+
+def _eq_fields(expr, q: str) -> list[str]:
+    """Fields compared with `q.eq(q.field("f"), …)` in a predicate that is one such comparison or a
+    `q.and(…)` of them (other parts of an `and` are ignored; `or`, `not`, ranges give nothing)."""
+    expr = unwrap(expr)
+    if expr is None or expr.type != "call_expression":
+        return []
+    fn = expr.child_by_field_name("function")
+    if fn is None or fn.type != "member_expression" or text(fn.child_by_field_name("object")) != q:
+        return []
+    op = text(fn.child_by_field_name("property"))
+    args = call_args(expr)
+    if op == "eq" and len(args) == 2:
+        f = _field_of(args[0]) or _field_of(args[1])
+        return [f] if f is not None else []
+    if op == "and":
+        out: list[str] = []
+        for a in args:
+            out += _eq_fields(a, q)
+        return out
+    return []
+
+
+def filter_eq_fields(step) -> list[str]:
+    """The user fields a query `.filter((q) => …)` step compares with `eq` (in order, each once;
+    system fields `_id`/`_creationTime` left out)."""
+    args = call_args(step.call)
+    fn = unwrap(args[0]) if args else None
+    if fn is None or fn.type not in ("arrow_function", "function_expression"):
+        return []
+    params = fn.child_by_field_name("parameters")
+    pnode = fn.child_by_field_name("parameter")
+    if pnode is None and params is not None and params.named_children:
+        pnode = params.named_children[0]
+        pat = pnode.child_by_field_name("pattern")
+        pnode = pat if pat is not None else pnode
+    if pnode is None or pnode.type != "identifier":
+        return []
+    body = fn.child_by_field_name("body")
+    if body is not None and body.type == "statement_block":
+        stmts = [c for c in body.named_children if c.type != "comment"]
+        if len(stmts) != 1 or stmts[0].type != "return_statement" or not stmts[0].named_children:
+            return []
+        body = stmts[0].named_children[0]
+    return list(dict.fromkeys(f for f in _eq_fields(body, text(pnode)) if not f.startswith("_")))
+
+
+def index_serving(table: TableFact, fields: list[str], staged: bool = False) -> Optional[IndexFact]:
+    """A database index of `table` (enabled ones only unless `staged`) whose first field is one of
+    `fields` (preferring the one whose leading fields are all among them, then the shortest)."""
+    best = None
+    for order, ix in enumerate(table.indexes):
+        if ix.kind != "db" or (ix.staged and not staged) or not ix.fields or ix.fields[0] not in fields:
+            continue
+        covered = 0
+        while covered < len(ix.fields) and ix.fields[covered] in fields:
+            covered += 1
+        key = (-covered, len(ix.fields), order)
+        if best is None or key < best[0]:
+            best = (key, ix)
+    return best[1] if best is not None else None

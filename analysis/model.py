@@ -36,6 +36,7 @@ from .syntax import (
     callee_name,
     error_ranges,
     member_chain,
+    member_property,
     object_pairs,
     pair_value,
     string_value,
@@ -171,6 +172,7 @@ class FileModel:
         self._extract_registrations()
         self._extract_chains_and_refs()
         self._derive_helper_chains()
+        self._derive_variable_chains()
         for t in _PREFETCHED_TYPES:
             self._prefetched[(t,)] = caps.get(t, [])
         self._extract_api_refs(self._identifiers_named(("api", "internal")))
@@ -584,20 +586,18 @@ class FileModel:
                     chain = cx.query_chain_from_root(call)
                     if chain is not None:
                         self.query_chains.append(chain)
-                        if chain.table is not None and chain.table_node is not None:
+                        if chain.table is not None and chain.table_node is not None \
+                                and chain.table_node.parent is not None and chain.table_node.parent.parent == call:
                             facts.table_refs.append(TableRefFact(chain.table, self.span(chain.table_node),
                                                                  "system" if chain.system else "query"))
-                        for step in chain.steps:
-                            if step.method in ("withIndex", "withSearchIndex"):
-                                a = call_args(step.call)
-                                idx = string_value(a[0]) if a else None
-                                if idx is not None:
-                                    eqs = cx.index_eq_fields(a[1] if len(a) > 1 else None)
-                                    facts.index_uses.append(IndexUseFact(
-                                        chain.table, idx, step.method, self.span(a[0]),
-                                        self.span(a[0].start_byte + 1, a[0].end_byte - 1),
-                                        tuple(f for op, f, _ in eqs if op == "eq"),
-                                    ))
+                        self._index_uses_of(chain.table, chain.steps)
+                elif prop == "table":
+                    kind = cx.ctx_call(call)  # ctx.db.table("t") (1.51)
+                    if kind is not None and kind[0] == "db":
+                        a = call_args(call)
+                        t = string_value(a[0]) if a else None
+                        if t is not None:
+                            facts.table_refs.append(TableRefFact(t, self.span(a[0]), "table"))
                 elif prop == "insert":
                     kind = cx.ctx_call(call)
                     if kind is not None and kind[0] == "db":
@@ -612,6 +612,74 @@ class FileModel:
                         t = string_value(a[0]) if a else None
                         if t is not None:
                             facts.table_refs.append(TableRefFact(t, self.span(a[0]), "v.id"))
+
+    def _index_uses_of(self, table: Optional[str], steps) -> None:
+        for step in steps:
+            if step.method in ("withIndex", "withSearchIndex"):
+                a = call_args(step.call)
+                idx = string_value(a[0]) if a else None
+                if idx is not None:
+                    eqs = cx.index_eq_fields(a[1] if len(a) > 1 else None)
+                    self.facts.index_uses.append(IndexUseFact(
+                        table, idx, step.method, self.span(a[0]),
+                        self.span(a[0].start_byte + 1, a[0].end_byte - 1),
+                        tuple(f for op, f, _ in eqs if op == "eq"),
+                    ))
+
+    def _derive_variable_chains(self) -> None:
+        """`let q = ctx.db.query("t"); if (s) q = q.filter(…); return await q.collect();`: a use of the
+        variable continues the chain stored in it. Each use gets the stored steps, then the steps of the
+        reassignments `q = q.…` written before it (in this function), then its own. A variable assigned
+        anything else (another query, a helper's result), or used in a nested function, is not followed."""
+        stored = []
+        for chain in self.query_chains:
+            got = cx.chain_variable(chain)
+            if got is not None and chain.root.type != "identifier" and got[1].type == "variable_declarator":
+                stored.append((chain, got))
+        for chain, (name, decl) in stored:
+            scope = cx.enclosing_functions(decl)
+            self._follow_variable(chain, name, decl, scope[0] if scope else self.root)
+
+    def _follow_variable(self, base: "cx.QueryChain", name: str, decl: Node, body: Node) -> None:
+        uses: list[Node] = []
+        reassigned: list[tuple[Node, Node]] = []  # (assignment, identifier its right side starts from)
+        home = cx.enclosing_functions(decl)[:1]
+        for ident in self._identifiers_in(body, name):
+            if ident.start_byte < decl.end_byte:
+                continue
+            if cx.enclosing_functions(ident)[:1] != home:
+                return  # used inside a nested function: not followed
+            p = ident.parent
+            left = p.child_by_field_name("left") if p is not None and p.type == "assignment_expression" else None
+            if left is not None and left.id == ident.id:
+                right = p.child_by_field_name("right")
+                start = cx._expression_top(right) if right is not None else None
+                while start is not None and start.type in ("call_expression", "member_expression"):
+                    start = start.child_by_field_name("function") if start.type == "call_expression" \
+                        else start.child_by_field_name("object")
+                if start is None or start.type != "identifier" or text(start) != name:
+                    return  # assigned something else
+                reassigned.append((p, start))
+                continue
+            if p is not None and p.type in ("update_expression", "augmented_assignment_expression"):
+                return
+            uses.append(ident)
+        for ident in uses:
+            steps = cx.steps_above(ident)
+            if not steps and not cx.is_for_await_source(ident):
+                continue
+            prior = list(base.steps)
+            for assign, start in reassigned:
+                if assign.end_byte <= ident.start_byte:
+                    prior += cx.steps_above(start)
+            self.query_chains.append(cx.QueryChain(root=ident, table=base.table, table_node=base.table_node,
+                                                   steps=prior + steps, system=base.system,
+                                                   use=None if steps else ident))
+            self._index_uses_of(base.table, steps)
+
+    def _identifiers_in(self, body: Node, name: str) -> list[Node]:
+        lo, hi = body.start_byte, body.end_byte
+        return [n for n in self._identifiers_named((name,)) if lo <= n.start_byte and n.end_byte <= hi]
 
     def _derive_helper_chains(self) -> None:
         """`function messagesQuery(ctx, id) { return ctx.db.query("messages").withIndex(…); }` then
@@ -652,7 +720,7 @@ class FileModel:
                     and cur.parent.child_by_field_name("object").id == cur.id:
                 parent = cur.parent
                 if parent.type == "member_expression":
-                    path.append(text(parent.child_by_field_name("property")))
+                    path.append(text(member_property(parent)))
                 else:
                     idx = parent.child_by_field_name("index")
                     s = string_value(idx)

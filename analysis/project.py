@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
+from . import convex_versions as cv
+
 SKIP_DIRS = frozenset({"node_modules", ".git", "_generated", "dist", "build", ".next", ".turbo",
                        ".cache", "coverage", ".venv", "venv", "__pycache__", ".convex"})
 SOURCE_EXTS = (".ts", ".tsx", ".mts", ".cts")
@@ -106,28 +108,48 @@ def _read_json(path: str) -> Optional[dict]:
         return None
 
 
-def convex_version(project_root: str) -> Optional[str]:
+def convex_version(project_root: str, inside=None) -> Optional[str]:
+    """The project's `convex`: the installed package's version, else package.json's when it is a
+    plain version, else what a lockfile resolved (package-lock.json, pnpm-lock.yaml, yarn.lock,
+    bun.lock; in the project root or a folder above it that `inside` admits, for monorepos), else
+    package.json's range. None when nothing names it (rules then assume the newest release)."""
     installed = _read_json(os.path.join(project_root, "node_modules", "convex", "package.json"))
     if installed and isinstance(installed.get("version"), str):
         return installed["version"]
+    declared = None
     pkg = _read_json(os.path.join(project_root, "package.json"))
     if pkg:
         for key in ("dependencies", "devDependencies", "peerDependencies"):
             deps = pkg.get(key)
             if isinstance(deps, dict) and isinstance(deps.get("convex"), str):
-                return deps["convex"]
+                declared = deps["convex"]
+                break
+    if declared is not None and cv.is_plain_version(declared):
+        return declared.strip().lstrip("v")
+    locked = _locked_convex(project_root, inside)
+    return locked if locked is not None else declared
+
+
+def _locked_convex(project_root: str, inside) -> Optional[str]:
+    cur = project_root
+    for _ in range(4):
+        for name in cv.LOCKFILES:
+            p = os.path.join(cur, name)
+            if not os.path.isfile(p):
+                continue
+            try:
+                with open(p, "rb") as fh:
+                    data = fh.read(20_000_000).decode("utf-8", errors="replace")
+            except OSError:
+                continue
+            spec = cv.spec_from_versions(cv.lockfile_versions(name, data))
+            if spec is not None:
+                return spec
+        parent = os.path.dirname(cur)
+        if parent == cur or inside is None or not inside(parent):
+            return None
+        cur = parent
     return None
-
-
-def version_at_least(version: Optional[str], wanted: tuple[int, ...]) -> bool:
-    """True when the installed version (or the lowest version a range admits) >= wanted."""
-    if not version:
-        return False
-    m = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", version)
-    if m is None:
-        return False
-    got = tuple(int(x or 0) for x in m.groups())
-    return got >= wanted
 
 
 def _is_component_config(path: str) -> bool:
@@ -156,7 +178,7 @@ def discover(paths: list[str]) -> Workspace:
         if not os.path.isdir(real):
             return
         if real not in found:
-            found[real] = FunctionsDir(real, project_root, kind, convex_version(project_root))
+            found[real] = FunctionsDir(real, project_root, kind, convex_version(project_root, ws.inside_roots))
 
     for root in ws.roots:
         # a path inside a project: look upwards for its project root

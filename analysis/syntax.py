@@ -78,6 +78,16 @@ def callee_name(call: Node) -> Optional[str]:
     return None
 
 
+def member_property(node: Node) -> Optional[Node]:
+    """The property of a member_expression. Inside a type query (`typeof internal.a.b`) tree-sitter's
+    `child_by_field_name("property")` answers with the wrong node (the inner member's property), so
+    the field is read from the children themselves."""
+    for i in range(node.child_count - 1, -1, -1):
+        if node.field_name_for_child(i) == "property":
+            return node.children[i]
+    return node.child_by_field_name("property")
+
+
 def member_chain(node: Node) -> Optional[list[str]]:
     """['ctx', 'db', 'get'] for ctx.db.get; None when a link is not a plain name."""
     parts: list[str] = []

@@ -15,12 +15,18 @@ from .syntax import FUNCTION_TYPES, LOOP_TYPES, call_args, text, unwrap
 
 VALUES_MODULE = "convex/values"
 
-# The members of the `v` object exported by `convex/values` (`v.bigint` still exists, deprecated;
-# `v.commitTs` was added in convex 1.4x and is used by the official components).
+# The members of the `v` object exported by `convex/values` in the newest release known
+# (`v.bigint` still exists, deprecated). Members added later than the oldest supported releases
+# are in V_MEMBER_SINCE (a feature of analysis/convex_versions.py).
 V_MEMBERS = frozenset({
     "id", "null", "number", "float64", "bigint", "int64", "commitTs", "boolean", "string", "bytes",
-    "literal", "array", "object", "record", "union", "any", "optional", "nullable",
+    "literal", "array", "object", "record", "union", "any", "optional", "nullable", "function",
 })
+V_MEMBER_SINCE = {"nullable": "v.nullable", "commitTs": "v.commitTs", "function": "v.function"}
+# methods of validator values: method -> feature (`v.string().optional()`, `v.object({…}).pick(…)`)
+V_METHOD_SINCE = {"optional": "validator-optional-method", "pick": "object-validator-methods",
+                  "omit": "object-validator-methods", "partial": "object-validator-methods",
+                  "extend": "object-validator-methods"}
 
 
 def v_locals(model) -> set[str]:

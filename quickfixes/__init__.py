@@ -47,6 +47,7 @@ def _fixers() -> dict[str, Callable[[Finding, object], list[Fix]]]:
         "CVX204": indexes.fix_index_name,
         "CVX205": indexes.fix_redundant_index,
         "CVX206": did_you_mean.fix_unknown_index,
+        "CVX210": indexes.fix_add_index_for_filter,
         "CVX208": did_you_mean.fix_unknown_table,
         "CVX307": misc.fix_floating_promise,
         "CVX401": visibility.fix_public_scheduled,

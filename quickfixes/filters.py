@@ -54,6 +54,8 @@ def fix_filter_to_index(finding: Finding, an) -> list[Fix]:
     if hit is None:
         return []
     chain, i, step = hit
+    if chain.root.type == "identifier":
+        return []  # a chain kept in a variable: its declared type would no longer fit
     if chain.table is None or any(s.method in ("withIndex", "withSearchIndex") for s in chain.steps):
         return []
     if any(s.method not in ("order",) for s in chain.steps[:i]):

@@ -145,3 +145,13 @@ def fix_redundant_index(finding: Finding, an) -> list[Fix]:
         return []
     edits = [TextEdit(ix.file, s, e, "")] + _use_edits(on_table, cover.name)
     return [Fix(f"Remove index `{ix.name}` and use `{cover.name}` instead", "unsafe", edits)]
+
+
+def fix_add_index_for_filter(finding: Finding, an) -> list[Fix]:
+    """CVX210: add the suggested index to the table's definition in the schema."""
+    d = finding.data or {}
+    at, new = d.get("insert_at"), d.get("insert_text")
+    if not isinstance(at, int) or not isinstance(new, str):
+        return []
+    return [Fix(f"Add index `{d.get('suggested_index')}` to `{d.get('table')}`", "unsafe",
+                [TextEdit(finding.path, at, at, new)])]

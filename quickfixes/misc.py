@@ -158,8 +158,18 @@ def _directive_stmt(model):
     return None
 
 
+def _defines_transactions(model, an) -> bool:
+    for reg in model.registrations:
+        info = an.index.resolve_builder(model.path, reg.fact.builder)
+        if info is not None and info.kind in ("query", "mutation"):
+            return True
+    return False
+
+
 def fix_missing_use_node(finding: Finding, an) -> list[Fix]:
     model = _model(finding, an)
+    if model is not None and _defines_transactions(model, an):
+        return []  # the file's queries/mutations cannot run in the Node runtime (CVX502)
     if model is None or _directive_stmt(model) is not None:
         return []
     data = model.src.data

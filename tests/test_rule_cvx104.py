@@ -44,8 +44,12 @@ CASES = [
     }
   }"""), name="endless loop left only by return"),
     valid(fn("{ await ctx.db.insert('t', {}); }", returns="returns: v.id('t'),"), name="returns other than null"),
-    valid(fn("{ await ctx.db.insert('t', {}); }", returns="returns: v.union(v.null(), v.string()),"),
-          name="union is not null"),
+    invalid(fn("{ if (args.x) return 'x'; await ctx.db.insert('t', {}); }",
+               returns="returns: v.union(v.null(), v.string()),"), [6], name="a union with null falls off"),
+    invalid(fn("{ if (args.x) return 'x'; }", returns="returns: v.nullable(v.string()),"), [6],
+            name="v.nullable falls off", message="admits `null`"),
+    valid(fn("{ if (args.x) return 'x'; }", returns="returns: v.optional(v.string()),"),
+          name="a validator without null: CVX113's business"),
     valid(fn("{ await ctx.db.insert('t', {}); throwError('x'); }"), name="never-returning helper call"),
     valid(HEAD + """export const h = httpAction(async (ctx, req) => { await ctx.runMutation(x, {}); });
 """, name="httpAction"),
@@ -79,7 +83,7 @@ export const helper = async (ctx) => { await ctx.db.insert("t", {}); };
     invalid(fn("""{
     while (true) { if (args.x) break; }
   }"""), [6], name="endless loop with break"),
-    invalid(fn("{ await ctx.db.insert('t', {}); }", returns=""), [6], name="returns missing"),
+    valid(fn("{ await ctx.db.insert('t', {}); }", returns=""), name="returns missing: CVX101 only"),
     invalid(fn("{ if (args.a) return; }"), [6], name="bare return then fall off"),
     invalid(HEAD + """export const m = internalMutation({
   args: {},

@@ -54,3 +54,55 @@ def test_range(tmp_path):
     [f] = lint_files(tmp_path, {"convex/x.ts": code}, select=["CVX108"])
     assert code.encode()[f.start:f.end] == b"v.set(v.string())"
     assert f.data["member"] == "set"
+
+
+def _pkg(version: str) -> dict:
+    return {"package.json": '{"name": "app", "dependencies": {"convex": "%s"}}' % version}
+
+
+FN_HANDLE = """
+    import { v } from "convex/values";
+    import { internalMutation } from "./_generated/server";
+    export const enqueue = internalMutation({
+      args: { onComplete: v.function({ fnType: "mutation" }), note: v.nullable(v.string()) },
+      returns: v.null(),
+      handler: async (ctx, args) => null,
+    });
+"""
+COMMIT_TS = """
+    import { defineSchema, defineTable } from "convex/server";
+    import { v } from "convex/values";
+    export default defineSchema({ queue: defineTable({ ts: v.commitTs(), tag: v.string() }) });
+"""
+METHODS = """
+    import { v } from "convex/values";
+    const task = v.object({ title: v.string(), done: v.boolean(), ownerId: v.id("users") });
+    export const draft = task.omit("ownerId");
+    export const patch = v.object({ title: v.string(), done: v.boolean() }).partial();
+    export const maybeTitle = v.string().optional();
+"""
+
+VERSION_CASES = [
+    valid(FN_HANDLE, files=_pkg("1.49.0"), name="v.function at 1.49.0"),
+    invalid(FN_HANDLE, [4], files=_pkg("1.48.2"), name="v.function just below 1.49", message="1.49.0"),
+    valid(FN_HANDLE, files=_pkg("^1.40.0"), name="a range that admits 1.49: silent"),
+    valid(FN_HANDLE, files={"package.json": '{"name": "app"}'}, name="unknown version: the newest"),
+    invalid(FN_HANDLE, [4], files={**_pkg("^1.40.0"),
+                                   "pnpm-lock.yaml": "lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n"
+                                                     "      convex:\n        specifier: ^1.40.0\n        version: 1.41.0(react@19.0.0)\n"},
+            name="the pnpm lockfile pins 1.41: v.function is too new"),
+    invalid(FN_HANDLE, [4, 4], files=_pkg("1.29.1"), name="v.nullable just below 1.29.2"),
+    invalid(FN_HANDLE, [4], files=_pkg("1.29.2"), name="v.nullable at 1.29.2 (v.function still too new)"),
+    valid(COMMIT_TS, files=_pkg("1.43.0"), filename="convex/schema.ts", name="v.commitTs at 1.43.0"),
+    invalid(COMMIT_TS, [3], files=_pkg("~1.42.3"), filename="convex/schema.ts", name="v.commitTs below 1.43"),
+    valid(METHODS, files=_pkg("1.46.0"), name=".optional()/.omit()/.partial() at 1.46.0"),
+    invalid(METHODS, [5], files=_pkg("1.45.1"), name=".optional() just below 1.46", message=".optional()"),
+    invalid(METHODS, [4, 5], files=_pkg("1.28.2"), name=".partial() and .optional() below 1.29"),
+    valid(METHODS, files={**_pkg("^1.20.0"), "node_modules/convex/package.json": '{"version": "1.47.1"}'},
+          name="the installed package wins"),
+]
+
+
+@pytest.mark.parametrize("case", VERSION_CASES, ids=repr)
+def test_unsupported_validator_by_version(tmp_path, case):
+    run_case(tmp_path, "unsupported-validator", case)

@@ -72,3 +72,51 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_unbounded_collect(tmp_path, case):
     run_case(tmp_path, "unbounded-collect", case)
+
+
+FOR_AWAIT_CASES = [
+    invalid("""
+        import { internalMutation } from "./_generated/server";
+        export const backfill = internalMutation({
+          args: {},
+          handler: async ({ db }) => {
+            for await (const message of db.query("messages")) {
+              if (message.body === undefined) await db.patch(message._id, { body: "" });
+            }
+            return null;
+          },
+        });
+    """, [5], files=FILES, name="for await over a whole table", message="`for await`"),
+    invalid("""
+        import { internalMutation } from "./_generated/server";
+        export const backfill = internalMutation({
+          args: {},
+          handler: async (ctx) => {
+            const all = ctx.db.query("messages").order("desc");
+            for await (const m of all) await ctx.db.patch(m._id, { seen: true });
+            return null;
+          },
+        });
+    """, [6], files=FILES, name="for await over a chain kept in a variable"),
+    valid("""
+        import { v } from "convex/values";
+        import { internalMutation } from "./_generated/server";
+        export const markChannel = internalMutation({
+          args: { channelId: v.id("channels") },
+          handler: async (ctx, { channelId }) => {
+            const inChannel = ctx.db.query("messages")
+              .withIndex("by_channelId_and_authorId", (q) => q.eq("channelId", channelId));
+            for await (const m of inChannel) await ctx.db.patch(m._id, { seen: true });
+            for (const id of [channelId]) console.log(id);
+            for await (const chunk of streamFrom(channelId)) console.log(chunk);
+            return null;
+          },
+        });
+        declare function streamFrom(id: string): AsyncIterable<string>;
+    """, files=FILES, name="for await over an index range; other iterables"),
+]
+
+
+@pytest.mark.parametrize("case", FOR_AWAIT_CASES, ids=repr)
+def test_unbounded_for_await(tmp_path, case):
+    run_case(tmp_path, "unbounded-collect", case)

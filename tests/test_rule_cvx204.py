@@ -45,7 +45,18 @@ CASES = [
           pending: defineTable({ workId: v.id("work"), segment: v.int64() }).index("workId", ["workId"])
             .index("segment", ["segment"]),
         });
-    """, filename="convex/schema.ts", name="a schema with a naming scheme of its own (no by_ index) is left alone"),
+    """, filename="src/component/schema.ts", files={
+        "src/component/convex.config.ts": 'import { defineComponent } from "convex/server";\nexport default defineComponent("workpool");\n',
+    }, name="a component schema with a naming scheme of its own (no by_ index) is left alone"),
+    invalid("""
+        import { defineSchema, defineTable } from "convex/server";
+        import { v } from "convex/values";
+        export default defineSchema({
+          projects: defineTable({ ownerId: v.string(), slug: v.string() }).index("byOwner", ["ownerId"])
+            .index("bySlug", ["slug"]),
+        });
+    """, [4, 5], filename="convex/schema.ts",
+        name="an application schema with no by_ index: the exemption is for components only"),
     invalid("""
         import { defineSchema, defineTable } from "convex/server";
         import { v } from "convex/values";

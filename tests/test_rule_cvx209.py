@@ -86,3 +86,39 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_n_plus_one_get(tmp_path, case):
     run_case(tmp_path, "n-plus-one-get", case)
+
+
+SPREAD_CASES = [
+    invalid("""
+        import { v } from "convex/values";
+        import { query } from "./_generated/server";
+        export const visibleDocs = query({
+          args: { owned: v.array(v.id("docs")), shared: v.array(v.id("docs")) },
+          handler: async ({ db }, { owned, shared }) => {
+            const out = [];
+            for (const id of [...owned, ...shared]) {
+              const doc = await db.get(id);
+              if (doc) out.push(doc);
+            }
+            return out;
+          },
+        });
+    """, [8], files=FILES, name="a loop over a spread array literal is a loop"),
+    valid("""
+        import { v } from "convex/values";
+        import { query } from "./_generated/server";
+        export const plans = query({
+          args: { a: v.id("plans"), b: v.id("plans") },
+          handler: async ({ db }, { a, b }) => {
+            const out = [];
+            for (const id of [a, b]) out.push(await db.get(id));
+            return out;
+          },
+        });
+    """, files=FILES, name="a short literal of plain elements stays bounded"),
+]
+
+
+@pytest.mark.parametrize("case", SPREAD_CASES, ids=repr)
+def test_n_plus_one_spread(tmp_path, case):
+    run_case(tmp_path, "n-plus-one-get", case)

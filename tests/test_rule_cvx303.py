@@ -97,3 +97,59 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_run_in_loop(tmp_path, case):
     run_case(tmp_path, "run-in-loop", case)
+
+
+CHUNK_CASES = [
+    valid("""
+        import { v } from "convex/values";
+        import { internal } from "./_generated/api";
+        import { internalAction } from "./_generated/server";
+        const SIZE = 100;
+        export const importRows = internalAction({
+          args: { url: v.string() },
+          handler: async (ctx, { url }) => {
+            const rows: string[] = (await (await fetch(url)).text()).split("\\n");
+            for (let i = 0; i < rows.length; i += SIZE) {
+              await ctx.runMutation(internal.rows.insertMany, { rows: rows.slice(i, i + SIZE) });
+            }
+            for (let start = 0; start < rows.length; start = start + 250) {
+              await ctx.runMutation(internal.rows.insertMany, { rows: rows.slice(start, start + 250) });
+            }
+            return null;
+          },
+        });
+    """, name="pre-chunked batch loops: the remedy itself"),
+    valid("""
+        import { internal } from "./_generated/api";
+        import { internalAction } from "./_generated/server";
+        export const sync = internalAction({
+          args: {},
+          handler: async (ctx) => {
+            const ids: string[] = await ctx.runQuery(internal.rows.pendingIds, {});
+            for (let i = 0; i < ids.length; i++) {
+              await ctx.runMutation(internal.rows.markMany, { ids: ids.slice(i, i + 50) });
+            }
+            return null;
+          },
+        });
+    """, name="slices at the counter"),
+    invalid("""
+        import { internal } from "./_generated/api";
+        import { internalAction } from "./_generated/server";
+        export const sync = internalAction({
+          args: {},
+          handler: async (ctx) => {
+            const ids: string[] = await ctx.runQuery(internal.rows.pendingIds, {});
+            for (let i = 0; i < ids.length; i++) {
+              await ctx.runMutation(internal.rows.mark, { id: ids[i] });
+            }
+            return null;
+          },
+        });
+    """, [8], name="one item per iteration is still a loop"),
+]
+
+
+@pytest.mark.parametrize("case", CHUNK_CASES, ids=repr)
+def test_run_in_loop_chunks(tmp_path, case):
+    run_case(tmp_path, "run-in-loop", case)

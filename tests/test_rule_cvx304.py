@@ -84,3 +84,58 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_sequential_run_queries(tmp_path, case):
     run_case(tmp_path, "sequential-run-queries", case)
+
+
+REV2_CASES = [
+    valid("""
+        import { v } from "convex/values";
+        import { internalAction } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        export const resolveUser = internalAction({
+          args: { email: v.string(), externalId: v.string() },
+          handler: async (ctx, { email, externalId }) => {
+            let user = await ctx.runQuery(internal.users.byExternalId, { externalId });
+            if (!user) {
+              user = await ctx.runQuery(internal.users.byEmail, { email });
+            }
+            const team = await ctx.runQuery(internal.teams.byOwner, { ownerId: externalId });
+            const profile = team ?? (await ctx.runQuery(internal.teams.defaultTeam, {}));
+            return { user, profile };
+          },
+        });
+    """, files=BASE, name="fallback reads: only when the first found nothing"),
+    invalid("""
+        import { v } from "convex/values";
+        import { internalAction } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        export const digest = internalAction({
+          args: { teamId: v.id("teams") },
+          handler: async (ctx, { teamId }) => {
+            const team = await ctx.runQuery(internal.teams.get, { teamId });
+            await ctx.runMutation(internal.audit.log, { event: "digest", teamId });
+            const members = await ctx.runQuery(internal.members.list, { teamId });
+            return { team, members };
+          },
+        });
+    """, [9], files=BASE, name="an unrelated await between two reads that are combined"),
+    valid("""
+        import { v } from "convex/values";
+        import { internalAction } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        export const similar = internalAction({
+          args: { docId: v.id("docs") },
+          handler: async (ctx, { docId }) => {
+            const doc = await ctx.runQuery(internal.docs.get, { docId });
+            const embedding = await embed(String(docId));
+            const near = await ctx.runQuery(internal.docs.nearest, { embedding });
+            return { doc, near };
+          },
+        });
+        declare function embed(s: string): Promise<number[]>;
+    """, files=BASE, name="the second read takes the intermediate await's result"),
+]
+
+
+@pytest.mark.parametrize("case", REV2_CASES, ids=repr)
+def test_sequential_run_queries_rev2(tmp_path, case):
+    run_case(tmp_path, "sequential-run-queries", case)

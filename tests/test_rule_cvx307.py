@@ -103,3 +103,57 @@ export const bad = mutation({
     off = found[0].data["await_offset"]
     assert code.encode()[off:].startswith(b"ctx.db.patch(")
     assert found[0].data["in_async"] is True
+
+
+HELPER_CASES = [
+    invalid("""
+        import { v } from "convex/values";
+        import { mutation, type MutationCtx } from "./_generated/server";
+        async function logEvent(ctx: MutationCtx, kind: string) {
+          await ctx.db.insert("events", { kind, at: Date.now() });
+        }
+        const touch = async ({ db }: MutationCtx, id: any) => {
+          await db.patch(id, { touchedAt: Date.now() });
+        };
+        export const rename = mutation({
+          args: { id: v.id("docs"), title: v.string() },
+          returns: v.null(),
+          handler: async (ctx, { id, title }) => {
+            await ctx.db.patch(id, { title });
+            logEvent(ctx, "rename");
+            touch(ctx, id);
+            return null;
+          },
+        });
+    """, [14, 15], name="un-awaited local async helpers that write through ctx"),
+    valid("""
+        import { v } from "convex/values";
+        import { mutation, type MutationCtx } from "./_generated/server";
+        async function logEvent(ctx: MutationCtx, kind: string) {
+          await ctx.db.insert("events", { kind, at: Date.now() });
+        }
+        async function readTitle(ctx: MutationCtx, id: any) {
+          return (await ctx.db.get(id))?.title;
+        }
+        async function notify(url: string) {
+          await fetch(url, { method: "POST" });
+        }
+        export const rename = mutation({
+          args: { id: v.id("docs"), title: v.string() },
+          returns: v.null(),
+          handler: async (ctx, { id, title }) => {
+            await logEvent(ctx, "rename");
+            readTitle(ctx, id);
+            void logEvent(ctx, "renamed");
+            const pending = logEvent(ctx, "x");
+            await pending;
+            return null;
+          },
+        });
+    """, name="awaited, void-ed or kept; a helper that only reads"),
+]
+
+
+@pytest.mark.parametrize("case", HELPER_CASES, ids=repr)
+def test_floating_writing_helper(tmp_path, case):
+    run_case(tmp_path, "floating-promise", case)

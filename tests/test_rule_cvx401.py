@@ -88,3 +88,40 @@ export const m = mutation({ args: {}, handler: async (ctx) => { await ctx.schedu
     assert src[d["api_start"]:d["api_end"]] == b"api"
     assert d["path"] == ["emails", "send"] and d["internal_local"] is None
     assert d["target_file"].endswith("emails.ts")
+
+
+COMPONENT_FILES = {
+    "src/component/convex.config.ts": 'import { defineComponent } from "convex/server";\nexport default defineComponent("mailer");\n',
+    "src/component/schema.ts": 'import { defineSchema } from "convex/server";\nexport default defineSchema({});\n',
+    "src/component/lib.ts": """
+        import { v } from "convex/values";
+        import { action, mutation } from "./_generated/server";
+        export const send = action({ args: { to: v.string() }, returns: v.null(), handler: async () => null });
+        export const enqueue = mutation({ args: { to: v.string() }, returns: v.null(), handler: async () => null });
+    """,
+}
+COMPONENT_CODE = """
+    import { v } from "convex/values";
+    import { api } from "./_generated/api";
+    import { mutation } from "./_generated/server";
+    export const queue = mutation({
+      args: { to: v.string() },
+      returns: v.null(),
+      handler: async (ctx, { to }) => {
+        await ctx.scheduler.runAfter(0, api.lib.send, { to });
+        return null;
+      },
+    });
+"""
+
+COMPONENT_CASES = [
+    valid(COMPONENT_CODE, files=COMPONENT_FILES, filename="src/component/queue.ts",
+          name="a component scheduling its own api.*"),
+    invalid(COMPONENT_CODE, [8], files={"convex/lib.ts": COMPONENT_FILES["src/component/lib.ts"]},
+            filename="convex/queue.ts", name="the same code in an application"),
+]
+
+
+@pytest.mark.parametrize("case", COMPONENT_CASES, ids=repr)
+def test_public_function_scheduled_components(tmp_path, case):
+    run_case(tmp_path, "public-function-scheduled", case)

@@ -107,3 +107,39 @@ def test_syntax_error_in_target_module_is_silent(tmp_path):
     half = 'import { internalQuery } from "./_generated/server";\nexport const other = internalQuery({ args: {}, handler: async () => { if ( } });\n'
     fs = lint_files(tmp_path, {**FILES, "convex/x.ts": code, "convex/half.ts": half}, select=["CVX402"])
     assert fs == []
+
+
+TYPE_CASES = [
+    invalid("""
+        import type { FunctionReturnType } from "convex/server";
+        import { internal } from "./_generated/api";
+        export type Stems = FunctionReturnType<typeof internal.audio.stems.splt>;
+    """, [3], files=FILES, name="a type position is checked; the path as written",
+        message="`internal.audio.stems.splt`: module `audio/stems` exports no function `splt`"),
+    valid("""
+        import type { FunctionReturnType, FunctionReference } from "convex/server";
+        import { api, internal } from "./_generated/api";
+        export type Stems = FunctionReturnType<typeof internal.audio.stems.split>;
+        export type Me = FunctionReturnType<typeof api.users.me>;
+        export const ref: FunctionReference<"query"> = api.users.get;
+    """, files=FILES, name="existing references in type positions"),
+    invalid("""
+        import { internal } from "./_generated/api";
+        import { internalAction } from "./_generated/server";
+        export const go = internalAction({
+          args: {},
+          handler: async (ctx) => {
+            await ctx.runAction(
+              internal.audio
+                .stems.splitt, {});
+            return null;
+          },
+        });
+    """, [7], files=FILES, name="a reference over lines is shown joined",
+        message="`internal.audio.stems.splitt`:"),
+]
+
+
+@pytest.mark.parametrize("case", TYPE_CASES, ids=repr)
+def test_unknown_function_reference_types(tmp_path, case):
+    run_case(tmp_path, "unknown-function-reference", case)

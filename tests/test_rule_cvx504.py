@@ -49,3 +49,37 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_http_outside_http_ts(tmp_path, case):
     run_case(tmp_path, "http-outside-http-ts", case)
+
+
+COMPONENT_HTTP = """
+    import { httpRouter } from "convex/server";
+    import { httpAction } from "./_generated/server";
+    const http = httpRouter();
+    http.route({ path: "/events", method: "POST", handler: httpAction(async () => new Response(null, { status: 204 })) });
+    export default http;
+"""
+COMPONENT_FILES = {
+    "src/component/convex.config.ts": 'import { defineComponent } from "convex/server";\nexport default defineComponent("webhooks");\n',
+    "src/component/schema.ts": 'import { defineSchema } from "convex/server";\nexport default defineSchema({});\n',
+}
+
+
+def _pkg(version: str) -> dict:
+    return {"package.json": '{"name": "@acme/webhooks", "peerDependencies": {"convex": "%s"}}' % version}
+
+
+COMPONENT_CASES = [
+    valid(COMPONENT_HTTP, files={**COMPONENT_FILES, **_pkg("1.35.0")}, filename="src/component/http.ts",
+          name="a component's own http.ts at 1.35.0"),
+    valid(COMPONENT_HTTP, files={**COMPONENT_FILES, "package.json": '{"name": "c"}'}, filename="src/component/http.ts",
+          name="a component's own http.ts, unknown version"),
+    invalid(COMPONENT_HTTP, [3], files={**COMPONENT_FILES, **_pkg("1.34.1")}, filename="src/component/http.ts",
+            name="a component's http.ts just below 1.35", message="only since convex 1.35.0"),
+    invalid(COMPONENT_HTTP, [3], files={**COMPONENT_FILES, **_pkg("^1.36.0")}, filename="src/component/routes.ts",
+            name="a component's router outside its http.ts"),
+]
+
+
+@pytest.mark.parametrize("case", COMPONENT_CASES, ids=repr)
+def test_component_http(tmp_path, case):
+    run_case(tmp_path, "http-outside-http-ts", case)

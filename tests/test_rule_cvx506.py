@@ -19,7 +19,14 @@ export const call = action({
 
 CASES = [
     valid(CODE, files=OLD, name="older convex: silent"),
-    valid(CODE, files={"package.json": '{"name": "app"}'}, name="unknown version: silent"),
+    invalid(CODE, [5, 6], files={"package.json": '{"name": "app"}'}, name="unknown version: the newest is assumed"),
+    valid(CODE, files={"package.json": '{"name": "app", "dependencies": {"convex": "1.38.1"}}'},
+          name="just below 1.39: silent"),
+    invalid(CODE, [5, 6], files={"package.json": '{"name": "app", "dependencies": {"convex": "1.39.0"}}'},
+            name="at 1.39.0"),
+    invalid(CODE, [5, 6], files={"package.json": '{"name": "app", "dependencies": {"convex": "^1.25.0"}}',
+                                 "package-lock.json": '{"packages": {"node_modules/convex": {"version": "1.40.2"}}}'},
+            name="the lockfile resolves the range"),
     valid("""
         // process.env.X in a comment
         export const s = "process.env.KEY";

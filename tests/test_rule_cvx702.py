@@ -232,7 +232,7 @@ CASES = [
             await db.patch(memberId, { role });
           },
         });
-    """, [4], name="client-supplied role, destructured db"),
+    """, [4, 4], name="client-supplied role and memberId, destructured db"),
     invalid("""
         import { action } from "./_generated/server";
         import { internal } from "./_generated/api";
@@ -264,4 +264,48 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_client_supplied_identity(tmp_path, case):
+    run_case(tmp_path, "client-supplied-identity", case)
+
+
+NAME_CASES = [
+    invalid("""
+        import { v } from "convex/values";
+        import { mutation } from "./_generated/server";
+        export const claimShop = mutation({
+          args: { shopId: v.id("shops"), shopOwnerId: v.string(), clerkUserId: v.string(), ownerUid: v.string() },
+          returns: v.null(),
+          handler: async (ctx, { shopId, shopOwnerId, clerkUserId, ownerUid }) => {
+            await ctx.db.patch(shopId, { shopOwnerId, clerkUserId, ownerUid });
+            return null;
+          },
+        });
+    """, [4, 4, 4], name="identity words as suffixes: shopOwnerId, clerkUserId, ownerUid"),
+    invalid("""
+        import { v } from "convex/values";
+        import { mutation } from "./_generated/server";
+        export const link = mutation({
+          args: { authId: v.string(), clerkId: v.string(), tokenIdentifier: v.string() },
+          returns: v.id("profiles"),
+          handler: async (ctx, args) =>
+            await ctx.db.insert("profiles", { authId: args.authId, clerkId: args.clerkId, tokenIdentifier: args.tokenIdentifier }),
+        });
+    """, [4, 4, 4], name="authId, clerkId, tokenIdentifier"),
+    valid("""
+        import { v } from "convex/values";
+        import { mutation } from "./_generated/server";
+        export const save = mutation({
+          args: { customerId: v.string(), parentId: v.id("folders"), channelId: v.id("channels"), ownerName: v.string() },
+          returns: v.null(),
+          handler: async (ctx, args) => {
+            await ctx.db.insert("folders", { customerId: args.customerId, parentId: args.parentId, ownerName: args.ownerName });
+            await ctx.db.insert("channels", { name: String(args.channelId) });
+            return null;
+          },
+        });
+    """, name="ids of other things and identity words without Id are not identities"),
+]
+
+
+@pytest.mark.parametrize("case", NAME_CASES, ids=repr)
+def test_client_supplied_identity_names(tmp_path, case):
     run_case(tmp_path, "client-supplied-identity", case)

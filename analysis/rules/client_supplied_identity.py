@@ -21,10 +21,12 @@ from ..syntax import (
 )
 from ._identity import establishes_identity
 
+# An identity word followed by Id/Uid/Ids, alone or as a suffix (`userId`, `shopOwnerId`, `clerkUserId`,
+# `authId`, `clerkId`, `ownerUid`, `member_ids`), plus `tokenIdentifier`, `subject`, `role`, `isAdmin`.
 IDENTITY_ARG_RE = re.compile(
-    r"^(?:(?:current|acting|my|requesting|requester|caller)?_?user_?id"
-    r"|owner_?id|author_?id|creator_?id|sender_?id|created_?by(?:_?id)?|updated_?by(?:_?id)?"
-    r"|role|user_?role|is_?admin|is_?super_?user|is_?owner)$",
+    r"^(?:[A-Za-z0-9]*?(?<=[a-z0-9])_?)?(?:user|owner|author|creator|member|account|sender|auth|clerk|profile)"
+    r"_?(?:id|uid|ids)$"
+    r"|^(?:token_?identifier|subject|(?:user_?)?role|is_?admin)$",
     re.IGNORECASE,
 )
 WRITES = {("db", "insert"), ("db", "patch"), ("db", "replace"), ("db", "delete"), ("run", "runMutation"),
@@ -233,8 +235,10 @@ RULE = Rule(
     name="client-supplied-identity",
     severity="warning",
     spec="§2 Layered Architecture",
-    summary="Flags an argument such as `userId`, `ownerId`, `authorId`, `role` or `isAdmin` of a public "
-            "mutation or action that is written to the database (stored, or used to find the documents it "
+    summary="Flags an identity argument of a public mutation or action: an identity word (`user`, `owner`, "
+            "`author`, `creator`, `member`, `account`, `sender`, `auth`, `clerk`, `profile`) followed by "
+            "`Id`/`Uid`/`Ids`, alone or as a suffix (`userId`, `shopOwnerId`, `clerkUserId`, `authId`, `clerkId`, "
+            "`ownerUid`), or `tokenIdentifier`, `subject`, `role`, `isAdmin`; reported when it is written to the database (stored, or used to find the documents it "
             "patches or deletes) while nothing in the function, its custom builder or the helpers it calls "
             "looks up the caller's identity.",
     why="Arguments of a public function are whatever the caller sends. Trusting a client-provided user id "

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from ..convex_versions import FEATURES, version_of, version_text
 from ..registry import Rule
 from ..syntax import call_args, object_pairs, pair_value, string_value, text, unwrap
 from ._refs import cron_calls
 
-DEPRECATED = ("hourly", "daily", "weekly")
+FIELD_HELPERS = ("hourly", "daily", "weekly", "monthly")
 DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 RANGES = {"minuteUTC": (0, 59), "hourUTC": (0, 23), "day": (1, 31)}
 CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
@@ -51,13 +52,9 @@ def _cron_field_numbers(field: str) -> Optional[list[int]]:
 
 def check(ctx):
     names: dict[str, int] = {}
+    version = version_of(ctx.functions_dir)
     for call, method in cron_calls(ctx.model):
         args = call_args(call)
-        fn = call.child_by_field_name("function")
-        prop = fn.child_by_field_name("property")
-        if method in DEPRECATED:
-            ctx.report(prop, f"`crons.{method}` is a deprecated helper; use `crons.cron(...)` with a cron "
-                             "expression or `crons.interval(...)`", data={"kind": "deprecated", "method": method})
         if not args:
             continue
         name = string_value(args[0])
@@ -76,7 +73,7 @@ def check(ctx):
         elif method == "cron":
             _check_cron_string(ctx, sched)
         else:
-            _check_fields(ctx, sched, method)
+            _check_fields(ctx, sched, method, version)
 
 
 def _check_interval(ctx, obj):
@@ -95,10 +92,15 @@ def _check_interval(ctx, obj):
                        data={"kind": "interval", "unit": key})
 
 
-def _check_fields(ctx, obj, method):
+def _check_fields(ctx, obj, method, version):
     if obj.type != "object":
         return
     pairs = object_pairs(obj)
+    if method in FIELD_HELPERS and "minuteUTC" not in pairs and not version.may_have("cron-optional-minute") \
+            and not any(c.type == "spread_element" for c in obj.named_children):
+        since = version_text(FEATURES["cron-optional-minute"].version)
+        ctx.report(obj, f"`crons.{method}` needs `minuteUTC` before convex {since} (this project's `convex` is "
+                        f"{version_text(version.high)} at most)", data={"kind": "minute-required"})
     for key, (lo, hi) in RANGES.items():
         if key not in pairs:
             continue
@@ -109,9 +111,6 @@ def _check_fields(ctx, obj, method):
         if n != int(n) or not lo <= n <= hi:
             ctx.report(val, f"`{key}: {text(val)}` is out of range: it must be a whole number from {lo} to {hi}",
                        data={"kind": "range", "field": key})
-        elif key == "minuteUTC" and n == 0:
-            ctx.report(val, "`minuteUTC: 0` runs this job at the top of the hour, when scheduled load peaks; "
-                            "pick another minute", severity="warning", data={"kind": "minute-zero"})
     if "dayOfWeek" in pairs:
         val = pair_value(pairs["dayOfWeek"])
         s = string_value(unwrap(val))
@@ -136,9 +135,6 @@ def _check_cron_string(ctx, node):
             ctx.report(node, f"Cron expression \"{spec}\": {label} {bad[0]} is out of range ({lo}-{hi})",
                        data={"kind": "range", "field": label})
             return
-    if fields[0] in ("0", "00"):
-        ctx.report(node, f"Cron expression \"{spec}\" runs at minute 0, the top of the hour, when scheduled load "
-                         "peaks; pick another minute", severity="warning", data={"kind": "minute-zero"})
 
 
 RULE = Rule(
@@ -148,15 +144,16 @@ RULE = Rule(
     spec="§7 Scheduling Patterns",
     summary="Checks `crons.*` jobs of a `cronJobs()` object: duplicate job names, intervals that are not "
             "positive whole numbers or give more than one unit, hour/minute/day/weekday values out of range "
-            "(in option objects and in 5-field cron expressions), the deprecated `crons.hourly/daily/weekly` "
-            "helpers, and (as a warning) jobs pinned to minute 0.",
+            "(in option objects and in 5-field cron expressions), and, for projects whose `convex` is older than "
+            "1.43, a `crons.hourly/daily/weekly/monthly` schedule without `minuteUTC` (optional since 1.43, "
+            "when Convex picks a stable minute itself). The `hourly/daily/weekly/monthly` helpers are not "
+            "deprecated and are not reported; jobs pinned to minute 0 are CVX408's.",
     why="Convex validates crons when `crons.ts` is evaluated during the deploy, so a duplicate name or an "
-        "out-of-range value fails the whole push. Jobs that all fire at minute 0 pile up on the same "
-        "instant; spreading them out smooths the load (§7).",
+        "out-of-range value fails the whole push (§7).",
     bad="""crons.interval("cleanup", { minutes: 0 }, internal.jobs.cleanup, {});
-crons.daily("report", { hourUTC: 24, minuteUTC: 0 }, internal.reports.daily, {});""",
+crons.daily("report", { hourUTC: 24, minuteUTC: 17 }, internal.reports.daily, {});""",
     good="""crons.interval("cleanup", { minutes: 15 }, internal.jobs.cleanup, {});
-crons.cron("report", "17 9 * * *", internal.reports.daily, {});""",
+crons.daily("report", { hourUTC: 9 }, internal.reports.daily, {}); // convex 1.43+: Convex picks the minute""",
     fix_doc="No automatic fix.",
     fix=None,
     check=check,

@@ -50,9 +50,42 @@ def _foreach_callback(call: Node) -> Optional[tuple[Node, Node]]:
     return fn.child_by_field_name("property"), cb
 
 
+_WRITES = {"db": {"insert", "patch", "replace", "delete"}, "scheduler": {"runAfter", "runAt", "cancel"},
+           "run": {"runMutation", "runAction"}, "storage": {"store", "delete"}}
+
+
+def _writing_helpers(model) -> dict[str, Node]:
+    """Local async helpers (top-level functions of this file) that write through a ctx/db they are
+    given: name -> function node."""
+    out = {}
+    for name, fn in model.helper_nodes.items():
+        if not is_async(fn):
+            continue
+        for c in model.calls_within(fn):
+            kind = cx.ctx_call(c)
+            if kind is not None and kind[1] in _WRITES.get(kind[0], ()) and enclosing_fn(c) is not None \
+                    and enclosing_fn(c).id == fn.id:
+                out[name] = fn
+                break
+    return out
+
+
+def _passes_ctx(call: Node) -> bool:
+    for a in call_args(call):
+        a = unwrap(a)
+        if a is None:
+            continue
+        if a.type == "identifier" and (cx.is_ctx_identifier(a) or cx.is_db_expression(a)):
+            return True
+        if a.type == "member_expression" and cx.is_db_expression(a):
+            return True
+    return False
+
+
 def check(ctx):
     model = ctx.model
     reported: set[int] = set()
+    helpers = None
     # async callbacks handed to forEach
     for call in model.calls:
         found = _foreach_callback(call)
@@ -84,6 +117,24 @@ def check(ctx):
     for call in model.calls:
         pe = promise_expr(call)
         if pe is None:
+            fn = call.child_by_field_name("function")
+            if fn is None or fn.type != "identifier" or not model.helper_nodes:
+                continue
+            if helpers is None:
+                helpers = _writing_helpers(model)
+            name = text(fn)
+            if name not in helpers or not is_floating(call) or not _passes_ctx(call) \
+                    or cx.enclosing_functions(call)[:1] == (helpers[name],):
+                continue
+            outer = enclosing_fn(call)
+            ctx.report(
+                call,
+                f"`{name}(…)` is async and writes through the context it is given, but its promise is never "
+                "awaited: the function can return before the writes finish and their errors are lost; add `await`",
+                data={"kind": "call", "await_offset": expression_top(call).start_byte,
+                      "expr_end": expression_top(call).end_byte,
+                      "in_async": bool(outer is not None and is_async(outer))},
+            )
             continue
         expr, desc = pe
         if expr.id in reported or not is_floating(expr):
@@ -104,7 +155,9 @@ RULE = Rule(
     name="floating-promise",
     severity="error",
     spec="§6 Transaction Boundaries",
-    summary="Flags a `ctx.db.*`, `ctx.scheduler.*`, `ctx.run*` or `ctx.storage.*` call (any context name, "
+    summary="Flags an un-awaited call of a local `async` helper that writes through the `ctx`/`db` it is "
+            "given (`db.insert/patch/replace/delete`, `scheduler.*`, `runMutation`/`runAction`, "
+            "`storage.store/delete`), and a `ctx.db.*`, `ctx.scheduler.*`, `ctx.run*` or `ctx.storage.*` call (any context name, "
             "destructured members, query chains ending in `.collect()`/`.first()`/…) written as a bare "
             "statement, so its promise is dropped; and an `async` callback given to `.forEach` that makes such "
             "calls. Awaited, returned, assigned, `void`-ed, chained (`.then`/`.catch`) calls and calls passed "

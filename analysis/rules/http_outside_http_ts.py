@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..convex_versions import FEATURES, version_of, version_text
 from ..registry import Rule
 from ..syntax import text, unwrap
 from ._refs import import_statements
@@ -41,6 +42,13 @@ def _router_names(ctx):
 
 
 def check(ctx):
+    if ctx.facts.module == "http" and ctx.functions_dir is not None and ctx.functions_dir.kind == "component" \
+            and not version_of(ctx.functions_dir).may_have("component-http"):
+        since = version_text(FEATURES["component-http"].version)
+        for call in _router_names(ctx).get(None, []):
+            ctx.report(call, f"A component's own `http.ts` is served only since convex {since}; this project's "
+                             "`convex` is older, so these routes are never exposed", data={"kind": "component"})
+        return
     if ctx.facts.module in (None, "http") or ctx.facts.is_generated:
         return
     made = _router_names(ctx)
@@ -78,7 +86,9 @@ RULE = Rule(
     spec="§3 HTTP Actions (Webhooks)",
     summary="Flags `httpRouter()` created in a file other than `http.ts` of the functions folder (unless "
             "`http.ts` imports that file to assemble its router), and `.route(...)` calls on the router "
-            "imported from `http.ts` in another file.",
+            "imported from `http.ts` in another file. A component's own `http.ts` is an `http.ts` (components "
+            "serve their routes under a prefix since convex 1.35); with an older `convex` the router a component's "
+            "`http.ts` builds is reported, since it is never served.",
     why="Convex serves exactly one router: the default export of `convex/http.ts`. A router built anywhere "
         "else is never served, and routes scattered across modules are hard to audit for signature and "
         "authorization checks (§3, §12 MUST 8).",

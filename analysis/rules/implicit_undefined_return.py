@@ -6,7 +6,8 @@ import re
 
 from ..registry import Rule
 from ..syntax import FUNCTION_TYPES, text
-from ..validators_util import function_can_fall_off, is_v_null, returns_value, v_locals
+from ..syntax import call_args
+from ..validators_util import function_can_fall_off, is_v_null, returns_value, v_locals, validator_call
 
 
 def _handler_span(reg, h) -> tuple[int, int]:
@@ -39,6 +40,18 @@ def _return_type_excludes_undefined(fn) -> bool:
     return ann is not None and not _MAY_BE_UNDEFINED.search(text(ann))
 
 
+def admits_null(node, names: set[str]) -> bool:
+    """`v.null()`, `v.nullable(x)`, or a `v.union(…)` with a `v.null()` member (at any depth)."""
+    if is_v_null(node, names):
+        return True
+    vc = validator_call(node, names)
+    if vc is None:
+        return False
+    if vc[0] == "nullable":
+        return True
+    return vc[0] == "union" and any(admits_null(a, names) for a in call_args(vc[1]))
+
+
 def check(ctx):
     names = v_locals(ctx.model)
     for reg, builder in ctx.registrations():
@@ -47,18 +60,15 @@ def check(ctx):
         h = reg.handler
         if h is None or h.type not in FUNCTION_TYPES:
             continue
-        if reg.config is not None and any(c.type == "spread_element" for c in reg.config.named_children) \
-                and not reg.fact.has_returns:
-            continue  # a spread may supply `returns`
         ret = reg.value("returns")
-        if ret is not None and not is_v_null(ret, names):
-            continue
+        if ret is None or not admits_null(ret, names):
+            continue  # no `returns` at all is CVX101's finding (its fix adds the `return null` too)
         if _return_type_excludes_undefined(h) or not function_can_fall_off(h):
             continue
         body = h.child_by_field_name("body")
         close = body.end_byte - 1  # the body's closing `}`
         last = next((c for c in reversed(body.named_children) if c.type != "comment"), None)
-        what = "`returns: v.null()`" if ret is not None else "no `returns` validator"
+        what = "`returns: v.null()`" if is_v_null(ret, names) else "its `returns` admits `null`"
         ctx.report(
             _handler_span(reg, h),
             f"The handler of `{reg.fact.name or 'function'}` ({what}) can reach its end without a `return`, "
@@ -69,7 +79,6 @@ def check(ctx):
                 "insert_at": close,
                 "after_last_statement": last.end_byte if last is not None else body.start_byte + 1,
                 "indent": _indent_of(ctx.model.src.data, last.start_byte) if last is not None else None,
-                "returns_missing": ret is None,
                 "returns_value": returns_value(h),
             },
         )
@@ -80,8 +89,10 @@ RULE = Rule(
     name="implicit-undefined-return",
     severity="warning",
     spec="§10 Validator Requirements",
-    summary="Flags a handler declared to return nothing (`returns: v.null()`, or no `returns` at all) that "
-            "can run to the end of its body without a `return` statement. The check follows "
+    summary="Flags a handler whose declared `returns` is `v.null()` (or admits null: `v.nullable(…)`, a "
+            "`v.union(…)` with `v.null()`) that can run to the end of its body without a `return` statement. "
+            "A function with no `returns` at all is CVX101's alone (one problem, one diagnostic: its fix adds "
+            "both the validator and the `return null`). The check follows "
             "`if`/`else`, `switch`, `try`/`catch`/`finally`, `throw` and endless loops; expression-bodied "
             "arrows never fall off.",
     why="A JavaScript function that falls off its end returns `undefined`, which is not a Convex value: "

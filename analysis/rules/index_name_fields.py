@@ -12,10 +12,14 @@ LIBRARY_INDEX_NAMES = {
 
 
 def _follows_by_convention(ctx) -> bool:
-    """Does this schema name any of its indexes `by_…`? A schema that never does has a naming
-    scheme of its own (common in components and libraries); renaming all of it is noise."""
+    """Does this schema name any of its indexes `by_…`? A component's schema that never does has a
+    naming scheme of its own (its indexes are its API to itself); renaming all of it is noise. An
+    application's schema follows the convention whatever it does today."""
     schema = ctx.schema
     if schema is None:
+        return True
+    d = ctx.functions_dir
+    if d is None or d.kind != "component":
         return True
     return any(ix.name.startswith("by_") for t in schema.tables.values() for ix in t.indexes if ix.kind == "db"
                and not ix.file.startswith("@"))
@@ -76,9 +80,9 @@ RULE = Rule(
     summary="Flags a database index whose name is not `by_` followed by its fields in order, joined with "
             "`_and_` (`[\"channelId\", \"authorId\"]` → `by_channelId_and_authorId`; a nested field `a.b` "
             "is spelled `a_b`). Search and vector indexes, staged indexes and names a library requires "
-            "(`@convex-dev/auth` finds `users` through `email` and `phone`) are exempt, and so is a schema that "
-            "names none of its indexes `by_…`: it follows a convention of its own, and the rule enforces "
-            "the spec's convention where the project has adopted it.",
+            "(`@convex-dev/auth` finds `users` through `email` and `phone`) are exempt, and so is a component's "
+            "schema that names none of its indexes `by_…` (a component follows a convention of its own). An "
+            "application's schema is held to the convention even when none of its indexes follows it yet.",
     why="When the name spells out the fields, every `withIndex(\"…\", (q) => q.eq(…))` call can be checked "
         "by eye: the range must follow the fields in the order the name gives. Names like `byChannel` hide "
         "whether an index also covers a second field (§4.3, §12 MUST 9).",

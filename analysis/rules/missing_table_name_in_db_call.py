@@ -5,13 +5,12 @@ from __future__ import annotations
 import re
 
 from ..convex import ctx_call
-from ..project import version_at_least
+from ..convex_versions import version_of
 from ..registry import Rule
 from ..syntax import (FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, param_pattern,
                       param_type_text, string_value, text, unwrap)
 
 # the explicit-table overloads of db.get/patch/replace/delete shipped in convex 1.31.0
-EXPLICIT_TABLE_VERSION = (1, 31, 0)
 OLD_ARITY = {"get": 1, "delete": 1, "patch": 2, "replace": 2}
 _ID_TYPE_RE = re.compile(r"^(?:Id|GenericId)<\s*[\"']([A-Za-z0-9_]+)[\"']\s*>$")
 _VID_RE = re.compile(r"^v\.id\(\s*[\"']([A-Za-z0-9_]+)[\"']\s*\)$")
@@ -65,7 +64,7 @@ def _table_of_id(ctx, arg) -> str | None:
 
 def check(ctx):
     d = ctx.functions_dir
-    if d is None or not version_at_least(d.convex_version, EXPLICIT_TABLE_VERSION):
+    if d is None or not version_of(d).has("db-table-name-argument"):
         return
     for call in ctx.model.calls:
         kind = ctx_call(call)
@@ -93,8 +92,9 @@ RULE = Rule(
     severity="off",
     spec="§13 Quick Reference",
     summary="Opt-in. Flags `db.get(id)`, `db.patch(id, …)`, `db.replace(id, …)` and `db.delete(id)` written "
-            "without the table name first, but only in projects whose `convex` version (installed, else the "
-            "lowest version the package.json range allows) is 1.31 or later, where "
+            "without the table name first, but only in projects whose `convex` version (installed, else package.json's "
+            "exact version, else the lockfile's, else the lowest version the package.json range allows; the newest "
+            "known release when none is named) is 1.31 or later, where "
             "`db.get(\"table\", id)` and its siblings exist.",
     why="Naming the table makes the call state which table it touches and lets Convex verify the id belongs "
         "to it, which matters when ids arrive as plain strings; the implicit form is slated for "

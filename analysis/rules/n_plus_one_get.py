@@ -82,7 +82,9 @@ def _over_small_literal(scope, how) -> bool:
             args = [c for c in scope.parent.named_children if c.type != "comment"]
             coll = args[0] if args else None
     coll = unwrap(coll)
-    return coll is not None and coll.type == "array" and len(coll.named_children) <= SMALL_LITERAL
+    # `[...a, ...b]` is as long as the arrays it spreads: a loop over it is a loop
+    return coll is not None and coll.type == "array" and len(coll.named_children) <= SMALL_LITERAL \
+        and not any(c.type == "spread_element" for c in coll.named_children)
 
 
 def check(ctx):
@@ -137,7 +139,8 @@ RULE = Rule(
             "`asyncMap(xs, …)`, whose id or index range comes from the current item. Reads that do not "
             "depend on the item, pagination loops (`while`, `.paginate`), mutations (batch updates must read "
             "what they write), helpers such as `getAll(db, ids)` and fan-outs over a short literal list "
-            "(`[\"free\", \"pro\"]`) are not reported.",
+            "(`[\"free\", \"pro\"]`) are not reported; a literal that spreads other arrays "
+            "(`[...owned, ...shared]`) is as long as they are, and is reported.",
     why="Each item costs a separate read, so the function's cost and latency grow with the list, and a "
         "reactive query re-runs when any of the N documents changes. Copying the fields you display onto "
         "the parent document avoids the fan-out (§4.1, §12 SHOULD 1).",

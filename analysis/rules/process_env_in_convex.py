@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from ..project import version_at_least
+from ..convex_versions import version_of
 from ..registry import Rule
 from ..syntax import member_chain, string_value, text
 
-# convex 1.39.0 added environment variables declared in `convex.config.ts` (`defineApp({ env: {...} })`)
-# with a generated, typed `env` object.
-TYPED_ENV_VERSION = (1, 39, 0)
 SYSTEM_VARS = frozenset({"CONVEX_CLOUD_URL", "CONVEX_SITE_URL"})
 
 
 def check(ctx):
     d = ctx.functions_dir
-    if d is None or d.kind != "app" or not version_at_least(d.convex_version, TYPED_ENV_VERSION):
+    if d is None or d.kind != "app" or not version_of(d).has("typed-env"):
         return
     if b"process" not in ctx.model.src.data:
         return
@@ -43,8 +40,8 @@ RULE = Rule(
     spec="§12 Rules for Agents",
     summary="Opt-in. Flags `process.env.X` in functions code of an app whose `convex` dependency is 1.39.0 or "
             "newer, the first version where environment variables can be declared with validators in "
-            "`convex.config.ts` and read through a generated, typed `env` object. With an older (or unknown) "
-            "`convex` version, and in components, it never reports. Convex's own `CONVEX_CLOUD_URL`/"
+            "`convex.config.ts` and read through a generated, typed `env` object. With an older `convex` version "
+            "(a range admitting anything older counts as older; an unknown version counts as the newest), and in components, it never reports. Convex's own `CONVEX_CLOUD_URL`/"
             "`CONVEX_SITE_URL` are not flagged.",
     why="`process.env` is typed as `string | undefined` for every name, so a misspelt variable is only "
         "noticed when the function runs. Declared variables are checked by the type checker and validated "

@@ -16,6 +16,8 @@ def _import_of_generated(ctx, name: str):
 
 def check(ctx):
     fdir = ctx.functions_dir
+    if fdir is not None and fdir.kind == "component":
+        return  # a component's `api.*` can be called only by its host app (and by itself): not client-facing
     for ref in function_refs(ctx.model):
         if ref.root != "api" or ref.root_node is None:
             continue
@@ -52,7 +54,9 @@ RULE = Rule(
     severity="warning",
     spec="§7 Scheduling Patterns",
     summary="Flags an `api.*` reference handed to `ctx.scheduler.runAfter/runAt`, `ctx.runQuery/runMutation/"
-            "runAction` or a `crons.*` job. References through `internal.*` are what these calls should get.",
+            "runAction` or a `crons.*` job. References through `internal.*` are what these calls should get. "
+            "Inside a component it is silent: a component's `api.*` functions are reachable only by its host "
+            "app, never by clients.",
     why="Work the backend schedules or runs for itself belongs to internal functions. Reaching it through "
         "`api.*` means the target is public, so any client can call it directly with arguments of its "
         "choosing, bypassing the checks of the code path that normally invokes it (§1, §2, §7, §12 MUST 3).",

@@ -66,7 +66,35 @@ def _for_kind(loop: Node) -> Optional[str]:
         return None  # for (;;): a polling/paging loop
     if _BATCH_RE.search(text(cond)) or _RETRY_RE.search(text(cond)):
         return None  # batched work, or a retry loop
+    if _steps_by_chunks(loop):
+        return None  # `for (let i = 0; i < xs.length; i += SIZE)` passing `xs.slice(i, i + SIZE)`: the remedy
     return "for"
+
+
+def _steps_by_chunks(loop: Node) -> bool:
+    """The counter advances by more than one (`i += SIZE`, `i = i + SIZE`), or the body slices the
+    list at the counter (`xs.slice(i, i + SIZE)`)."""
+    incr = loop.child_by_field_name("increment")
+    if incr is None:
+        return False
+    incr = unwrap(incr)
+    counter = None
+    if incr.type == "augmented_assignment_expression":
+        op = next((c for c in incr.children if c.type == "+="), None)
+        right = incr.child_by_field_name("right")
+        counter = text(incr.child_by_field_name("left"))
+        if op is not None and right is not None and text(right).strip() != "1":
+            return True
+    elif incr.type == "assignment_expression":
+        counter = text(incr.child_by_field_name("left"))
+        right = text(incr.child_by_field_name("right")).replace(" ", "")
+        if right.startswith(counter + "+") and right != counter + "+1":
+            return True
+    elif incr.type == "update_expression":
+        counter = text(incr).strip("+-; ")
+    body = loop.child_by_field_name("body")
+    return bool(counter) and body is not None and re.search(
+        rf"\.slice\(\s*{re.escape(counter)}\b", text(body)) is not None
 
 
 def check(ctx):
@@ -100,8 +128,9 @@ RULE = Rule(
     spec="§6 Transaction Boundaries",
     summary="Flags `ctx.runMutation`/`ctx.runQuery`/`ctx.runAction` repeated by a loop in an action: the body "
             "of a `for`/`for…of`/`for…in` loop, a `.forEach` callback, or a `.map` callback handed to "
-            "`Promise.all`. Loops over pre-chunked batches, literal arrays and open-ended polling loops "
-            "(`while`, `for (;;)`) are left alone.",
+            "`Promise.all`. Loops over pre-chunked batches (`for (const batch of batches)`, or "
+            "`for (let i = 0; i < xs.length; i += SIZE)` passing `xs.slice(i, i + SIZE)`: that is the remedy "
+            "itself), literal arrays and open-ended polling loops (`while`, `for (;;)`) are left alone.",
     why="Each `ctx.run*` call from an action is its own transaction. Looping them turns one logical change "
         "into N commits: a crash or conflict part-way leaves the data half-updated, and N round trips cost "
         "far more than one. Send the list to a single internal mutation (or query) that handles it in one "

@@ -110,6 +110,63 @@ def _io_between(handler: Node, qi: Node, qj: Node) -> bool:
     return False
 
 
+def _feeding_io_between(handler: Node, qi: Node, qj: Node) -> bool:
+    """Awaited work between the reads whose result the second read's arguments use (`const emb =
+    await embed(…)` then `runQuery(…, { emb })`): the reads are separated by design."""
+    args = call_args(qj)[1:]
+    for aw in descendants_of_type(handler, {"await_expression"}):
+        if aw.start_byte <= qi.end_byte or aw.start_byte >= qj.start_byte:
+            continue
+        inner = unwrap(aw)
+        if inner is not None and inner.type == "call_expression" and cx.ctx_call(inner) == ("run", "runQuery"):
+            continue
+        bound = _bound_names(inner) if inner is not None else set()
+        if bound and any(_uses(a, _derive(handler, bound, aw.end_byte)) for a in args):
+            return True
+    return False
+
+
+_ABSENT_RE = r"(?:!\s*{n}\b(?!\s*[.?\[])|\b{n}\s*(?:===?|==)\s*(?:null|undefined)\b|(?:null|undefined)\s*===?\s*{n}\b)"
+
+
+def _absent_test(cond: str, names: set[str]) -> bool:
+    import re
+    return any(re.search(_ABSENT_RE.format(n=re.escape(n)), cond) for n in names)
+
+
+def _present_test(cond: str, names: set[str]) -> bool:
+    import re
+    c = cond.strip().strip("()").strip()
+    return any(re.fullmatch(rf"{re.escape(n)}|{re.escape(n)}\s*!==?\s*(?:null|undefined)", c) for n in names)
+
+
+def _fallback(qj: Node, handler: Node, names: set[str]) -> bool:
+    """Does `qj` run only where the first read found nothing: `if (!a) { … qj … }`,
+    `if (a) … else { … qj … }`, `a ?? await qj`, `a || await qj`?"""
+    cur = qj
+    while cur is not None and cur.id != handler.id:
+        p = cur.parent
+        if p is None:
+            return False
+        if p.type == "if_statement":
+            cond = text(p.child_by_field_name("condition"))
+            cons = p.child_by_field_name("consequence")
+            alt = p.child_by_field_name("alternative")
+            if cons is not None and cons.id == cur.id and _absent_test(cond, names):
+                return True
+            if alt is not None and alt.id == cur.id and _present_test(cond, names):
+                return True
+        if p.type == "binary_expression":
+            op = p.child_by_field_name("operator")
+            left = p.child_by_field_name("left")
+            right = p.child_by_field_name("right")
+            if op is not None and text(op) in ("??", "||") and right is not None and right.id == cur.id \
+                    and left is not None and _uses(left, names):
+                return True
+        cur = p
+    return False
+
+
 def check(ctx):
     for reg, b in ctx.registrations():
         if b.kind not in ACTIONS or reg.handler is None:
@@ -132,13 +189,16 @@ def check(ctx):
             reason = None
             for i in range(j):
                 qi, names_i = queries[i]
-                if not names_i or _io_between(handler, qi, qj):
+                if not names_i or _fallback(qj, handler, names_i):
                     continue
                 derived = _derive(handler, names_i, qi.end_byte)
                 if any(_uses(a, derived) for a in args):
+                    if _io_between(handler, qi, qj):
+                        continue
                     reason = ("feeds", qi)
                     break
-                if names_j and _used_together(handler, derived, names_j, qj.end_byte):
+                if names_j and _used_together(handler, derived, names_j, qj.end_byte) \
+                        and not _feeding_io_between(handler, qi, qj):
                     reason = ("together", qi)
                     break
             if reason is None:
@@ -162,7 +222,11 @@ RULE = Rule(
     spec="§6 Transaction Boundaries",
     summary="In an action, flags the second and later `ctx.runQuery` calls whose arguments come from an earlier "
             "`ctx.runQuery` result, or whose result is combined with one (in one object, call, comparison or "
-            "return). Independent reads and calls inside loops are not reported here.",
+            "return). Independent reads and calls inside loops are not reported here, nor a second read that "
+            "runs only where the first found nothing (a fallback: `if (!user) user = await ctx.runQuery(…)`, "
+            "`a ?? await ctx.runQuery(…)`). Other awaited work between two reads that feed each other marks "
+            "them as separated by design; between two reads that are only combined it does not, unless the "
+            "second read takes that work's result.",
     why="Every `ctx.runQuery` from an action is its own transaction at its own point in time. When two reads "
         "belong together, data can change in between, and the action then acts on a combination that never "
         "existed. One internal query that reads both is consistent and saves a round trip (§6 Consolidate "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ..registry import Rule
 from ._refs import folder_fully_seen, functions_with_visibility, generated_import_ok, lookup
 
@@ -31,7 +33,8 @@ def check(ctx):
             continue
         root = imp.imported
         res = lookup(ctx.index, fdir.path, ref.path, _has_errors(ctx.index))
-        dotted = f"{root}." + ".".join(ref.path)
+        # the reference as written (spread over lines, or with `["a/b"]` subscripts), whitespace dropped
+        dotted = re.sub(r"\s+", "", ctx.model.src.data[ref.span.start:ref.span.end].decode("utf-8", "replace"))
         data = {"ref_start": ref.span.start, "ref_end": ref.span.end, "root": root, "path": list(ref.path)}
         if res.status == "found":
             if root == "api" and res.visibility == "internal":
@@ -73,7 +76,9 @@ RULE = Rule(
     spec="§13 Quick Reference",
     summary="Flags an `api.a.b` / `internal.a.b` reference whose module (`a.ts` or the folder `a/`) or export "
             "`b` does not exist in the functions folder, and an `api.*` reference to an internal function "
-            "(or `internal.*` to a public one). Stays silent when part of the folder cannot be read.",
+            "(or `internal.*` to a public one). References in type positions (`FunctionReturnType<typeof "
+            "internal.a.b>`) are checked like values. The message shows the reference as written. Stays "
+            "silent when part of the folder cannot be read.",
     why="`api` and `internal` mirror the file layout of the functions folder: `convex/a/b.ts` exporting `f` is "
         "`api.a.b.f`. A reference that names nothing fails at run time (or at type-check time in a "
         "project that is not type-checked continuously), and internal functions only appear under "

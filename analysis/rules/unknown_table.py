@@ -13,7 +13,7 @@ _TABLE_FIRST = {"get": 2, "delete": 2, "patch": 3, "replace": 3, "normalizeId": 
 
 def _refs(ctx):
     for r in ctx.facts.table_refs:
-        if r.how in ("query", "insert", "v.id"):
+        if r.how in ("query", "insert", "table", "v.id"):
             yield r.table, r.span.start, r.span.end, r.how
     for call in ctx.model.calls:
         kind = ctx_call(call)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 
+from ..convex_versions import FEATURES, version_of, version_text
 from ..registry import Rule
-from ..validators_util import V_MEMBERS, validator_members
+from ..syntax import text
+from ..validators_util import V_MEMBER_SINCE, V_MEMBERS, V_METHOD_SINCE, validator_members
 
 _HINTS = {
     "map": "use `v.record(keys, values)` or an array of pairs",
@@ -21,14 +23,38 @@ _HINTS = {
 }
 
 
+def _call_of(member):
+    parent = member.parent
+    if parent is not None and parent.type == "call_expression" \
+            and parent.child_by_field_name("function").id == member.id:
+        return parent
+    return None
+
+
+def _too_new(version, feature: str) -> str:
+    return (f"needs convex {version_text(FEATURES[feature].version)} or later "
+            f"(this project's `convex` is {_shown(version)})")
+
+
+def _shown(version) -> str:
+    lo, hi = version_text(version.low), version_text(version.high)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
 def check(ctx):
+    version = version_of(ctx.functions_dir)
     for member, name in validator_members(ctx.model):
-        if name in V_MEMBERS:
-            continue
+        call = _call_of(member)
+        node = call if call is not None else member
         prop = member.child_by_field_name("property")
-        parent = member.parent
-        node = parent if parent is not None and parent.type == "call_expression" \
-            and parent.child_by_field_name("function").id == member.id else member
+        if name in V_MEMBERS:
+            feature = V_MEMBER_SINCE.get(name)
+            if feature is not None and not version.may_have(feature):
+                ctx.report(node, f"`v.{name}` {_too_new(version, feature)}",
+                           data={"member": name, "since": version_text(FEATURES[feature].version)})
+            if call is not None:
+                _check_methods(ctx, version, call)
+            continue
         close = difflib.get_close_matches(name, sorted(V_MEMBERS), n=3, cutoff=0.6)
         hint = _HINTS.get(name) or (f"did you mean `v.{close[0]}`?" if close else "")
         ctx.report(
@@ -39,6 +65,25 @@ def check(ctx):
         )
 
 
+def _check_methods(ctx, version, call) -> None:
+    """`.optional()` / `.pick()` … called directly on a validator the project's convex lacks."""
+    cur = call
+    while True:
+        member = cur.parent
+        if member is None or member.type != "member_expression" \
+                or member.child_by_field_name("object").id != cur.id:
+            return
+        method = text(member.child_by_field_name("property"))
+        nxt = _call_of(member)
+        if nxt is None:
+            return
+        feature = V_METHOD_SINCE.get(method)
+        if feature is not None and not version.may_have(feature):
+            ctx.report(nxt, f"`.{method}()` on a validator {_too_new(version, feature)}",
+                       data={"member": method, "since": version_text(FEATURES[feature].version)})
+        cur = nxt
+
+
 RULE = Rule(
     code="CVX108",
     name="unsupported-validator",
@@ -46,7 +91,12 @@ RULE = Rule(
     spec="§10 Validator Requirements",
     summary="Flags `v.<name>` where `v` is the validator object imported from `convex/values` and `<name>` "
             "is not one of its members (`v.map()`, `v.set()`, `v.date()`, typos). Only the `v` imported from "
-            "`convex/values` is checked; a local variable called `v` is not.",
+            "`convex/values` is checked; a local variable called `v` is not. Members and validator methods "
+            "added by later releases are judged by the project's `convex` version (package.json, the lockfile, "
+            "or the installed package; the newest release when none is named): `v.nullable` (1.29.2), "
+            "`v.commitTs` (1.43), `v.function` (1.49), `.optional()` on any validator (1.46), and "
+            "`.pick/.omit/.partial/.extend` on `v.object` (1.29) are reported only when no release the "
+            "project's range admits has them.",
     why="Convex values have no Map, Set or Date types, and a missing member is a TypeScript error at best and "
         "a crash when the module loads at worst (the deploy fails). The supported validators are listed "
         "in §10.",
