@@ -126,11 +126,12 @@ async def client(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
-async def _start(client, tmp_path, spec: str = "visual-studio-code") -> str:
+async def _start(client, tmp_path, spec="visual-studio-code") -> str:
+    """`spec`: a pytest-lsp client name, or capabilities."""
     root = write_project(tmp_path, APP)
     folder = T.WorkspaceFolder(uri="file://" + os.path.realpath(root), name="app")
     await client.initialize_session(T.InitializeParams(
-        capabilities=pytest_lsp.client_capabilities(spec), root_uri=folder.uri, workspace_folders=[folder],
+        capabilities=pytest_lsp.client_capabilities(spec) if isinstance(spec, str) else spec, root_uri=folder.uri, workspace_folders=[folder],
         initialization_options={"convexLsp": {"debounce": 0}}))
     return root
 
@@ -348,3 +349,27 @@ async def test_references_follow_edits_of_a_client_file_and_lenses_are_refreshed
     assert got.command.title == "3 references · 1 client · scheduled by 1 · cron"
     # VS Code declares workspace.codeLens.refreshSupport: it is told to ask again
     assert client.code_lens_refresh_count > before
+
+
+@pytest.mark.parametrize("spec", ["neovim@v0.11.0", "helix"])
+async def test_lens_command_run_on_the_server(client: LanguageClient, tmp_path, spec):
+    """Clients that send the lens' command back to the server: one location is opened where the
+    client can show documents (Neovim), else listed in a message like several are (Helix)."""
+    from tests.test_server_clients import helix_like
+
+    root = await _start(client, tmp_path, helix_like() if spec == "helix" else spec)
+    u = open_doc(client, root, "convex/tasks.ts")
+    lenses = await client.text_document_code_lens_async(T.CodeLensParams(text_document=T.TextDocumentIdentifier(uri=u)))
+    one = await client.code_lens_resolve_async(lenses[1])  # `add`: one client reference
+    two = await client.code_lens_resolve_async(lenses[0])  # `list`: the client and the test
+    await client.workspace_execute_command_async(T.ExecuteCommandParams(
+        command=two.command.command, arguments=two.command.arguments))
+    listed = client.messages[-1].message
+    assert "src/App.tsx:5:" in listed and "convex/tasks.test.ts:7:" in listed
+    await client.workspace_execute_command_async(T.ExecuteCommandParams(
+        command=one.command.command, arguments=one.command.arguments))
+    if spec != "helix":
+        shown = client.shown_documents[-1]
+        assert shown.uri == uri(root, "src/App.tsx") and shown.selection.start.line == 5
+    else:
+        assert "src/App.tsx:6:" in client.messages[-1].message
