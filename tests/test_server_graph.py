@@ -373,3 +373,30 @@ async def test_lens_command_run_on_the_server(client: LanguageClient, tmp_path, 
         assert shown.uri == uri(root, "src/App.tsx") and shown.selection.start.line == 5
     else:
         assert "src/App.tsx:6:" in client.messages[-1].message
+
+
+async def test_client_file_changed_on_disk_is_read_again(client: LanguageClient, tmp_path):
+    """A client file edited outside the editor (a checkout, a formatter): its references follow
+    (`workspace/didChangeWatchedFiles`), though it is never linted."""
+    root = await _start(client, tmp_path)
+    td, pos = _at(root, "convex/tasks.ts", "cleanup = internalMutation")
+    path = os.path.join(root, "src", "Admin.tsx")
+    with open(path, "w") as fh:
+        fh.write('import { useMutation } from "convex/react";\nimport { api } from "../convex/_generated/api";\n'
+                 'export const Admin = () => useMutation(api.tasks.cleanup);\n')
+    os.makedirs(os.path.join(root, "dist"))
+    with open(os.path.join(root, "dist", "app.js"), "w") as fh:  # build output: never read
+        fh.write('import { api } from "../convex/_generated/api";\nuseMutation(api.tasks.cleanup);\n')
+    client.workspace_did_change_watched_files(T.DidChangeWatchedFilesParams(changes=[
+        T.FileEvent(uri=uri(root, "src/Admin.tsx"), type=T.FileChangeType.Created),
+        T.FileEvent(uri=uri(root, "dist/app.js"), type=T.FileChangeType.Created)]))
+    locs = await client.text_document_references_async(T.ReferenceParams(
+        text_document=td, position=pos, context=T.ReferenceContext(include_declaration=False)))
+    assert ("src/Admin.tsx", "api.tasks.cleanup") in _where(root, locs)
+    assert "dist/app.js" not in [f for f, _ in _where(root, locs)]
+    os.remove(path)
+    client.workspace_did_change_watched_files(T.DidChangeWatchedFilesParams(changes=[
+        T.FileEvent(uri=uri(root, "src/Admin.tsx"), type=T.FileChangeType.Deleted)]))
+    locs = await client.text_document_references_async(T.ReferenceParams(
+        text_document=td, position=pos, context=T.ReferenceContext(include_declaration=False)))
+    assert "src/Admin.tsx" not in [f for f, _ in _where(root, locs)]
