@@ -34,7 +34,7 @@ from . import references as R
 from . import symbols as SY
 from .indexing import start_indexing
 from .languageserver import ConvexLanguageServer
-from .watchdog import bounded, guarded
+from .watchdog import guarded
 
 log = logging.getLogger("convex_lsp.server")
 
@@ -178,54 +178,42 @@ def completion(ls: ConvexLanguageServer, params: T.CompletionParams):
 
 
 @server.feature(T.TEXT_DOCUMENT_DEFINITION)
-@guarded("textDocument/definition")
-async def definition(ls: ConvexLanguageServer, params: T.DefinitionParams):
-    await ls.indexed()
-    with bounded(ls, "textDocument/definition"):
-        return R.definition(ls, params)
+@guarded("textDocument/definition", indexed=True)
+def definition(ls: ConvexLanguageServer, params: T.DefinitionParams):
+    return R.definition(ls, params)
 
 
 @server.feature(T.TEXT_DOCUMENT_REFERENCES)
-@guarded("textDocument/references", lambda: [])
-async def references(ls: ConvexLanguageServer, params: T.ReferenceParams):
-    await ls.indexed()
-    with bounded(ls, "textDocument/references"):
-        return R.references(ls, params)
+@guarded("textDocument/references", lambda: [], indexed=True)
+def references(ls: ConvexLanguageServer, params: T.ReferenceParams):
+    return R.references(ls, params)
 
 
 @server.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)
-@guarded("textDocument/prepareRename")
-async def prepare_rename(ls: ConvexLanguageServer, params: T.PrepareRenameParams):
-    await ls.indexed()
-    with bounded(ls, "textDocument/prepareRename"):
-        return R.prepare_rename(ls, params)
+@guarded("textDocument/prepareRename", indexed=True)
+def prepare_rename(ls: ConvexLanguageServer, params: T.PrepareRenameParams):
+    return R.prepare_rename(ls, params)
 
 
 @server.feature(T.TEXT_DOCUMENT_RENAME, T.RenameOptions(prepare_provider=True))
-@guarded("textDocument/rename")
-async def rename(ls: ConvexLanguageServer, params: T.RenameParams):
-    await ls.indexed()
-    with bounded(ls, "textDocument/rename"):
-        return R.rename(ls, params)
+@guarded("textDocument/rename", indexed=True)
+def rename(ls: ConvexLanguageServer, params: T.RenameParams):
+    return R.rename(ls, params)
 
 
 # ---------------------------------------------------------------- from the workspace reference graph
 
 
 @server.feature(T.TEXT_DOCUMENT_CODE_LENS, T.CodeLensOptions(resolve_provider=True))
-@guarded("textDocument/codeLens", lambda: [])
-async def code_lens(ls: ConvexLanguageServer, params: T.CodeLensParams):
-    await ls.indexed()
-    with bounded(ls, "textDocument/codeLens"):
-        return CL.code_lenses(ls, params)
+@guarded("textDocument/codeLens", lambda: [], indexed=True)
+def code_lens(ls: ConvexLanguageServer, params: T.CodeLensParams):
+    return CL.code_lenses(ls, params)
 
 
 @server.feature(T.CODE_LENS_RESOLVE)
-@guarded("codeLens/resolve")
-async def code_lens_resolve(ls: ConvexLanguageServer, params: T.CodeLens):
-    await ls.indexed()
-    with bounded(ls, "codeLens/resolve"):
-        return CL.resolve(ls, params)
+@guarded("codeLens/resolve", indexed=True)
+def code_lens_resolve(ls: ConvexLanguageServer, params: T.CodeLens):
+    return CL.resolve(ls, params)
 
 
 @server.command(CL.SHOW_REFERENCES_COMMAND)
@@ -234,43 +222,33 @@ async def show_references(ls: ConvexLanguageServer, *args):
 
 
 @server.feature(T.WORKSPACE_SYMBOL)
-@guarded("workspace/symbol", lambda: [])
-async def workspace_symbol(ls: ConvexLanguageServer, params: T.WorkspaceSymbolParams):
-    await ls.indexed()
-    with bounded(ls, "workspace/symbol"):
-        return SY.workspace_symbols(ls, params)
+@guarded("workspace/symbol", lambda: [], indexed=True)
+def workspace_symbol(ls: ConvexLanguageServer, params: T.WorkspaceSymbolParams):
+    return SY.workspace_symbols(ls, params)
 
 
 @server.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
-@guarded("textDocument/documentSymbol", lambda: [])
-async def document_symbol(ls: ConvexLanguageServer, params: T.DocumentSymbolParams):
-    await ls.indexed()
-    with bounded(ls, "textDocument/documentSymbol"):
-        return SY.document_symbols(ls, params)
+@guarded("textDocument/documentSymbol", lambda: [], indexed=True)
+def document_symbol(ls: ConvexLanguageServer, params: T.DocumentSymbolParams):
+    return SY.document_symbols(ls, params)
 
 
 @server.feature(T.TEXT_DOCUMENT_PREPARE_CALL_HIERARCHY)
-@guarded("textDocument/prepareCallHierarchy")
-async def prepare_call_hierarchy(ls: ConvexLanguageServer, params: T.CallHierarchyPrepareParams):
-    await ls.indexed()
-    with bounded(ls, "textDocument/prepareCallHierarchy"):
-        return CH.prepare(ls, params)
+@guarded("textDocument/prepareCallHierarchy", indexed=True)
+def prepare_call_hierarchy(ls: ConvexLanguageServer, params: T.CallHierarchyPrepareParams):
+    return CH.prepare(ls, params)
 
 
 @server.feature(T.CALL_HIERARCHY_INCOMING_CALLS)
-@guarded("callHierarchy/incomingCalls", lambda: [])
-async def incoming_calls(ls: ConvexLanguageServer, params: T.CallHierarchyIncomingCallsParams):
-    await ls.indexed()
-    with bounded(ls, "callHierarchy/incomingCalls"):
-        return CH.incoming(ls, params)
+@guarded("callHierarchy/incomingCalls", lambda: [], indexed=True)
+def incoming_calls(ls: ConvexLanguageServer, params: T.CallHierarchyIncomingCallsParams):
+    return CH.incoming(ls, params)
 
 
 @server.feature(T.CALL_HIERARCHY_OUTGOING_CALLS)
-@guarded("callHierarchy/outgoingCalls", lambda: [])
-async def outgoing_calls(ls: ConvexLanguageServer, params: T.CallHierarchyOutgoingCallsParams):
-    await ls.indexed()
-    with bounded(ls, "callHierarchy/outgoingCalls"):
-        return CH.outgoing(ls, params)
+@guarded("callHierarchy/outgoingCalls", lambda: [], indexed=True)
+def outgoing_calls(ls: ConvexLanguageServer, params: T.CallHierarchyOutgoingCallsParams):
+    return CH.outgoing(ls, params)
 
 
 # ---------------------------------------------------------------- debugging

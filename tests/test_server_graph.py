@@ -12,7 +12,7 @@ import pytest_lsp
 from lsprotocol import types as T
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp_helpers import SERVER_COMMAND, apply_text_edits, open_doc, read, uri, wait_diagnostics
+from tests.lsp_helpers import GENERATED_SERVER, SERVER_COMMAND, apply_text_edits, open_doc, read, uri, wait_diagnostics
 from tests.ruletester import write_project
 from tests.test_server import make_client
 
@@ -22,16 +22,6 @@ import type * as tasks from "../tasks.js";
 declare const fullApi: ApiFromModules<{ tasks: typeof tasks }>;
 export declare const api: FilterApi<typeof fullApi, FunctionReference<any, "public">>;
 export declare const internal: FilterApi<typeof fullApi, FunctionReference<any, "internal">>;
-"""
-
-GENERATED_SERVER = """
-export declare const query: any;
-export declare const mutation: any;
-export declare const action: any;
-export declare const internalQuery: any;
-export declare const internalMutation: any;
-export declare const internalAction: any;
-export declare const httpAction: any;
 """
 
 APP = {
