@@ -97,20 +97,7 @@ APP = {
 }
 
 
-def make_lens_client() -> LanguageClient:
-    """Also counts `workspace/codeLens/refresh` (VS Code declares refreshSupport)."""
-    c = make_client()
-    c.code_lens_refresh_count = 0
-
-    @c.feature(T.WORKSPACE_CODE_LENS_REFRESH)
-    def refresh(client: LanguageClient, params):
-        client.code_lens_refresh_count += 1
-        return None
-
-    return c
-
-
-@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_lens_client))
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client))
 async def client(lsp_client: LanguageClient):
     yield
     await lsp_client.shutdown_session()
