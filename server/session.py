@@ -391,24 +391,11 @@ class Session:
             return False
         d = self.workspace.dir_for(path)
         if d is None:
-            return self._is_reference_file(path)
+            return False
         rel = os.path.relpath(path, d.path).split(os.sep)
         if "node_modules" in rel:
             return False
         return not self.config_for(path).is_excluded(path)
-
-    def _is_reference_file(self, path: str) -> bool:
-        """Client code, scripts, other packages: read for their references, never linted (the
-        files `Workspace.reference_files` lists, but one at a time)."""
-        from convex_lsp.analysis.project import BUILD_DIRS
-
-        ws = self.workspace
-        if not ws.inside_roots_or_ref(path) or path.endswith((".min.js", ".bundle.js")):
-            return False
-        real = os.path.realpath(path)
-        root = max((r for r in ws.roots + ws.ref_roots if real.startswith(r.rstrip(os.sep) + os.sep)),
-                   key=len, default=os.path.dirname(real))
-        return not any(part in BUILD_DIRS for part in os.path.relpath(real, root).split(os.sep)[:-1])
 
     # ------------------------------------------------------------ documents
     def open(self, uri: str, path: str, version: Optional[int], text: str) -> set[str]:
