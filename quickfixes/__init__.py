@@ -41,6 +41,7 @@ def _fixers() -> dict[str, Callable[[Finding, object], list[Fix]]]:
         "CVX103": args_syntax.fix_bare_handler,
         "CVX104": returns.fix_implicit_undefined,
         "CVX105": misc.fix_bigint,
+        "CVX113": returns.fix_returns_mismatch,
         "CVX106": misc.fix_string_id,
         "CVX201": filters.fix_filter_to_index,
         "CVX202": misc.fix_unbounded_collect,

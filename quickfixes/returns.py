@@ -15,10 +15,14 @@ from tree_sitter import Node
 
 from ..analysis import convex as cx
 from ..analysis.registry import Finding, Fix, TextEdit
+from ..analysis import validator_algebra as va
+from ..analysis.returns_infer import Inferer, builder_dialect
+from ..analysis.validator_algebra import Resolver
 from ..analysis.validators_util import can_complete  # the rule's own reachability (CVX104)
 from ..analysis.syntax import FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, string_value, text, unwrap
 from ._imports import add_named_import
 from ._util import (
+    IDENT_RE,
     ancestors,
     first_on_line,
     fn_body,
@@ -116,198 +120,87 @@ def return_null_edits(model, fn: Node) -> list[TextEdit]:
 
 
 # ------------------------------------------------------------------ inference
-def _args_validator_of(reg, name: str) -> Optional[str]:
-    if reg is None:
-        return None
-    args_v = reg.value("args")
-    args_v = unwrap(args_v)
-    if args_v is None or args_v.type != "object":
-        return None
-    p = object_pairs(args_v).get(name)
-    if p is None or p.type != "pair":
-        return None
-    return text(pair_value(p)).strip()
-
-
-def _table_of_v_id(validator: Optional[str]) -> Optional[str]:
-    if not validator:
-        return None
-    m = V_ID_RE.match(validator)
-    return m.group(1) if m else None
-
-
-def _local_decl_value(name: str, scope: Node) -> Optional[Node]:
-    """The initializer of `const name = …` directly in the function body `scope`."""
-    for stmt in scope.named_children:
-        if stmt.type not in ("lexical_declaration", "variable_declaration"):
-            continue
-        if stmt.type == "lexical_declaration" and text(stmt).lstrip().startswith("let"):
-            continue
-        for d in stmt.named_children:
-            if d.type == "variable_declarator":
-                n = d.child_by_field_name("name")
-                if n is not None and n.type == "identifier" and text(n) == name:
-                    return d.child_by_field_name("value")
+def _z_local(model) -> Optional[str]:
+    """The local name of zod's `z` in this file (`import { z } from "zod"`), if any."""
+    for imp in model.facts.imports:
+        if imp.imported == "z" and not imp.type_only and "zod" in imp.source:
+            return imp.local
     return None
 
 
-class _Infer:
-    def __init__(self, model, reg, handler: Node, schema):
-        self.model = model
-        self.reg = reg
-        self.handler = handler
-        self.schema = schema
-        self.body = fn_body(handler)
-        params = function_params(handler) if handler is not None else []
-        self.args_param = params[1] if len(params) > 1 else None
+def _doc_constants(model, res, imports: list):
+    """`docs(table)` for rendering: a table whose document validator is a named constant exported
+    by its file becomes `v.object({ ...name, _id, _creationTime })` (the import is recorded)."""
+    schema = res.schema
 
-    # which argument name does this expression read? (`args.x`, destructured `{ x }`)
-    def _arg_name(self, e: Node) -> Optional[str]:
-        from ..analysis.syntax import param_pattern
-        if self.args_param is None:
+    def docs(table: str):
+        t = schema.table(table) if schema is not None else None
+        if t is None or not t.doc_validator or t.file == model.path:
             return None
-        pat = param_pattern(self.args_param)
-        if e.type == "member_expression":
-            obj = unwrap(e.child_by_field_name("object"))
-            if obj is not None and obj.type == "identifier" and pat.type == "identifier" and text(obj) == text(pat):
-                return text(e.child_by_field_name("property"))
+        name = t.doc_validator.strip()
+        if not IDENT_RE.match(name):
             return None
-        if e.type == "identifier" and pat.type == "object_pattern":
-            name = text(e)
-            for sub in pat.named_children:
-                if sub.type == "shorthand_property_identifier_pattern" and text(sub) == name:
-                    return name
-                if sub.type == "pair_pattern" and text(sub.child_by_field_name("value")) == name:
-                    return text(sub.child_by_field_name("key"))
-        return None
-
-    def table_of_id(self, e: Optional[Node], depth: int = 0) -> Optional[str]:
-        e = unwrap(e)
-        if e is None or depth > 3:
+        f = res.index.facts.get(t.file)
+        if f is None or not any(e.name == name and e.local == name and e.source is None for e in f.exports):
             return None
-        name = self._arg_name(e)
-        if name is not None:
-            return _table_of_v_id(_args_validator_of(self.reg, name))
-        if e.type == "identifier" and self.body is not None and self.body.type == "statement_block":
-            init = unwrap(_local_decl_value(text(e), self.body))
-            if init is not None and init.type == "call_expression" and cx.ctx_call(init) == ("db", "insert"):
-                a = call_args(init)
-                return string_value(a[0]) if a else None
-        return None
-
-    def doc(self, table: Optional[str]) -> Optional[str]:
-        if table is None or self.schema is None or not self.schema.knows_indexes_of(table):
+        if model.facts.import_of(name) is not None and not any(
+                imp.local == name and imp.imported == name and res.index.resolve_module(model.path, imp.source) == t.file
+                for imp in model.facts.imports):
+            return None  # the name means something else here
+        const = res.resolve(va.Shape("ref", value=(t.file, name)))
+        if const.kind != "object":
             return None
-        t = self.schema.table(table)
-        if t is None or t.open_fields:
-            return None
-        parts = []
-        for name, vtext in t.fields.items():
-            if not _self_contained(vtext):
-                return None
-            key = name if re.match(r"^[A-Za-z_$][\w$]*$", name) else f'"{name}"'
-            parts.append(f"{key}: {vtext.strip()}")
-        parts.append(f'_id: v.id("{table}")')
-        parts.append("_creationTime: v.number()")
-        return "v.object({ " + ", ".join(parts) + " })"
-
-    def infer(self, expr: Optional[Node], depth: int = 0) -> Optional[str]:
-        e = unwrap(expr)
-        if e is None or depth > 3:
-            return None
-        t = e.type
-        if t == "string" or (t == "template_string" and string_value(e) is not None):
-            return "v.string()"
-        if t == "number" or (t == "unary_expression" and text(e).lstrip().startswith("-")
-                             and e.named_children and e.named_children[-1].type == "number"):
-            return "v.number()"
-        if t in ("true", "false"):
-            return "v.boolean()"
-        if t == "null":
-            return "v.null()"
-        if t == "identifier" and self.body is not None and self.body.type == "statement_block":
-            init = _local_decl_value(text(e), self.body)
-            return self.infer(init, depth + 1) if init is not None else None
-        if t != "call_expression":
-            return None
-        kind = cx.ctx_call(e)
-        args = call_args(e)
-        if kind == ("db", "insert"):
-            table = string_value(args[0]) if args else None
-            return f'v.id("{table}")' if table else None
-        if kind == ("db", "get"):
-            if len(args) == 2 and string_value(args[0]) is not None:
-                table = string_value(args[0])
-            elif len(args) == 1:
-                table = self.table_of_id(args[0])
-            else:
-                table = None
-            d = self.doc(table)
-            return f"v.union({d}, v.null())" if d else None
-        for chain in self.model.query_chains:
-            if chain.outer.id != e.id or chain.system:
-                continue
-            term = chain.terminal
-            if term is None or term.call.id != e.id:
-                return None
-            d = self.doc(chain.table)
-            if d is None:
-                return None
-            if term.method in ("first", "unique"):
-                return f"v.union({d}, v.null())"
-            if term.method in ("collect", "take"):
-                return f"v.array({d})"
-            return None
-        return None
+        summ = (f.extra.get(va.EXTRA_KEY) or {}).get("consts", {})
+        spread = name + ".fields" if summ.get(name) is not None and summ[name].kind != "object" else name
+        imports.append((name, va.relative_module(model.path, t.file)))
+        return ("call", "v.object", [("obj", [("...", spread), ("_id", f'v.id("{table}")'),
+                                              ("_creationTime", "v.number()")])])
+    return docs
 
 
-def _self_contained(vtext: str) -> bool:
-    """A schema validator text that reads nothing but `v` (safe to copy into another file)."""
-    stripped = _STRING_RE.sub('""', vtext)
-    for m in _IDENT_RE.finditer(stripped):
-        if m.group(1) not in _ALLOWED_FREE:
-            return False
-    return stripped.strip().startswith("v.")
-
-
-def _combine(validators: list[str]) -> Optional[str]:
-    seen: list[str] = []
-    for v in validators:
-        if v not in seen:
-            seen.append(v)
-    if not seen:
-        return None
-    if len(seen) == 1:
-        return seen[0]
-    nonnull = [v for v in seen if v != "v.null()"]
-    if len(nonnull) == 1 and nonnull[0].startswith("v.union(") and nonnull[0].endswith(", v.null())"):
-        return nonnull[0]
-    return "v.union(" + ", ".join(seen) + ")"
-
-
-def handler_summary(model, reg, handler: Optional[Node], schema):
-    """("void", None) when the handler never returns a value; ("value", validator-or-None);
-    None when the handler is not a function literal."""
+def handler_summary(model, reg, handler: Optional[Node], index):
+    """("void", None) when the handler never returns a value; ("value", (tree, imports)) with the
+    validator tree of what it returns (None when not fully inferred); None when the handler is
+    not a function literal."""
     body = fn_body(handler)
     if body is None:
         return None
-    inf = _Infer(model, reg, handler, schema)
-    if body.type != "statement_block":
-        return ("value", inf.infer(body))
-    rets = returns_in(body)
-    values = [return_value(r) for r in rets]
-    if all(v is None or (unwrap(v) is not None and unwrap(v).type == "null") for v in values):
-        return ("void", None)  # only `return;` / `return null;`
-    if any(v is None for v in values) or can_complete(body):
-        return ("value", None)  # mixes undefined with values
-    inferred = [inf.infer(v) for v in values]
-    if any(i is None for i in inferred):
+    if body.type == "statement_block":
+        values = [return_value(r) for r in returns_in(body)]
+        if all(v is None or (unwrap(v) is not None and unwrap(v).type == "null") for v in values):
+            return ("void", None)  # only `return;` / `return null;`
+    hr = Inferer(model).function_returns(handler)
+    if hr is None or hr.falls_off or not hr.sites:
         return ("value", None)
-    return ("value", _combine(inferred))
+    res = Resolver(index, model.path)
+    shape = va.widen_code_literals(hr.shape)
+    if va.has_unknown(shape, res):
+        return ("value", None)
+    imports: list = []
+    tree = va.render_tree(shape, res, "v", 0, _doc_constants(model, res, imports))
+    return ("value", (tree, imports) if tree is not None else None)
 
 
 def _import_v(model) -> Optional[list[TextEdit]]:
     return add_named_import(model, "v", "convex/values")
+
+
+def _validator_text(model, reg, tree, anchor_offset: int) -> str:
+    """The validator laid out like the code around it: one line when it fits, else one member
+    per line at the config's indentation."""
+    data = model.src.data
+    one_line_config = model.src.lines.row_of(reg.config.start_byte) == model.src.lines.row_of(reg.config.end_byte)
+    if one_line_config:
+        return va.flat(tree)
+    members = [c for c in reg.config.named_children if c.type != "comment"]
+    indent = indent_at(data, members[0].start_byte) if members else indent_at(data, anchor_offset)
+    trailing = _uses_trailing_commas(reg.config)
+    return va.layout(tree, indent, indent_unit(data), len(indent) + len("returns: "), 100, trailing, newline_of(data))
+
+
+def _uses_trailing_commas(obj: Node) -> bool:
+    kids = [c for c in obj.children if c.type != "comment"]
+    return len(kids) >= 2 and kids[-2].type == ","
 
 
 def _returns_anchor(reg):
@@ -327,26 +220,99 @@ def fix_missing_returns(finding: Finding, an) -> list[Fix]:
     if reg is None or reg.config is None or "returns" in reg.pairs:
         return []
     handler = reg.handler
-    summary = handler_summary(model, reg, handler, an.index.schema_for(model.path))
+    summary = handler_summary(model, reg, handler, an.index)
     if summary is None:
         return []
-    imp = _import_v(model)
-    if imp is None:
-        return []
-    kind, validator = summary
+    kind, inferred = summary
+    zod = builder_dialect(an.index, model.path, reg.builder) == "zod"
     if kind == "void":
-        key = insert_key_edit(model, reg.config, "returns: v.null()", **_returns_anchor(reg))
+        if zod:  # a zod builder takes a zod schema: `z.null()`, or no fix
+            z = _z_local(model)
+            if z is None:
+                return []
+            imp, entry, title = [], f"returns: {z}.null()", f"Add `returns: {z}.null()`"
+        else:
+            imp = _import_v(model)
+            if imp is None:
+                return []
+            entry, title = "returns: v.null()", "Add `returns: v.null()`"
+        key = insert_key_edit(model, reg.config, entry, **_returns_anchor(reg))
         if key is None:
             return []
-        edits = imp + [key] + return_null_edits(model, handler)
-        return [Fix("Add `returns: v.null()`", "safe", edits)]
-    if validator is None:
+        return [Fix(title, "safe", imp + [key] + return_null_edits(model, handler))]
+    if inferred is None or zod:
         return []
-    key = insert_key_edit(model, reg.config, f"returns: {validator}", **_returns_anchor(reg))
+    tree, imports = inferred
+    edits = _import_v(model)
+    if edits is None:
+        return []
+    flat_text = va.flat(tree)
+    if "paginationResultValidator(" in flat_text:
+        more = add_named_import(model, "paginationResultValidator", "convex/server")
+        if more is None:
+            return []
+        edits = edits + more
+    for name, module in dict.fromkeys(imports):
+        more = add_named_import(model, name, module)
+        if more is None:
+            return []
+        edits = edits + more
+    anchor = _returns_anchor(reg)
+    at = (anchor.get("after") or anchor.get("before") or reg.config).start_byte
+    validator = _validator_text(model, reg, tree, at)
+    key = insert_key_edit(model, reg.config, f"returns: {validator}", **anchor)
     if key is None:
         return []
-    short = validator if len(validator) <= 60 else validator[:57] + "…"
-    return [Fix(f"Add `returns: {short}` (inferred from the handler)", "unsafe", imp + [key])]
+    short = flat_text if len(flat_text) <= 60 else flat_text[:57] + "…"
+    return [Fix(f"Add `returns: {short}` (inferred from the handler)", "unsafe", _merge_imports(edits) + [key])]
+
+
+def _merge_imports(edits: list[TextEdit]) -> list[TextEdit]:
+    """Two new import lines inserted at the same point become one edit (in order)."""
+    out: list[TextEdit] = []
+    for e in edits:
+        prev = out[-1] if out else None
+        if prev is not None and prev.path == e.path and prev.start == prev.end == e.start == e.end:
+            out[-1] = TextEdit(e.path, e.start, e.end, prev.new_text + e.new_text)
+        else:
+            out.append(e)
+    return out
+
+
+def fix_returns_mismatch(finding: Finding, an) -> list[Fix]:
+    """CVX113: replace the `returns` validator with the inferred one (unsafe)."""
+    model = an.models.get(finding.path)
+    if model is None or getattr(model, "root", None) is None:
+        return []
+    start, end = finding.data.get("returns_start"), finding.data.get("returns_end")
+    reg = next((r for r in model.registrations if r.value("returns") is not None
+                and r.value("returns").start_byte == start and r.value("returns").end_byte == end), None)
+    if reg is None:
+        return []
+    summary = handler_summary(model, reg, reg.handler, an.index)
+    if summary is None or summary[0] != "value" or summary[1] is None:
+        return []
+    tree, imports = summary[1]
+    edits: list[TextEdit] = []
+    flat_text = va.flat(tree)
+    if "paginationResultValidator(" in flat_text:
+        more = add_named_import(model, "paginationResultValidator", "convex/server")
+        if more is None:
+            return []
+        edits += more
+    for name, module in dict.fromkeys(imports):
+        more = add_named_import(model, name, module)
+        if more is None:
+            return []
+        edits += more
+    more = _import_v(model)
+    if more is None:
+        return []
+    edits = more + edits
+    validator = _validator_text(model, reg, tree, reg.pairs["returns"].start_byte)
+    short = flat_text if len(flat_text) <= 60 else flat_text[:57] + "…"
+    return [Fix(f"Replace the validator with `{short}` (inferred from the handler)", "unsafe",
+                _merge_imports(edits) + [TextEdit(model.path, start, end, validator)])]
 
 
 def _handler_at(model, finding: Finding) -> Optional[Node]:

@@ -144,6 +144,9 @@ def construct_hover(session, path: str, offset: int) -> Optional[tuple[str, tupl
         if _contains(ref.span, offset):
             return _api_hover(session, path, ref), (ref.span.start, ref.span.end)
 
+    found = _returns_hover(session, model, offset)
+    if found is not None:
+        return found
     node = model.src.tree.root_node.descendant_for_byte_range(offset, offset)
     if node is None:
         return None
@@ -168,6 +171,36 @@ def construct_hover(session, path: str, offset: int) -> Optional[tuple[str, tupl
             b = index.resolve_builder(path, name)
             if b is not None:
                 return _builder_hover(session, path, name, b), (node.start_byte, node.end_byte)
+    return None
+
+
+def _returns_hover(session, model, offset: int) -> Optional[tuple[str, tuple[int, int]]]:
+    """On a registration's `handler` or `returns` key: what the handler returns, inferred."""
+    from convex_lsp.analysis.returns_infer import describe_handler
+
+    for reg in model.registrations:
+        for key in ("handler", "returns"):
+            pair = reg.pairs.get(key)
+            if pair is None:
+                continue
+            k = pair.child_by_field_name("key") if pair.type == "pair" else pair.child_by_field_name("name")
+            if k is None or not (k.start_byte <= offset <= k.end_byte):
+                continue
+            info = describe_handler(model, reg, session.analyzer.index)
+            if info is None:
+                return None
+            lines = [f"**returns** of `{reg.fact.name or 'function'}`", ""]
+            if info["inferred"] is not None:
+                lines += ["Inferred from the handler:", "", "```ts", info["inferred"], "```"]
+            else:
+                lines.append("The handler's return value is not fully inferred.")
+            verdict = info["verdict"]
+            if verdict is not None and verdict[0] == "rejected":
+                lines += ["", f"The declared validator rejects it: {verdict[1]}"]
+            elif verdict is not None and verdict[0] == "accepted":
+                lines += ["", "The declared validator accepts every inferred return."]
+            lines += ["", cite("§10 Validator Requirements")]
+            return "\n".join(lines), (k.start_byte, k.end_byte)
     return None
 
 

@@ -23,7 +23,9 @@ REPO = Path(__file__).resolve().parent.parent
 SCRIPT = REPO / "editors" / "neovim" / "test" / "e2e.lua"
 CONFIG = REPO / "editors" / "neovim" / "lsp" / "convex_lsp.lua"
 
-NVIM = shutil.which("nvim")
+# Debian's Neovim (0.7) first: a newer nvim may come first on PATH (the PyPI one of
+# tests/test_editor_neovim_enable.py), and this test is the one that keeps 0.7 proven
+NVIM = next((p for p in ("/usr/bin/nvim",) if os.access(p, os.X_OK)), None) or shutil.which("nvim")
 if NVIM is None and not os.environ.get("CI"):
     pytest.skip("nvim is not installed (apt-get install neovim)", allow_module_level=True)
 

@@ -107,7 +107,10 @@ def test_emacs_file_reads():
     assert '"convex-lsp" "serve"' in text
     assert ":add-on? t" in code, "lsp-mode: alongside ts-ls"
     assert "eglot-server-programs" in code
-    assert re.search(r"lsp-activate-on \"typescript\" \"typescriptreact\"", text)
+    # both set-ups are limited to Convex projects, and the lsp-mode hook is named
+    assert "convex-lsp-project-root" in code.split("(defun convex-lsp-lsp-mode-setup")[1]
+    assert "#'convex-lsp--eglot-choose" in code
+    assert "(add-hook 'typescript-ts-mode-hook #'lsp-deferred)" in text
 
 
 @pytest.mark.skipif(shutil.which("emacs") is None, reason="emacs is not installed")
@@ -118,14 +121,25 @@ def test_emacs_byte_compiles_without_warnings(tmp_path):
                            "-f", "batch-byte-compile", str(el)], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "convex-lsp.elc").exists()
-    # loading it and running the Eglot set-up adds the documented entry
-    proc = subprocess.run(["emacs", "--batch", "-Q", "-L", str(tmp_path), "--eval",
-                           "(progn (require 'convex-lsp) (defvar eglot-server-programs nil) (provide 'eglot)"
-                           " (convex-lsp-eglot-setup) (prin1 (car eglot-server-programs)))"],
-                          capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr
-    out = proc.stdout + proc.stderr
-    assert '"convex-lsp" "serve" :initializationOptions (:convexLsp (:hover t))' in out, out
+    # the Eglot set-up: convex-lsp inside a Convex project, the modes' previous server elsewhere
+    project = tmp_path / "app"
+    (project / "convex").mkdir(parents=True)
+    (project / "package.json").write_text("{}")
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    for folder, expected in ((project, '"convex-lsp" "serve" :initializationOptions (:convexLsp (:hover t))'),
+                             (elsewhere, '"typescript-language-server" "--stdio"')):
+        proc = subprocess.run(["emacs", "--batch", "-Q", "-L", str(tmp_path), "--eval",
+                               "(progn (require 'convex-lsp)"
+                               " (defvar eglot-server-programs"
+                               " '(((typescript-mode) . (\"typescript-language-server\" \"--stdio\"))))"
+                               " (provide 'eglot) (convex-lsp-eglot-setup)"
+                               f" (let ((default-directory \"{folder}/\"))"
+                               " (prin1 (funcall (cdr (car eglot-server-programs))))))"],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        out = proc.stdout + proc.stderr
+        assert expected in out, out
 
 
 # ------------------------------------------------------------------ Neovim
@@ -134,7 +148,7 @@ def test_emacs_byte_compiles_without_warnings(tmp_path):
 def test_neovim_config_files():
     lua = (EDITORS / "neovim" / "lsp" / "convex_lsp.lua").read_text()
     assert "cmd = { 'convex-lsp', 'serve' }" in lua
-    assert "filetypes = { 'typescript', 'typescriptreact' }" in lua
+    assert "filetypes = { 'typescript', 'typescriptreact', 'javascript', 'javascriptreact' }" in lua
     assert "convex.json" in lua and "package.json" in lua and "root_dir = function(bufnr, on_dir)" in lua
     snippet = (EDITORS / "neovim" / "lspconfig.lua").read_text()
     assert "configs.convex_lsp" in snippet and "'convex-lsp', 'serve'" in snippet

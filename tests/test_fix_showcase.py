@@ -188,8 +188,17 @@ def test_cvx101_insert_id_is_unsafe_v_id(tmp_path):
     """)
 
 
-DOC = ('v.union(v.object({ userId: v.string(), status: v.union(v.literal("queued"), v.literal("done")), '
-       'result: v.optional(v.string()), _id: v.id("jobs"), _creationTime: v.number() }), v.null())')
+# laid out over lines like the code around it (catalog revision 2): the one-line form would be 160 columns
+DOC = """v.union(
+    v.object({
+      userId: v.string(),
+      status: v.union(v.literal("queued"), v.literal("done")),
+      result: v.optional(v.string()),
+      _id: v.id("jobs"),
+      _creationTime: v.number(),
+    }),
+    v.null(),
+  )"""
 
 
 @pytest.mark.parametrize("handler", [
@@ -214,12 +223,12 @@ def test_cvx101_literals(tmp_path, value, validator):
 
 
 def test_cvx101_unknown_value_no_fix(tmp_path):
-    code = HEAD + d("""
+    code = 'import { score } from "scoring";\n' + HEAD + d("""
         export const f = query({
           args: {},
           handler: async (ctx) => {
             const rows = await ctx.db.query("jobs").take(3);
-            return rows.map((r) => r.status);
+            return rows.map((r) => score(r));
           },
         });
         export const g = query({
@@ -329,3 +338,19 @@ def test_cvx204_collision_blocks_the_fix(tmp_path):
     schema_model = an.index.schema_for(spath)
     assert index_rename_blocker("jobs", "by_status", schema_model) == "table `jobs` already has an index named `by_status`"
     assert index_rename_blocker("tasks", "by_status", schema_model) is None
+
+
+def test_cvx101_map_over_documents_keeps_the_schema_literal_union(tmp_path):
+    code = HEAD + d("""
+        export const statuses = query({
+          args: {},
+          handler: async (ctx) => {
+            const rows = await ctx.db.query("jobs").take(3);
+            return rows.map((r) => r.status);
+          },
+        });
+    """)
+    root, an, fx = only_fix(tmp_path, {"convex/jobs.ts": code}, "CVX101")
+    assert [f.applicability for f in fx] == ["unsafe"]
+    assert fixed(root, an, fx[0])["convex/jobs.ts"] == code.replace(
+        "  args: {},", '  args: {},\n  returns: v.array(v.union(v.literal("queued"), v.literal("done"))),')

@@ -54,7 +54,7 @@ end
 
 return {
   cmd = { 'convex-lsp', 'serve' },
-  filetypes = { 'typescript', 'typescriptreact' },
+  filetypes = { 'typescript', 'typescriptreact', 'javascript', 'javascriptreact' },
   -- root_markers cannot say "package.json with a convex/ folder", hence a function:
   -- no on_dir call (no client) for TypeScript files outside a Convex project.
   root_dir = function(bufnr, on_dir)

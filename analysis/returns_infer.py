@@ -1,0 +1,1067 @@
+"""Return inference without the TypeScript compiler.
+
+For a handler (or a model-layer helper), the shapes its `return` statements can produce, as
+`validator_algebra.Shape`s: `ctx.db.get` documents, `.unique()`/`.first()` (with `null`),
+`.collect()`/`.take()` arrays, `.paginate()` results, `ctx.db.insert` ids, object literals and
+spreads, document field reads, `.map(x => ({...}))`, conditionals and `??`, literals, helpers
+across files (through `extract`, the per-file summary) and `ctx.run*` results (the callee's
+`returns`). Anything not understood is `unknown`; rules report nothing about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from tree_sitter import Node
+
+from . import convex as cx
+from .syntax import FUNCTION_TYPES, call_args, function_params, param_pattern, string_value, text
+from .validator_algebra import (
+    BOOLEAN, EXTRA_KEY, SYMBOLIC, NEVER, NULL, NUMBER, STRING, UNDEFINED, UNKNOWN, Field, Shape, literal, nullable,
+    parse_validator, union, with_maybe_null, without_null,
+)
+from .validators_util import can_complete, v_locals
+
+_MAX_DEPTH = 12
+_STRING_METHODS = {"toLowerCase", "toUpperCase", "trim", "trimStart", "trimEnd", "slice", "substring", "replace",
+                   "replaceAll", "padStart", "padEnd", "toString", "toFixed", "toISOString", "join", "repeat",
+                   "normalize", "charAt", "toLocaleString", "toDateString", "toLocaleDateString"}
+_NUMBER_METHODS = {"indexOf", "lastIndexOf", "getTime", "charCodeAt", "localeCompare", "findIndex", "valueOf"}
+_BOOLEAN_METHODS = {"includes", "startsWith", "endsWith", "some", "every", "has", "test"}
+_SAME_ARRAY = {"filter", "slice", "reverse", "sort", "toSorted", "toReversed"}
+
+
+@dataclass
+class ReturnSite:
+    node: Node  # the return statement (or the expression body of an arrow)
+    value: Optional[Node]  # the returned expression (None: `return;`)
+    shape: Shape
+
+
+@dataclass
+class HandlerReturns:
+    sites: list  # [ReturnSite]
+    falls_off: bool  # the body can reach its end (returns undefined)
+
+    @property
+    def shape(self) -> Shape:
+        shapes = [s.shape for s in self.sites]
+        if self.falls_off or not shapes:
+            shapes.append(UNDEFINED)
+        return union(shapes)
+
+
+def _unwrap(node: Optional[Node]) -> tuple[Optional[Node], bool]:
+    """Strip parens/await/as/satisfies; the second value says a `!` (non-null) was seen."""
+    nonnull = False
+    while node is not None:
+        t = node.type
+        if t in ("parenthesized_expression", "await_expression"):
+            node = node.named_children[0] if node.named_children else None
+        elif t == "non_null_expression":
+            nonnull = True
+            node = node.named_children[0] if node.named_children else None
+        elif t in ("as_expression", "satisfies_expression", "type_assertion"):
+            if t == "as_expression" and text(node).rstrip().endswith("as const"):
+                node = node.named_children[0] if node.named_children else None
+                continue
+            node = node.named_children[0] if node.named_children else None
+        else:
+            break
+    return node, nonnull
+
+
+def _returns_of(body: Node) -> list[Node]:
+    out = []
+    stack = list(body.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type == "return_statement":
+            out.append(n)
+        if n.type in FUNCTION_TYPES or n.type in ("class_declaration", "class"):
+            continue
+        stack.extend(n.named_children)
+    out.sort(key=lambda n: n.start_byte)
+    return out
+
+
+def _return_value(ret: Node) -> Optional[Node]:
+    vals = [c for c in ret.named_children if c.type != "comment"]
+    return vals[0] if vals else None
+
+
+# ------------------------------------------------------------------ TypeScript annotations
+def type_shape(node: Optional[Node], depth: int = 0) -> Shape:
+    """`Doc<"t">`, `Id<"t">`, `X | null`, `Promise<X>`, `X[]`, primitives -> Shape; else unknown."""
+    if node is None or depth > 8:
+        return UNKNOWN
+    t = node.type
+    if t in ("type_annotation", "parenthesized_type"):
+        return type_shape(node.named_children[-1] if node.named_children else None, depth + 1)
+    if t == "predefined_type":
+        return {"string": STRING, "number": NUMBER, "boolean": BOOLEAN, "null": NULL}.get(text(node), UNKNOWN)
+    if t == "literal_type":
+        if text(node) == "null":
+            return NULL
+        inner = node.named_children[0] if node.named_children else None
+        s = string_value(inner)
+        return literal(("s", s)) if s is not None else UNKNOWN
+    if t == "union_type":
+        return union([type_shape(c, depth + 1) for c in node.named_children])
+    if t == "array_type":
+        return Shape("array", items=(type_shape(node.named_children[0] if node.named_children else None, depth + 1),))
+    if t == "generic_type":
+        name = text(node.child_by_field_name("name"))
+        targs = node.child_by_field_name("type_arguments")
+        args = [c for c in targs.named_children] if targs is not None else []
+        if name in ("Doc", "Id") and len(args) == 1:
+            s = _type_string(args[0])
+            if s is not None:
+                return Shape("doc" if name == "Doc" else "id", table=s)
+        if name == "Promise" and len(args) == 1:
+            return type_shape(args[0], depth + 1)
+        if name == "Array" and len(args) == 1:
+            return Shape("array", items=(type_shape(args[0], depth + 1),))
+    return UNKNOWN
+
+
+def _type_string(node: Node) -> Optional[str]:
+    if node.type == "literal_type" and node.named_children:
+        return string_value(node.named_children[0])
+    return None
+
+
+# ------------------------------------------------------------------ inference
+class Inferer:
+    """Infers return shapes in one file (symbolic where other files or the schema are needed)."""
+
+    def __init__(self, model):
+        self.model = model
+        self.path = model.path
+        self.v_names = v_locals(model) or {"v"}
+        self._helper_memo: dict[int, Shape] = {}
+        self._active: set[int] = set()
+        self._chains = {c.outer.id: c for c in model.query_chains if c.steps}
+        self._conds: Optional[tuple] = None
+        self._idents: Optional[dict] = None  # identifiers by name (one compiled query per file)
+        self._tests: dict[int, set] = {}  # function node id -> reads its conditions narrow
+        self._handlers: dict[int, object] = {}  # handler node id -> registration
+        for reg in model.registrations:
+            if reg.handler is not None:
+                self._handlers[reg.handler.id] = reg
+
+    def _condition_nodes(self) -> tuple:
+        """(starts, nodes) of the statements and expressions that test something, by start."""
+        if self._conds is None:
+            ns = self.model.nodes_of_type(*_COND_TYPES)
+            self._conds = ([n.start_byte for n in ns], ns)
+        return self._conds
+
+    def idents(self) -> dict:
+        if self._idents is None:
+            self._idents = _build_ident_index(self.model.root, "tsx" if self.path.endswith((".tsx", ".jsx")) else "ts")
+        return self._idents
+
+    # ---------------------------------------------------------- functions
+    def function_returns(self, fn: Node) -> Optional[HandlerReturns]:
+        body = fn.child_by_field_name("body") if fn is not None and fn.type in FUNCTION_TYPES else None
+        if body is None:
+            return None
+        if body.type != "statement_block":
+            return HandlerReturns([ReturnSite(body, body, self.expr(body, 0))], False)
+        sites = []
+        for r in _returns_of(body):
+            val = _return_value(r)
+            sites.append(ReturnSite(r, val, self.expr(val, 0) if val is not None else UNDEFINED))
+        return HandlerReturns(sites, can_complete(body))
+
+    def helper_shape(self, fn: Node, depth: int = 0) -> Shape:
+        """What a model-layer helper returns (its annotation when the body says too little)."""
+        if fn.id in self._helper_memo:
+            return self._helper_memo[fn.id]
+        if fn.id in self._active or depth > _MAX_DEPTH:
+            return UNKNOWN
+        self._active.add(fn.id)
+        try:
+            hr = self.function_returns(fn)
+            shape = hr.shape if hr is not None else UNKNOWN
+            if _unknownish(shape):
+                ann = type_shape(fn.child_by_field_name("return_type"))
+                if ann.kind != "unknown" and not _unknownish(ann):
+                    shape = ann
+        finally:
+            self._active.discard(fn.id)
+        self._helper_memo[fn.id] = shape
+        return shape
+
+    # ---------------------------------------------------------- expressions
+    def expr(self, node: Optional[Node], depth: int) -> Shape:
+        node, nonnull = _unwrap(node)
+        if node is None or depth > _MAX_DEPTH:
+            return UNKNOWN
+        s = self._expr(node, depth)
+        return without_null(s) if nonnull else s
+
+    def _expr(self, e: Node, depth: int) -> Shape:
+        t = e.type
+        if t == "string":
+            return _code(literal(("s", string_value(e))))
+        if t == "template_string":
+            sv = string_value(e)
+            return _code(literal(("s", sv))) if sv is not None else STRING
+        if t == "number" or (t == "unary_expression" and text(e).startswith("-")
+                             and e.named_children and e.named_children[-1].type == "number"):
+            try:
+                val = float(text(e).replace("_", "").replace(" ", ""))
+            except ValueError:
+                return NUMBER
+            return _code(literal(("n", val)))
+        if t in ("true", "false"):
+            return _code(literal(("b", t == "true")))
+        if t == "null":
+            return NULL
+        if t == "undefined" or (t == "identifier" and text(e) == "undefined"):
+            return UNDEFINED
+        if t == "identifier":
+            return self._identifier(e, depth)
+        if t == "object":
+            return self._object(e, depth)
+        if t == "array":
+            return self._array(e, depth)
+        if t == "ternary_expression":
+            return union([self.expr(e.child_by_field_name("consequence"), depth + 1),
+                          self.expr(e.child_by_field_name("alternative"), depth + 1)])
+        if t == "binary_expression":
+            return self._binary(e, depth)
+        if t == "unary_expression":
+            op = text(e.child_by_field_name("operator"))
+            if op == "!":
+                return BOOLEAN
+            if op == "typeof":
+                return STRING
+            if op in ("-", "+", "~"):
+                return NUMBER
+            return UNKNOWN
+        if t == "member_expression":
+            return self._member(e, depth)
+        if t == "call_expression":
+            return self._call(e, depth)
+        return UNKNOWN
+
+    def _binary(self, e: Node, depth: int) -> Shape:
+        op = text(e.child_by_field_name("operator"))
+        left = e.child_by_field_name("left")
+        right = e.child_by_field_name("right")
+        if op in ("===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in"):
+            return BOOLEAN
+        if op in ("-", "*", "/", "%", "**", "|", "&", "^", "<<", ">>", ">>>"):
+            return NUMBER
+        if op == "+":
+            a, b = self.expr(left, depth + 1), self.expr(right, depth + 1)
+            kinds = {_prim_kind(a), _prim_kind(b)}
+            if "string" in kinds:
+                return STRING
+            if kinds == {"number"}:
+                return NUMBER
+            return UNKNOWN
+        if op == "??":
+            a = self.expr(left, depth + 1)
+            if a.kind == "unknown":
+                return UNKNOWN
+            return union([without_null(_drop_undefined(a)), self.expr(right, depth + 1)])
+        if op == "||":
+            a = self.expr(left, depth + 1)
+            if _nullable_object(a):
+                return union([without_null(a), self.expr(right, depth + 1)])
+            return UNKNOWN
+        return UNKNOWN
+
+    def _object(self, e: Node, depth: int) -> Shape:
+        fields: list[Field] = []
+        open_ = False
+        for c in e.named_children:
+            if c.type == "pair":
+                key = c.child_by_field_name("key")
+                if key is None or key.type == "computed_property_name":
+                    open_ = True
+                    continue
+                name = string_value(key) if key.type == "string" else text(key)
+                val = self.expr(c.child_by_field_name("value"), depth + 1)
+                fields.append(_value_field(name, val))
+            elif c.type == "shorthand_property_identifier":
+                fields.append(_value_field(text(c), self._identifier(c, depth + 1)))
+            elif c.type == "spread_element":
+                inner = c.named_children[0] if c.named_children else None
+                cond = _strip_parens(inner)
+                if cond is not None and cond.type == "binary_expression" \
+                        and text(cond.child_by_field_name("operator")) == "&&":
+                    # `...(x && { a })`: the fields of the object, each may be absent
+                    part = self.expr(cond.child_by_field_name("right"), depth + 1)
+                    fields.append(Field("...", Shape("op", value=("partial",), items=(part,))))
+                elif cond is not None and cond.type == "ternary_expression":
+                    a = self.expr(cond.child_by_field_name("consequence"), depth + 1)
+                    b = self.expr(cond.child_by_field_name("alternative"), depth + 1)
+                    fields.append(Field("...", Shape("op", value=("either",), items=(a, b))))
+                else:
+                    fields.append(Field("...", self.expr(inner, depth + 1)))
+            elif c.type == "comment":
+                continue
+            else:  # methods, getters: not Convex values
+                return UNKNOWN
+        return Shape("object", fields=tuple(fields), open=open_)
+
+    def _array(self, e: Node, depth: int) -> Shape:
+        members = []
+        for c in e.named_children:
+            if c.type == "comment":
+                continue
+            if c.type == "spread_element":
+                inner = self.expr(c.named_children[0] if c.named_children else None, depth + 1)
+                if inner.kind != "array":
+                    return UNKNOWN
+                members.append(inner.items[0])
+            else:
+                members.append(self.expr(c, depth + 1))
+        return Shape("array", items=(union(members) if members else NEVER,))
+
+    # ---------------------------------------------------------- names
+    def _tested(self, node: Node, read: str) -> bool:
+        """Is `read` (`email.to`, `p`) narrowed by a condition other than a null test somewhere in
+        the functions around `node` (`Array.isArray(email.to) ? …`, `if (p.kind !== "a") throw`)?
+        Then its inferred shape would be too wide: the analysis says unknown."""
+        for fn in cx.enclosing_functions(node):
+            tested = self._tests.get(fn.id)
+            if tested is None:
+                tested = self._tests[fn.id] = _tested_reads(fn, self._condition_nodes())
+            for t in tested:
+                if t == read or t.startswith(read + ".") or read.startswith(t + "."):
+                    return True
+        return False
+
+    def _identifier(self, ident: Node, depth: int) -> Shape:
+        name = text(ident)
+        if self._tested(ident, name):
+            return UNKNOWN
+        found = self._binding(ident, name)
+        if found is None:
+            return UNKNOWN
+        kind, node, extra = found
+        if kind == "decl":
+            shape = self._declared(node, name, ident, depth)
+        elif kind == "param":
+            shape = self._param(node, extra, name, depth)
+        elif kind == "forof":
+            arr = self.expr(node.child_by_field_name("right"), depth + 1)
+            shape = _element(arr) or UNKNOWN
+            if shape.kind != "unknown" and node.child_by_field_name("left") is not None \
+                    and node.child_by_field_name("left").type != "identifier":
+                shape = self._pattern_pick(node.child_by_field_name("left"), name, shape)
+        else:
+            return UNKNOWN
+        if _has_null(shape) or shape.kind in SYMBOLIC:
+            shape = self._narrow(ident, name, shape)
+        return shape
+
+    def _binding(self, ident: Node, name: str):
+        """Where `name` (used at `ident`) is bound: ("decl", declarator, None), ("param", fn,
+        param), ("forof", for_in_statement, None), or None."""
+        cur = ident
+        while cur.parent is not None:
+            parent = cur.parent
+            if parent.type in ("statement_block", "program", "switch_case", "switch_default", "class_body"):
+                for stmt in parent.named_children:
+                    if stmt.start_byte >= ident.start_byte:
+                        break
+                    d = _declarator_of(stmt, name)
+                    if d is not None:
+                        return ("decl", d, None)
+            elif parent.type in FUNCTION_TYPES:
+                for p in function_params(parent):
+                    if name in _pattern_names(param_pattern(p)):
+                        return ("param", parent, p)
+                if parent.type == "function_declaration" and text(parent.child_by_field_name("name")) == name:
+                    return None
+            elif parent.type == "for_in_statement":
+                left = parent.child_by_field_name("left")
+                if left is not None and name in _pattern_names(left) and cur.id != left.id \
+                        and any(c.type == "of" for c in parent.children):
+                    return ("forof", parent, None)
+            cur = parent
+        return None
+
+    def _declared(self, decl: Node, name: str, use: Node, depth: int) -> Shape:
+        stmt = decl.parent
+        is_const = stmt is not None and stmt.type == "lexical_declaration" and text(stmt).lstrip().startswith("const")
+        value = decl.child_by_field_name("value")
+        if value is None:
+            return UNKNOWN
+        scope = _function_of(decl) or self.model.root
+        if not is_const and _reassigned(scope, name, self.idents()):
+            return UNKNOWN
+        if _mutated(scope, name, self.idents()):
+            return UNKNOWN
+        shape = self.expr(value, depth + 1)
+        pat = decl.child_by_field_name("name")
+        if pat is not None and pat.type != "identifier":
+            shape = self._pattern_pick(pat, name, shape)
+        return shape
+
+    def _pattern_pick(self, pat: Node, name: str, shape: Shape) -> Shape:
+        """`const { a } = <shape>`: the shape of `a`."""
+        if pat.type != "object_pattern":
+            return UNKNOWN
+        for sub in pat.named_children:
+            if sub.type == "shorthand_property_identifier_pattern" and text(sub) == name:
+                return self._field_of(shape, name)
+            if sub.type == "pair_pattern" and text(sub.child_by_field_name("value")) == name:
+                return self._field_of(shape, text(sub.child_by_field_name("key")))
+        return UNKNOWN
+
+    def _param(self, fn: Node, param: Node, name: str, depth: int) -> Shape:
+        reg = self._handlers.get(fn.id)
+        params = function_params(fn)
+        if reg is not None:  # the handler's args
+            if len(params) < 2 or params[1].id != param.id:
+                return UNKNOWN
+            args = self._args_shape(reg)
+            pat = param_pattern(param)
+            if pat.type == "identifier":
+                return args
+            return self._pattern_pick(pat, name, args)
+        # a callback of `.map(...)` over a known array
+        call = fn.parent.parent if fn.parent is not None and fn.parent.type == "arguments" else None
+        if call is not None and call.type == "call_expression" and params and params[0].id == param.id:
+            callee = call.child_by_field_name("function")
+            if callee is not None and callee.type == "member_expression" \
+                    and text(callee.child_by_field_name("property")) in ("map", "flatMap", "forEach", "filter",
+                                                                         "find", "some", "every"):
+                arr = self.expr(callee.child_by_field_name("object"), depth + 1)
+                elem = _element(arr)
+                if elem is not None:
+                    pat = param_pattern(param)
+                    return elem if pat.type == "identifier" else self._pattern_pick(pat, name, elem)
+            return UNKNOWN
+        # a helper's typed parameter (`id: Id<"tasks">`, `task: Doc<"tasks">`)
+        if param.type in ("required_parameter", "optional_parameter") and param_pattern(param).type == "identifier":
+            return type_shape(param.child_by_field_name("type"))
+        return UNKNOWN
+
+    def _args_shape(self, reg) -> Shape:
+        node = reg.value("args") if reg.config is not None else None
+        if node is None:
+            return UNKNOWN
+        return parse_validator(node, self.path, self.v_names)
+
+    def _narrow(self, use: Node, name: str, shape: Shape) -> Shape:
+        """`if (!doc) throw …` before the use rules `null` out; any other test of the name makes
+        its `null` uncertain."""
+        fn = _function_of(use)
+        if fn is None:
+            return shape
+        mentions = False
+        for other in _identifiers_named(fn, name, self.idents()):
+            if other.start_byte >= use.start_byte:
+                break
+            if other.parent is not None and other.parent.type == "variable_declarator" \
+                    and other.parent.child_by_field_name("name") is not None \
+                    and other.parent.child_by_field_name("name").id == other.id:
+                continue  # the declaration itself
+            mentions = True
+            guard = _early_exit_guard(other, name)
+            if guard is not None and not (guard.start_byte <= use.start_byte < guard.end_byte):
+                return without_null(shape)
+        anc = use.parent
+        while anc is not None and anc.id != fn.id:
+            p = anc.parent
+            if p is not None and p.type == "if_statement" and p.child_by_field_name("consequence") is not None \
+                    and p.child_by_field_name("consequence").id == anc.id \
+                    and _truthy_test(p.child_by_field_name("condition"), name):
+                return without_null(shape)
+            if p is not None and p.type == "ternary_expression" and p.child_by_field_name("consequence") is not None \
+                    and p.child_by_field_name("consequence").id == anc.id \
+                    and _truthy_test(p.child_by_field_name("condition"), name):
+                return without_null(shape)
+            anc = p
+        return with_maybe_null(shape) if mentions else shape
+
+    # ---------------------------------------------------------- members and calls
+    def _field_of(self, base: Shape, name: str) -> Shape:
+        base = without_null(base)
+        if base.kind in SYMBOLIC or base.kind in ("paginate", "object", "union", "tablefields"):
+            return Shape("op", value=("prop", name), items=(base,))
+        return UNKNOWN
+
+    def _member(self, e: Node, depth: int) -> Shape:
+        if any(c.type == "optional_chain" for c in e.children):
+            return UNKNOWN
+        prop = text(e.child_by_field_name("property"))
+        obj = e.child_by_field_name("object")
+        if self._tested(e, text(e)):
+            return UNKNOWN
+        base = self.expr(obj, depth + 1)
+        if prop == "length" and base.kind in ("array", "string", "literal"):
+            return NUMBER
+        return self._field_of(base, prop)
+
+    def _call(self, e: Node, depth: int) -> Shape:
+        chain = self._chains.get(e.id)
+        if chain is not None:
+            term = chain.terminal
+            if chain.system or chain.table is None or term is None or term.call.id != e.id:
+                return UNKNOWN
+            d = Shape("doc", table=chain.table)
+            if term.method in ("first", "unique"):
+                return nullable(d, origin=f"`.{term.method}()`")
+            if term.method in ("collect", "take"):
+                return Shape("array", items=(d,), origin=f"`.{term.method}()`")
+            if term.method == "paginate":
+                return Shape("paginate", items=(d,), origin="`.paginate()`")
+            return UNKNOWN
+        kind = cx.ctx_call(e)
+        args = call_args(e)
+        if kind is not None:
+            return self._ctx_call(kind, args, depth)
+        fn = e.child_by_field_name("function")
+        if fn is None:
+            return UNKNOWN
+        if fn.type == "identifier":
+            return self._plain_call(text(fn), args, depth)
+        if fn.type != "member_expression":
+            return UNKNOWN
+        method = text(fn.child_by_field_name("property"))
+        obj = fn.child_by_field_name("object")
+        objname = text(obj) if obj is not None and obj.type == "identifier" else ""
+        if objname == "Promise" and method == "all" and args:
+            return self.expr(args[0], depth + 1)
+        if objname in ("Math",) or (objname == "Date" and method == "now"):
+            return NUMBER
+        if objname == "JSON" and method == "stringify":
+            return STRING
+        if objname == "Object" and method == "keys":
+            return Shape("array", items=(STRING,))
+        if objname and self.model.import_of(objname) is not None and self.model.import_of(objname).imported == "*":
+            return Shape("helper", value=(self.path, f"{objname}.{method}"))
+        if method in ("map", "flatMap") and args:
+            arr = self.expr(obj, depth + 1)
+            cb = args[0]
+            if _element(arr) is None:
+                return UNKNOWN
+            if cb.type == "identifier" and text(cb) in self.model.helper_nodes:
+                elem = self.helper_shape(self.model.helper_nodes[text(cb)], depth + 1)  # `.map(publicMessage)`
+            elif cb.type in FUNCTION_TYPES:
+                hr = self.function_returns(cb)
+                if hr is None or hr.falls_off:
+                    return UNKNOWN
+                elem = union([s.shape for s in hr.sites]) if hr.sites else UNKNOWN
+            else:
+                return UNKNOWN
+            if method == "flatMap":
+                elem = elem.items[0] if elem.kind == "array" else UNKNOWN
+            return Shape("array", items=(elem,))
+        if method == "filter":
+            arr = self.expr(obj, depth + 1)
+            if arr.kind != "array" or not args or not _null_filter(args[0]):
+                return UNKNOWN  # a predicate may narrow the elements (literal fields, kinds)
+            return Shape("array", items=(without_null(arr.items[0]),))
+        if method in _SAME_ARRAY:
+            arr = self.expr(obj, depth + 1)
+            return arr if arr.kind == "array" else UNKNOWN
+        if method == "concat":
+            parts = [self.expr(obj, depth + 1)] + [self.expr(a, depth + 1) for a in args]
+            if all(p.kind == "array" for p in parts):
+                return Shape("array", items=(union([p.items[0] for p in parts]),))
+            return UNKNOWN
+        if method in _STRING_METHODS and method not in ("slice",):
+            return STRING if method != "join" or self.expr(obj, depth + 1).kind == "array" else UNKNOWN
+        if method in _BOOLEAN_METHODS:
+            return BOOLEAN
+        if method in _NUMBER_METHODS:
+            return NUMBER
+        return UNKNOWN
+
+    def _ctx_call(self, kind: tuple[str, str], args: list, depth: int) -> Shape:
+        area, method = kind
+        if area == "db":
+            if method == "insert" and args:
+                t = string_value(args[0])
+                return Shape("id", table=t, origin="`ctx.db.insert`") if t else UNKNOWN
+            if method == "get":
+                if len(args) == 2 and string_value(args[0]) is not None:
+                    table = string_value(args[0])
+                elif len(args) == 1:
+                    ids = without_null(self.expr(args[0], depth + 1))
+                    if ids.kind in SYMBOLIC:  # an argument, a document's id field: resolved later
+                        return Shape("get", items=(ids,), origin="`ctx.db.get`")
+                    table = ids.table if ids.kind == "id" else None
+                else:
+                    table = None
+                if not table or table.startswith("_"):
+                    return UNKNOWN
+                return nullable(Shape("doc", table=table), origin="`ctx.db.get`")
+            if method == "normalizeId" and args and string_value(args[0]):
+                return nullable(Shape("id", table=string_value(args[0])), origin="`ctx.db.normalizeId`")
+            return UNKNOWN
+        if area == "storage":
+            if method == "getUrl":
+                return nullable(STRING, origin="`ctx.storage.getUrl`")
+            if method == "generateUploadUrl":
+                return STRING
+            if method == "store":
+                return Shape("id", table="_storage")
+            return UNKNOWN
+        if area == "scheduler" and method in ("runAfter", "runAt"):
+            return Shape("id", table="_scheduled_functions")
+        if area == "run" and args:
+            ref = _api_path(self.model, args[0])
+            if ref is not None:
+                return Shape("fnret", value=(self.path, ref))
+        return UNKNOWN
+
+    def _plain_call(self, name: str, args: list, depth: int) -> Shape:
+        if name in ("String",):
+            return STRING
+        if name in ("Number", "parseInt", "parseFloat"):
+            return NUMBER
+        if name == "Boolean":
+            return BOOLEAN
+        fn = self.model.helper_nodes.get(name)
+        if fn is not None:
+            return self.helper_shape(fn, depth + 1)
+        imp = self.model.import_of(name)
+        if imp is not None and not imp.type_only and imp.source.startswith("."):
+            return Shape("helper", value=(self.path, name))
+        if imp is not None and name == "getAuthUserId" and imp.source.startswith("@convex-dev/auth"):
+            return nullable(Shape("id", table="users"), origin="`getAuthUserId`")
+        return UNKNOWN
+
+
+# ------------------------------------------------------------------ helpers
+def _code(s: Shape) -> Shape:
+    """A literal written in the code (widened to its type when a validator is proposed)."""
+    return Shape(s.kind, value=s.value, origin="code")
+
+
+def _element(arr: Shape) -> Optional[Shape]:
+    """The element shape of an array (symbolic when the array is: an argument, a document field)."""
+    if arr.kind == "array":
+        return arr.items[0]
+    if arr.kind in SYMBOLIC:
+        return Shape("op", value=("elem",), items=(arr,))
+    return None
+
+
+def _prim_kind(s: Shape) -> str:
+    if s.kind == "literal":
+        return {"s": "string", "n": "number", "b": "boolean"}[s.value[0]]
+    return s.kind
+
+
+def _value_field(name: str, val: Shape) -> Field:
+    """An object literal's field: `undefined` values are dropped by Convex (the field may be absent)."""
+    if val.kind == "undefined":
+        return Field(name, UNKNOWN, True)
+    if val.kind == "union" and any(m.kind == "undefined" for m in val.items):
+        return Field(name, union([m for m in val.items if m.kind != "undefined"]), True)
+    return Field(name, val)
+
+
+def _drop_undefined(s: Shape) -> Shape:
+    if s.kind == "union":
+        return union([m for m in s.items if m.kind != "undefined"])
+    return NEVER if s.kind == "undefined" else s
+
+
+def _has_null(s: Shape) -> bool:
+    return s.kind == "null" or (s.kind == "union" and any(m.kind == "null" for m in s.items))
+
+
+def _nullable_object(s: Shape) -> bool:
+    return s.kind == "union" and any(m.kind == "null" for m in s.items) \
+        and all(m.kind in ("null", "doc", "object") for m in s.items)
+
+
+def _api_path(model, node: Node) -> Optional[tuple[str, ...]]:
+    from .syntax import member_chain, unwrap
+
+    node = unwrap(node)
+    if node is None or node.type != "member_expression":
+        return None
+    chain = member_chain(node)
+    if not chain or len(chain) < 3:
+        return None
+    imp = model.import_of(chain[0])
+    if imp is None or not cx.GENERATED_API_RE.search(imp.source) or chain[0] not in ("api", "internal"):
+        return None
+    return tuple(chain[1:])
+
+
+def _pattern_names(pat: Optional[Node]) -> set[str]:
+    out: set[str] = set()
+    stack = [pat] if pat is not None else []
+    while stack:
+        n = stack.pop()
+        if n.type in ("identifier", "shorthand_property_identifier_pattern"):
+            out.add(text(n))
+        elif n.type == "pair_pattern":
+            stack.append(n.child_by_field_name("value"))
+        elif n.type in ("object_assignment_pattern", "assignment_pattern"):
+            stack.append(n.child_by_field_name("left"))
+        elif n.type in ("object_pattern", "array_pattern", "rest_pattern", "required_parameter",
+                        "optional_parameter"):
+            if n.type in ("required_parameter", "optional_parameter"):
+                stack.append(param_pattern(n))
+            else:
+                stack.extend(n.named_children)
+        elif n.type in ("lexical_declaration", "variable_declaration"):
+            for d in n.named_children:
+                if d.type == "variable_declarator":
+                    stack.append(d.child_by_field_name("name"))
+    out.discard("")
+    return out
+
+
+def _declarator_of(stmt: Node, name: str) -> Optional[Node]:
+    if stmt.type == "export_statement":
+        stmt = stmt.child_by_field_name("declaration") or stmt
+    if stmt.type not in ("lexical_declaration", "variable_declaration"):
+        return None
+    for d in stmt.named_children:
+        if d.type == "variable_declarator" and name in _pattern_names(d.child_by_field_name("name")):
+            return d
+    return None
+
+
+def _function_of(node: Node) -> Optional[Node]:
+    cur = node.parent
+    while cur is not None:
+        if cur.type in FUNCTION_TYPES:
+            return cur
+        cur = cur.parent
+    return None
+
+
+def _identifiers_named(scope: Node, name: str, index: dict) -> list[Node]:
+    """The identifiers spelled `name` inside `scope`, in document order (`index`: the file's
+    identifiers by name, from `_build_ident_index`)."""
+    import bisect
+
+    starts, nodes = index.get(name, ((), ()))
+    lo = bisect.bisect_left(starts, scope.start_byte)
+    hi = bisect.bisect_left(starts, scope.end_byte)
+    return list(nodes[lo:hi])
+
+
+def _build_ident_index(root: Node, kind: str) -> dict:
+    import tree_sitter as ts
+
+    from .source import language
+
+    q = _IDENT_QUERY.get(kind)
+    if q is None:
+        q = _IDENT_QUERY[kind] = ts.Query(language(kind), "(identifier) @n (shorthand_property_identifier) @n")
+    found = ts.QueryCursor(q).captures(root).get("n", [])
+    by: dict[str, list] = {}
+    for n in found:
+        by.setdefault(text(n), []).append(n)
+    out = {}
+    for name, ns in by.items():
+        ns.sort(key=lambda n: n.start_byte)
+        out[name] = ([n.start_byte for n in ns], ns)
+    return out
+
+
+_IDENT_QUERY: dict = {}
+
+
+def _reassigned(scope: Node, name: str, index: dict) -> bool:
+    for ident in _identifiers_named(scope, name, index):
+        p = ident.parent
+        if p is not None and p.type in ("assignment_expression", "augmented_assignment_expression") \
+                and p.child_by_field_name("left") is not None and p.child_by_field_name("left").id == ident.id:
+            return True
+        if p is not None and p.type == "update_expression":
+            return True
+    return False
+
+
+def _mutated(scope: Node, name: str, index: dict) -> bool:
+    """`name.push(…)`, `name.x = …`, `delete name.x`, `Object.assign(name, …)`."""
+    for ident in _identifiers_named(scope, name, index):
+        p = ident.parent
+        if p is None:
+            continue
+        if p.type == "member_expression" and p.child_by_field_name("object") is not None \
+                and p.child_by_field_name("object").id == ident.id:
+            gp = p.parent
+            if gp is not None and gp.type in ("assignment_expression", "augmented_assignment_expression") \
+                    and gp.child_by_field_name("left") is not None and gp.child_by_field_name("left").id == p.id:
+                return True
+            if gp is not None and gp.type == "call_expression" and text(p.child_by_field_name("property")) in (
+                    "push", "unshift", "splice", "pop", "shift", "set", "add", "delete", "sort", "reverse", "fill"):
+                return True
+            if gp is not None and gp.type == "unary_expression" and text(gp).startswith("delete"):
+                return True
+        if p.type == "arguments" and p.parent is not None and text(p.parent.child_by_field_name("function")) \
+                == "Object.assign" and p.named_children and p.named_children[0].id == ident.id:
+            return True
+    return False
+
+
+def _strip_parens(n: Optional[Node]) -> Optional[Node]:
+    while n is not None and n.type == "parenthesized_expression":
+        n = n.named_children[0] if n.named_children else None
+    return n
+
+
+def _falsy_test(cond: Optional[Node], name: str) -> bool:
+    """`!x`, `x === null`, `x == null`, `x === undefined`, `!x || …`."""
+    cond = _strip_parens(cond)
+    if cond is None:
+        return False
+    if cond.type == "unary_expression" and text(cond.child_by_field_name("operator")) == "!":
+        arg = _strip_parens(cond.child_by_field_name("argument"))
+        return arg is not None and arg.type == "identifier" and text(arg) == name
+    if cond.type == "binary_expression":
+        op = text(cond.child_by_field_name("operator"))
+        left, right = _strip_parens(cond.child_by_field_name("left")), _strip_parens(cond.child_by_field_name("right"))
+        if op in ("===", "=="):
+            sides = {text(left), text(right)}
+            return name in sides and bool(sides & {"null", "undefined"})
+        if op == "||":
+            return _falsy_test(left, name) or _falsy_test(right, name)
+    return False
+
+
+def _truthy_test(cond: Optional[Node], name: str) -> bool:
+    """`x`, `x !== null`, `x != null`, `x && …`."""
+    cond = _strip_parens(cond)
+    if cond is None:
+        return False
+    if cond.type == "identifier":
+        return text(cond) == name
+    if cond.type == "binary_expression":
+        op = text(cond.child_by_field_name("operator"))
+        left, right = _strip_parens(cond.child_by_field_name("left")), _strip_parens(cond.child_by_field_name("right"))
+        if op in ("!==", "!="):
+            sides = {text(left), text(right)}
+            return name in sides and bool(sides & {"null", "undefined"})
+        if op == "&&":
+            return _truthy_test(left, name) or _truthy_test(right, name)
+    return False
+
+
+def _pure_null_test(leaf: Node) -> bool:
+    """`x`, `x === null`, `x != undefined`: a test that only rules `null` in or out."""
+    if leaf.type == "identifier":
+        return True
+    if leaf.type == "binary_expression" and text(leaf.child_by_field_name("operator")) in ("===", "!==", "==", "!="):
+        sides = [_strip_parens(leaf.child_by_field_name("left")), _strip_parens(leaf.child_by_field_name("right"))]
+        return any(x is not None and text(x) in ("null", "undefined") for x in sides) \
+            and any(x is not None and x.type == "identifier" and text(x) not in ("null", "undefined") for x in sides)
+    return False
+
+
+def _condition_leaves(cond: Optional[Node]):
+    cond = _strip_parens(cond)
+    if cond is None:
+        return
+    if cond.type == "binary_expression" and text(cond.child_by_field_name("operator")) in ("&&", "||"):
+        yield from _condition_leaves(cond.child_by_field_name("left"))
+        yield from _condition_leaves(cond.child_by_field_name("right"))
+    elif cond.type == "unary_expression" and text(cond.child_by_field_name("operator")) == "!":
+        yield from _condition_leaves(cond.child_by_field_name("argument"))
+    else:
+        yield cond
+
+
+_COND_TYPES = ("if_statement", "while_statement", "do_statement", "ternary_expression", "switch_statement",
+               "binary_expression")
+
+
+def _tested_reads(fn: Node, conditions: tuple) -> set:
+    """Texts of the names and member chains that conditions in `fn` test (null tests aside)."""
+    import bisect
+
+    out: set = set()
+    starts, nodes = conditions
+    lo = bisect.bisect_left(starts, fn.start_byte)
+    hi = bisect.bisect_left(starts, fn.end_byte)
+    conds = []
+    for n in nodes[lo:hi]:
+        t = n.type
+        if t == "binary_expression":
+            if text(n.child_by_field_name("operator")) in ("&&", "||"):
+                conds.append(n.child_by_field_name("left"))
+        elif t == "switch_statement":
+            conds.append(n.child_by_field_name("value"))
+        else:
+            conds.append(n.child_by_field_name("condition"))
+    for cond in conds:
+        for leaf in _condition_leaves(cond):
+            if _pure_null_test(leaf):
+                continue
+            for m in [leaf] + list(_descendants(leaf)):
+                if m.type == "identifier" or (m.type == "member_expression"
+                                              and not any(c.type == "optional_chain" for c in m.children)):
+                    out.add(text(m))
+                elif m.type == "member_expression":
+                    out.add(text(m).replace("?.", "."))
+    return out
+
+
+def _descendants(node: Node):
+    stack = list(node.named_children)
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(n.named_children)
+
+
+def _null_filter(cb: Node) -> bool:
+    """`Boolean`, `(x) => x !== null`, `(x): x is T => !!x`: drops null elements only."""
+    if cb.type == "identifier":
+        return text(cb) == "Boolean"
+    if cb.type not in ("arrow_function", "function_expression"):
+        return False
+    params = function_params(cb)
+    if len(params) != 1:
+        return False
+    name = text(param_pattern(params[0]))
+    body = cb.child_by_field_name("body")
+    if body is not None and body.type == "statement_block":
+        rets = [c for c in body.named_children if c.type != "comment"]
+        if len(rets) != 1 or rets[0].type != "return_statement":
+            return False
+        body = _return_value(rets[0])
+    body = _strip_parens(body)
+    while body is not None and body.type == "unary_expression" and text(body).startswith("!!"):
+        body = _strip_parens(body.child_by_field_name("argument"))
+        body = _strip_parens(body.child_by_field_name("argument")) if body is not None and body.type == "unary_expression" else body
+    return body is not None and _pure_null_test(body) and name in text(body)
+
+
+def _early_exit_guard(ident: Node, name: str) -> Optional[Node]:
+    """The `if` statement around `ident` that leaves the function when `name` is null."""
+    cur = ident
+    while cur.parent is not None and cur.parent.type in ("parenthesized_expression", "unary_expression",
+                                                         "binary_expression"):
+        cur = cur.parent
+    stmt = cur.parent
+    if stmt is None or stmt.type != "if_statement":
+        return None
+    cond = stmt.child_by_field_name("condition")
+    if cond is None or not _falsy_test(cond, name):
+        return None
+    if can_complete(stmt.child_by_field_name("consequence")):
+        return None
+    return stmt
+
+
+def _unknownish(s: Shape) -> bool:
+    if s.kind in ("unknown", "undefined"):
+        return True
+    if s.kind == "union":
+        return any(m.kind in ("unknown", "undefined") for m in s.items)
+    return False
+
+
+# ------------------------------------------------------------------ the per-file summary
+def extract(model) -> dict:
+    """Plain data for other files: validator constants, helpers' return shapes, and each
+    registration's inferred return shape (for `ctx.run*` callers of a function without `returns`)."""
+    inf = Inferer(model)
+    consts: dict[str, Shape] = {}
+    for stmt in model.root.named_children:
+        decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
+        if decl is None or decl.type not in ("lexical_declaration", "variable_declaration"):
+            continue
+        for d in decl.named_children:
+            if d.type != "variable_declarator":
+                continue
+            n = d.child_by_field_name("name")
+            val = d.child_by_field_name("value")
+            if n is None or n.type != "identifier" or val is None:
+                continue
+            if val.type in ("call_expression", "object", "member_expression", "as_expression",
+                            "satisfies_expression", "identifier"):
+                shape = parse_validator(val, model.path, inf.v_names)
+                if _worth_keeping(shape):
+                    consts[text(n)] = shape
+    helpers: dict[str, Shape] = {}
+    for name, fn in model.helper_nodes.items():
+        fact = model.facts.helpers.get(name)
+        if fact is None or not fact.exported:
+            continue  # other files see exported helpers only
+        shape = inf.helper_shape(fn)
+        if shape.kind != "unknown":
+            helpers[name] = shape
+    functions: dict[str, Shape] = {}
+    for reg in model.registrations:
+        if reg.fact.has_returns or not reg.fact.name or reg.handler is None:
+            continue
+        if "internal" not in reg.fact.builder.lower():
+            continue  # `ctx.run*` callees are internal functions (custom builders named so too)
+        hr = inf.function_returns(reg.handler)
+        if hr is not None and not hr.falls_off and hr.sites:
+            shape = hr.shape
+            if shape.kind != "unknown":
+                functions[reg.fact.name] = shape
+    return {"consts": consts, "helpers": helpers, "functions": functions}
+
+
+def _worth_keeping(s: Shape) -> bool:
+    if s.kind == "unknown":
+        return False
+    if s.kind == "object":
+        return any(f.shape.kind != "unknown" for f in s.fields) or not s.fields
+    return True
+
+
+def summary_of(index, path: str) -> Optional[dict]:
+    f = index.facts.get(path) if index is not None else None
+    return f.extra.get(EXTRA_KEY) if f is not None else None
+
+
+def builder_dialect(index, path: str, local: str) -> str:
+    """"zod" when the builder is made by a zod factory (`zCustomQuery`, `zQuery` built from it,
+    `zodQuery`...): its `returns` is a zod schema. Else "v"."""
+    info = index.resolve_builder(path, local) if index is not None else None
+    if info is None:
+        return "v"
+    for file, name in info.chain:
+        f = index.facts.get(file)
+        b = f.builders.get(name) if f is not None else None
+        if b is not None and b.factory.startswith("z"):
+            return "zod"
+    return "v"
+
+
+def describe_handler(model, reg, index) -> Optional[dict]:
+    """For hover: the validator inferred from the handler's returns (None where not fully
+    inferred), and the verdict on the declared `returns` (accepted/rejected/unknown + detail)."""
+    from .validator_algebra import Resolver, has_unknown, judge, render, widen_code_literals
+
+    if reg.handler is None:
+        return None
+    inf = Inferer(model)
+    hr = inf.function_returns(reg.handler)
+    if hr is None:
+        return None
+    res = Resolver(index, model.path)
+    shape = widen_code_literals(hr.shape)
+    inferred = None if has_unknown(shape, res) else render(shape, res)
+    verdict = None
+    ret = reg.value("returns") if reg.config is not None else None
+    if ret is not None and builder_dialect(index, model.path, reg.builder) != "zod":
+        validator = parse_validator(ret, model.path, inf.v_names)
+        if res.resolve(validator).kind != "unknown":
+            verdicts = [judge(s.shape, validator, res) for s in hr.sites]
+            bad = next((v for v in verdicts if v.kind == "rejected"), None)
+            if bad is not None:
+                verdict = ("rejected", bad.detail)
+            elif verdicts and all(v.kind == "accepted" for v in verdicts) and not hr.falls_off:
+                verdict = ("accepted", "")
+            else:
+                verdict = ("unknown", "")
+    return {"inferred": inferred, "verdict": verdict, "returns": len(hr.sites), "falls_off": hr.falls_off}
