@@ -60,6 +60,9 @@ def references(ls: "ConvexLanguageServer", params: T.ReferenceParams):
     return [x for x in (_location(ls, t) for t in targets) if x is not None]
 
 
+_MODULE_MOVE = "`{}` is a module: renaming it moves its file (rename the file instead)"
+
+
 def _refuse(msg: str):
     raise JsonRpcInvalidParams(msg)
 
@@ -71,8 +74,10 @@ def prepare_rename(ls: "ConvexLanguageServer", params: T.PrepareRenameParams):
         return T.PrepareRenamePlaceholder(range=C.range_of(lines, at.span.start, at.span.end, ls.enc),
                                           placeholder=at.name)
     if isinstance(at, G.FunctionAt):
+        if at.on_module:
+            _refuse(_MODULE_MOVE.format(".".join(at.api_path[:-1])))
         if not at.on_name:
-            _refuse(f"`{'.'.join(at.api_path[:-1])}` is a module: renaming it is a file move")
+            return None  # on `api.` or a quote: nothing to rename here
         return T.PrepareRenamePlaceholder(range=C.range_of(lines, at.start, at.end, ls.enc),
                                           placeholder=at.api_path[-1])
     if isinstance(at, G.TableAt):
@@ -86,8 +91,8 @@ def rename(ls: "ConvexLanguageServer", params: T.RenameParams):
         if isinstance(at, N.IndexAt):
             spans = [(t.path, t.start, t.end) for t in G.rename_index(ls.session, at, params.new_name)]
         elif isinstance(at, G.FunctionAt):
-            if not at.on_name:
-                raise N.RenameRefused(f"`{'.'.join(at.api_path[:-1])}` is a module: renaming it is a file move")
+            if at.on_module:
+                raise N.RenameRefused(_MODULE_MOVE.format(".".join(at.api_path[:-1])))
             spans = G.rename_function(ls.session, at, params.new_name)
         else:
             raise N.RenameRefused("convex-lsp renames Convex functions (their export or an api/internal reference) "

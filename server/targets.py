@@ -26,7 +26,8 @@ class FunctionAt:
     path: str  # the file the cursor is in
     start: int  # the word under the cursor (the export name or a path segment)
     end: int
-    on_name: bool  # the cursor is on the function's own name (not on a module segment)
+    on_name: bool  # the cursor is on the function's own name
+    on_module: bool = False  # the cursor is on a module segment (`tasks` in `api.tasks.list`)
 
 
 @dataclass
@@ -72,8 +73,8 @@ def found_at(session, path: str, offset: int) -> Optional[Found]:
             segs = ref.segment_spans
             for i, s in enumerate(segs):
                 if _inside(s.start, s.end, offset):
-                    return FunctionAt(ref.functions_dir, ref.api_path, path, s.start, s.end,
-                                      i == len(segs) - 1 and len(segs) == len(ref.api_path))
+                    last = i == len(segs) - 1 and len(segs) == len(ref.api_path)
+                    return FunctionAt(ref.functions_dir, ref.api_path, path, s.start, s.end, last, not last)
             return FunctionAt(ref.functions_dir, ref.api_path, path, ref.span.start, ref.span.end, False)
         if hasattr(ref, "index"):
             if ref.table is None:
@@ -89,7 +90,7 @@ def found_at(session, path: str, offset: int) -> Optional[Found]:
         d = index.functions_dir_for_reference(path)
         a, b = name_span(info)
         if d is not None:
-            return FunctionAt(d, info.api_path, path, a, b, _inside(a, b, offset))
+            return FunctionAt(d, info.api_path, path, a, b, True)  # anywhere in `list = query({`
     d = session.workspace.dir_for(path)
     schema = index.schema_for(path) if d is not None else None
     if schema is not None:
