@@ -84,6 +84,13 @@ APP = {
           await t.run(async (ctx) => ctx.db.query("tasks").withIndex("by_owner").collect());
         });
     """,
+    "scripts/seed.ts": """
+        import { ConvexHttpClient } from "convex/browser";
+        import { makeFunctionReference } from "convex/server";
+
+        const client = new ConvexHttpClient(process.env.CONVEX_URL!);
+        await client.mutation(makeFunctionReference<"mutation">("tasks:add"), { owner: "a", text: "seed" });
+    """,
     "src/App.tsx": """
         import { useMutation, useQuery } from "convex/react";
         import { api } from "../convex/_generated/api";
@@ -244,7 +251,7 @@ async def test_code_lens_resolves_lazily(client: LanguageClient, tmp_path):
         if not got.command.title.startswith("0 "):
             assert got.command.command == "convex-lsp.showReferences"
             assert got.command.arguments[0] == u and got.command.arguments[2]
-    assert titles == ["2 references · 1 client · 1 test", "1 reference · 1 client",
+    assert titles == ["2 references · 1 client · 1 test", "2 references · 2 clients",
                       "2 references · scheduled by 1 · cron"]
 
 
@@ -337,19 +344,20 @@ async def test_lens_command_run_on_the_server(client: LanguageClient, tmp_path, 
     root = await _start(client, tmp_path, helix_like() if spec == "helix" else spec)
     u = open_doc(client, root, "convex/tasks.ts")
     lenses = await client.text_document_code_lens_async(T.CodeLensParams(text_document=T.TextDocumentIdentifier(uri=u)))
-    one = await client.code_lens_resolve_async(lenses[1])  # `add`: one client reference
     two = await client.code_lens_resolve_async(lenses[0])  # `list`: the client and the test
     await client.workspace_execute_command_async(T.ExecuteCommandParams(
         command=two.command.command, arguments=two.command.arguments))
     listed = client.messages[-1].message
     assert "src/App.tsx:5:" in listed and "convex/tasks.test.ts:7:" in listed
+    u0, p0, locations = two.command.arguments
+    app = [x for x in locations if x["uri"] == uri(root, "src/App.tsx")]
     await client.workspace_execute_command_async(T.ExecuteCommandParams(
-        command=one.command.command, arguments=one.command.arguments))
+        command=two.command.command, arguments=[u0, p0, app]))  # one location
     if spec != "helix":
         shown = client.shown_documents[-1]
-        assert shown.uri == uri(root, "src/App.tsx") and shown.selection.start.line == 5
+        assert shown.uri == uri(root, "src/App.tsx") and shown.selection.start.line == 4
     else:
-        assert "src/App.tsx:6:" in client.messages[-1].message
+        assert client.messages[-1].message.count("\n") == 1 and "src/App.tsx:5:" in client.messages[-1].message
 
 
 async def test_client_file_changed_on_disk_is_read_again(client: LanguageClient, tmp_path):
@@ -377,3 +385,21 @@ async def test_client_file_changed_on_disk_is_read_again(client: LanguageClient,
     locs = await client.text_document_references_async(T.ReferenceParams(
         text_document=td, position=pos, context=T.ReferenceContext(include_declaration=False)))
     assert "src/Admin.tsx" not in [f for f, _ in _where(root, locs)]
+
+
+async def test_string_reference_definition_references_and_rename(client: LanguageClient, tmp_path):
+    root = await _start(client, tmp_path)
+    su = open_doc(client, root, "scripts/seed.ts")
+    td, pos = _at(root, "scripts/seed.ts", '"tasks:add"', into=len('"tasks:a'))
+    got = await client.text_document_definition_async(T.DefinitionParams(text_document=td, position=pos))
+    got = got[0] if isinstance(got, list) else got
+    assert _where(root, [got]) == [("convex/tasks.ts", "add")]
+    locs = await client.text_document_references_async(T.ReferenceParams(
+        text_document=td, position=pos, context=T.ReferenceContext(include_declaration=False)))
+    assert sorted(f for f, _ in _where(root, locs)) == ["scripts/seed.ts", "src/App.tsx"]
+    edit = await client.text_document_rename_async(T.RenameParams(text_document=td, position=pos, new_name="create"))
+    changes = edit.changes or {dc.text_document.uri: dc.edits for dc in edit.document_changes}
+    assert '"tasks:create"' in apply_text_edits(read(root, "scripts/seed.ts"), changes[su])
+    assert "useMutation(api.tasks.create)" in apply_text_edits(read(root, "src/App.tsx"), changes[uri(root, "src/App.tsx")])
+    assert "export const create = mutation({" in apply_text_edits(read(root, "convex/tasks.ts"),
+                                                                  changes[uri(root, "convex/tasks.ts")])
