@@ -403,3 +403,14 @@ async def test_string_reference_definition_references_and_rename(client: Languag
     assert "useMutation(api.tasks.create)" in apply_text_edits(read(root, "src/App.tsx"), changes[uri(root, "src/App.tsx")])
     assert "export const create = mutation({" in apply_text_edits(read(root, "convex/tasks.ts"),
                                                                   changes[uri(root, "convex/tasks.ts")])
+
+
+async def test_hover_in_client_code(client: LanguageClient, tmp_path):
+    """`api.tasks.list` in a React component: the function's kind, visibility and validators."""
+    root = await _start(client, tmp_path)
+    u = open_doc(client, root, "src/App.tsx")
+    await wait_diagnostics(client, u, lambda ds: len(ds) == 0)  # indexed (and never linted)
+    td, pos = _at(root, "src/App.tsx", "api.tasks.list", into=len("api.tasks.l"))
+    h = await client.text_document_hover_async(T.HoverParams(text_document=td, position=pos))
+    assert h is not None and "query" in h.contents.value and "convex/tasks.ts" in h.contents.value
+    assert "owner: v.string()" in h.contents.value
