@@ -129,6 +129,32 @@ def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None,
     return model
 
 
+def load_facts(path: str, ws: Workspace, cache=None) -> tuple[FileFacts, Optional[FileModel]]:
+    """A file's facts from disk: read from the persistent cache (analysis/cache.py) when its bytes
+    were seen before, else parsed (and stored). Returns (facts, the model when it was parsed)."""
+    if cache is None:
+        model = build_model(path, None, ws)
+        return model.facts, model
+    from .cache import facts_view
+    from .source import UnreadableFile, read_source_bytes
+
+    try:
+        data = read_source_bytes(path)
+    except UnreadableFile:
+        model = build_model(path, None, ws)
+        return model.facts, model
+    fdir, module = _module_and_dir(ws, path)
+    key = cache.facts_key(path, fdir, module, data)
+    got = cache.get_facts(key)
+    if got is not None:
+        facts = cache.facts_of(key, got[0])
+        if facts is not None:
+            return facts, None
+    model = build_model(path, data, ws)
+    cache.put_facts(key, model.facts, facts_view(model.facts))
+    return model.facts, model
+
+
 class Analyzer:
     def __init__(self, workspace: Workspace, config: Optional[Config] = None):
         self.workspace = workspace

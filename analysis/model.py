@@ -44,16 +44,12 @@ from .syntax import (
     unwrap,
 )
 
-_QUERY_SRC = """
-(call_expression) @call
-(import_statement) @import
-(comment) @comment
-(member_expression) @member_expression
-(as_expression) @as_expression
-"""
 # node types the main query also captures for `nodes_of_type` (one pass over the tree: a
-# separate query per type would walk the whole tree again in C each time)
-_PREFETCHED_TYPES = ("member_expression", "as_expression")
+# separate query per type would walk the whole tree again in C each time): the ones rules ask for
+_PREFETCHED_TYPES = ("member_expression", "as_expression", "subscript_expression", "variable_declarator",
+                     "new_expression", "string", "template_string")
+_QUERY_SRC = "(call_expression) @call\n(import_statement) @import\n(comment) @comment\n" + "\n".join(
+    f"({t}) @{t}" for t in _PREFETCHED_TYPES)
 _QUERIES: dict[str, ts.Query] = {}
 
 
@@ -158,7 +154,7 @@ class FileModel:
         self._error_starts: list[int] = []
         self.memo: dict = {}  # convex.file_cache store: memoised recogniser answers for this tree
         self._nodes_by_type: dict[tuple[str, ...], list[Node]] = {}  # see nodes_of_type()
-        self._prefetched: dict[tuple[str, ...], list[Node]] = {}  # captured by the main query, unsorted
+        self._prefetched: dict[str, list[Node]] = {}  # type -> nodes captured by the main query, unsorted
         if src.tree is None:
             return
         root = src.tree.root_node
@@ -174,7 +170,7 @@ class FileModel:
         self._derive_helper_chains()
         self._derive_variable_chains()
         for t in _PREFETCHED_TYPES:
-            self._prefetched[(t,)] = caps.get(t, [])
+            self._prefetched[t] = caps.get(t, [])
         self._extract_api_refs(self._identifiers_named(("api", "internal")))
         self._extract_schema()
         self._extract_suppressions()
@@ -205,8 +201,9 @@ class FileModel:
         cache = self._nodes_by_type
         found = cache.get(key)
         if found is None:
-            if key in self._prefetched:
-                found = sorted(self._prefetched.pop(key), key=document_order)
+            if self._prefetched and all(t in self._prefetched for t in key):
+                found = [n for t in key for n in self._prefetched[t]]
+                found.sort(key=document_order)
             elif self.src.tree is None:
                 found = []
             else:
@@ -215,6 +212,28 @@ class FileModel:
                 found = sorted(caps.get("n", []), key=document_order)
             cache[key] = found
         return found
+
+    def nodes_of_type_within(self, node: Node, *types: str) -> list[Node]:
+        """`nodes_of_type(*types)` strictly inside `node` (document order), found by bisection."""
+        import bisect
+
+        found = self.nodes_of_type(*types)
+        if not found:
+            return []
+        key = (tuple(sorted(set(types))), "starts")
+        starts = self._nodes_by_type.get(key)
+        if starts is None:
+            starts = self._nodes_by_type[key] = [n.start_byte for n in found]
+        lo = bisect.bisect_left(starts, node.start_byte)
+        end = node.end_byte
+        out = []
+        for i in range(lo, len(found)):
+            n = found[i]
+            if n.start_byte >= end:
+                break
+            if n.end_byte <= end and n.id != node.id:
+                out.append(n)
+        return out
 
     def _identifiers_named(self, names: tuple[str, ...]) -> list[Node]:
         """The identifier nodes spelled as one of `names`, by start: each name is searched for
@@ -872,6 +891,8 @@ class FileModel:
 
     # ------------------------------------------------------------ suppressions
     def _extract_suppressions(self) -> None:
+        if b"convex-lsp-" not in self.src.data:
+            return  # every directive names itself (SUPPRESS_RE): no comment to read
         first_stmt = next((c for c in self.root.named_children if c.type != "comment"), None)
         first = first_stmt.start_byte if first_stmt is not None else None
         for c in self.comments:

@@ -42,12 +42,33 @@ class Workspace:
     warnings: list[str] = field(default_factory=list)
 
     def dir_for(self, path: str) -> Optional[FunctionsDir]:
-        best = None
-        for d in self.functions_dirs:
-            if path == d.path or path.startswith(d.path + os.sep):
-                if best is None or len(d.path) > len(best.path):
-                    best = d
-        return best
+        """The innermost functions folder holding `path`: a dictionary lookup per parent folder
+        (the answers are kept; rebuilt when `functions_dirs` is replaced or grows)."""
+        dirs = self.functions_dirs
+        cache = self.__dict__.get("_dir_cache")
+        if cache is None or cache[0] is not dirs or cache[1] != len(dirs):
+            by_path: dict[str, FunctionsDir] = {}
+            for d in dirs:
+                by_path.setdefault(d.path, d)
+            cache = self.__dict__["_dir_cache"] = (dirs, len(dirs), by_path, {})
+        _, _, by_path, answers = cache
+        try:
+            return answers[path]
+        except KeyError:
+            pass
+        found = None
+        cur = path
+        while True:
+            found = by_path.get(cur)
+            if found is not None:
+                break
+            parent = os.path.dirname(cur)
+            if parent == cur or not parent:
+                break
+            cur = parent
+        if len(answers) < 200_000:
+            answers[path] = found
+        return found
 
     def inside_roots(self, path: str) -> bool:
         real = os.path.realpath(path)

@@ -12,10 +12,10 @@ import importlib
 import pkgutil
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional
+from typing import Any, Callable, Iterable, Iterator, Optional
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .engine import FileContext
+# `check` and `keep_words` receive an engine.FileContext; this module does not import the engine
+# (the engine imports the registry), so the type is spelled `Any` here.
 
 SEVERITIES = ("error", "warning", "info", "hint")
 DOCS_BASE_URL = "https://github.com/convex-lsp/convex-lsp/blob/main/docs/rules"
@@ -34,12 +34,12 @@ class Rule:
     fix_doc: str = "No automatic fix."
     fix: Optional[str] = None  # None | "safe" | "unsafe" | "safe/unsafe"
     tags: tuple[str, ...] = ()  # "deprecated", "unnecessary"
-    check: Optional[Callable[["FileContext"], Iterable["Finding"]]] = None
+    check: Optional[Callable[[Any], Iterable["Finding"]]] = None  # (FileContext) -> ...
     needs_schema: bool = False
     generated_files: bool = False  # runs on `_generated/` files (and only there)
     # names whose every mention in the file a finding may depend on (say, value uses of an import):
     # the incremental linter keeps linting the function declarations that mention them
-    keep_words: Optional[Callable[["FileContext"], Iterable[str]]] = None
+    keep_words: Optional[Callable[[Any], Iterable[str]]] = None  # (FileContext) -> names
 
     @property
     def url(self) -> str:
@@ -208,6 +208,9 @@ def extractors() -> dict[str, Callable[[Any], Any]]:
 
 def resolve_selectors(items: Iterable[str]) -> set[str]:
     """Rule codes matched by names, codes or code prefixes (`CVX2`, `ALL`)."""
+    items = list(items)
+    if not items:
+        return set()  # nothing to resolve: the rule modules need not be imported
     _load()
     out: set[str] = set()
     for raw in items:

@@ -16,10 +16,13 @@ from typing import Optional
 from tree_sitter import Node
 
 from . import convex as cx
-from .syntax import FUNCTION_TYPES, call_args, function_params, param_pattern, string_value, text
+from .syntax import (
+    FUNCTION_TYPES, call_args, enclosing_function, function_params, param_pattern, return_value, returns_of,
+    string_value, text,
+)
 from .validator_algebra import (
     BOOLEAN, EXTRA_KEY, SYMBOLIC, NEVER, NULL, NUMBER, STRING, UNDEFINED, UNKNOWN, Field, Shape, literal, nullable,
-    parse_validator, union, with_maybe_null, without_null,
+    pair_key, parse_validator, union, with_maybe_null, without_null,
 )
 from .validators_util import can_complete, v_locals
 
@@ -70,25 +73,6 @@ def _unwrap(node: Optional[Node]) -> tuple[Optional[Node], bool]:
         else:
             break
     return node, nonnull
-
-
-def _returns_of(body: Node) -> list[Node]:
-    out = []
-    stack = list(body.named_children)
-    while stack:
-        n = stack.pop()
-        if n.type == "return_statement":
-            out.append(n)
-        if n.type in FUNCTION_TYPES or n.type in ("class_declaration", "class"):
-            continue
-        stack.extend(n.named_children)
-    out.sort(key=lambda n: n.start_byte)
-    return out
-
-
-def _return_value(ret: Node) -> Optional[Node]:
-    vals = [c for c in ret.named_children if c.type != "comment"]
-    return vals[0] if vals else None
 
 
 # ------------------------------------------------------------------ TypeScript annotations
@@ -171,8 +155,8 @@ class Inferer:
         if body.type != "statement_block":
             return HandlerReturns([ReturnSite(body, body, self.expr(body, 0))], False)
         sites = []
-        for r in _returns_of(body):
-            val = _return_value(r)
+        for r in returns_of(body):
+            val = return_value(r)
             sites.append(ReturnSite(r, val, self.expr(val, 0) if val is not None else UNDEFINED))
         return HandlerReturns(sites, can_complete(body))
 
@@ -212,6 +196,8 @@ class Inferer:
             return _code(literal(("s", sv))) if sv is not None else STRING
         if t == "number" or (t == "unary_expression" and text(e).startswith("-")
                              and e.named_children and e.named_children[-1].type == "number"):
+            if text(e).rstrip().endswith("n"):
+                return Shape("int64")  # `0n`: a bigint
             try:
                 val = float(text(e).replace("_", "").replace(" ", ""))
             except ValueError:
@@ -282,11 +268,10 @@ class Inferer:
         open_ = False
         for c in e.named_children:
             if c.type == "pair":
-                key = c.child_by_field_name("key")
-                if key is None or key.type == "computed_property_name":
+                name = pair_key(c)
+                if name is None:
                     open_ = True
                     continue
-                name = string_value(key) if key.type == "string" else text(key)
                 val = self.expr(c.child_by_field_name("value"), depth + 1)
                 fields.append(_value_field(name, val))
             elif c.type == "shorthand_property_identifier":
@@ -396,10 +381,11 @@ class Inferer:
         value = decl.child_by_field_name("value")
         if value is None:
             return UNKNOWN
-        scope = _function_of(decl) or self.model.root
+        scope = enclosing_function(decl) or self.model.root
         if not is_const and _reassigned(scope, name, self.idents()):
             return UNKNOWN
-        if _mutated(scope, name, self.idents()):
+        fresh = _unwrap(value)[0] is not None and _unwrap(value)[0].type in ("object", "array")
+        if _mutated(scope, name, self.idents(), fresh):
             return UNKNOWN
         shape = self.expr(value, depth + 1)
         pat = decl.child_by_field_name("name")
@@ -456,7 +442,7 @@ class Inferer:
     def _narrow(self, use: Node, name: str, shape: Shape) -> Shape:
         """`if (!doc) throw …` before the use rules `null` out; any other test of the name makes
         its `null` uncertain."""
-        fn = _function_of(use)
+        fn = enclosing_function(use)
         if fn is None:
             return shape
         mentions = False
@@ -493,13 +479,16 @@ class Inferer:
         return UNKNOWN
 
     def _member(self, e: Node, depth: int) -> Shape:
-        if any(c.type == "optional_chain" for c in e.children):
-            return UNKNOWN
         prop = text(e.child_by_field_name("property"))
         obj = e.child_by_field_name("object")
-        if self._tested(e, text(e)):
+        if self._tested(e, text(e).replace("?.", ".")):
             return UNKNOWN
         base = self.expr(obj, depth + 1)
+        if any(c.type == "optional_chain" for c in e.children):
+            # `doc?.field`: the field, or undefined when `doc` is null
+            if base.kind == "unknown" or "?." in text(obj):
+                return UNKNOWN
+            return union([self._field_of(base, prop), UNDEFINED])
         if prop == "length" and base.kind in ("array", "string", "literal"):
             return NUMBER
         return self._field_of(base, prop)
@@ -732,15 +721,6 @@ def _declarator_of(stmt: Node, name: str) -> Optional[Node]:
     return None
 
 
-def _function_of(node: Node) -> Optional[Node]:
-    cur = node.parent
-    while cur is not None:
-        if cur.type in FUNCTION_TYPES:
-            return cur
-        cur = cur.parent
-    return None
-
-
 def _identifiers_named(scope: Node, name: str, index: dict) -> list[Node]:
     """The identifiers spelled `name` inside `scope`, in document order (`index`: the file's
     identifiers by name, from `_build_ident_index`)."""
@@ -785,7 +765,7 @@ def _reassigned(scope: Node, name: str, index: dict) -> bool:
     return False
 
 
-def _mutated(scope: Node, name: str, index: dict) -> bool:
+def _mutated(scope: Node, name: str, index: dict, fresh: bool = False) -> bool:
     """`name.push(…)`, `name.x = …`, `delete name.x`, `Object.assign(name, …)`."""
     for ident in _identifiers_named(scope, name, index):
         p = ident.parent
@@ -802,8 +782,16 @@ def _mutated(scope: Node, name: str, index: dict) -> bool:
                 return True
             if gp is not None and gp.type == "unary_expression" and text(gp).startswith("delete"):
                 return True
-        if p.type == "arguments" and p.parent is not None and text(p.parent.child_by_field_name("function")) \
-                == "Object.assign" and p.named_children and p.named_children[0].id == ident.id:
+        if p.type == "subscript_expression" and p.child_by_field_name("object") is not None \
+                and p.child_by_field_name("object").id == ident.id:
+            gp = p.parent
+            if gp is not None and gp.type in ("assignment_expression", "augmented_assignment_expression") \
+                    and gp.child_by_field_name("left") is not None and gp.child_by_field_name("left").id == p.id:
+                return True  # `out[key] = …`
+        if p.type == "arguments" and fresh:
+            return True  # a new object/array handed to a function that may fill it in (`collect(out)`)
+        if p.type == "arguments" and text(p.parent.child_by_field_name("function")) == "Object.assign" \
+                and p.named_children and p.named_children[0].id == ident.id:
             return True
     return False
 
@@ -933,7 +921,7 @@ def _null_filter(cb: Node) -> bool:
         rets = [c for c in body.named_children if c.type != "comment"]
         if len(rets) != 1 or rets[0].type != "return_statement":
             return False
-        body = _return_value(rets[0])
+        body = return_value(rets[0])
     body = _strip_parens(body)
     while body is not None and body.type == "unary_expression" and text(body).startswith("!!"):
         body = _strip_parens(body.child_by_field_name("argument"))

@@ -73,16 +73,24 @@ def shadowed_locally(name: str, node: Node) -> bool:
     """A `const/let/var name` or `function name` declared in a block around node."""
     cur = node.parent
     while cur is not None:
-        if cur.type == "statement_block":
-            for stmt in cur.named_children:
-                if stmt.type in ("lexical_declaration", "variable_declaration"):
-                    for d in stmt.named_children:
-                        if d.type == "variable_declarator" and text(d.child_by_field_name("name")) == name:
-                            return True
-                elif stmt.type == "function_declaration" and text(stmt.child_by_field_name("name")) == name:
-                    return True
+        if cur.type == "statement_block" and name in _block_locals(cur):
+            return True
         cur = cur.parent
     return False
+
+
+@cx._memo
+def _block_locals(block: Node) -> frozenset:
+    """Names a block declares with a plain `const/let/var name` or `function name` (memoised)."""
+    out = set()
+    for stmt in block.named_children:
+        if stmt.type in ("lexical_declaration", "variable_declaration"):
+            for d in stmt.named_children:
+                if d.type == "variable_declarator":
+                    out.add(text(d.child_by_field_name("name")))
+        elif stmt.type == "function_declaration":
+            out.add(text(stmt.child_by_field_name("name")))
+    return frozenset(out)
 
 
 def _inside(node: Node, outer: Node) -> bool:

@@ -16,7 +16,8 @@ LOOP_TYPES = frozenset({"for_statement", "for_in_statement", "while_statement", 
 def text(node: Optional[Node]) -> str:
     if node is None:
         return ""
-    return node.text.decode("utf-8", errors="replace") if node.text is not None else ""
+    raw = node.text  # a new bytes slice on every access: read it once
+    return raw.decode("utf-8", errors="replace") if raw is not None else ""
 
 
 def string_value(node: Optional[Node]) -> Optional[str]:
@@ -226,3 +227,24 @@ def error_ranges(root: Node) -> list[tuple[int, int]]:
             if c.has_error or c.is_missing or c.is_error:
                 stack.append(c)
     return out
+
+
+def returns_of(body: Node) -> list[Node]:
+    """The `return` statements of a function body (not of functions nested in it), in order."""
+    out = []
+    stack = list(body.named_children)
+    while stack:
+        n = stack.pop()
+        if n.type == "return_statement":
+            out.append(n)
+        if n.type in FUNCTION_TYPES or n.type in ("class_declaration", "class"):
+            continue
+        stack.extend(n.named_children)
+    out.sort(key=lambda n: n.start_byte)
+    return out
+
+
+def return_value(ret: Node) -> Optional[Node]:
+    """The expression a `return` statement returns (None for a bare `return;`)."""
+    vals = [c for c in ret.named_children if c.type != "comment"]
+    return vals[0] if vals else None

@@ -226,16 +226,23 @@ def parse_validator(node: Optional[Node], path: str, v_names=("v",), depth: int 
     return UNKNOWN
 
 
+def pair_key(pair: Node) -> Optional[str]:
+    """The name of an object literal's `key: value` member (None for a computed key)."""
+    key = pair.child_by_field_name("key")
+    if key is None or key.type == "computed_property_name":
+        return None
+    return string_value(key) if key.type == "string" else text(key)
+
+
 def _parse_fields(obj: Node, path: str, v_names, depth: int) -> Shape:
     fields: list[Field] = []
     open_ = False
     for c in obj.named_children:
         if c.type == "pair":
-            key = c.child_by_field_name("key")
-            if key is None or key.type == "computed_property_name":
+            name = pair_key(c)
+            if name is None:
                 open_ = True
                 continue
-            name = string_value(key) if key.type == "string" else text(key)
             fields.append(Field(name, parse_validator(c.child_by_field_name("value"), path, v_names, depth + 1)))
         elif c.type == "shorthand_property_identifier":
             fields.append(Field(text(c), Shape("ref", value=(path, text(c)))))
@@ -372,46 +379,14 @@ class Resolver:
             return UNKNOWN
         k = s.kind
         if k == "ref":
-            key = ("ref", s.value)
-            if key in self._memo:
-                return self._memo[key]
-            if key in self._active:
-                return UNKNOWN
-            self._active.add(key)
-            try:
-                found = self.lookup(*s.value)
-                if found is not None:
-                    out = self.resolve(found[1], depth + 1)
-                elif "." in s.value[1]:
-                    head, _, prop = s.value[1].partition(".")
-                    base = self.resolve(Shape("ref", value=(s.value[0], head)), depth + 1)
-                    f = next((f for f in base.fields if f.name == prop), None) if base.kind == "object" else None
-                    out = self.resolve(f.shape, depth + 1) if f is not None and not f.optional else UNKNOWN
-                else:
-                    out = UNKNOWN
-            finally:
-                self._active.discard(key)
-            self._memo[key] = out
-            return out
+            return self._once(("ref", s.value), lambda: self._ref(s, depth))
         if k in ("doc", "tablefields"):
-            key = (k, s.table)
-            if key not in self._memo:
-                self._memo[key] = self._table_shape(s.table, system=(k == "doc"))
-            return self._memo[key]
+            return self._once((k, s.table), lambda: self._table_shape(s.table, system=(k == "doc")))
         if k == "helper":
-            key = ("helper", s.value)
-            if key in self._memo:
-                return self._memo[key]
-            if key in self._active:
-                return UNKNOWN
-            self._active.add(key)
-            try:
+            def helper():
                 found = self.lookup(s.value[0], s.value[1], "helpers")
-                out = self.resolve(found[1], depth + 1) if found is not None else UNKNOWN
-            finally:
-                self._active.discard(key)
-            self._memo[key] = out
-            return out
+                return self.resolve(found[1], depth + 1) if found is not None else UNKNOWN
+            return self._once(("helper", s.value), helper)
         if k == "fnret":
             return self.resolve(self._function_returns(s.value), depth + 1)
         if k == "paginate":
@@ -436,6 +411,31 @@ class Resolver:
                 return Shape("union", items=tuple(members), origin=s.origin)
             return union(members, s.origin) if members != list(s.items) else s
         return s
+
+    def _once(self, key, compute) -> Shape:
+        """Memoised resolution of a named thing; unknown when it refers to itself."""
+        if key in self._memo:
+            return self._memo[key]
+        if key in self._active:
+            return UNKNOWN
+        self._active.add(key)
+        try:
+            out = compute()
+        finally:
+            self._active.discard(key)
+        self._memo[key] = out
+        return out
+
+    def _ref(self, s: Shape, depth: int) -> Shape:
+        found = self.lookup(*s.value)
+        if found is not None:
+            return self.resolve(found[1], depth + 1)
+        if "." in s.value[1]:  # a field of an object constant: `validators.task`
+            head, _, prop = s.value[1].partition(".")
+            base = self.resolve(Shape("ref", value=(s.value[0], head)), depth + 1)
+            f = next((f for f in base.fields if f.name == prop), None) if base.kind == "object" else None
+            return self.resolve(f.shape, depth + 1) if f is not None and not f.optional else UNKNOWN
+        return UNKNOWN
 
     def _flatten(self, s: Shape, depth: int) -> Shape:
         if not any(f.name == "..." or f.shape.kind == "optional" or (f.shape.kind in SYMBOLIC and f.shape.kind != "doc")

@@ -11,6 +11,7 @@ from typing import Iterator, Optional
 
 from tree_sitter import Node
 
+from .convex import _memo
 from .syntax import FUNCTION_TYPES, LOOP_TYPES, call_args, text, unwrap
 
 VALUES_MODULE = "convex/values"
@@ -53,44 +54,68 @@ def _pattern_names(pat: Optional[Node]) -> Iterator[str]:
             yield from _pattern_names(c)
 
 
-def _declares(stmt: Node, name: str) -> bool:
-    if stmt.type in ("lexical_declaration", "variable_declaration"):
-        for d in stmt.named_children:
-            if d.type == "variable_declarator" and name in set(_pattern_names(d.child_by_field_name("name"))):
-                return True
-    elif stmt.type in ("function_declaration", "class_declaration", "generator_function_declaration"):
-        return text(stmt.child_by_field_name("name")) == name
-    return False
-
-
 def is_shadowed(ident: Node, name: str) -> bool:
     """Is `name`, used at `ident`, bound by something nearer than the module's import?"""
     cur = ident.parent
     while cur is not None and cur.type != "program":
-        t = cur.type
-        if t in FUNCTION_TYPES:
-            single = cur.child_by_field_name("parameter")
-            if single is not None and text(single) == name:
-                return True
-            params = cur.child_by_field_name("parameters")
-            if params is not None:
-                for p in params.named_children:
-                    if name in set(_pattern_names(p)):
-                        return True
-            if t in ("function_expression", "function") and text(cur.child_by_field_name("name")) == name:
-                return True
-        elif t in ("statement_block", "switch_case", "switch_default"):
-            if any(_declares(s, name) for s in cur.named_children):
-                return True
-        elif t in ("for_statement", "for_in_statement"):
-            init = cur.child_by_field_name("initializer") or cur.child_by_field_name("left")
-            if init is not None and (_declares(init, name) or name in set(_pattern_names(init))):
-                return True
-        elif t == "catch_clause":
-            if name in set(_pattern_names(cur.child_by_field_name("parameter"))):
-                return True
+        if name in scope_names(cur):
+            return True
         cur = cur.parent
     return False
+
+
+_SCOPE_TYPES = FUNCTION_TYPES | {"statement_block", "switch_case", "switch_default", "for_statement",
+                                 "for_in_statement", "catch_clause"}
+_NO_NAMES: frozenset = frozenset()
+
+
+@_memo
+def scope_names(node: Node) -> frozenset:
+    """The names `node` itself binds for the code inside it: a function's parameters (and a
+    function expression's own name), a block's declarations, a `for` head's, a `catch` parameter.
+    Memoised per node while a file is extracted or linted (`convex.file_cache`)."""
+    t = node.type
+    if t not in _SCOPE_TYPES:
+        return _NO_NAMES
+    out: set[str] = set()
+    if t in FUNCTION_TYPES:
+        single = node.child_by_field_name("parameter")
+        if single is not None:
+            out.add(text(single))
+        params = node.child_by_field_name("parameters")
+        if params is not None:
+            for p in params.named_children:
+                out.update(_pattern_names(p))
+        if t in ("function_expression", "function"):
+            fname = node.child_by_field_name("name")
+            if fname is not None:
+                out.add(text(fname))
+    elif t in ("statement_block", "switch_case", "switch_default"):
+        for st in node.named_children:
+            out.update(_declared_names(st))
+    elif t in ("for_statement", "for_in_statement"):
+        init = node.child_by_field_name("initializer") or node.child_by_field_name("left")
+        if init is not None:
+            out.update(_declared_names(init))
+            out.update(_pattern_names(init))
+    else:  # catch_clause
+        out.update(_pattern_names(node.child_by_field_name("parameter")))
+    return frozenset(out) if out else _NO_NAMES
+
+
+def _declares(stmt: Node, name: str) -> bool:
+    """Does the statement declare `name` (`const/let/var` patterns, function or class)?"""
+    return any(n == name for n in _declared_names(stmt))
+
+
+def _declared_names(stmt: Node) -> Iterator[str]:
+    """The names a declaration statement binds."""
+    if stmt.type in ("lexical_declaration", "variable_declaration"):
+        for d in stmt.named_children:
+            if d.type == "variable_declarator":
+                yield from _pattern_names(d.child_by_field_name("name"))
+    elif stmt.type in ("function_declaration", "class_declaration", "generator_function_declaration"):
+        yield text(stmt.child_by_field_name("name"))
 
 
 def validator_members(model) -> list[tuple[Node, str]]:

@@ -175,6 +175,17 @@ def pct(xs: list[float], p: float) -> float:
     return xs[k]
 
 
+async def stop_server(client) -> None:
+    """shutdown + exit, wait for the process, close the client."""
+    await client.shutdown_async(None)
+    client.exit(None)
+    try:
+        await asyncio.wait_for(client._server.wait(), 10)
+    except Exception:
+        pass
+    await client.stop()
+
+
 async def run(args) -> None:
     root = os.path.realpath(args.workdir)
     t_build = time.perf_counter()
@@ -273,13 +284,7 @@ async def run(args) -> None:
     except OSError:
         pass
     worker_rss = [r for r in (_hwm(c) for c in children) if r is not None]
-    await client.shutdown_async(None)
-    client.exit(None)
-    try:
-        await asyncio.wait_for(client._server.wait(), 10)
-    except Exception:
-        pass
-    await client.stop()
+    await stop_server(client)
 
     print()
     print(f"start-up to fully indexed ({n} files): {startup:.2f} s from sending initialize (the server process "

@@ -76,15 +76,20 @@ def timed(cmd: list[str], cwd: str | None = None) -> tuple[float, subprocess.Com
     return time.perf_counter() - t0, res
 
 
+def npm_install(folder: str, packages: list[str], name: str) -> subprocess.CompletedProcess:
+    """`npm install` the packages into `folder` (a private package.json first; no scripts run)."""
+    if not os.path.isfile(os.path.join(folder, "package.json")):
+        with open(os.path.join(folder, "package.json"), "w") as fh:
+            fh.write(json.dumps({"name": name, "private": True, "type": "module"}) + "\n")
+    return subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", *packages],
+                          cwd=folder, capture_output=True, text=True)
+
+
 def setup_eslint(cache: str, files: list[str]) -> list[str] | None:
     base = os.path.dirname(cache)  # the folder holding corpus/
     if not os.path.isfile(os.path.join(base, "node_modules", "eslint", "bin", "eslint.js")):
         print("bench: installing ESLint and @convex-dev/eslint-plugin with npm ...", file=sys.stderr)
-        if not os.path.isfile(os.path.join(base, "package.json")):
-            with open(os.path.join(base, "package.json"), "w") as fh:
-                fh.write('{"name": "convex-lsp-bench", "private": true, "type": "module"}\n')
-        res = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts", *ESLINT_PACKAGES],
-                             cwd=base, capture_output=True, text=True)
+        res = npm_install(base, ESLINT_PACKAGES, "convex-lsp-bench")
         if res.returncode != 0:
             print(f"bench: npm install failed; skipping ESLint\n{res.stderr[-800:]}", file=sys.stderr)
             return None

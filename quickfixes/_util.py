@@ -8,7 +8,7 @@ from typing import Iterable, Optional
 from tree_sitter import Node
 
 from ..analysis.registry import Finding, TextEdit
-from ..analysis.syntax import FUNCTION_TYPES, call_args, function_params, string_value, text, unwrap
+from ..analysis.syntax import FUNCTION_TYPES, call_args, function_params, return_value, returns_of, string_value, text, unwrap
 
 IDENT_RE = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
@@ -171,22 +171,7 @@ def is_async(fn: Node) -> bool:
 
 def returns_in(body: Node) -> list[Node]:
     """return statements of this function (not of nested functions)."""
-    out = []
-    stack = list(body.named_children)
-    while stack:
-        n = stack.pop()
-        if n.type == "return_statement":
-            out.append(n)
-        if n.type in FUNCTION_TYPES or n.type in ("class_declaration", "class"):
-            continue
-        stack.extend(n.named_children)
-    out.sort(key=lambda n: n.start_byte)
-    return out
-
-
-def return_value(ret: Node) -> Optional[Node]:
-    vals = [c for c in ret.named_children if c.type != "comment"]
-    return vals[0] if vals else None
+    return returns_of(body)
 
 
 def span_edit(path: str, start: int, end: int, new_text: str) -> TextEdit:

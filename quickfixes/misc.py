@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import re
 from typing import Optional
 
@@ -168,6 +170,8 @@ def _defines_transactions(model, an) -> bool:
 
 def fix_missing_use_node(finding: Finding, an) -> list[Fix]:
     model = _model(finding, an)
+    if os.path.basename(finding.path).rsplit(".", 1)[0] in ("http", "crons", "schema", "auth.config"):
+        return []  # Convex forbids the directive there (CVX503)
     if model is not None and _defines_transactions(model, an):
         return []  # the file's queries/mutations cannot run in the Node runtime (CVX502)
     if model is None or _directive_stmt(model) is not None:

@@ -128,6 +128,15 @@ def _z_local(model) -> Optional[str]:
     return None
 
 
+def _args_in_zod(model, reg) -> bool:
+    """`args: { n: z.number() }`: a builder this file does not show as zod, taking zod schemas."""
+    z = _z_local(model)
+    args = reg.value("args") if reg.config is not None else None
+    if z is None or args is None:
+        return False
+    return re.search(r"(?<![\w$.])" + re.escape(z) + r"\s*\.", text(args)) is not None
+
+
 def _doc_constants(model, res, imports: list):
     """`docs(table)` for rendering: a table whose document validator is a named constant exported
     by its file becomes `v.object({ ...name, _id, _creationTime })` (the import is recorded)."""
@@ -224,7 +233,7 @@ def fix_missing_returns(finding: Finding, an) -> list[Fix]:
     if summary is None:
         return []
     kind, inferred = summary
-    zod = builder_dialect(an.index, model.path, reg.builder) == "zod"
+    zod = builder_dialect(an.index, model.path, reg.builder) == "zod" or _args_in_zod(model, reg)
     if kind == "void":
         if zod:  # a zod builder takes a zod schema: `z.null()`, or no fix
             z = _z_local(model)

@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; change nothing")
     c.add_argument("--jobs", type=int, default=0, metavar="N",
                    help="worker processes (0: one per core, used for large projects only; 1: no workers)")
+    c.add_argument("--no-cache", action="store_true",
+                   help="neither read nor write the cache of unchanged files' results (also CONVEX_LSP_NO_CACHE=1)")
 
     r = sub.add_parser("rule", help="show a rule's documentation",
                        description="Show the documentation of a rule (by name or code), or of every rule.")
@@ -143,7 +145,8 @@ def cmd_check(args) -> int:
                 and _isatty(sys.stderr) and plan.load):
             progress = reporters.Progress(len(plan.load))
         try:
-            findings = runner.run(plan, jobs=args.jobs, with_fixes=True, progress=progress)
+            findings = runner.run(plan, jobs=args.jobs, with_fixes=True, progress=progress,
+                                  cache=not args.no_cache)
         finally:
             if progress is not None:
                 progress.close()

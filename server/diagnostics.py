@@ -41,7 +41,7 @@ def _fire(ls: "ConvexLanguageServer", path: str) -> None:
         s = ls.session
         if path not in s.documents:
             return
-        if not ls.ready.is_set():
+        if not can_diagnose(ls, path):
             s.refresh(path)  # indexing: keep the index current, diagnostics come after it
         elif ls.pull:
             s.lint(path)  # cached for the client's pull; notices schema/api changes now
@@ -50,6 +50,24 @@ def _fire(ls: "ConvexLanguageServer", path: str) -> None:
         after_lint(ls, path)
     except Exception as e:
         ls.log_error("diagnostics", e)
+
+
+def can_diagnose(ls: "ConvexLanguageServer", path: str) -> bool:
+    """The whole workspace is indexed, or at least the document's own functions folder."""
+    if ls.ready.is_set():
+        return True
+    d = ls.session.workspace.dir_for(path)
+    return d is not None and d.path in getattr(ls, "ready_dirs", ())
+
+
+def folder_indexed(ls: "ConvexLanguageServer", folder: str) -> None:
+    """Indexing: every file of `folder` is in the index; its open documents get diagnostics now
+    (the whole workspace's turn comes when indexing ends)."""
+    s = ls.session
+    for p in list(s.documents):
+        d = s.workspace.dir_for(p)
+        if d is not None and d.path == folder:
+            schedule(ls, p, delay=0.0)
 
 
 def sync_index(ls: "ConvexLanguageServer") -> None:
@@ -162,10 +180,14 @@ def _doc_report(ls, res, previous: Optional[str]):
 
 async def document_report(ls: "ConvexLanguageServer", params: T.DocumentDiagnosticParams):
     """`textDocument/diagnostic`: the document's findings, or "unchanged" for the result id the client has."""
-    await ls.ready.wait()
+    path = C.uri_to_path(params.text_document.uri)
+    while not can_diagnose(ls, path):  # its own folder indexed is enough
+        try:
+            await asyncio.wait_for(asyncio.shield(ls.ready.wait()), 0.05)
+        except asyncio.TimeoutError:
+            pass
     with bounded(ls, "textDocument/diagnostic"):
         s = ls.session
-        path = C.uri_to_path(params.text_document.uri)
         res = s.lint(path)
         after_lint(ls, path)
         if res is None:

@@ -1,10 +1,14 @@
 """Indexing the workspace in the background: after `initialized`, after a project reload.
-Files are parsed in worker processes (or a thread); their facts are fed to the session's
-index on the loop thread, with `window/workDoneProgress`. Diagnostics wait for it."""
+Files are parsed in worker processes (or a thread), or their facts read from the persistent
+cache; the facts are fed to the session's index on the loop thread, with
+`window/workDoneProgress`. The functions folders of open documents are indexed first, and an
+open document is diagnosed as soon as its own folder (schema included) is indexed; the rest
+follows in the background, and every open document is diagnosed again once all is indexed."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import gc
 import time
 import uuid
@@ -12,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from lsprotocol import types as T
 
-from .diagnostics import everything_changed
+from .diagnostics import everything_changed, folder_indexed
 from .session import scan_chunk, worker_count
 from .workers import start_pool, workers_skip_main_module
 
@@ -33,8 +37,10 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
     """Parse every workspace file in a background thread; feed facts to the index here."""
     s = ls.session
     ls.ready.clear()
+    ls.ready_dirs = set()
     t0 = time.perf_counter()
-    paths = list(s.load_list)
+    paths = _open_folders_first(s, list(s.load_list))  # (the queue re-checks as documents open)
+    left = collections.Counter(_folder(s, p) for p in paths)
     token = None
     if ls.progress and paths:
         token = f"convex-lsp-index-{uuid.uuid4().hex[:8]}"
@@ -65,38 +71,45 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
         pool[0].shutdown(wait=False, cancel_futures=True)
         pool = None
     pool = pool[0] if pool is not None else None
-    scanned: set[str] = set()
+    queue = _Queue(s, paths)
     try:
         if jobs:
             if pool is None:
                 pool = start_pool(jobs)
             size = max(BATCH, min(200, len(paths) // (jobs * 4) or BATCH))
-            with workers_skip_main_module():
-                futs = [loop.run_in_executor(pool, scan_chunk, s.workspace, paths[i:i + size])
-                        for i in range(0, len(paths), size)]
+            in_flight: dict = {}
             try:
-                for fut in asyncio.as_completed(futs):
-                    items = await fut
-                    if ls.session is not s:
-                        return
-                    changed |= s.add_scanned(items)
-                    progressed(len(items))
-                    for p, _, _ in items:
-                        scanned.add(p)
+                while queue or in_flight:
+                    # a few chunks per worker at a time, so that a folder opened meanwhile goes next
+                    while queue and len(in_flight) < jobs * 2:
+                        chunk = queue.take(ls, size)
+                        with workers_skip_main_module():
+                            in_flight[loop.run_in_executor(pool, scan_chunk, s.workspace, chunk)] = chunk
+                    done_futs, _ = await asyncio.wait(list(in_flight), return_when=asyncio.FIRST_COMPLETED)
+                    for fut in done_futs:
+                        chunk = in_flight.pop(fut)
+                        items = fut.result()
+                        if ls.session is not s:
+                            return
+                        changed |= s.add_scanned(items)
+                        progressed(len(items))
+                        _count_down(ls, left, chunk)
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
             except Exception as e:  # no processes here (sandbox, broken pool): use a thread
                 ls.log_error("indexing in worker processes", e)
                 jobs = 0
+                for chunk in in_flight.values():
+                    queue.put_back(chunk)
         if not jobs:
-            rest = [p for p in paths if p not in scanned]
-            for i in range(0, len(rest), BATCH):
-                chunk = rest[i:i + BATCH]
+            while queue:
+                chunk = queue.take(ls, BATCH)
                 items = await loop.run_in_executor(ls.thread_pool, lambda c=chunk: list(s.scan(c)))
                 if ls.session is not s:
                     return  # the project was reloaded meanwhile
                 changed |= s.add_scanned(items)
                 progressed(len(chunk))
+                _count_down(ls, left, chunk)
     finally:
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
@@ -114,6 +127,68 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
     ls.info(f"convex-lsp: indexed {len(paths)} files in {ls.index_seconds:.2f}s")
     ls.ready.set()
     everything_changed(ls)
+
+
+def _folder(s, path: str):
+    d = s.workspace.dir_for(path)
+    return d.path if d is not None else None
+
+
+def _open_folders_first(s, paths: list[str]) -> list[str]:
+    """The files of the open documents' functions folders first (their schema first of all)."""
+    wanted = {_folder(s, p) for p in s.documents} - {None}
+    if not wanted:
+        return paths
+    first = [p for p in paths if _folder(s, p) in wanted]
+    first.sort(key=lambda p: not p.endswith(("/schema.ts", "\\schema.ts")))
+    return first + [p for p in paths if _folder(s, p) not in wanted]
+
+
+class _Queue:
+    """The files still to index, by functions folder: the folders of open documents first (in
+    small chunks, their schema first), then the rest in the plan's order."""
+
+    def __init__(self, s, paths: list[str]):
+        self.s = s
+        self.by_folder: dict = collections.OrderedDict()
+        for p in paths:
+            self.by_folder.setdefault(_folder(s, p), collections.deque()).append(p)
+        self.n = len(paths)
+
+    def __bool__(self) -> bool:
+        return self.n > 0
+
+    def take(self, ls, size: int) -> list[str]:
+        wanted = [_folder(self.s, p) for p in self.s.documents]
+        for d in wanted:
+            q = self.by_folder.get(d)
+            if q:
+                return self._pop(d, q, min(size, BATCH))
+        for d, q in self.by_folder.items():
+            if q:
+                return self._pop(d, q, size)
+        return []
+
+    def _pop(self, d, q, size: int) -> list[str]:
+        out = [q.popleft() for _ in range(min(size, len(q)))]
+        self.n -= len(out)
+        return out
+
+    def put_back(self, chunk: list[str]) -> None:
+        for p in reversed(chunk):
+            self.by_folder.setdefault(_folder(self.s, p), collections.deque()).appendleft(p)
+            self.n += 1
+
+
+def _count_down(ls: "ConvexLanguageServer", left: collections.Counter, done: list[str]) -> None:
+    """Files of each folder still to index; a folder done: diagnose its open documents."""
+    s = ls.session
+    for p in done:
+        d = _folder(s, p)
+        left[d] -= 1
+        if left[d] <= 0 and d is not None and d not in ls.ready_dirs:
+            ls.ready_dirs.add(d)
+            folder_indexed(ls, d)
 
 
 def reload_project(ls: "ConvexLanguageServer") -> None:

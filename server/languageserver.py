@@ -53,6 +53,7 @@ class ConvexLanguageServer(StdioServer):
         # path -> what the client last got: "<result id>@<version>" (push) or the result id (pull)
         self._reported: dict[str, str] = {}
         self._ready: Optional[asyncio.Event] = None
+        self.ready_dirs: set[str] = set()  # functions folders fully indexed (indexing.py)
         self._changed: Optional[asyncio.Event] = None
         self._index_task: Optional[asyncio.Task] = None
         self._pool = None  # (ProcessPoolExecutor, jobs) started at initialize, used by the first indexing

@@ -61,33 +61,6 @@ def _index(plan, facts: dict):
     return index
 
 
-class _LazyModels(dict):
-    """This process's models; a fix that edits another file (an index rename) gets that
-    file's model parsed on demand, so fixes match the serial path's."""
-
-    def __init__(self, plan, models: dict):
-        super().__init__(models)
-        self._plan = plan
-        self._known = set(plan.load)
-
-    def __missing__(self, path: str):
-        if path not in self._known:
-            raise KeyError(path)
-        from convex_lsp.analysis.engine import build_model
-
-        model = self[path] = build_model(path, None, self._plan.workspace)
-        return model
-
-    def get(self, path, default=None):
-        try:
-            return self[path]
-        except KeyError:
-            return default
-
-    def __contains__(self, path) -> bool:
-        return dict.__contains__(self, path)
-
-
 class _Queue:
     """Lint-phase work sharing: each process lints its own share from the front; one that
     runs out takes files from the back of the fullest other share (parsing them again,
@@ -121,15 +94,13 @@ class _Queue:
 def _lint(plan, models: dict, index, with_fixes: bool, queue: Optional[_Queue] = None, me: int = 0):
     from convex_lsp.analysis.engine import build_model
 
-    from .runner import lint_models
+    from .linting import LazyModels, lint_models, plan_analyzer
 
     analyzer = None
     if with_fixes:
-        from .runner import plan_analyzer
-
         analyzer = plan_analyzer(plan, load=False)
         analyzer.index = index
-        analyzer.models = models = _LazyModels(plan, models)
+        analyzer.models = models = LazyModels(plan, models)
     if queue is None:
         ordered = [models[p] for p in plan.load if p in models]
         return lint_models(ordered, index, plan.config_for, plan.targets, analyzer, with_fixes)

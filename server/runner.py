@@ -18,7 +18,18 @@ from typing import Callable, Iterable, Optional
 
 from convex_lsp.analysis.config import Config, ConfigError, find_config, load_file
 from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover
-from convex_lsp.analysis.registry import Finding, Fix, get_rule, resolve_selectors
+from convex_lsp.analysis.registry import Finding, resolve_selectors
+
+from .linting import (  # noqa: F401  (re-exported: the CLI and tests use them through runner)
+    KEEP_TREES_BYTES,
+    LazyModels,
+    _CacheState,
+    attach_fixes,
+    lint_models,
+    plan_analyzer,
+    quickfixes_module,
+    sort_findings,
+)
 
 class UsageError(Exception):
     """A bad command line, path or configuration: exit 2 with this message."""
@@ -175,109 +186,77 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
 
 
 # ---------------------------------------------------------------- linting
+# (the pieces the worker processes share live in linting.py: parallel.py imports them from
+# there, so runner -> parallel -> linting has no circle)
 
 
-def lint_models(models: Iterable, index, plan_or_config: Callable[[str], Config], targets: set[str],
-                analyzer=None, with_fixes: bool = False) -> list[Finding]:
-    from convex_lsp.analysis.engine import enabled_rules, lint_model
-
-    out: list[Finding] = []
-    for model in models:
-        if model.path not in targets:
-            continue
-        cfg = plan_or_config(model.path)
-        found = lint_model(model, index, cfg, enabled_rules(cfg, model.path, model.facts.is_generated))
-        if with_fixes and analyzer is not None:
-            attach_fixes(found, analyzer)
-        out.extend(found)
-    return out
+def _free_cores() -> int:
+    """Cores not busy with other work (load average), at least 1."""
+    n = os.cpu_count() or 1
+    try:
+        busy = os.getloadavg()[0]
+    except (OSError, AttributeError):
+        return n
+    return max(1, int(n - busy + 0.5))
 
 
-def sort_findings(findings: list[Finding]) -> list[Finding]:
-    findings.sort(key=lambda f: (f.path, f.start, f.end, f.code, f.message))
-    return findings
+def run_serial(plan: Plan, with_fixes: bool = False, progress=None, cache=None):
+    """Lint in this process; returns (findings, analyzer). With a `cache` (analysis/cache.py),
+    unchanged files' facts and findings are read from it instead of parsed and linted.
 
+    Memory: trees are kept from the facts pass to the lint pass only up to `KEEP_TREES_BYTES`
+    of source; the others are parsed again when linted, and every tree is let go once its
+    file's findings are done (a fix that needs another file's tree parses it on demand)."""
+    from .linting import lint_file_cached
 
-def run_serial(plan: Plan, with_fixes: bool = False, progress=None):
-    """Lint in this process; returns (findings, analyzer)."""
     an = plan_analyzer(plan, load=False)
+    an.models = LazyModels(plan, {})
+    state = _CacheState(plan, cache, with_fixes)
+    kept = 0
     for path in plan.load:
-        an.load(path)
+        model = state.load(an, path)
+        if model is not None:
+            size = len(model.src.data)
+            if path in plan.targets and kept + size <= KEEP_TREES_BYTES:
+                kept += size
+            else:
+                an.models.release(path)
         if progress is not None:
             progress.advance(0.5)
+    state.finish_load(an)
     out: list[Finding] = []
     for path in plan.load:
-        out.extend(lint_models([an.models[path]], an.index, plan.config_for, plan.targets, an, with_fixes))
+        if path in plan.targets:
+            out.extend(lint_file_cached(an, plan, path, state, with_fixes))
+            an.models.release(path)
         if progress is not None:
             progress.advance(0.5)
+    state.close()
     return sort_findings(out), an
 
 
 def run(plan: Plan, jobs: Optional[int] = None, with_fixes: bool = False, progress=None,
-        min_files: int = 40) -> list[Finding]:
-    """Lint the plan; in worker processes when it pays (many files, several cores)."""
-    n = jobs if jobs and jobs > 0 else (os.cpu_count() or 1)
-    if n > 1 and len(plan.load) > min_files:
+        min_files: int = 500, cache: bool = True) -> list[Finding]:
+    """Lint the plan; in worker processes when it pays. A second process costs about 15% more
+    CPU in all (each builds the index, lint work is shared less evenly) and wins only on a free
+    core: by default (`jobs` 0) workers are used for large projects only, one per free core, and
+    not when the persistent cache is on (its answers come from one process)."""
+    from convex_lsp.analysis.cache import Cache
+
+    store = Cache.open(cache)
+    if jobs and jobs > 0:
+        n, small = jobs, 40
+    else:
+        n, small = min(os.cpu_count() or 1, _free_cores()), min_files
+        if store is not None:
+            n = 1
+    if n > 1 and len(plan.load) > small:
         from . import parallel
 
         found = parallel.run_parallel(plan, n, with_fixes=with_fixes, progress=progress)
         if found is not None:
             return sort_findings(found)
-    return run_serial(plan, with_fixes=with_fixes, progress=progress)[0]
-
-
-# ---------------------------------------------------------------- fixes
-
-
-def quickfixes_module():
-    try:
-        from convex_lsp import quickfixes
-    except Exception:  # a colleague's module that does not import must not break `check`
-        return None
-    ok = callable(getattr(quickfixes, "fixes_for", None)) and callable(getattr(quickfixes, "fix_files", None))
-    return quickfixes if ok else None
-
-
-def attach_fixes(findings: list[Finding], analyzer) -> None:
-    """Set `finding.fix` to the preferred fix (safe first) where the quickfixes package has one."""
-    fixable = []
-    for f in findings:
-        if f.fix is not None:
-            continue
-        rule = get_rule(f.code)
-        if rule is not None and rule.fix:
-            fixable.append(f)
-    if not fixable:
-        return  # the quickfixes package is not even imported (start-up time)
-    qf = quickfixes_module()
-    if qf is None:
-        return
-    for f in fixable:
-        try:
-            fixes = qf.fixes_for(f, analyzer) or []
-        except Exception:
-            continue
-        fixes = [x for x in fixes if isinstance(x, Fix) and x.edits]
-        if fixes:
-            f.fix = fixes[0]  # the preferred one
-
-
-def plan_analyzer(plan: Plan, load: bool = True):
-    """An `Analyzer` whose `lint(path)` uses the plan's per-project configuration."""
-    from convex_lsp.analysis.engine import Analyzer
-
-    class PlanAnalyzer(Analyzer):
-        def lint(self, path: str) -> list[Finding]:
-            model = self.models.get(path)
-            if model is None:
-                return []
-            return lint_models([model], self.index, plan.config_for, {path})
-
-    an = PlanAnalyzer(plan.workspace, plan.default)
-    if load:
-        for path in plan.load:
-            an.load(path)
-    return an
+    return run_serial(plan, with_fixes=with_fixes, progress=progress, cache=store)[0]
 
 
 def fix_loop(plan: Plan, unsafe: bool):

@@ -220,11 +220,16 @@ class LazyModels(dict):
 
 
 def scan_chunk(workspace: Workspace, paths: list[str]) -> list[tuple[str, Any, None]]:
-    """Worker process: parse files from disk, return their facts (picklable, no trees)."""
+    """Worker process: the facts of files on disk (from the persistent cache when unchanged,
+    else parsed), picklable, no trees."""
+    from convex_lsp.analysis.cache import Cache
+    from convex_lsp.analysis.engine import load_facts
+
+    cache = Cache.open()
     out = []
     for path in paths:
         try:
-            out.append((path, build_model(path, None, workspace).facts, None))
+            out.append((path, load_facts(path, workspace, cache)[0], None))
         except Exception:
             log.exception("cannot index %s", path)
     return out
@@ -346,17 +351,21 @@ class Session:
              cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[str, Any, Any]]:
         """Parse files from disk (any thread): (path, facts, model-or-None). Models are kept
         for schema files only (quick fixes edit them); other files keep their facts."""
+        from convex_lsp.analysis.cache import Cache
+        from convex_lsp.analysis.engine import load_facts
+
         ws = self.workspace
+        cache = Cache.open()
         for path in (self.load_list if paths is None else paths):
             if cancelled():
                 return
             try:
-                model = build_model(path, None, ws)
+                facts, model = load_facts(path, ws, cache)
             except Exception:
                 log.exception("cannot index %s", path)
                 continue
-            keep = os.path.splitext(os.path.basename(path))[0] == "schema"
-            yield path, model.facts, (model if keep else None)
+            keep = model is not None and os.path.splitext(os.path.basename(path))[0] == "schema"
+            yield path, facts, (model if keep else None)
 
     def add_scanned(self, items: Iterable[tuple[str, Any, Any]]) -> set[str]:
         """Loop thread: put scanned facts into the index (open documents win)."""

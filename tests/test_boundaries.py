@@ -110,8 +110,11 @@ class Guard:
 
     def outside(self, root: str) -> list[str]:
         """Paths opened or listed outside `root`, other than Python's own files."""
+        from convex_lsp.analysis.cache import cache_root
+
+        # the persistent cache lives in the user's cache folder (analysis/cache.py), by design
         allowed = [root, os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix), REPO, "/dev/null",
-                   "/proc/self", "/dev/urandom"]
+                   "/proc/self", "/dev/urandom", os.path.realpath(cache_root())]
         out = []
         for p in self.opened + self.listed:
             real = os.path.realpath(p)
@@ -234,8 +237,11 @@ def test_live_server_never_opens_env_or_outside_files(tmp_path):
         c.close()
     with open(log, encoding="utf-8") as fh:
         events = fh.read().splitlines()
+    from convex_lsp.analysis.cache import cache_root
+
+    # the persistent cache lives in the user's cache folder (analysis/cache.py), by design
     allowed = [root, os.path.realpath(sys.prefix), os.path.realpath(sys.base_prefix), REPO, "/dev/", "/proc/",
-               "/etc/localtime", "/sys/"]
+               "/etc/localtime", "/sys/", os.path.realpath(cache_root())]
     bad = [e for e in events if not e.startswith("open ")]
     assert not bad, bad  # no process, no exec, no connection
     opened = [e[5:] for e in events]

@@ -211,3 +211,22 @@ def test_hover_on_handler_and_returns_shows_the_inferred_validator(tmp_path):
         assert 'v.union(v.object({ body: v.string(), _id: v.id("notes"), _creationTime: v.number() }), v.null())' in md
         assert "rejects it" in md and "`_id` is in every `notes` document" in md
         assert data[rng[0]:rng[1]] == key.encode()
+
+
+def test_cvx101_zod_args_on_an_unrecognised_builder_get_zod(tmp_path):
+    """A builder the index cannot show as zod, but whose `args` are zod schemas: `z.null()`."""
+    code = d("""
+        import { z } from "zod";
+        import { zodQueryOf } from "my-zod-kit";
+        import { query } from "./_generated/server";
+        const zq = zodQueryOf(query);
+        export const f = query({
+          args: { n: z.number() },
+          handler: async (ctx) => {},
+        });
+    """)
+    root, an = load(tmp_path, {"convex/f.ts": code})
+    [f] = findings(an, "CVX101")
+    [fx] = fixes_for(f, an)
+    out = applied(root, an, fx, "convex/f.ts")
+    assert "returns: z.null()," in out and "v.null()" not in out

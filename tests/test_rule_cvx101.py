@@ -58,3 +58,25 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_missing_returns_validator(tmp_path, case):
     run_case(tmp_path, "missing-returns-validator", case)
+
+
+def test_one_problem_one_diagnostic(tmp_path):
+    """No `returns` and a handler that falls off its end: CVX101 alone, saying both."""
+    from tests.ruletester import lint_files
+    code = """
+        import { v } from "convex/values";
+        import { mutation } from "./_generated/server";
+        export const touch = mutation({
+          args: { id: v.id("tasks") },
+          handler: async (ctx, { id }) => {
+            await ctx.db.patch(id, { touchedAt: Date.now() });
+          },
+        });
+        export const count = mutation({
+          args: {},
+          handler: async (ctx) => (await ctx.db.query("tasks").take(10)).length,
+        });
+    """
+    fs = lint_files(tmp_path, {"convex/tasks.ts": code}, select=["CVX101", "CVX104"])
+    assert [(f.code, f.srow + 1) for f in fs] == [("CVX101", 3), ("CVX101", 9)]
+    assert "return null;" in fs[0].message and "return null" not in fs[1].message

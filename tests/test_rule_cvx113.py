@@ -183,6 +183,66 @@ export const user = query({
   handler: async (ctx, args) => await ctx.db.get(args.id),
 });
 """, [7], files(), name="optional schema field declared required", message="the validator requires `email` but it is optional in `users` documents"),
+    valid(HEAD + """
+export const get = query({
+  args: { id: v.id("users") },
+  returns: v.nullable(v.object({ _id: v.id("users"), _creationTime: v.number(), name: v.string(), email: v.string().optional() })),
+  handler: async (ctx, { id }) => ctx.db.get(id),
+});
+""", files(), name="v.nullable and .optional()"),
+    invalid(HEAD + """
+export const get = query({
+  args: { id: v.id("users") },
+  returns: v.nullable(v.object({ _id: v.id("users"), _creationTime: v.number(), name: v.string() })),
+  handler: async (ctx, { id }) => ctx.db.get(id),
+});
+""", [7], files(), name="v.nullable with a stale object", message="`email` may be in a `users` document (optional in the schema)"),
+    valid(HEAD + """
+import { vv } from "./vv";
+export const get = query({
+  args: { id: v.id("users") },
+  returns: v.array(vv.doc("users")),
+  handler: async (ctx) => await ctx.db.query("users").collect(),
+});
+""", files(convex__vv_ts='import { typedV } from "convex-helpers/validators";\nimport schema from "./schema";\nexport const vv = typedV(schema);\n'),
+        name="typedV(schema).doc(t)"),
+    valid(HEAD + """
+import { productDoc } from "./shared";
+export const names = query({
+  args: {},
+  returns: v.array(productDoc.pick("name", "sku")),
+  handler: async (ctx) => (await ctx.db.query("products").collect()).map((p) => ({ name: p.name, sku: p.sku })),
+});
+""", files(convex__shared_ts=SHARED), name=".pick on a shared validator"),
+    invalid(HEAD + """
+import { productDoc } from "./shared";
+export const names = query({
+  args: {},
+  returns: v.array(productDoc.omit("sku")),
+  handler: async (ctx) => await ctx.db.query("products").collect(),
+});
+""", [8], files(convex__shared_ts=SHARED), name=".omit on a shared validator", message="`sku` of each element is in every `products` document"),
+    valid(HEAD + """
+export const byName = query({
+  args: {},
+  returns: v.record(v.string(), v.number()),
+  handler: async (ctx) => {
+    const orders = await ctx.db.query("orders").collect();
+    return { total: orders.length, first: 1 };
+  },
+});
+""", files(), name="v.record accepts an object of numbers"),
+    invalid(HEAD + """
+export const byName = query({
+  args: {},
+  returns: v.record(v.string(), v.number()),
+  handler: async (ctx) => {
+    const orders = await ctx.db.query("orders").collect();
+    return { total: orders.length, label: "orders" };
+  },
+});
+""", [9], files(), name="v.record rejects a string value",
+        message='`label`: `"orders"` is returned but the validator expects a number'),
     # ---------------------------------------------------------------- ids, literals, nulls
     valid(HEAD + """
 export const create = mutation({
@@ -535,6 +595,62 @@ export const all = internalQuery({
 });
 """), name="ctx.runQuery of a callee without returns: its inferred result",
         message="`_id` of each element is in every `users` document but not in the validator"),
+    valid(HEAD + """
+export const counts = query({
+  args: {},
+  returns: v.object({ total: v.number() }),
+  handler: async (ctx) => {
+    const out = {};
+    out["total"] = (await ctx.db.query("orders").collect()).length;
+    return out;
+  },
+});
+""", files(), name="object filled in through a subscript: silent"),
+    valid(HEAD + """
+export const filled = query({
+  args: {},
+  returns: v.object({ items: v.array(v.string()) }),
+  handler: async (ctx) => {
+    const result = { items: [] };
+    await fill(ctx, result);
+    return result;
+  },
+});
+""", files(), name="object handed to a helper that may fill it: silent"),
+    valid(HEAD + """
+export const big = query({
+  args: {},
+  returns: v.int64(),
+  handler: async () => 0n,
+});
+""", files(), name="bigint literal"),
+    invalid(HEAD + """
+export const big = query({
+  args: {},
+  returns: v.int64(),
+  handler: async () => 0,
+});
+""", [7], files(), name="number where a bigint is declared", message="`0` is returned but the validator expects a bigint"),
+    valid(HEAD + """
+export const email = query({
+  args: { id: v.id("users") },
+  returns: v.union(v.string(), v.null()),
+  handler: async (ctx, { id }) => {
+    const u = await ctx.db.get(id);
+    return u?.email ?? null;
+  },
+});
+""", files(), name="optional chaining then ??"),
+    invalid(HEAD + """
+export const email = query({
+  args: { id: v.id("users") },
+  returns: v.string(),
+  handler: async (ctx, { id }) => {
+    const u = await ctx.db.get(id);
+    return u?.name ?? null;
+  },
+});
+""", [9], files(), name="optional chaining then ?? null, validator without null", message="can return `null`"),
     # ---------------------------------------------------------------- builders, unknowns
     invalid("""
 import { authedQuery } from "./functions";

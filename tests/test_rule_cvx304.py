@@ -139,3 +139,29 @@ REV2_CASES = [
 @pytest.mark.parametrize("case", REV2_CASES, ids=repr)
 def test_sequential_run_queries_rev2(tmp_path, case):
     run_case(tmp_path, "sequential-run-queries", case)
+
+
+SCOPE_CASES = [
+    valid("""
+        import { v } from "convex/values";
+        import { internalAction } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        export const search = internalAction({
+          args: { text: v.optional(v.string()), ns: v.string() },
+          handler: async (ctx, args) => {
+            if (!args.text) {
+              const { ranges, entries } = await ctx.runQuery(internal.search.vectorOnly, { ns: args.ns });
+              return { ranges, entries };
+            }
+            await ctx.runMutation(internal.search.logQuery, { text: args.text });
+            const { ranges, entries } = await ctx.runQuery(internal.search.hybrid, { ns: args.ns, text: args.text });
+            return { ranges, entries };
+          },
+        });
+    """, files=BASE, name="reads on different paths (a block that returns) are not combined"),
+]
+
+
+@pytest.mark.parametrize("case", SCOPE_CASES, ids=repr)
+def test_sequential_run_queries_scopes(tmp_path, case):
+    run_case(tmp_path, "sequential-run-queries", case)

@@ -127,14 +127,18 @@ def test_no_fix_in_a_file_with_queries(tmp_path):
     from tests.ruletester import write_project
 
     root = write_project(tmp_path, {**_pkg("1.38.0"), "convex/scope.ts": ALS,
-                                    "convex/blob.ts": 'export const b = () => Buffer.from("x");\n'})
+                                    "convex/blob.ts": 'export const b = () => Buffer.from("x");\n',
+                                    "convex/http.ts": 'import { httpRouter } from "convex/server";\n'
+                                                      'const http = httpRouter();\n'
+                                                      'export const enc = (s: string) => Buffer.from(s).toString("base64");\n'
+                                                      'export default http;\n'})
     an = Analyzer(discover([root]), Config(root=root))
     for p in an.load_all():
         for f in an.lint(p):
             if f.code != "CVX501":
                 continue
             fixes = fixes_for(f, an)
-            if p.endswith("scope.ts"):
-                assert fixes == [], "a query file must not get \"use node\""
+            if p.endswith(("scope.ts", "http.ts")):
+                assert fixes == [], "a query file, or http.ts, must not get \"use node\""
             else:
                 assert [x.applicability for x in fixes] == ["safe"]

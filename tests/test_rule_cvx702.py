@@ -309,3 +309,30 @@ NAME_CASES = [
 @pytest.mark.parametrize("case", NAME_CASES, ids=repr)
 def test_client_supplied_identity_names(tmp_path, case):
     run_case(tmp_path, "client-supplied-identity", case)
+
+
+SUBJECT_CASES = [
+    valid("""
+        import { v } from "convex/values";
+        import { mutation } from "./_generated/server";
+        export const draft = mutation({
+          args: { to: v.string(), subject: v.string(), body: v.string() },
+          returns: v.id("emails"),
+          handler: async (ctx, args) => await ctx.db.insert("emails", { ...args, status: "draft" }),
+        });
+    """, name="an email's subject line is not an identity"),
+    invalid("""
+        import { v } from "convex/values";
+        import { mutation } from "./_generated/server";
+        export const linkAccount = mutation({
+          args: { subject: v.string(), provider: v.string() },
+          returns: v.id("accounts"),
+          handler: async (ctx, { subject, provider }) => await ctx.db.insert("accounts", { subject, provider }),
+        });
+    """, [4], name="a JWT subject taken from the client"),
+]
+
+
+@pytest.mark.parametrize("case", SUBJECT_CASES, ids=repr)
+def test_client_supplied_identity_subject(tmp_path, case):
+    run_case(tmp_path, "client-supplied-identity", case)

@@ -208,6 +208,8 @@ class FnRef:
 def cron_objects(model) -> set[str]:
     """Top-level names bound to `cronJobs()` (imported from convex/server)."""
     out: set[str] = set()
+    if not any(i.imported == "cronJobs" and i.source == "convex/server" for i in model.facts.imports):
+        return out
     for call in model.calls:
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "identifier":

@@ -26,9 +26,12 @@ from ._identity import establishes_identity
 IDENTITY_ARG_RE = re.compile(
     r"^(?:[A-Za-z0-9]*?(?<=[a-z0-9])_?)?(?:user|owner|author|creator|member|account|sender|auth|clerk|profile)"
     r"_?(?:id|uid|ids)$"
-    r"|^(?:token_?identifier|subject|(?:user_?)?role|is_?admin)$",
+    r"|^(?:token_?identifier|subject|(?:user_?)?role|is_?admin|(?:created|updated)_?by(?:_?id)?)$",
     re.IGNORECASE,
 )
+# `subject` next to these is a message's subject line (an email, an activity), not a JWT subject
+MESSAGE_ARGS = frozenset({"body", "content", "text", "html", "message", "description", "to", "from", "cc",
+                          "preview", "snippet", "template"})
 WRITES = {("db", "insert"), ("db", "patch"), ("db", "replace"), ("db", "delete"), ("run", "runMutation"),
           ("scheduler", "runAfter"), ("scheduler", "runAt")}
 # `role: v.union(v.literal("user"), v.literal("assistant"))`: the author of a chat message, not a privilege
@@ -174,6 +177,8 @@ def check(ctx):
         suspicious = {name for name, pair in arg_pairs.items() if IDENTITY_ARG_RE.match(name)
                       and not ("role" in name.lower() and pair.type == "pair"
                                and CHAT_ROLE_RE.search(text(pair.child_by_field_name("value"))))}
+        if "subject" in suspicious and MESSAGE_ARGS & set(arg_pairs):
+            suspicious.discard("subject")
         if not suspicious:
             continue
         params = function_params(handler)
@@ -238,7 +243,8 @@ RULE = Rule(
     summary="Flags an identity argument of a public mutation or action: an identity word (`user`, `owner`, "
             "`author`, `creator`, `member`, `account`, `sender`, `auth`, `clerk`, `profile`) followed by "
             "`Id`/`Uid`/`Ids`, alone or as a suffix (`userId`, `shopOwnerId`, `clerkUserId`, `authId`, `clerkId`, "
-            "`ownerUid`), or `tokenIdentifier`, `subject`, `role`, `isAdmin`; reported when it is written to the database (stored, or used to find the documents it "
+            "`ownerUid`), or `tokenIdentifier`, `subject` (not next to message arguments such as `body`/`to`: then "
+            "it is a subject line), `role`, `isAdmin`, `createdBy`/`updatedBy`; reported when it is written to the database (stored, or used to find the documents it "
             "patches or deletes) while nothing in the function, its custom builder or the helpers it calls "
             "looks up the caller's identity.",
     why="Arguments of a public function are whatever the caller sends. Trusting a client-provided user id "

@@ -6,11 +6,9 @@ import math
 import re
 from typing import Optional
 
-import tree_sitter as ts
 from tree_sitter import Node
 
 from ..registry import Rule
-from ..source import language
 from ..syntax import text
 
 # (label, pattern, severity or None for the rule's default)
@@ -44,23 +42,8 @@ PLACEHOLDER_RE = re.compile(
     re.IGNORECASE,
 )
 
-_QUERY: Optional[ts.Query] = None
-_QUERY_TSX: Optional[ts.Query] = None
-
-
 def _strings(model) -> list[Node]:
-    global _QUERY, _QUERY_TSX
-    kind = "tsx" if model.path.endswith((".tsx", ".jsx")) else "ts"
-    if kind == "tsx":
-        if _QUERY_TSX is None:
-            _QUERY_TSX = ts.Query(language("tsx"), "(string) @s (template_string) @s")
-        q = _QUERY_TSX
-    else:
-        if _QUERY is None:
-            _QUERY = ts.Query(language("ts"), "(string) @s (template_string) @s")
-        q = _QUERY
-    caps = ts.QueryCursor(q).captures(model.root)
-    return sorted(caps.get("s", []), key=lambda n: n.start_byte)
+    return model.nodes_of_type("string", "template_string")
 
 
 def _literal_value(node: Node) -> Optional[str]:

@@ -8,7 +8,7 @@ from tree_sitter import Node
 
 from .. import convex as cx
 from ..registry import Rule
-from ..syntax import descendants_of_type, member_chain, text, unwrap
+from ..syntax import member_chain, text, unwrap
 
 _CALLS = {("Date", "now"): "Date.now()", ("Math", "random"): "Math.random()"}
 
@@ -45,7 +45,7 @@ def check(ctx):
         if b.kind != "query" or reg.handler is None:
             continue
         nodes = list(model.calls_within(reg.handler))
-        nodes += list(descendants_of_type(reg.handler, {"new_expression"}))
+        nodes += model.nodes_of_type_within(reg.handler, "new_expression")
         for node in sorted(nodes, key=lambda n: n.start_byte):
             what = classify(node, model)
             if what is None or model.registration_of(node) is not reg:

@@ -110,6 +110,17 @@ def _io_between(handler: Node, qi: Node, qj: Node) -> bool:
     return False
 
 
+def _in_scope_at(qi: Node, qj: Node) -> bool:
+    """Are the names `qi`'s declaration binds visible at `qj`? (`const` in an `if` block that returns
+    is not: the two reads are on different paths.)"""
+    cur = qi.parent
+    while cur is not None and cur.type not in ("statement_block", "program") and cur.type not in FUNCTION_TYPES:
+        cur = cur.parent
+    if cur is None or cur.type != "statement_block":
+        return True
+    return cur.start_byte <= qj.start_byte and qj.end_byte <= cur.end_byte
+
+
 def _feeding_io_between(handler: Node, qi: Node, qj: Node) -> bool:
     """Awaited work between the reads whose result the second read's arguments use (`const emb =
     await embed(…)` then `runQuery(…, { emb })`): the reads are separated by design."""
@@ -189,7 +200,7 @@ def check(ctx):
             reason = None
             for i in range(j):
                 qi, names_i = queries[i]
-                if not names_i or _fallback(qj, handler, names_i):
+                if not names_i or not _in_scope_at(qi, qj) or _fallback(qj, handler, names_i):
                     continue
                 derived = _derive(handler, names_i, qi.end_byte)
                 if any(_uses(a, derived) for a in args):

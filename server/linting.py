@@ -1,0 +1,249 @@
+"""Linting parsed files, shared by the serial runner (runner.py) and the worker processes
+(parallel.py): lint models with the plan's per-project configuration, attach fixes, parse a
+file's model on demand, and the persistent cache's bookkeeping (analysis/cache.py).
+
+No pygls here. Imports only the analysis package: runner.py and parallel.py both import this
+module, neither imports the other at module level.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable, Optional
+
+from convex_lsp.analysis.config import Config
+from convex_lsp.analysis.registry import Finding, Fix, get_rule
+
+# source bytes whose trees are kept between the facts pass and the lint pass (about 15x that in
+# memory); past it, trees are dropped after their facts are taken and parsed again when linted
+KEEP_TREES_BYTES = 8 * 1024 * 1024
+
+
+def lint_models(models: Iterable, index, plan_or_config: Callable[[str], Config], targets: set[str],
+                analyzer=None, with_fixes: bool = False) -> list[Finding]:
+    from convex_lsp.analysis.engine import enabled_rules, lint_model
+
+    out: list[Finding] = []
+    for model in models:
+        if model.path not in targets:
+            continue
+        cfg = plan_or_config(model.path)
+        found = lint_model(model, index, cfg, enabled_rules(cfg, model.path, model.facts.is_generated))
+        if with_fixes and analyzer is not None:
+            attach_fixes(found, analyzer)
+        out.extend(found)
+    return out
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    findings.sort(key=lambda f: (f.path, f.start, f.end, f.code, f.message))
+    return findings
+
+
+# ---------------------------------------------------------------- fixes
+
+
+def quickfixes_module():
+    try:
+        from convex_lsp import quickfixes
+    except Exception:  # a colleague's module that does not import must not break `check`
+        return None
+    ok = callable(getattr(quickfixes, "fixes_for", None)) and callable(getattr(quickfixes, "fix_files", None))
+    return quickfixes if ok else None
+
+
+def attach_fixes(findings: list[Finding], analyzer) -> None:
+    """Set `finding.fix` to the preferred fix (safe first) where the quickfixes package has one."""
+    fixable = []
+    for f in findings:
+        if f.fix is not None:
+            continue
+        rule = get_rule(f.code)
+        if rule is not None and rule.fix:
+            fixable.append(f)
+    if not fixable:
+        return  # the quickfixes package is not even imported (start-up time)
+    qf = quickfixes_module()
+    if qf is None:
+        return
+    for f in fixable:
+        try:
+            fixes = qf.fixes_for(f, analyzer) or []
+        except Exception:
+            continue
+        fixes = [x for x in fixes if isinstance(x, Fix) and x.edits]
+        if fixes:
+            f.fix = fixes[0]  # the preferred one
+
+
+def plan_analyzer(plan, load: bool = True):
+    """An `Analyzer` whose `lint(path)` uses the plan's per-project configuration."""
+    from convex_lsp.analysis.engine import Analyzer
+
+    class PlanAnalyzer(Analyzer):
+        def lint(self, path: str) -> list[Finding]:
+            model = self.models.get(path)
+            if model is None:
+                return []
+            return lint_models([model], self.index, plan.config_for, {path})
+
+    an = PlanAnalyzer(plan.workspace, plan.default)
+    if load:
+        for path in plan.load:
+            an.load(path)
+    return an
+
+
+class LazyModels(dict):
+    """Parsed models by path; a model not (or no longer) held is parsed on demand (a fix that
+    edits another file, a tree let go to save memory), so results match holding every tree."""
+
+    def __init__(self, plan, models: dict):
+        super().__init__(models)
+        self._plan = plan
+        self._known = set(plan.load)
+
+    def __missing__(self, path: str):
+        if path not in self._known:
+            raise KeyError(path)
+        from convex_lsp.analysis.engine import build_model
+
+        model = self[path] = build_model(path, None, self._plan.workspace)
+        return model
+
+    def get(self, path, default=None):
+        try:
+            return self[path]
+        except KeyError:
+            return default
+
+    def __contains__(self, path) -> bool:
+        return path in self._known or dict.__contains__(self, path)
+
+    def release(self, path: str) -> None:
+        dict.pop(self, path, None)
+
+
+# ---------------------------------------------------------------- the persistent cache
+
+
+class _CacheState:
+    """One run's files: their facts (parsed, or read from the cache and decoded only when the
+    index is needed), the cache keys, and one digest of the workspace's views (every file's facts
+    without positions, plus the layout) that goes into every findings key."""
+
+    def __init__(self, plan, cache, with_fixes: bool):
+        self.plan = plan
+        self.cache = cache
+        self.with_fixes = with_fixes
+        self.keys: dict[str, str] = {}
+        self.views: dict[str, str] = {}
+        self.cached_entries: dict[str, object] = {}  # path -> facts entry not decoded yet
+        self.views_digest: Optional[str] = None
+        self.indexed = False
+        self._config_fps: dict[int, str] = {}
+
+    def load(self, an, path: str):
+        """Take `path`'s facts, from the cache when possible; the model when it was parsed."""
+        from convex_lsp.analysis.engine import _module_and_dir, build_model
+        from convex_lsp.analysis.source import UnreadableFile, read_source_bytes
+
+        cache = self.cache
+        if cache is None:
+            model = an.models[path] = build_model(path, None, an.workspace)
+            return model
+        from convex_lsp.analysis.cache import facts_view
+
+        try:
+            data = read_source_bytes(path)
+        except UnreadableFile:
+            data = None
+        if data is not None:
+            fdir, module = _module_and_dir(an.workspace, path)
+            key = self.keys[path] = cache.facts_key(path, fdir, module, data)
+            got = cache.get_facts(key)
+            if got is not None:
+                self.cached_entries[path], self.views[path] = got
+                return None
+        model = an.models[path] = build_model(path, data, an.workspace)
+        if data is not None:
+            view = self.views[path] = facts_view(model.facts)
+            cache.put_facts(self.keys[path], model.facts, view)
+        return model
+
+    def finish_load(self, an) -> None:
+        if self.cache is None:
+            self.ensure_index(an)
+            return
+        from convex_lsp.analysis.cache import digest, layout_fingerprint
+
+        if len(self.views) != len(self.plan.load):
+            return  # an unreadable file: no findings are cached this run
+        self.views_digest = digest(layout_fingerprint(an.workspace, self.plan.load),
+                                   [[p, self.views[p]] for p in self.plan.load])
+
+    def ensure_index(self, an) -> None:
+        """Index every file's facts (in the plan's order), decoding the cached ones."""
+        if self.indexed:
+            return
+        self.indexed = True
+        for path in self.plan.load:
+            entry = self.cached_entries.pop(path, None)
+            facts = self.cache.facts_of(self.keys[path], entry) if entry is not None else None
+            if facts is None:
+                model = an.models.get(path)  # parsed now if the entry did not decode
+                if model is None:
+                    continue
+                facts = model.facts
+                if entry is not None:  # replace the bad entry
+                    from convex_lsp.analysis.cache import facts_view
+
+                    self.cache.put_facts(self.keys[path], facts, facts_view(facts))
+            an.index.set_facts(path, facts)
+
+    def findings_key(self, path: str) -> Optional[str]:
+        if self.cache is None or self.views_digest is None or path not in self.keys:
+            return None
+        from convex_lsp.analysis.cache import config_fingerprint, digest
+
+        cfg = self.plan.config_for(path)
+        fp = self._config_fps.get(id(cfg))
+        if fp is None:
+            fp = self._config_fps[id(cfg)] = config_fingerprint(cfg)
+        return digest(self.cache.tool, "findings", self.keys[path], fp, self.views_digest, self.with_fixes)
+
+    def close(self) -> None:
+        if self.cache is not None:
+            self.cache.trim()
+
+
+def lint_file_cached(an, plan, path: str, state: _CacheState, with_fixes: bool) -> list[Finding]:
+    key = state.findings_key(path)
+    if key is not None:
+        got = state.cache.get_findings(key, state.keys)
+        if got is not None:
+            return got
+    state.ensure_index(an)
+    model = an.models.get(path)
+    if model is None:
+        return []
+    found = lint_models([model], an.index, plan.config_for, plan.targets, an, with_fixes)
+    if key is not None:
+        deps = _other_files(found, path, state.keys)
+        if deps is not None:
+            state.cache.put_findings(key, found, deps)
+    return found
+
+
+def _other_files(found: list[Finding], path: str, keys: dict) -> Optional[dict]:
+    """The other files (path -> facts key) the findings report into or fix: their positions are
+    in the findings, so the entry holds only while they are unchanged. None: not cacheable."""
+    deps: dict[str, str] = {}
+    for f in found:
+        paths = [f.path] + ([e.path for e in f.fix.edits] if f.fix is not None else [])
+        for p in paths:
+            if p != path and p not in deps:
+                k = keys.get(p)
+                if k is None:
+                    return None
+                deps[p] = k
+    return deps
