@@ -338,15 +338,15 @@ class Cache:
     def facts_key(self, path: str, functions_dir: Optional[str], module: Optional[str], data: bytes) -> str:
         return digest(self.tool, "facts", path, functions_dir or "", module or "", data)
 
-    def get_facts(self, key: str) -> Optional[tuple[Any, str]]:
+    def get_facts(self, key: str, need_view: bool = True) -> Optional[tuple[Any, Optional[str]]]:
         """(entry, view) for a file's facts: `facts_of(entry)` decodes them when they are needed
-        (a run whose findings all come from the cache never does)."""
+        (a run whose findings all come from the cache never does). The language server writes
+        entries without the view (it never needs it); `check` takes those as misses."""
         entry = self.get("f", key, raw=True)
         if entry is None:
             return None
         view = entry.get("view")
-        if type(view) is not str:
-            self.drop("f", key)
+        if type(view) is not str and (need_view or view is not None):
             return None
         return entry, view
 
@@ -360,7 +360,7 @@ class Cache:
             return None
         return facts
 
-    def put_facts(self, key: str, facts: FileFacts, view: str) -> None:
+    def put_facts(self, key: str, facts: FileFacts, view: Optional[str]) -> None:
         self.put("f", key, facts, view=view)
 
     def get_findings(self, key: str, current_keys: dict) -> Optional[list]:

@@ -10,11 +10,14 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from .ignore import matches
+from .toml_compat import tomllib
 from .registry import all_rules, get_rule, resolve_selectors
 
 CONFIG_NAMES = ("convex-lsp.toml", ".convex-lsp.toml")
 SEVERITY_VALUES = ("error", "warning", "info", "hint", "off")
-KNOWN_KEYS = {"select", "ignore", "extend-select", "severity", "per-file-ignores", "exclude", "functions-dir"}
+KNOWN_KEYS = {"select", "ignore", "extend-select", "severity", "per-file-ignores", "exclude", "functions-dir",
+              "respect-gitignore", "keep"}
 
 
 class ConfigError(Exception):
@@ -34,6 +37,8 @@ class Config:
     per_file_ignores: list[tuple[str, set[str]]] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     functions_dir: Optional[str] = None
+    keep: list[str] = field(default_factory=list)  # functions kept though unused (CVX406): "a/b:f", "a.b.f", globs
+    respect_gitignore: bool = True  # the project's .gitignore files exclude files too
     source: Optional[str] = None  # the file it was read from
     root: Optional[str] = None  # the folder globs are relative to
 
@@ -56,7 +61,7 @@ class Config:
         if on and path is not None and self.per_file_ignores:
             rel = self.relpath(path)
             for glob, codes in self.per_file_ignores:
-                if code in codes and _glob_match(rel, glob):
+                if code in codes and matches(rel, (glob,)):
                     on = False
                     break
         if not on:
@@ -73,8 +78,8 @@ class Config:
             return path
 
     def is_excluded(self, path: str) -> bool:
-        rel = self.relpath(path)
-        return any(_glob_match(rel, g) for g in self.exclude)
+        """`exclude` (gitignore-style patterns relative to the configuration's folder)."""
+        return bool(self.exclude) and matches(self.relpath(path), tuple(self.exclude))
 
     def merged(self, other: dict[str, Any], source: str = "editor settings") -> "Config":
         """A copy with keys from another mapping (editor settings) applied on top."""
@@ -87,13 +92,17 @@ class Config:
         return out
 
 
-def _glob_match(rel: str, glob: str) -> bool:
-    glob = glob.rstrip("/")
-    if fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(rel, glob + "/*"):
-        return True
-    if not glob.startswith("*") and fnmatch.fnmatch(rel, "*/" + glob):
-        return True
-    return any(fnmatch.fnmatch(part, glob) for part in rel.split("/")) if "/" not in glob else False
+def keeps(cfg: Optional["Config"], api_path: tuple[str, ...]) -> bool:
+    """Is the function `api_path` named by the configuration's `keep` list? Entries are dotted
+    (`tasks.list`) or Convex names (`jobs/cleanup:run`), with `*` globs."""
+    if cfg is None or not cfg.keep:
+        return False
+    dotted = ".".join(api_path)
+    for entry in cfg.keep:
+        e = entry.strip().replace("/", ".").replace(":", ".")
+        if fnmatch.fnmatchcase(dotted, e):
+            return True
+    return False
 
 
 def _rules(value: Any, file: str, key: str) -> set[str]:
@@ -142,6 +151,15 @@ def parse_mapping(data: dict[str, Any], file: str, root: Optional[str] = None) -
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(file, key, "expected a list of glob patterns")
             cfg.exclude = list(value)
+        elif norm == "keep":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(file, key, "expected a list of function names (\"tasks.list\", \"jobs/cleanup:run\", "
+                                             "\"migrations.*\")")
+            cfg.keep = list(value)
+        elif norm == "respect-gitignore":
+            if not isinstance(value, bool):
+                raise ConfigError(file, key, "expected true or false")
+            cfg.respect_gitignore = value
         elif norm == "functions-dir":
             if not isinstance(value, str):
                 raise ConfigError(file, key, "expected a path relative to the config file")
@@ -149,13 +167,7 @@ def parse_mapping(data: dict[str, Any], file: str, root: Optional[str] = None) -
     return cfg
 
 
-def _tomllib():
-    """The TOML parser, imported only when a configuration file is read (start-up time)."""
-    try:  # Python 3.11+
-        import tomllib
-    except ModuleNotFoundError:  # pragma: no cover - Python 3.10
-        import tomli as tomllib  # type: ignore
-    return tomllib
+_tomllib = tomllib  # (toml_compat.tomllib: the name other modules and tests use)
 
 
 def load_file(path: str) -> Config:

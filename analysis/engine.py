@@ -18,7 +18,8 @@ from .convex import file_cache
 from .facts import FileFacts, Span
 from .index import BuilderInfo, SchemaModel, WorkspaceIndex
 from .model import FileModel, Registration
-from .project import FunctionsDir, Workspace
+from .project import TEST_FILE_RE, FunctionsDir, Workspace
+from .refs_extract import wanted
 from .registry import Finding, Rule, all_rules, extractors, get_rule
 from .source import SourceFile
 
@@ -32,9 +33,10 @@ class FileContext:
     """What a rule's `check` sees: one file's model plus the workspace index."""
 
     def __init__(self, model: FileModel, index: WorkspaceIndex, rule: Optional[Rule] = None,
-                 severity: Optional[str] = None):
+                 severity: Optional[str] = None, config: Optional[Config] = None):
         self.model = model
         self.index = index
+        self.config = config  # the file's configuration (None in tools that lint without one)
         self.rule = rule
         self.severity = severity or (rule.severity if rule is not None and rule.severity != "off" else "warning")
         self.findings: list[Finding] = []
@@ -109,10 +111,26 @@ def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, 
     return model
 
 
+def is_reference_only(ws: Workspace, path: str) -> bool:
+    """A file read for references only, never linted: outside every functions folder, or a test
+    inside one."""
+    d = ws.dir_for(path)
+    if d is None:
+        return True
+    return bool(TEST_FILE_RE.search(os.path.relpath(path, d.path).replace(os.sep, "/")))
+
+
 def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
                  lines=None) -> FileModel:
     fdir, module = _module_and_dir(ws, path)
     generated = fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]
+    if not generated and is_reference_only(ws, path):
+        # client code, tests, scripts: the references only, and no parse at all for a file whose
+        # bytes could not hold one
+        src = SourceFile.unparsed(path, data)
+        if src.error is None and wanted(src.data):
+            src = SourceFile.from_bytes(path, src.data, old_tree, parsed, lines)
+        return FileModel(src, None, None, refs_only=True)
     if generated:
         # only CVX508 looks at `_generated/` files, and only at their header: no parse, no facts
         src = SourceFile.unparsed(path, data)
@@ -129,9 +147,10 @@ def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None,
     return model
 
 
-def load_facts(path: str, ws: Workspace, cache=None) -> tuple[FileFacts, Optional[FileModel]]:
+def load_facts(path: str, ws: Workspace, cache=None, with_view: bool = True) -> tuple[FileFacts, Optional[FileModel]]:
     """A file's facts from disk: read from the persistent cache (analysis/cache.py) when its bytes
-    were seen before, else parsed (and stored). Returns (facts, the model when it was parsed)."""
+    were seen before, else parsed (and stored; `with_view=False`: without the position-free view
+    digest that only `check`'s findings keys use). Returns (facts, the model when it was parsed)."""
     if cache is None:
         model = build_model(path, None, ws)
         return model.facts, model
@@ -145,13 +164,13 @@ def load_facts(path: str, ws: Workspace, cache=None) -> tuple[FileFacts, Optiona
         return model.facts, model
     fdir, module = _module_and_dir(ws, path)
     key = cache.facts_key(path, fdir, module, data)
-    got = cache.get_facts(key)
+    got = cache.get_facts(key, need_view=False)
     if got is not None:
         facts = cache.facts_of(key, got[0])
         if facts is not None:
             return facts, None
     model = build_model(path, data, ws)
-    cache.put_facts(key, model.facts, facts_view(model.facts))
+    cache.put_facts(key, model.facts, facts_view(model.facts) if with_view else None)
     return model.facts, model
 
 
@@ -174,6 +193,10 @@ class Analyzer:
             for path, _ in self.workspace.generated_files():
                 self.load(path)
                 paths.append(path)
+        for path in self.workspace.reference_files():
+            self.load(path)
+            paths.append(path)
+        self.index.refs.warm()  # the reference maps are part of indexing, not of the first query
         return paths
 
     def load(self, path: str, data: Optional[bytes] = None, old_tree=None) -> set[str]:
@@ -222,6 +245,8 @@ def lint_model(model: FileModel, index: WorkspaceIndex, config: Config,
 def _lint_model(model: FileModel, index: WorkspaceIndex, config: Config,
                 rules: Iterable[tuple[Rule, str]]) -> list[Finding]:
     path = model.path
+    if model.facts.refs_only:
+        return []  # client code, tests, scripts: read for references, never linted
     if model.src.error is not None:
         sev = config.effective_severity(PARSE_ERROR, path)
         if sev is None:
@@ -240,9 +265,11 @@ def raw_findings(model: FileModel, index: WorkspaceIndex, config: Config,
     duplicates dropped), before suppression comments are applied."""
     path = model.path
     findings: list[Finding] = []
+    if model.facts.refs_only:
+        return findings
     with file_cache(model.memo):
         for rule, sev in rules:
-            ctx = FileContext(model, index, rule, sev)
+            ctx = FileContext(model, index, rule, sev, config)
             forced = config.severity.get(rule.code)
             try:
                 for _ in rule.check(ctx) or ():

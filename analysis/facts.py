@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Span:
     """A byte range plus its 0-based start/end (row, code-point column)."""
 
@@ -24,7 +24,7 @@ class Span:
     ecol: int
 
 
-@dataclass
+@dataclass(slots=True)
 class ImportFact:
     local: str
     imported: str  # "default", "*" or the exported name
@@ -32,7 +32,7 @@ class ImportFact:
     type_only: bool
 
 
-@dataclass
+@dataclass(slots=True)
 class ExportFact:
     name: str  # exported name ("default" for export default)
     local: Optional[str]  # local binding it exports (None for `export default <expr>`)
@@ -40,7 +40,7 @@ class ExportFact:
     star: bool = False  # `export * from "./y"`
 
 
-@dataclass
+@dataclass(slots=True)
 class BuilderDef:
     """`const authedQuery = customQuery(query, {...})` and friends."""
 
@@ -52,7 +52,7 @@ class BuilderDef:
     calls: tuple[str, ...] = ()  # plain functions its customization calls (`ns.fn` for namespaced ones)
 
 
-@dataclass
+@dataclass(slots=True)
 class RegistrationFact:
     name: Optional[str]  # export name (or local const name when not exported)
     exported: bool
@@ -66,9 +66,11 @@ class RegistrationFact:
     returns_text: Optional[str] = None
     arg_names: tuple[str, ...] = ()
     calls: tuple[str, ...] = ()  # local names of plain functions called in the handler
+    end: int = 0  # byte offset where the builder call ends (the registration spans span.start..end)
+    decl_start: int = -1  # the statement declaring it (`const`/`export const`), for `export` insertion
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexFact:
     name: str
     fields: tuple[str, ...]
@@ -82,7 +84,7 @@ class IndexFact:
     filter_fields: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class TableFact:
     name: Optional[str]
     fields: dict[str, str]  # field -> validator source text
@@ -94,7 +96,7 @@ class TableFact:
     doc_validator: Optional[str] = None  # source text of the defineTable argument
 
 
-@dataclass
+@dataclass(slots=True)
 class SchemaEntry:
     """One entry of the defineSchema({...}) object."""
 
@@ -105,38 +107,45 @@ class SchemaEntry:
     span: Optional[Span] = None
 
 
-@dataclass
+@dataclass(slots=True)
 class SchemaFact:
     entries: list[SchemaEntry]
     span: Span  # the defineSchema call
 
 
-@dataclass
+@dataclass(slots=True)
 class ApiRefFact:
-    root: str  # "api" | "internal"
+    """A reference to a Convex function. `root` "api" | "internal" (the `_generated/api` import,
+    spelled as imported), "components" (`components.<name>.<module>.<fn>`; `path` starts with the
+    component's name) or "string" (`makeFunctionReference("a/b:f")`, `"a/b:f"` given to a hook or
+    `ctx.run*`, `anyApi.a.b.f`). `path`: module parts then the export name."""
+
+    root: str
     path: tuple[str, ...]
-    span: Span
+    span: Span  # the whole expression (for strings: the literal's content, without quotes)
     context: str = ""  # "runQuery", "runAfter", "cron", ... (the call it is an argument of)
+    kind: str = "other"  # client-hook | client-call | test | scheduler | run | cron | http | type | other
+    segments: tuple[Span, ...] = ()  # one span per `path` segment, as written (renames)
 
 
-@dataclass
+@dataclass(slots=True)
 class IndexUseFact:
     table: Optional[str]
     index: str
-    method: str  # withIndex | withSearchIndex
+    method: str  # withIndex | withSearchIndex | a convex-helpers relationship helper (getManyFrom, ...)
     span: Span  # the index name string literal (with quotes)
     name_span: Span  # without quotes
     eq_fields: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class TableRefFact:
     table: str
     span: Span  # the string literal (with quotes)
-    how: str  # query | insert | table | v.id | system
+    how: str  # query | insert | table | v.id | system | get/patch/replace/delete/normalizeId | Id | Doc
 
 
-@dataclass
+@dataclass(slots=True)
 class HelperFact:
     """A plain (non-registered) function defined at the top level of a file."""
 
@@ -146,7 +155,7 @@ class HelperFact:
     calls: tuple[str, ...] = ()
 
 
-@dataclass
+@dataclass(slots=True)
 class FileFacts:
     path: str
     functions_dir: Optional[str]
@@ -167,6 +176,7 @@ class FileFacts:
     use_node_span: Optional[Span] = None
     default_export: Optional[str] = None
     is_generated: bool = False
+    refs_only: bool = False  # outside a functions folder, or a test: references only, never linted
     extra: dict[str, Any] = field(default_factory=dict)
 
     def import_of(self, local: str) -> Optional[ImportFact]:

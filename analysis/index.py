@@ -15,6 +15,7 @@ from typing import Iterable, Optional
 from . import convex as cx
 from .facts import FileFacts, IndexFact, RegistrationFact, Span, TableFact
 from .project import FunctionsDir, Workspace
+from .references import FunctionRef, IndexRef, ReferenceIndex, TableRef
 
 
 @dataclass
@@ -113,6 +114,10 @@ class WorkspaceIndex:
         self._registry_cache: dict[str, dict[tuple[str, ...], FunctionInfo]] = {}
         self.generation = 0  # bumped whenever a view changes
         self._by_dir: dict[Optional[str], dict[str, None]] = {}  # functions folder -> its files (ordered)
+        self.refs = ReferenceIndex(self)  # the workspace reference graph (analysis/references.py)
+        # every workspace file indexed (False while a server's first scan runs): rules that conclude
+        # from the absence of a reference anywhere (CVX217, CVX406) stay silent until then
+        self._complete = True
 
     # ------------------------------------------------------------ updates
     @staticmethod
@@ -125,7 +130,13 @@ class WorkspaceIndex:
               r.authenticates, r.calls) for r in f.registrations],
             f.helpers, f.use_node, sorted((k, repr(v)) for k, v in f.extra.items()),
         ))
-        return schema_sig, api_sig
+        # what the file references, wherever it sits (position-free: typing moves spans, not this)
+        refs_sig = hash((
+            frozenset((r.root, tuple(r.path), r.kind) for r in f.api_refs),
+            frozenset((u.table, u.index) for u in f.index_uses),
+            frozenset(t.table for t in f.table_refs),
+        ))
+        return schema_sig, api_sig, refs_sig
 
     def set_facts(self, path: str, facts: FileFacts) -> set[str]:
         """Replace one file's facts; return the views that changed ({"schema", "api"})."""
@@ -137,11 +148,16 @@ class WorkspaceIndex:
         self._by_dir.setdefault(facts.functions_dir, {})[path] = None
         self.facts[path] = facts
         self._sigs[path] = new
+        self.refs.mark(path)
         changed: set[str] = set()
         if old is None or old[0] != new[0]:
             changed.add("schema")
         if old is None or old[1] != new[1]:
             changed.add("api")
+        if old is None or old[2] != new[2]:
+            # rules read references of other files (CVX217, CVX401, CVX406): fronts that re-diagnose
+            # on "api" changes see them too
+            changed |= {"refs", "api"}
         if changed:
             self._invalidate(changed)
         return changed
@@ -152,8 +168,9 @@ class WorkspaceIndex:
         self._by_dir.get(self.facts[path].functions_dir, {}).pop(path, None)
         del self.facts[path]
         self._sigs.pop(path, None)
-        self._invalidate({"schema", "api"})
-        return {"schema", "api"}
+        self.refs.mark(path)
+        self._invalidate({"schema", "api", "refs"})
+        return {"schema", "api", "refs"}
 
     def _invalidate(self, views: set[str]) -> None:
         self.generation += 1
@@ -162,6 +179,16 @@ class WorkspaceIndex:
         if "api" in views or "schema" in views:
             self._builder_cache.clear()
             self._registry_cache.clear()
+
+    @property
+    def complete(self) -> bool:
+        return self._complete
+
+    @complete.setter
+    def complete(self, value: bool) -> None:
+        if value != self._complete:
+            self._complete = value
+            self._invalidate({"refs"})  # findings that waited for the whole workspace change
 
     # ------------------------------------------------------------ modules
     def functions_dir(self, path: str) -> Optional[FunctionsDir]:
@@ -177,7 +204,8 @@ class WorkspaceIndex:
             if stem.endswith(ext):
                 stem = stem[: -len(ext)]
                 break
-        for cand in (base, stem + ".ts", stem + ".tsx", stem + ".mts", stem + "/index.ts", stem + "/index.tsx"):
+        for cand in (base, stem + ".ts", stem + ".tsx", stem + ".mts", stem + ".js", stem + ".jsx", stem + ".mjs",
+                     stem + ".cjs", stem + "/index.ts", stem + "/index.tsx", stem + "/index.js"):
             cand = cand.replace("/", os.sep)
             if cand in self.facts:
                 return cand
@@ -262,7 +290,7 @@ class WorkspaceIndex:
 
     def _build_schema(self, d: FunctionsDir) -> Optional[SchemaModel]:
         spath = None
-        for ext in (".ts", ".tsx", ".mts"):
+        for ext in (".ts", ".tsx", ".mts", ".js", ".mjs"):
             cand = os.path.join(d.path, "schema" + ext)
             if cand in self.facts:
                 spath = cand
@@ -354,3 +382,54 @@ class WorkspaceIndex:
     def files_in(self, functions_dir: str) -> list[FileFacts]:
         facts = self.facts
         return [facts[p] for p in self._by_dir.get(functions_dir, ())]
+
+    # ------------------------------------------------------------ references (the workspace graph)
+    def function_references(self, functions_dir: str, api_path: tuple[str, ...]) -> list[FunctionRef]:
+        """Every reference to the function `api_path` of `functions_dir`, from any file of the
+        workspace (functions folder, client code, tests, scripts), sorted by file and offset."""
+        return self.refs.function_references(functions_dir, tuple(api_path))
+
+    def table_references(self, functions_dir: str, table: str) -> list[TableRef]:
+        return self.refs.table_references(functions_dir, table)
+
+    def index_references(self, functions_dir: str, table: str, index: str) -> list[IndexRef]:
+        """Uses of index `index` of `table` (and of that name on queries whose table is unknown:
+        `IndexRef.table` None)."""
+        return self.refs.index_references(functions_dir, table, index)
+
+    def reference_at(self, path: str, offset: int):
+        """The function, table or index reference at `offset` of `path` (any file), or None."""
+        return self.refs.reference_at(path, offset)
+
+    def references_in(self, path: str):
+        """(function refs, table refs, index refs) made by one file."""
+        return self.refs.references_in(path)
+
+    def functions_dir_for_reference(self, path: str) -> Optional[str]:
+        """The functions folder a file's `api`/`internal`/string references resolve to."""
+        return self.refs.functions_dir_for(path)
+
+    def function_at(self, path: str, offset: int) -> Optional[FunctionInfo]:
+        """The registration (exported, with a Convex builder) enclosing `offset` in a functions file."""
+        f = self.facts.get(path)
+        if f is None or f.refs_only or f.module is None or f.functions_dir is None:
+            return None
+        best = None
+        for r in f.registrations:
+            end = r.end or r.span.end
+            if r.span.start <= offset <= end and r.exported and r.name:
+                if best is None or r.span.start >= best.span.start:
+                    best = r
+        if best is None:
+            return None
+        return self.registry(f.functions_dir).get(tuple(f.module.split("/")) + (best.name,))
+
+    def outgoing_references(self, functions_dir: str, api_path: tuple[str, ...]) -> list[FunctionRef]:
+        """The function references written inside the registration of `api_path` (what its
+        handler runs, schedules, or names), in source order."""
+        info = self.registry(functions_dir).get(tuple(api_path))
+        if info is None:
+            return []
+        start, end = info.fact.span.start, info.fact.end or info.fact.span.end
+        fns, _, _ = self.refs.references_in(info.file)
+        return sorted((r for r in fns if start <= r.span.start and r.span.end <= end), key=lambda r: r.span.start)

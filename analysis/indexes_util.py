@@ -52,6 +52,19 @@ def chains_on_known_tables(ctx):
         yield chain, schema.table(t)
 
 
+def named_index_steps(ctx):
+    """(chain, table, step, name node, index name, "db" | "search") for every `withIndex("x")` /
+    `withSearchIndex("x")` with a literal name on a query of a table the schema knows."""
+    for chain, table in chains_on_known_tables(ctx):
+        for step in chain.steps:
+            if step.method not in ("withIndex", "withSearchIndex"):
+                continue
+            args = call_args(step.call)
+            name = string_value(args[0]) if args else None
+            if name is not None:
+                yield chain, table, step, args[0], name, "db" if step.method == "withIndex" else "search"
+
+
 def expected_index_name(fields: tuple[str, ...]) -> str:
     """`by_` + fields joined with `_and_` (nested paths `a.b` become `a_b`)."""
     return "by_" + "_and_".join(f.replace(".", "_") for f in fields)
@@ -258,28 +271,40 @@ def _eq_fields(expr, q: str) -> list[str]:
     return []
 
 
-def filter_eq_fields(step) -> list[str]:
-    """The user fields a query `.filter((q) => …)` step compares with `eq` (in order, each once;
-    system fields `_id`/`_creationTime` left out)."""
-    args = call_args(step.call)
-    fn = unwrap(args[0]) if args else None
+def predicate_body(fn) -> tuple[Optional[Node], Optional[str]]:
+    """`(q) => <expr>` or `(q) => { return <expr>; }` -> (<expr>, "q"); (None, None) for anything else
+    (several parameters, a destructured one, a body with more than the return)."""
+    fn = unwrap(fn)
     if fn is None or fn.type not in ("arrow_function", "function_expression"):
-        return []
+        return None, None
     params = fn.child_by_field_name("parameters")
     pnode = fn.child_by_field_name("parameter")
-    if pnode is None and params is not None and params.named_children:
-        pnode = params.named_children[0]
+    if pnode is None and params is not None:
+        named = [c for c in params.named_children if c.type != "comment"]
+        if len(named) != 1:
+            return None, None
+        pnode = named[0]
         pat = pnode.child_by_field_name("pattern")
         pnode = pat if pat is not None else pnode
     if pnode is None or pnode.type != "identifier":
-        return []
+        return None, None
     body = fn.child_by_field_name("body")
     if body is not None and body.type == "statement_block":
         stmts = [c for c in body.named_children if c.type != "comment"]
         if len(stmts) != 1 or stmts[0].type != "return_statement" or not stmts[0].named_children:
-            return []
+            return None, None
         body = stmts[0].named_children[0]
-    return list(dict.fromkeys(f for f in _eq_fields(body, text(pnode)) if not f.startswith("_")))
+    return body, text(pnode)
+
+
+def filter_eq_fields(step) -> list[str]:
+    """The user fields a query `.filter((q) => …)` step compares with `eq` (in order, each once;
+    system fields `_id`/`_creationTime` left out)."""
+    args = call_args(step.call)
+    body, q = predicate_body(args[0]) if args else (None, None)
+    if body is None:
+        return []
+    return list(dict.fromkeys(f for f in _eq_fields(body, q) if not f.startswith("_")))
 
 
 def index_serving(table: TableFact, fields: list[str], staged: bool = False) -> Optional[IndexFact]:

@@ -15,7 +15,6 @@ from tree_sitter import Node
 
 from . import convex as cx
 from .facts import (
-    ApiRefFact,
     BuilderDef,
     ExportFact,
     FileFacts,
@@ -30,13 +29,13 @@ from .facts import (
     TableFact,
     TableRefFact,
 )
-from .source import SourceFile, language
+from .refs_extract import extract_references
+from .source import SourceFile, kind_for_path, language
 from .syntax import (
     call_args,
     callee_name,
     error_ranges,
     member_chain,
-    member_property,
     object_pairs,
     pair_value,
     string_value,
@@ -138,12 +137,14 @@ class Registration:
 
 
 class FileModel:
-    def __init__(self, src: SourceFile, functions_dir: Optional[str] = None, module: Optional[str] = None):
+    def __init__(self, src: SourceFile, functions_dir: Optional[str] = None, module: Optional[str] = None,
+                 refs_only: bool = False):
         self.src = src
         self.path = src.path
         self.functions_dir = functions_dir
         self.module = module
-        self.facts = FileFacts(path=src.path, functions_dir=functions_dir, module=module, error=src.error)
+        self.facts = FileFacts(path=src.path, functions_dir=functions_dir, module=module, error=src.error,
+                               refs_only=refs_only)
         self.calls: list[Node] = []
         self.comments: list[Node] = []
         self.registrations: list[Registration] = []
@@ -160,7 +161,13 @@ class FileModel:
         root = src.tree.root_node
         self.root = root
         self.errors = error_ranges(root)
-        caps = ts.QueryCursor(_query("tsx" if src.path.endswith((".tsx", ".jsx")) else "ts")).captures(root)
+        if refs_only:
+            # client code, tests, scripts: the imports, then the references found from their bytes
+            # (no whole-tree query, no query chains: see refs_extract's light mode)
+            self._extract_imports([c for c in root.named_children if c.type == "import_statement"])
+            extract_references(self, light=True)
+            return
+        caps = ts.QueryCursor(_query(kind_for_path(src.path))).captures(root)
         self.calls = sorted(caps.get("call", []), key=lambda n: n.start_byte)
         self.comments = sorted(caps.get("comment", []), key=lambda n: n.start_byte)
         self._extract_imports(sorted(caps.get("import", []), key=lambda n: n.start_byte))
@@ -171,7 +178,7 @@ class FileModel:
         self._derive_variable_chains()
         for t in _PREFETCHED_TYPES:
             self._prefetched[t] = caps.get(t, [])
-        self._extract_api_refs(self._identifiers_named(("api", "internal")))
+        extract_references(self)
         self._extract_schema()
         self._extract_suppressions()
 
@@ -207,8 +214,7 @@ class FileModel:
             elif self.src.tree is None:
                 found = []
             else:
-                caps = ts.QueryCursor(_type_query("tsx" if self.src.path.endswith((".tsx", ".jsx")) else "ts",
-                                                  key)).captures(self.root)
+                caps = ts.QueryCursor(_type_query(kind_for_path(self.src.path), key)).captures(self.root)
                 found = sorted(caps.get("n", []), key=document_order)
             cache[key] = found
         return found
@@ -577,6 +583,8 @@ class FileModel:
             returns_text=text(ret_v) if ret_v is not None else None,
             arg_names=arg_names,
             calls=tuple(self._plain_calls(handler)) if handler is not None else (),
+            end=call.end_byte,
+            decl_start=decl.parent.start_byte if decl is not None and decl.parent is not None else -1,
         )
         self.facts.registrations.append(fact)
         self.registrations.append(Registration(fact=fact, call=call, config=config, handler=handler,
@@ -725,36 +733,6 @@ class FileModel:
             if steps:
                 self.query_chains.append(cx.QueryChain(root=call, table=base.table, table_node=base.table_node,
                                                        steps=list(base.steps) + steps, system=base.system))
-
-    def _extract_api_refs(self, idents: list[Node]) -> None:
-        for ident in idents:
-            name = text(ident)
-            imp = self.import_of(name)
-            if imp is None or not cx.GENERATED_API_RE.search(imp.source) or imp.imported != name:
-                continue
-            path: list[str] = []
-            cur = ident
-            while cur.parent is not None and cur.parent.type in ("member_expression", "subscript_expression") \
-                    and cur.parent.child_by_field_name("object") is not None \
-                    and cur.parent.child_by_field_name("object").id == cur.id:
-                parent = cur.parent
-                if parent.type == "member_expression":
-                    path.append(text(member_property(parent)))
-                else:
-                    idx = parent.child_by_field_name("index")
-                    s = string_value(idx)
-                    if s is None:
-                        path = []
-                        break
-                    path.append(s)
-                cur = parent
-            if not path:
-                continue
-            context = ""
-            outer = cur
-            if outer.parent is not None and outer.parent.type == "arguments" and outer.parent.parent is not None:
-                context = callee_name(outer.parent.parent) or ""
-            self.facts.api_refs.append(ApiRefFact(name, tuple(path), self.span(cur), context))
 
     # ------------------------------------------------------------ schema
     def _extract_schema(self) -> None:

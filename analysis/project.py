@@ -15,9 +15,16 @@ from . import convex_versions as cv
 
 SKIP_DIRS = frozenset({"node_modules", ".git", "_generated", "dist", "build", ".next", ".turbo",
                        ".cache", "coverage", ".venv", "venv", "__pycache__", ".convex"})
-SOURCE_EXTS = (".ts", ".tsx", ".mts", ".cts")
-GENERATED_EXTS = SOURCE_EXTS + (".js",)  # older projects get api.js + api.d.ts
-TEST_FILE_RE = re.compile(r"(\.(test|spec)\.[cm]?tsx?$)|(^|/)(__tests__|__mocks__)/|(^|/)test\.setup\.ts$")
+JS_EXTS = (".js", ".jsx", ".mjs", ".cjs")
+SOURCE_EXTS = (".ts", ".tsx", ".mts", ".cts") + JS_EXTS  # functions files: TypeScript and JavaScript
+GENERATED_EXTS = (".ts", ".tsx", ".mts", ".cts", ".js")  # older projects get api.js + api.d.ts
+TEST_FILE_RE = re.compile(r"(\.(test|spec)\.[cm]?[jt]sx?$)|(^|/)(__tests__|__mocks__)/|(^|/)test\.setup\.[cm]?[jt]s$")
+# build output and tool caches: never read for references
+BUILD_DIRS = frozenset({"dist", "build", "out", ".next", "coverage", ".vercel", ".output", ".turbo", ".svelte-kit",
+                        ".nuxt", ".expo", ".netlify", ".wrangler", ".docusaurus", ".astro", ".parcel-cache",
+                        "storybook-static", ".cache", "node_modules", "_generated", ".git", ".convex", "__pycache__",
+                        ".venv", "venv", "bower_components", "vendor"})
+MAX_REFERENCE_FILES = 20_000
 
 
 @dataclass
@@ -40,6 +47,8 @@ class Workspace:
     roots: list[str]
     functions_dirs: list[FunctionsDir] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    ref_roots: list[str] = field(default_factory=list)  # scanned for references (the roots, outermost)
+    outer_monorepos: list[str] = field(default_factory=list)  # monorepos above the roots (not read)
 
     def dir_for(self, path: str) -> Optional[FunctionsDir]:
         """The innermost functions folder holding `path`: a dictionary lookup per parent folder
@@ -89,6 +98,44 @@ class Workspace:
                     continue
                 seen.add(path)
                 yield path, d
+
+    def reference_files(self) -> list[str]:
+        """Every JavaScript/TypeScript file of the projects that is not a linted functions file:
+        client code, tests (also those inside a functions folder), scripts, other packages of a
+        monorepo. Build output, `node_modules/`, `_generated/` and git-ignored files are left out."""
+        from .gitignore import walk_files
+
+        linted = {p for p, _ in self.source_files()}
+        roots = self.ref_roots or self.roots
+        out: list[str] = []
+        seen: set[str] = set()
+        for root in roots:
+            for p in walk_files(root, BUILD_DIRS, SOURCE_EXTS, self.inside_roots_or_ref):
+                if p in seen or p in linted or p.endswith(".d.ts") or p.endswith((".min.js", ".bundle.js")):
+                    continue
+                seen.add(p)
+                out.append(p)
+                if len(out) >= MAX_REFERENCE_FILES:
+                    self.warnings.append(f"more than {MAX_REFERENCE_FILES} source files under {root}; "
+                                         "references are read from the first ones only")
+                    return out
+        return out
+
+    def is_reference_candidate(self, path: str) -> bool:
+        """Could `path` be one of `reference_files()` (a file created or changed on disk later)?
+        (`.gitignore` is not consulted here: an ignored file changed on disk is read once more.)"""
+        if not path.endswith(SOURCE_EXTS) or path.endswith(".d.ts"):
+            return False
+        roots = self.ref_roots or self.roots
+        root = next((r for r in roots if path.startswith(r.rstrip(os.sep) + os.sep)), None)
+        if root is None:
+            return False
+        parts = os.path.relpath(path, root).split(os.sep)[:-1]
+        return not any(p in BUILD_DIRS or p.startswith(".") for p in parts)
+
+    def inside_roots_or_ref(self, path: str) -> bool:
+        real = os.path.realpath(path)
+        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in (self.roots + self.ref_roots))
 
     def generated_files(self) -> Iterator[tuple[str, FunctionsDir]]:
         for d in self.functions_dirs:
@@ -219,7 +266,44 @@ def discover(paths: list[str]) -> Workspace:
             if os.path.isfile(os.path.join(root, "schema.ts")) or os.path.isdir(os.path.join(root, "_generated")):
                 add(root, os.path.dirname(root), "app")
     ws.functions_dirs = sorted(found.values(), key=lambda d: d.path)
+    set_reference_roots(ws)
     return ws
+
+
+MONOREPO_MARKERS = ("pnpm-workspace.yaml", "lerna.json", "turbo.json", "nx.json", "rush.json")
+
+
+def _monorepo_root(start: str, ws: Workspace, levels: int = 4) -> Optional[str]:
+    """The monorepo a project lives in, when it lies above the workspace roots: a folder above with a
+    workspaces marker file (only tested for existence: nothing outside the roots is opened)."""
+    cur = os.path.dirname(start)
+    for _ in range(levels):
+        if ws.inside_roots(cur):
+            return None  # inside the workspace: walked anyway
+        if any(os.path.isfile(os.path.join(cur, m)) for m in MONOREPO_MARKERS):
+            return cur
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return None
+        cur = parent
+    return None
+
+
+def set_reference_roots(ws: Workspace) -> None:
+    """The folders whose files are read for references: the roots. A project that belongs to a
+    monorepo above them is noted (`ws.outer_monorepo`): its other packages may call its functions
+    unseen, so fixes that rely on "no client calls it" are not offered."""
+    roots = sorted(set(ws.roots))
+    for d in ws.functions_dirs:
+        if d.kind != "app":
+            continue
+        mono = _monorepo_root(d.project_root, ws)
+        if mono is not None and mono not in ws.outer_monorepos:
+            ws.outer_monorepos.append(mono)
+            ws.warnings.append(f"{d.project_root} is part of the monorepo at {mono}: calls from its other packages "
+                               f"are not seen from here (check {mono} to see them); fixes that need to know every "
+                               "caller are not offered")
+    ws.ref_roots = [r for r in roots if not any(r != o and r.startswith(o.rstrip(os.sep) + os.sep) for o in roots)]
 
 
 def _add_project(dirpath: str, add) -> None:

@@ -18,7 +18,6 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 # (the engine imports the registry), so the type is spelled `Any` here.
 
 SEVERITIES = ("error", "warning", "info", "hint")
-DOCS_BASE_URL = "https://github.com/convex-lsp/convex-lsp/blob/main/docs/rules"
 
 
 @dataclass(frozen=True)
@@ -43,7 +42,17 @@ class Rule:
 
     @property
     def url(self) -> str:
-        return f"{DOCS_BASE_URL}/{self.code}-{self.name}.md"
+        """The rule's documentation page (built from pyproject's `[project.urls]`)."""
+        from .links import rule_doc_url
+
+        return rule_doc_url(self.code, self.name)
+
+    @property
+    def convex_docs(self) -> Optional[str]:
+        """The official Convex documentation page on the rule's topic."""
+        from .links import convex_docs_url
+
+        return convex_docs_url(self.code, self.spec)
 
     @property
     def default_enabled(self) -> bool:
@@ -81,6 +90,8 @@ class Rule:
             self.fix_doc,
             "",
         ]
+        if self.convex_docs:
+            lines += ["## Convex documentation", "", f"<{self.convex_docs}>", ""]
         return "\n".join(lines)
 
 

@@ -499,7 +499,9 @@ class Inferer:
             term = chain.terminal
             if chain.system or chain.table is None or term is None or term.call.id != e.id:
                 return UNKNOWN
-            d = Shape("doc", table=chain.table)
+            d = _narrowed_by_query(chain)
+            if d is None:
+                return UNKNOWN
             if term.method in ("first", "unique"):
                 return nullable(d, origin=f"`.{term.method}()`")
             if term.method in ("collect", "take"):
@@ -629,6 +631,55 @@ class Inferer:
 def _code(s: Shape) -> Shape:
     """A literal written in the code (widened to its type when a validator is proposed)."""
     return Shape(s.kind, value=s.value, origin="code")
+
+
+def _narrowed_by_query(chain) -> Optional[Shape]:
+    """The documents a query chain reads: `withIndex(…, q => q.eq("status", "open"))` and
+    `.filter(q => q.eq(q.field("status"), …))` pin fields, so only what the query lets through
+    is described (a field pinned to a literal is that literal; a literal union pinned otherwise
+    is unknown)."""
+    pinned: dict[str, Optional[tuple]] = {}
+    for step in chain.steps:
+        if step.method in ("withIndex", "withSearchIndex"):
+            args = call_args(step.call)
+            for op, name, node in cx.index_eq_fields(args[1] if len(args) > 1 else None):
+                if op != "eq":
+                    continue
+                a = call_args(node)
+                lit = _code_literal(a[1]) if len(a) > 1 else None
+                pinned[name] = lit if name not in pinned else None
+        elif step.method == "filter":
+            names = _filtered_fields(step.call)
+            for name in (names if names is not None else ("*",)):  # "*": any field may be narrowed
+                pinned[name] = None
+    d = Shape("doc", table=chain.table)
+    if not pinned:
+        return d
+    return Shape("op", value=("pin", tuple(sorted(pinned.items(), key=lambda kv: kv[0]))), items=(d,))
+
+
+def _code_literal(node: Optional[Node]):
+    from .validator_algebra import _literal_value
+
+    return _literal_value(node)
+
+
+def _filtered_fields(call: Node) -> Optional[set]:
+    """The fields a `.filter(q => …)` reads through `q.field("x")` (None: it reads otherwise)."""
+    out: set = set()
+    args = call_args(call)
+    if not args:
+        return None
+    for n in _descendants(args[0]):
+        if n.type == "call_expression":
+            fn = n.child_by_field_name("function")
+            if fn is not None and fn.type == "member_expression" and text(fn.child_by_field_name("property")) == "field":
+                a = call_args(n)
+                name = string_value(a[0]) if a else None
+                if name is None:
+                    return None
+                out.add(name.split(".")[0])
+    return out or None
 
 
 def _element(arr: Shape) -> Optional[Shape]:

@@ -45,8 +45,13 @@ def parser_for(kind: str, slot: str = "") -> ts.Parser:
     return p
 
 
+JS_EXTS = (".js", ".jsx", ".mjs", ".cjs")
+
+
 def kind_for_path(path: str) -> str:
-    return "tsx" if path.endswith((".tsx", ".jsx")) else "ts"
+    """The grammar for a file: `tsx` for .tsx and every JavaScript file (JSX is common in .js;
+    JavaScript has no `<T>x` assertions for the tsx grammar to misread), `typescript` otherwise."""
+    return "tsx" if path.endswith((".tsx",) + JS_EXTS) else "ts"
 
 
 MAX_TREE_DEPTH = 500

@@ -480,6 +480,20 @@ class Resolver:
             return self._prop(base, s.value[1], depth)
         if op in ("fields", "asobject"):
             return base if base.kind == "object" else UNKNOWN
+        if op == "pin":  # documents a query pinned fields of: the literal, or unknown
+            if base.kind != "object":
+                return UNKNOWN
+            pins = dict(s.value[1])
+            fields = []
+            for f in base.fields:
+                if f.name in pins or "*" in pins:
+                    lit = pins.get(f.name)
+                    if lit is not None:
+                        f = Field(f.name, literal(lit), False, f.source)
+                    elif self._literal_union(f.shape, depth):
+                        f = Field(f.name, UNKNOWN, f.optional, f.source)  # the query may keep one literal only
+                fields.append(f)
+            return Shape("object", fields=tuple(fields), open=base.open, origin=base.origin)
         if op == "elem":
             base = without_null(base) if base.kind == "union" else base
             return self.resolve(base.items[0], depth + 1) if base.kind == "array" else UNKNOWN
@@ -518,6 +532,12 @@ class Resolver:
                 out[f.name] = f
             return Shape("object", fields=tuple(out.values()), open=base.open or ext.open)
         return UNKNOWN
+
+    def _literal_union(self, s: Shape, depth: int) -> bool:
+        r = self.resolve(s, depth + 1)
+        if r.kind == "optional":
+            r = self.resolve(r.items[0], depth + 1)
+        return r.kind == "union" and any(self.resolve(m, depth + 1).kind == "literal" for m in r.items)
 
     def _prop(self, base: Shape, name: str, depth: int) -> Shape:
         """A property read on a value: a document field (`undefined` too where it is optional)."""

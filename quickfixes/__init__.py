@@ -33,7 +33,7 @@ __all__ = [
 
 
 def _fixers() -> dict[str, Callable[[Finding, object], list[Fix]]]:
-    from . import args_syntax, did_you_mean, filters, indexes, misc, returns, visibility
+    from . import args_syntax, did_you_mean, filters, indexes, misc, pagination, returns, rewrites, visibility
 
     return {
         "CVX101": returns.fix_missing_returns,
@@ -47,14 +47,20 @@ def _fixers() -> dict[str, Callable[[Finding, object], list[Fix]]]:
         "CVX202": misc.fix_unbounded_collect,
         "CVX204": indexes.fix_index_name,
         "CVX205": indexes.fix_redundant_index,
+        "CVX217": indexes.fix_unused_index,
         "CVX206": did_you_mean.fix_unknown_index,
         "CVX210": indexes.fix_add_index_for_filter,
         "CVX208": did_you_mean.fix_unknown_table,
+        "CVX215": pagination.fix_pagination_opts,
         "CVX307": misc.fix_floating_promise,
+        "CVX312": rewrites.fix_storage_metadata,
         "CVX401": visibility.fix_public_scheduled,
         "CVX402": did_you_mean.fix_unknown_function,
+        "CVX407": visibility.fix_unexported_registration,
+        "CVX408": rewrites.fix_top_of_hour_cron,
         "CVX501": misc.fix_missing_use_node,
         "CVX503": misc.fix_forbidden_use_node,
+        "CVX510": misc.fix_misplaced_use_node,
         "CVX901": misc.fix_unused_suppression,
     }
 

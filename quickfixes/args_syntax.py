@@ -53,7 +53,7 @@ def fix_bare_handler(finding: Finding, an) -> list[Fix]:
     if len(function_params(fn)) <= 1:
         keys.append("args: {}")
     extra: list[TextEdit] = []
-    summary = handler_summary(model, reg, fn, an.index.schema_for(model.path))
+    summary = handler_summary(model, reg, fn, an.index)
     if summary is not None and summary[0] == "void":
         imp = add_named_import(model, "v", "convex/values")
         if imp is not None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from typing import Optional
 
+from ..analysis.indexes_util import predicate_body
 from ..analysis.registry import Finding, Fix, TextEdit
-from ..analysis.syntax import call_args, function_params, param_pattern, string_value, text, unwrap
+from ..analysis.syntax import call_args, string_value, text, unwrap
 from ._util import first_on_line, indent_at, overlaps, quote_char
 
 
@@ -66,17 +67,9 @@ def fix_filter_to_index(finding: Finding, an) -> list[Fix]:
     args = call_args(step.call)
     if len(args) != 1 or args[0].type not in ("arrow_function", "function_expression"):
         return []
-    pred = args[0]
-    params = function_params(pred)
-    if len(params) != 1 or param_pattern(params[0]).type != "identifier":
+    body, q = predicate_body(args[0])
+    if body is None:
         return []
-    q = text(param_pattern(params[0]))
-    body = pred.child_by_field_name("body")
-    if body is not None and body.type == "statement_block":
-        stmts = [c for c in body.named_children if c.type != "comment"]
-        if len(stmts) != 1 or stmts[0].type != "return_statement" or not stmts[0].named_children:
-            return []
-        body = stmts[0].named_children[0]
     conj = _conjuncts(body, q)
     if not conj:
         return []

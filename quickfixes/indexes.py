@@ -6,6 +6,7 @@ import os
 import re
 from typing import Optional
 
+from ..analysis.refs_extract import DYNAMIC
 from ..analysis.registry import Finding, Fix, TextEdit
 from ._util import ancestors, first_on_line, node_at, overlaps, removal_range, whole_line_range
 
@@ -17,19 +18,12 @@ def expected_index_name(fields) -> str:
 
 
 def _uses(index, functions_dir: str, table: str, name: str):
-    """(path, use) for every `withIndex("<name>")` in the functions folder: on `table`,
-    and on unknown tables (table None)."""
+    """(path, use) for every use of index `<name>` in the workspace (functions, tests, scripts:
+    `withIndex`, `withSearchIndex`, relationship helpers) on `table`, and on queries whose table is
+    unknown (table None)."""
     on_table, unknown = [], []
-    for path, facts in index.facts.items():
-        if facts.functions_dir != functions_dir or facts.is_generated:
-            continue
-        for use in facts.index_uses:
-            if use.index != name or use.method != "withIndex":
-                continue
-            if use.table == table:
-                on_table.append((path, use))
-            elif use.table is None:
-                unknown.append((path, use))
+    for ref in index.index_references(functions_dir, table, name):
+        (on_table if ref.table == table else unknown).append((ref.file, ref))
     return on_table, unknown
 
 
@@ -47,9 +41,14 @@ def index_rename_blocker(table: str, new_name: str, schema, index=None, old_name
                 return f"table `{table}` already has an index named `{new_name}`"
     if index is not None and old_name is not None and schema is not None:
         _, unknown = _uses(index, schema.functions_dir, table, old_name)
+        dynamic = index.index_references(schema.functions_dir, table, DYNAMIC)
+        if dynamic:
+            use = dynamic[0]
+            return (f"`{use.method}(…)` in {os.path.basename(use.file)}:{use.span.srow + 1} computes the name of "
+                    f"the index it reads on `{table}`")
         if unknown:
             path, use = unknown[0]
-            return (f"`withIndex(\"{old_name}\")` in {os.path.basename(path)}:{use.span.srow + 1} reads a table "
+            return (f"`{use.method}(\"{old_name}\")` in {os.path.basename(path)}:{use.span.srow + 1} reads a table "
                     "that cannot be determined")
     return None
 
@@ -76,6 +75,8 @@ def _use_edits(uses, new_name: str) -> list[TextEdit]:
 
 
 def fix_index_name(finding: Finding, an) -> list[Fix]:
+    if finding.data.get("blocked"):
+        return []  # the rule saw why the rename cannot be made (a name or field list taken twice)
     found = _locate(finding, an)
     if found is None:
         return []
@@ -95,7 +96,11 @@ def fix_index_name(finding: Finding, an) -> list[Fix]:
     uses, _ = _uses(an.index, schema.functions_dir, table, ix.name)
     edits = [TextEdit(ix.file, ix.name_span.start, ix.name_span.end, new)] + _use_edits(uses, new)
     n = len(uses)
-    where = f" and {n} `withIndex` use{'s' if n != 1 else ''}" if n else ""
+    elsewhere = sum(1 for p, _ in uses if getattr(an.index.facts.get(p), "refs_only", False))
+    what = "`withIndex` use" if all(u.method == "withIndex" for _, u in uses) else "use"
+    where = f" and {n} {what}{'s' if n != 1 else ''}" if n else ""
+    if elsewhere:
+        where += f" ({elsewhere} in tests or scripts)"
     return [Fix(f"Rename index to `{new}`{where}", "safe", edits)]
 
 
@@ -113,9 +118,34 @@ def fix_redundant_index(finding: Finding, an) -> list[Fix]:
     if not covering:
         return []
     cover = min(covering, key=lambda o: len(o.fields))
+    removal = _index_removal(an, ix)
+    if removal is None:
+        return []
+    on_table, unknown = _uses(an.index, schema.functions_dir, table, ix.name)
+    if unknown:
+        return []
+    edits = [removal] + _use_edits(on_table, cover.name)
+    return [Fix(f"Remove index `{ix.name}` and use `{cover.name}` instead", "unsafe", edits)]
+
+
+def fix_unused_index(finding: Finding, an) -> list[Fix]:
+    """CVX217: delete an index nothing uses (checked again against the whole workspace)."""
+    found = _locate(finding, an)
+    if found is None:
+        return []
+    schema, table, ix = found
+    if ix.staged or an.index.index_references(schema.functions_dir, table, ix.name):
+        return []
+    removal = _index_removal(an, ix)
+    return [Fix(f"Delete the unused index `{ix.name}`", "unsafe", [removal])] if removal is not None else []
+
+
+def _index_removal(an, ix) -> Optional[TextEdit]:
+    """The edit deleting `.index("name", [...])` from its table definition (whole lines when it
+    stands on its own)."""
     model = an.models.get(ix.file)
     if model is None or getattr(model, "root", None) is None:
-        return []
+        return None
     call = None
     for a in ancestors(node_at(model, ix.span.start, ix.span.end)):
         if a.type == "call_expression":
@@ -126,11 +156,11 @@ def fix_redundant_index(finding: Finding, an) -> list[Fix]:
                 call = a
                 break
     if call is None:
-        return []
+        return None
     member = call.child_by_field_name("function")
     dot = next((c for c in member.children if c.type in (".", "?.")), None)
     if dot is None:
-        return []
+        return None
     data = model.src.data
     whole = whole_line_range(data, dot.start_byte, call.end_byte)
     if whole is not None:
@@ -140,11 +170,7 @@ def fix_redundant_index(finding: Finding, an) -> list[Fix]:
         s, e = member.child_by_field_name("object").end_byte, call.end_byte
     else:
         s, e = removal_range(data, dot.start_byte, call.end_byte)
-    on_table, unknown = _uses(an.index, schema.functions_dir, table, ix.name)
-    if unknown:
-        return []
-    edits = [TextEdit(ix.file, s, e, "")] + _use_edits(on_table, cover.name)
-    return [Fix(f"Remove index `{ix.name}` and use `{cover.name}` instead", "unsafe", edits)]
+    return TextEdit(ix.file, s, e, "")
 
 
 def fix_add_index_for_filter(finding: Finding, an) -> list[Fix]:

@@ -1,4 +1,4 @@
-"""Small one-construct fixes: CVX105, CVX106, CVX202, CVX307, CVX501, CVX503, CVX901."""
+"""Small one-construct fixes: CVX105, CVX106, CVX202, CVX307, CVX501, CVX503, CVX510, CVX901."""
 
 from __future__ import annotations
 
@@ -176,6 +176,35 @@ def fix_missing_use_node(finding: Finding, an) -> list[Fix]:
         return []  # the file's queries/mutations cannot run in the Node runtime (CVX502)
     if model is None or _directive_stmt(model) is not None:
         return []
+    return [Fix("Add `\"use node\";`", "safe", [_insert_use_node(model)])]
+
+
+def fix_misplaced_use_node(finding: Finding, an) -> list[Fix]:
+    """CVX510: move the directive to the top of the file."""
+    model = _model(finding, an)
+    if model is None or _directive_stmt(model) is not None:
+        return []
+    stmt = _statement_at(model, finding)
+    if stmt is None or len(stmt.named_children) != 1 or string_value(stmt.named_children[0]) != "use node":
+        return []
+    s, e = removal_range(model.src.data, stmt.start_byte, stmt.end_byte)
+    ins = _insert_use_node(model)
+    if ins.start >= s:
+        return []  # nothing but comments before it: it is already where a directive counts
+    return [Fix("Move `\"use node\"` to the top of the file", "safe", [ins, TextEdit(model.path, s, e, "")])]
+
+
+def _statement_at(model, finding: Finding):
+    """The expression statement holding the finding (a `"use node"` directive, say)."""
+    for a in ancestors(node_at(model, finding.start, finding.end)):
+        if a.type == "expression_statement":
+            return a
+    return None
+
+
+def _insert_use_node(model) -> TextEdit:
+    """The edit that puts `"use node";` before the file's first statement (leading comments stay
+    above it: they may be file suppressions)."""
     data = model.src.data
     nl = newline_of(data)
     semi = ";" if uses_semicolons(model.root) else ""
@@ -184,21 +213,17 @@ def fix_missing_use_node(finding: Finding, an) -> list[Fix]:
     if first is None:
         at = len(data)
         pre = nl if data and not data.endswith(b"\n") else ""
-        return [Fix("Add `\"use node\";`", "safe", [TextEdit(model.path, at, at, f"{pre}{q}use node{q}{semi}{nl}")])]
+        return TextEdit(model.path, at, at, f"{pre}{q}use node{q}{semi}{nl}")
     at = line_start(data, first.start_byte) if first_on_line(data, first.start_byte) else first.start_byte
     sep = nl + nl if at == line_start(data, at) else " "
-    return [Fix("Add `\"use node\";`", "safe", [TextEdit(model.path, at, at, f"{q}use node{q}{semi}{sep}")])]
+    return TextEdit(model.path, at, at, f"{q}use node{q}{semi}{sep}")
 
 
 def fix_forbidden_use_node(finding: Finding, an) -> list[Fix]:
     model = _model(finding, an)
     if model is None:
         return []
-    stmt = None
-    for a in ancestors(node_at(model, finding.start, finding.end)):
-        if a.type == "expression_statement":
-            stmt = a
-            break
+    stmt = _statement_at(model, finding)
     if stmt is None or not stmt.named_children or string_value(stmt.named_children[0]) != "use node":
         stmt = _directive_stmt(model)
     if stmt is None:

@@ -299,6 +299,8 @@ def fix_returns_mismatch(finding: Finding, an) -> list[Fix]:
     if reg is None:
         return []
     summary = handler_summary(model, reg, reg.handler, an.index)
+    if summary is not None and summary[0] == "void":
+        summary = ("value", ("v.null()", []))  # every return is `null`
     if summary is None or summary[0] != "value" or summary[1] is None:
         return []
     tree, imports = summary[1]

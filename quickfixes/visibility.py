@@ -2,9 +2,9 @@
 
 `internal.*` only holds internal functions, so changing the reference alone would break it:
 the target's builder becomes its internal counterpart (`mutation` -> `internalMutation`).
-Offered only when the target uses a base builder imported from `_generated/server` and no
-other `api.` reference in the functions folder names it (client code is not visible to the
-linter, hence unsafe).
+Offered only when the target uses a base builder imported from `_generated/server` and every other
+reference to it in the workspace (client code, tests, scripts: the reference graph) is a backend
+`internal.*`/string one; unsafe all the same (an outside client may call a public function).
 """
 
 from __future__ import annotations
@@ -41,13 +41,15 @@ def fix_public_scheduled(finding: Finding, an) -> list[Fix]:
         internal_builder = INTERNAL_OF.get(target.builder.base)
         if internal_builder is None or target.builder.custom or len(target.builder.chain) != 1:
             return []
-        # any other public reference to the target keeps it public
-        for p, f in an.index.facts.items():
-            if f.functions_dir != d.path:
+        # every other reference anywhere in the workspace must be a backend one that survives the
+        # change: a client, a test, a script, a type position or another `api.` path would break
+        if an.index.workspace.outer_monorepos:
+            return []  # packages of the monorepo this project belongs to are not seen
+        for r in an.index.function_references(d.path, tuple(ref.path)):
+            if r.file == finding.path and r.span == ref.span:
                 continue
-            for r in f.api_refs:
-                if r.root == "api" and tuple(r.path) == tuple(ref.path) and not (p == finding.path and r.span == ref.span):
-                    return []
+            if not r.backend or r.root == "api" or r.kind == "type":
+                return []
         tmodel = an.models.get(target.file)
         if tmodel is None or getattr(tmodel, "root", None) is None:
             return []
@@ -99,3 +101,16 @@ def _specifiers(stmt):
             for n in c.named_children:
                 if n.type == "named_imports":
                     yield from (s for s in n.named_children if s.type == "import_specifier")
+
+
+def fix_unexported_registration(finding: Finding, an) -> list[Fix]:
+    """CVX407: `const hidden = query({...})` -> `export const hidden = query({...})`."""
+    at = finding.data.get("insert_at")
+    model = an.models.get(finding.path)
+    if not isinstance(at, int) or model is None or getattr(model, "root", None) is None:
+        return []
+    data = model.src.data
+    if not data[at:].startswith((b"const ", b"let ", b"var ")):
+        return []
+    name = finding.data.get("name") or "it"
+    return [Fix(f"Export `{name}`", "safe", [TextEdit(finding.path, at, at, "export ")])]

@@ -1,4 +1,4 @@
-"""The `convex-lsp` command: `check`, `rule`, `serve`, `--version` (see shared/interfaces.md).
+"""The `convex-lsp` command: `check`, `rule`, `serve`, `--version` (README.md, "Usage").
 
 Imports stay lazy: `convex-lsp --version` and `convex-lsp rule` never load tree-sitter,
 `check` never loads pygls.
@@ -32,6 +32,16 @@ def _warn(msg: str) -> None:
     sys.stderr.write(f"{PROG}: warning: {msg}\n")
 
 
+def _note_or_warn(quiet: bool):
+    """A `warn(msg, note=False)` for the helpers: warnings and notes on stderr, none when quiet."""
+
+    def warn(msg: str, note: bool = False) -> None:
+        if not quiet:
+            sys.stderr.write(f"{PROG}: {'note' if note else 'warning'}: {msg}\n")
+
+    return warn
+
+
 # ---------------------------------------------------------------- parser
 
 
@@ -43,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="lint a project (default: the current directory)",
                        description="Lint Convex functions folders under the given paths.")
     c.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
-    c.add_argument("--output-format", choices=("text", "json", "sarif", "github"), default="text")
+    c.add_argument("--output-format", choices=_formats(), default="text",
+                   help="text (default), concise (one line per finding), json, sarif, github (annotations), "
+                        "gitlab (Code Quality), junit (XML)")
     c.add_argument("--select", action="append", metavar="RULES",
                    help="comma-separated rule names, codes or prefixes (CVX2); replaces the configured selection")
     c.add_argument("--ignore", action="append", metavar="RULES", help="rules to disable (comma-separated)")
@@ -61,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="worker processes (0: one per core, used for large projects only; 1: no workers)")
     c.add_argument("--no-cache", action="store_true",
                    help="neither read nor write the cache of unchanged files' results (also CONVEX_LSP_NO_CACHE=1)")
+    check_extras().add_arguments(c)
 
     r = sub.add_parser("rule", help="show a rule's documentation",
                        description="Show the documentation of a rule (by name or code), or of every rule.")
@@ -77,6 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
 # ---------------------------------------------------------------- check
 
 
+def _formats() -> tuple[str, ...]:
+    return ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
+
+
+def check_extras():
+    from . import check_extras as mod
+
+    return mod
+
+
 def cmd_check(args) -> int:
     from convex_lsp.analysis.config import ConfigError
 
@@ -89,7 +112,13 @@ def cmd_check(args) -> int:
             extend_select=runner.split_selectors(args.extend_select, "--extend-select"),
         )
 
+        bad = check_extras().usage_error(args)
+        if bad:
+            return _error(bad)
+
         def make_plan():
+            if args.stdin_filename is not None:
+                return check_extras().prepare_stdin(args, overrides, runner)
             return runner.prepare(args.paths, overrides, args.config)
 
         plan = make_plan()
@@ -98,16 +127,27 @@ def cmd_check(args) -> int:
     except runner.UsageError as e:
         return _error(str(e))
 
+    if not plan.workspace.functions_dirs:
+        for w in plan.warnings:  # why (a convex.json pointing outside the workspace, say)
+            _warn(w)
+        where = ", ".join(args.paths or ["."])
+        return _error(f"no Convex project found under {where}: no convex.json \"functions\" folder, no convex/ "
+                      "folder beside a package.json, no `functions-dir` in convex-lsp.toml; nothing was linted")
     if not args.quiet:
         for w in plan.warnings:
             _warn(w)
-        if not plan.workspace.functions_dirs:
-            where = ", ".join(args.paths or ["."])
-            _warn(f"no Convex functions folder found under {where} "
-                  "(looked for convex.json's \"functions\", convex/ beside package.json, or `functions-dir` in convex-lsp.toml)")
+    for p in args.paths or ():
+        if os.path.isfile(p):
+            why = runner.skip_reason(plan, p)
+            if why is not None:
+                sys.stderr.write(f"{PROG}: {p}: skipped: {why}\n")
 
     fmt = args.output_format
     out = sys.stdout
+    if args.show_files or args.show_settings:
+        ex = check_extras()
+        (ex.show_files(plan, out) if args.show_files else ex.show_settings(plan, out, fmt))
+        return EXIT_OK
     colour = fmt == "text" and reporters.use_colour(out)
     fixed = 0
     want_fixes = args.fix or args.diff
@@ -117,7 +157,11 @@ def cmd_check(args) -> int:
             return EXIT_OK
         want_fixes = False
 
-    if want_fixes:
+    if args.stdin_filename is not None:
+        ex = check_extras()
+        stdin_data = ex.read_stdin()
+        findings = ex.lint_stdin(plan, ex.stdin_target(args), stdin_data, runner)
+    elif want_fixes:
         try:
             report, findings = runner.fix_loop(plan, unsafe=args.unsafe_fixes)
         except Exception as e:  # a bug in a fix must not end in a traceback
@@ -125,7 +169,7 @@ def cmd_check(args) -> int:
         if not args.quiet:
             for msg in report.failures:
                 _warn(msg)
-        fixed = report.total
+        fixed = getattr(report, "resolved", report.total)
         if args.diff:
             out.write(report.diff(reporters.display_path))
             out.flush()
@@ -151,19 +195,19 @@ def cmd_check(args) -> int:
             if progress is not None:
                 progress.close()
 
+    try:
+        findings = check_extras().apply_bulk(args, plan, findings, _note_or_warn(args.quiet))
+    except check_extras().bulk.SuppressionsError as e:
+        return _error(str(e))
+
     sources = reporters.Sources()
+    if args.stdin_filename is not None:
+        sources = reporters.Sources({check_extras().stdin_target(args): stdin_data})
     if args.statistics:
         reporters.report_statistics(findings, out, fmt, colour)
-    elif fmt == "json":
-        reporters.report_json(findings, out, sources)
-    elif fmt == "sarif":
-        from convex_lsp.analysis.registry import all_rules
-
-        reporters.report_sarif(findings, out, sources, all_rules(), _version())
-    elif fmt == "github":
-        reporters.report_github(findings, out)
     else:
-        reporters.report_text(findings, out, sources, colour, quiet=args.quiet, fixed=fixed)
+        reporters.report(fmt, findings, out, sources, colour=colour, quiet=args.quiet, fixed=fixed,
+                         files=check_extras().linted_files(plan), version=_version())
     out.flush()
     if args.exit_zero or not findings:
         return EXIT_OK

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from typing import Optional
-from urllib.parse import quote, unquote, urlparse
 
 from lsprotocol import types as T
 
@@ -37,19 +36,23 @@ def line_encoding(lsp_encoding) -> str:
 
 
 def uri_to_path(uri: str) -> str:
+    """The file a `file://` URI names (pygls.uris: drive letters, UNC shares, escapes), with
+    symbolic links resolved as the workspace's own paths are; other URIs are returned as given."""
     import os
 
-    p = urlparse(uri)
-    if p.scheme not in ("file", ""):
+    from pygls import uris
+
+    path = uris.to_fs_path(uri) if uri.startswith("file:") else None
+    if not path:
         return uri
-    path = unquote(p.path)
-    if os.name == "nt" and re.match(r"^/[A-Za-z]:", path):  # pragma: no cover
-        path = path[1:]
-    return os.path.realpath(path) if path else path
+    return os.path.realpath(path) if os.path.isabs(path) else path
 
 
 def path_to_uri(path: str) -> str:
-    return "file://" + quote(path.replace("\\", "/"), safe="/:@")
+    """The `file://` URI of a path, as pygls makes it."""
+    from pygls import uris
+
+    return uris.from_fs_path(path) or path
 
 
 # ------------------------------------------------------------------ positions

@@ -13,9 +13,9 @@ from typing import Callable, Iterable, Optional
 from convex_lsp.analysis.config import Config
 from convex_lsp.analysis.registry import Finding, Fix, get_rule
 
-# source bytes whose trees are kept between the facts pass and the lint pass (about 15x that in
+# source bytes whose trees are kept between the facts pass and the lint pass (about 30x that in
 # memory); past it, trees are dropped after their facts are taken and parsed again when linted
-KEEP_TREES_BYTES = 8 * 1024 * 1024
+KEEP_TREES_BYTES = 2 * 1024 * 1024
 
 
 def lint_models(models: Iterable, index, plan_or_config: Callable[[str], Config], targets: set[str],
@@ -45,7 +45,7 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
 def quickfixes_module():
     try:
         from convex_lsp import quickfixes
-    except Exception:  # a colleague's module that does not import must not break `check`
+    except Exception:  # a quickfixes package that does not import must not break `check`
         return None
     ok = callable(getattr(quickfixes, "fixes_for", None)) and callable(getattr(quickfixes, "fix_files", None))
     return quickfixes if ok else None
@@ -138,6 +138,7 @@ class _CacheState:
         self.keys: dict[str, str] = {}
         self.views: dict[str, str] = {}
         self.cached_entries: dict[str, object] = {}  # path -> facts entry not decoded yet
+        self.parsed: dict[str, object] = {}  # path -> facts of a file parsed in the first pass
         self.views_digest: Optional[str] = None
         self.indexed = False
         self._config_fps: dict[int, str] = {}
@@ -150,6 +151,7 @@ class _CacheState:
         cache = self.cache
         if cache is None:
             model = an.models[path] = build_model(path, None, an.workspace)
+            self.parsed[path] = model.facts
             return model
         from convex_lsp.analysis.cache import facts_view
 
@@ -165,6 +167,7 @@ class _CacheState:
                 self.cached_entries[path], self.views[path] = got
                 return None
         model = an.models[path] = build_model(path, data, an.workspace)
+        self.parsed[path] = model.facts
         if data is not None:
             view = self.views[path] = facts_view(model.facts)
             cache.put_facts(self.keys[path], model.facts, view)
@@ -186,18 +189,19 @@ class _CacheState:
         if self.indexed:
             return
         self.indexed = True
-        for path in self.plan.load:
-            entry = self.cached_entries.pop(path, None)
-            facts = self.cache.facts_of(self.keys[path], entry) if entry is not None else None
-            if facts is None:
-                model = an.models.get(path)  # parsed now if the entry did not decode
-                if model is None:
-                    continue
-                facts = model.facts
-                if entry is not None:  # replace the bad entry
-                    from convex_lsp.analysis.cache import facts_view
+        from convex_lsp.analysis.engine import build_model
 
-                    self.cache.put_facts(self.keys[path], facts, facts_view(facts))
+        for path in self.plan.load:
+            facts = self.parsed.pop(path, None)  # the facts of the files parsed in the first pass
+            if facts is None:
+                entry = self.cached_entries.pop(path, None)
+                facts = self.cache.facts_of(self.keys[path], entry) if entry is not None else None
+                if facts is None:  # the entry did not decode: parse the file (its tree is not kept)
+                    facts = build_model(path, None, an.workspace).facts
+                    if entry is not None:  # replace the bad entry
+                        from convex_lsp.analysis.cache import facts_view
+
+                        self.cache.put_facts(self.keys[path], facts, facts_view(facts))
             an.index.set_facts(path, facts)
 
     def findings_key(self, path: str) -> Optional[str]:

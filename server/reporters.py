@@ -1,4 +1,5 @@
-"""Output formats of `convex-lsp check`: text, json, sarif, github, and `--statistics`.
+"""Output formats of `convex-lsp check`: text, concise, json, sarif, github, gitlab, junit, and
+`--statistics`.
 
 Findings carry byte offsets and 0-based (row, code-point column) positions; every format
 here shows 1-based rows and columns. Fix edits carry byte offsets only: `Sources` turns
@@ -13,11 +14,12 @@ import sys
 from collections import Counter
 from typing import Iterable, Optional, TextIO
 
+from convex_lsp.analysis.links import repository_url
 from convex_lsp.analysis.registry import Finding, Fix, Rule
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "concise", "json", "sarif", "github", "gitlab", "junit")
 TOOL_NAME = "convex-lsp"
-TOOL_URI = "https://github.com/convex-lsp/convex-lsp"
+
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 
@@ -127,6 +129,10 @@ def sarif_log(findings: list[Finding], rules: list[Rule], sources: Sources, vers
             },
             "properties": {"tags": list(r.tags), "spec": r.spec, "fix": r.fix or "none"},
         }
+        if r.code in SECURITY_SEVERITY:  # GitHub code scanning ranks security alerts by it
+            entry["properties"]["security-severity"] = SECURITY_SEVERITY[r.code]
+            if "security" not in entry["properties"]["tags"]:
+                entry["properties"]["tags"].append("security")
         driver_rules.append(entry)
     results = []
     for f in findings:
@@ -142,7 +148,7 @@ def sarif_log(findings: list[Finding], rules: list[Rule], sources: Sources, vers
             "message": {"text": f.message},
             "locations": [{
                 "physicalLocation": {
-                    "artifactLocation": {"uri": _uri(f.path, cwd)},
+                    "artifactLocation": _artifact(f.path, cwd),
                     "region": region,
                 },
             }],
@@ -161,7 +167,7 @@ def sarif_log(findings: list[Finding], rules: list[Rule], sources: Sources, vers
                 })
             result["fixes"] = [{
                 "description": {"text": f.fix.title},
-                "artifactChanges": [{"artifactLocation": {"uri": _uri(p, cwd)}, "replacements": reps}
+                "artifactChanges": [{"artifactLocation": _artifact(p, cwd), "replacements": reps}
                                     for p, reps in changes.items()],
             }]
         results.append(result)
@@ -172,22 +178,38 @@ def sarif_log(findings: list[Finding], rules: list[Rule], sources: Sources, vers
             "tool": {"driver": {
                 "name": TOOL_NAME,
                 "version": version,
-                "informationUri": TOOL_URI,
+                "informationUri": repository_url(),
                 "rules": driver_rules,
             }},
+            # relative URIs are relative to the folder the command ran in, so code scanning
+            # maps them in a monorepo whose project is a subfolder (checkout_path / working-directory)
+            "originalUriBaseIds": {SRCROOT: {"uri": _folder_uri(cwd or os.getcwd())}},
             "columnKind": "unicodeCodePoints",
             "results": results,
         }],
     }
 
 
-def _uri(path: str, cwd: Optional[str] = None) -> str:
+SRCROOT = "%SRCROOT%"
+# CVSS-like scores (0-10) GitHub code scanning shows as the alert's security severity
+SECURITY_SEVERITY = {"CVX701": "8.0", "CVX702": "6.5", "CVX703": "6.5", "CVX404": "5.0"}
+
+
+def _folder_uri(folder: str) -> str:
+    from pathlib import Path
+
+    return Path(os.path.abspath(folder)).as_uri().rstrip("/") + "/"
+
+
+def _artifact(path: str, cwd: Optional[str] = None) -> dict:
+    """A SARIF artifactLocation: relative to %SRCROOT% when the file is under it."""
+    from pathlib import Path
     from urllib.parse import quote
 
     shown = display_path(path, cwd)
     if os.path.isabs(shown):
-        return "file://" + quote(shown)
-    return quote(shown)
+        return {"uri": Path(shown).as_uri()}
+    return {"uri": quote(shown), "uriBaseId": SRCROOT}
 
 
 def report_sarif(findings: list[Finding], out: TextIO, sources: Sources, rules: list[Rule], version: str) -> None:
@@ -218,6 +240,97 @@ def report_github(findings: list[Finding], out: TextIO) -> None:
         )
 
 
+# ---------------------------------------------------------------- gitlab
+
+# GitLab Code Quality severities: info, minor, major, critical, blocker
+_GITLAB_SEVERITY = {"error": "major", "warning": "minor", "info": "info", "hint": "info"}
+
+
+def _gitlab_category(f: Finding) -> str:
+    """A Code Climate category: Security, Performance (the database rules), Bug Risk, Style."""
+    if f.code in SECURITY_SEVERITY:
+        return "Security"
+    if f.code.startswith("CVX2") and f.severity != "error":
+        return "Performance"
+    return "Style" if f.severity == "hint" else "Bug Risk"
+
+
+def gitlab_report(findings: list[Finding], sources: Sources, cwd: Optional[str] = None) -> list[dict]:
+    """GitLab Code Quality (a subset of the Code Climate spec). The fingerprint hangs on the
+    file, rule, message and the text of the line (plus a counter for repeats), not on the
+    line number, so a finding keeps its identity when lines above it move."""
+    import hashlib
+
+    out = []
+    seen: Counter = Counter()
+    for f in findings:
+        path = display_path(f.path, cwd)
+        line = sources.lines(f.path).line_bytes(f.srow).decode("utf-8", errors="replace").strip()
+        key = (path, f.code, f.message, line)
+        seen[key] += 1
+        digest = hashlib.sha256("\0".join(key + (str(seen[key]),)).encode("utf-8")).hexdigest()
+        out.append({
+            "type": "issue",
+            "check_name": f.code,
+            "description": f"{f.code} [{f.name}] {f.message}",
+            "categories": [_gitlab_category(f)],
+            "fingerprint": digest,
+            "severity": _GITLAB_SEVERITY.get(f.severity, "minor"),
+            "location": {"path": path, "lines": {"begin": f.srow + 1, "end": f.erow + 1}},
+        })
+    return out
+
+
+def report_gitlab(findings: list[Finding], out: TextIO, sources: Sources) -> None:
+    json.dump(gitlab_report(findings, sources), out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+# ---------------------------------------------------------------- junit
+
+
+def junit_xml(findings: list[Finding], files: Iterable[str] = (), cwd: Optional[str] = None) -> str:
+    """JUnit XML: one <testsuite> per file, one failing <testcase> per finding; a file linted
+    without findings gets one passing test case, so a clean run is not an empty report."""
+    from xml.sax.saxutils import escape, quoteattr
+
+    by_file: dict[str, list[Finding]] = {}
+    for p in sorted(set(files)):
+        by_file[p] = []
+    for f in findings:
+        by_file.setdefault(f.path, []).append(f)
+    if not by_file:
+        by_file[""] = []
+    parts = []
+    total = failures = 0
+    for path in sorted(by_file):
+        shown = display_path(path, cwd) if path else TOOL_NAME
+        fs = by_file[path]
+        cases = []
+        for f in fs:
+            loc = f"{shown}:{f.srow + 1}:{f.scol + 1}"
+            cases.append(
+                f'    <testcase name={quoteattr(f"{f.code} [{f.name}] at {loc}")} classname={quoteattr(shown)}'
+                f' file={quoteattr(shown)} line="{f.srow + 1}">\n'
+                f'      <failure message={quoteattr(f.message)} type={quoteattr(f.code)}>'
+                f'{escape(f"{loc}: {f.severity}: {f.code} [{f.name}] {f.message}")}\n{escape(f.url)}</failure>\n'
+                f'    </testcase>')
+        if not fs:
+            cases.append(f'    <testcase name="no problems" classname={quoteattr(shown)} file={quoteattr(shown)}/>')
+        n = max(1, len(fs))
+        total += n
+        failures += len(fs)
+        parts.append(f'  <testsuite name={quoteattr(shown)} tests="{n}" failures="{len(fs)}" errors="0" skipped="0">\n'
+                     + "\n".join(cases) + "\n  </testsuite>")
+    return ('<?xml version="1.0" encoding="UTF-8"?>\n'
+            f'<testsuites name="{TOOL_NAME}" tests="{total}" failures="{failures}" errors="0">\n'
+            + "\n".join(parts) + "\n</testsuites>\n")
+
+
+def report_junit(findings: list[Finding], out: TextIO, files: Iterable[str] = ()) -> None:
+    out.write(junit_xml(findings, files))
+
+
 # ---------------------------------------------------------------- text
 
 
@@ -245,6 +358,21 @@ def use_colour(stream: TextIO) -> bool:
 _SEV_STYLE = {"error": ("1", "31"), "warning": ("1", "33"), "info": ("1", "34"), "hint": ("1", "36")}
 
 
+def display_width(text: str) -> int:
+    """Terminal columns `text` takes: East Asian wide and full-width characters (CJK, most
+    emoji) take two, combining marks, zero-width joiners and variation selectors none."""
+    import unicodedata
+
+    w = 0
+    for ch in text:
+        o = ord(ch)
+        if unicodedata.combining(ch) or o in (0x200B, 0x200C, 0x200D, 0x2060) or 0xFE00 <= o <= 0xFE0F \
+                or 0xE0100 <= o <= 0xE01EF or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w
+
+
 def _excerpt(f: Finding, sources: Sources, style: Style) -> list[str]:
     lines = sources.lines(f.path)
     raw = lines.line_bytes(f.srow)
@@ -253,23 +381,28 @@ def _excerpt(f: Finding, sources: Sources, style: Style) -> list[str]:
         return []
     start = min(f.scol, len(text))
     end = f.ecol if f.erow == f.srow else len(text.rstrip())
-    width = max(1, min(end, len(text)) - start)
+    end = max(start, min(end, len(text)))
+    # columns are code points; the caret goes under them as a terminal shows the line
+    indent = display_width(text[:start])
+    width = max(1, display_width(text[start:end]))
     gutter = str(f.srow + 1)
     pad = " " * len(gutter)
     sev = _SEV_STYLE.get(f.severity, ("1",))
     return [
         style(f"{pad} |", "34"),
         style(f"{gutter} |", "34") + f" {text}",
-        style(f"{pad} |", "34") + " " + " " * start + style("^" * width, *sev),
+        style(f"{pad} |", "34") + " " + " " * indent + style("^" * width, *sev),
         style(f"{pad} |", "34"),
     ]
 
 
 def format_text_finding(f: Finding, sources: Sources, style: Style, excerpt: bool = True) -> list[str]:
+    """`path:row:col: severity: CODE [*] [name] message` (the severity in words, readable
+    without colour; `[*]`: a safe fix exists), then the source excerpt with a caret line."""
     sev = _SEV_STYLE.get(f.severity, ("1",))
     fixable = " " + style("[*]", "36") if f.fix is not None and f.fix.applicability == "safe" else ""
     head = (f"{style(display_path(f.path), '1')}:{f.srow + 1}:{f.scol + 1}: "
-            f"{style(f.code, *sev)}{fixable} [{f.name}] {f.message}")
+            f"{style(f.severity + ':', *sev)} {style(f.code, '1')}{fixable} [{f.name}] {f.message}")
     out = [head]
     if excerpt:
         out.extend(_excerpt(f, sources, style))
@@ -281,8 +414,10 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def summary_lines(findings: list[Finding], style: Style, fixed: int = 0) -> list[str]:
+def summary_lines(findings: list[Finding], style: Style, fixed: int = 0, files: Optional[int] = None) -> list[str]:
     out = []
+    if files is not None:
+        out.append(f"Linted {_plural(files, 'file')}.")
     if fixed:
         out.append(f"Fixed {_plural(fixed, 'problem')}.")
     if not findings:
@@ -305,14 +440,40 @@ def summary_lines(findings: list[Finding], style: Style, fixed: int = 0) -> list
 
 
 def report_text(findings: list[Finding], out: TextIO, sources: Sources, colour: bool, quiet: bool = False,
-                fixed: int = 0) -> None:
+                fixed: int = 0, concise: bool = False, files: Optional[int] = None) -> None:
+    """`text`, or `concise` (one line per finding, no excerpt); `files`: how many were linted (the
+    summary says it)."""
     style = Style(colour)
     for f in findings:
-        for line in format_text_finding(f, sources, style):
+        for line in format_text_finding(f, sources, style, excerpt=not concise):
             out.write(line + "\n")
     if not quiet:
-        for line in summary_lines(findings, style, fixed):
+        for line in summary_lines(findings, style, fixed, files):
             out.write(line + "\n")
+
+
+# ---------------------------------------------------------------- dispatch
+
+
+def report(fmt: str, findings: list[Finding], out: TextIO, sources: Sources, colour: bool = False,
+           quiet: bool = False, fixed: int = 0, files: Optional[Iterable[str]] = None, version: str = "") -> None:
+    """Write `findings` in output format `fmt` (one of FORMATS); `files`: the files linted."""
+    files = list(files) if files is not None else None
+    if fmt == "json":
+        report_json(findings, out, sources)
+    elif fmt == "sarif":
+        from convex_lsp.analysis.registry import all_rules
+
+        report_sarif(findings, out, sources, all_rules(), version)
+    elif fmt == "github":
+        report_github(findings, out)
+    elif fmt == "gitlab":
+        report_gitlab(findings, out, sources)
+    elif fmt == "junit":
+        report_junit(findings, out, files or ())
+    else:
+        report_text(findings, out, sources, colour, quiet=quiet, fixed=fixed, concise=fmt == "concise",
+                    files=len(files) if files is not None else None)
 
 
 # ---------------------------------------------------------------- statistics

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from convex_lsp.analysis.config import Config, ConfigError, parse_mapping
-from convex_lsp.analysis import incremental
+from convex_lsp.analysis import bulk_suppressions, incremental
 from convex_lsp.analysis.convex import file_cache
 from convex_lsp.analysis.engine import Analyzer, build_model, enabled_rules, finish_findings, lint_model, raw_findings
 from convex_lsp.analysis.project import SOURCE_EXTS, Workspace, discover
@@ -35,10 +35,10 @@ DEFAULT_FULL_ANALYSIS_DELAY_MS = 400
 
 
 def quickfixes():
-    """The quick-fix package, or None while it does not import (it is written concurrently)."""
+    """The quick-fix package, or None when it does not import (the server then runs without fixes)."""
     try:
         from convex_lsp import quickfixes as qf
-    except Exception:  # pragma: no cover - depends on a colleague's work in progress
+    except Exception:  # pragma: no cover - a quickfixes package that does not import
         log.exception("quickfixes does not import; code actions are limited")
         return None
     return qf
@@ -229,7 +229,7 @@ def scan_chunk(workspace: Workspace, paths: list[str]) -> list[tuple[str, Any, N
     out = []
     for path in paths:
         try:
-            out.append((path, load_facts(path, workspace, cache)[0], None))
+            out.append((path, load_facts(path, workspace, cache, with_view=False)[0], None))
         except Exception:
             log.exception("cannot index %s", path)
     return out
@@ -284,7 +284,23 @@ class Session:
         self._lint_cache: dict[str, tuple[tuple, LintResult]] = {}
         self.views_pending: set[str] = set()  # index views changed by refreshes not yet handled
         self._rules_cache: dict[tuple, list] = {}
+        self.bulk = bulk_suppressions.Cache()  # convex-lsp-suppressions.json of each project
         self._setup()
+
+    @property
+    def indexed(self) -> bool:
+        return self._indexed
+
+    @indexed.setter
+    def indexed(self, value: bool) -> None:
+        """The first scan is done: the index knows every workspace file (rules that need them all
+        wait for it: `WorkspaceIndex.complete`)."""
+        self._indexed = value
+        an = getattr(self, "analyzer", None)
+        if an is not None and an.index.complete != value:
+            an.index.complete = value
+            self.facts_gen += 1
+            self._lint_cache.clear()
 
     # ------------------------------------------------------------ project and config
     def _setup(self) -> None:
@@ -303,6 +319,7 @@ class Session:
         self.file_configs = file_cfgs
         self.load_list = load
         self.analyzer = Analyzer(ws, Config(root=self.roots[0]))
+        self.analyzer.index.complete = getattr(self, "_indexed", False)
         self.analyzer.models = LazyModels(self)
         self._apply_settings()
 
@@ -360,7 +377,7 @@ class Session:
             if cancelled():
                 return
             try:
-                facts, model = load_facts(path, ws, cache)
+                facts, model = load_facts(path, ws, cache, with_view=False)
             except Exception:
                 log.exception("cannot index %s", path)
                 continue
@@ -399,8 +416,8 @@ class Session:
         if not path.endswith(SOURCE_EXTS) or path.endswith(".d.ts"):
             return False
         d = self.workspace.dir_for(path)
-        if d is None:
-            return False
+        if d is None:  # client code, scripts: indexed for their references
+            return self.workspace.is_reference_candidate(path)
         rel = os.path.relpath(path, d.path).split(os.sep)
         if "node_modules" in rel:
             return False
@@ -555,7 +572,7 @@ class Session:
 
     def _result(self, path: str, findings: list[Finding], doc: Optional[Document], data: bytes,
                 lines: Optional[LineIndex] = None) -> LintResult:
-        findings = [f for f in findings if f.path == path]
+        findings = self._bulk_filter(path, [f for f in findings if f.path == path])
         # equal for the same text and findings within this process (result ids live no longer)
         key = hash((data, tuple((f.code, f.start, f.end, f.message, f.severity) for f in findings)))
         return LintResult(findings, f"{key & 0xFFFFFFFFFFFFFFFF:016x}", doc.version if doc else None, data, lines)
@@ -595,7 +612,12 @@ class Session:
         model = dict.get(self.analyzer.models, path) or build_model(path, None, self.workspace)
         cfg = self.config_for(path)
         out = lint_model(model, self.analyzer.index, cfg, self.rules_for(cfg, path, model.facts.is_generated))
-        return [f for f in out if f.path == path]
+        return self._bulk_filter(path, [f for f in out if f.path == path])
+
+    def _bulk_filter(self, path: str, findings: list[Finding]) -> list[Finding]:
+        """Drop what the project's bulk suppressions file accepts (`check --suppress-all`)."""
+        d = self.workspace.dir_for(path)
+        return self.bulk.filter(d.project_root if d is not None else None, findings)
 
     def indexed_paths(self) -> list[str]:
         return list(self.analyzer.index.facts)

@@ -43,15 +43,25 @@ export const count = query({
 });
 """
 
+# a test outside the functions folder: the only reader of `by_channelId` (CVX217 sees it)
+CHANNEL_TEST = """
+import { convexTest } from "convex-test";
+import schema from "../convex/schema";
+test("channel", async () => {
+  const t = convexTest(schema);
+  await t.run((ctx) => ctx.db.query("messages").withIndex("by_channelId", (q) => q.eq("channelId", "c")).take(1));
+});
+"""
+
 
 def project(root, extra: dict | None = None, messages: str = MESSAGES) -> str:
-    files = {"convex/schema.ts": SCHEMA, "convex/messages.ts": messages}
+    files = {"convex/schema.ts": SCHEMA, "convex/messages.ts": messages, "tests/channel.test.ts": CHANNEL_TEST}
     files.update(extra or {})
     return write_project(root, files)
 
 
 def clean_project(root, extra: dict | None = None) -> str:
-    files = {"convex/schema.ts": SCHEMA, "convex/clean.ts": CLEAN}
+    files = {"convex/schema.ts": SCHEMA, "convex/clean.ts": CLEAN, "tests/channel.test.ts": CHANNEL_TEST}
     files.update(extra or {})
     return write_project(root, files)
 

@@ -62,7 +62,10 @@ export declare const httpAction: any;
 
 def project(tmp_path, extra: Optional[dict] = None) -> str:
     files = {"convex/schema.ts": SCHEMA, "convex/messages.ts": MESSAGES,
-             "convex/_generated/server.d.ts": GENERATED_SERVER}
+             "convex/_generated/server.d.ts": GENERATED_SERVER,
+             # the test suite is what calls the internal `add` (CVX406 sees it)
+             "tests/messages.test.ts": 'import { internal } from "../convex/_generated/api";\n'
+                                       'test("add", async () => { await t.mutation(internal.messages.add, {}); });\n'}
     files.update(extra or {})
     return write_project(tmp_path, files)
 

@@ -108,3 +108,22 @@ def run_case(tmp_path, rule: str, case: Case) -> None:
     if case.message:
         for f in findings:
             assert case.message in f.message, f.message
+
+
+def first_fixes(root, files: dict[str, str], path: str, rule: str) -> list:
+    """For each finding of `rule` in `path` (a project written under `root`): None when it has no fix,
+    else (applicability, the file's text after its preferred fix)."""
+    from convex_lsp.quickfixes import apply_edits, fixes_for
+
+    root = write_project(root, files)
+    an = Analyzer(discover([root]), Config(root=root))
+    an.load_all()
+    full = os.path.join(root, path)
+    data = an.models[full].src.data
+    code = get_rule(rule).code
+    out = []
+    for f in an.lint(full):
+        if f.code == code:
+            fx = fixes_for(f, an)
+            out.append((fx[0].applicability, apply_edits(data, fx[0].edits).decode()) if fx else None)
+    return out

@@ -294,3 +294,23 @@ def test_unwritable_cache_folder_still_lints(tmp_path, monkeypatch):
     res = cli("check", root, "--output-format", "json")
     assert res.returncode == 1 and "Traceback" not in res.stderr
     assert {f["code"] for f in json.loads(res.stdout)} >= {"CVX101", "CVX201"}
+
+
+def test_server_entries_without_view_are_rewritten_by_check(tmp_path, cache_dir, parses):
+    """The language server stores facts without the view digest; `check` takes such entries as
+    misses (its findings keys need the view) and stores them whole; the server reads either."""
+    from convex_lsp.analysis.engine import load_facts
+
+    root = project(tmp_path / "p", {"convex/byChannel.ts": USES_INDEX})
+    plan = runner.prepare([root])
+    store = Cache(cache_dir)
+    server_facts = {p: load_facts(p, plan.workspace, store, with_view=False)[0] for p in plan.load}
+    parses.clear()
+    again = {p: load_facts(p, plan.workspace, store, with_view=False) for p in plan.load}
+    assert parses == [] and all(m is None for _, m in again.values())  # the server reads its own entries
+    assert {p: f for p, (f, _) in again.items()} == server_facts
+    cold, _ = _run(root, cache_dir)
+    assert cold == _run(root)[0]
+    parses.clear()
+    warm, c = _run(root, cache_dir)
+    assert warm == cold and parses == [] and c.misses == 0

@@ -70,11 +70,29 @@ def test_unreadable_path_exit_2(tmp_path):  # pragma: no cover - not as root
         d.chmod(0o755)
 
 
-def test_no_functions_folder_warns(tmp_path):
+def test_no_convex_project_is_an_error_never_all_checks_passed(tmp_path):
     (tmp_path / "readme.txt").write_text("hi")
+    (tmp_path / "app.ts").write_text("export const x = 1;\n")
     p = cli("check", cwd=tmp_path)
-    assert p.returncode == 0
-    assert "no Convex functions folder" in p.stderr
+    assert p.returncode == 2
+    assert "no Convex project found" in p.stderr and "nothing was linted" in p.stderr
+    assert "All checks passed" not in p.stdout + p.stderr
+
+
+def test_named_files_that_are_skipped_say_why_and_summary_counts_files(tmp_path):
+    root = clean_project(tmp_path, extra={"src/App.tsx": "export const A = 1;\n", "notes.md": "# hi\n",
+                                          "convex/clean.test.ts": "export {};\n"})
+    p = cli("check", "src/App.tsx", "notes.md", "convex/clean.test.ts", "tests/channel.test.ts", cwd=root)
+    assert p.returncode == 0, p.stderr
+    err = p.stderr
+    assert "src/App.tsx: skipped: outside the Convex functions folder" in err
+    assert "notes.md: skipped: not a TypeScript or JavaScript source file" in err
+    assert "convex/clean.test.ts: skipped: a test file" in err
+    assert "Linted 0 files." in p.stdout
+    p = cli("check", cwd=root)
+    assert p.returncode == 0, p.stdout + p.stderr
+    # schema.ts and clean.ts; the test and the client file are read for references, not linted
+    assert "Linted 2 files." in p.stdout and "All checks passed!" in p.stdout
 
 
 def test_single_file_reports_only_that_file(tmp_path):

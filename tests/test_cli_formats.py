@@ -23,7 +23,7 @@ def test_text_format(tmp_path):
     root = project(tmp_path)
     p = cli("check", "--select", "CVX201", cwd=root)
     lines = p.stdout.splitlines()
-    assert re.fullmatch(r"convex/messages\.ts:7:7: CVX201 \[no-query-filter\] .+", lines[0]), lines[0]
+    assert re.fullmatch(r"convex/messages\.ts:7:7: warning: CVX201 \[no-query-filter\] .+", lines[0]), lines[0]
     # the source excerpt and a caret line under the `.filter(` call
     src = [ln for ln in lines if ln.startswith("7 |")]
     assert src and ".filter(" in src[0]

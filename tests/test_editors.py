@@ -54,7 +54,7 @@ def test_lsp4ij_template():
         assert set(data) == {"convexLsp"}, name
         assert set(data["convexLsp"]) <= {"hover", "debounce", "select", "ignore"}, name
     readme = (d / "README.md").read_text()
-    assert "Import from custom template" in readme and "pip install convex-lsp" in readme
+    assert "Import from custom template" in readme and "./install.sh" in readme
 
 
 def test_jetbrains_settings_are_accepted_by_the_server():
@@ -162,12 +162,19 @@ def test_vscode_manifest():
     pkg = json.loads((d / "package.json").read_text())
     assert set(pkg["activationEvents"]) == {"workspaceContains:**/convex/schema.ts",
                                             "workspaceContains:**/convex.json",
-                                            "workspaceContains:**/convex.config.ts"}
+                                            "workspaceContains:**/convex.config.ts",
+                                            # a convex/ folder without schema.ts
+                                            "workspaceContains:**/convex/*.ts",
+                                            "workspaceContains:**/convex/*.js"}
+    caps = pkg["capabilities"]
+    assert caps["untrustedWorkspaces"]["supported"] == "limited"
+    assert set(caps["untrustedWorkspaces"]["restrictedConfigurations"]) == {"convexLsp.path", "convexLsp.interpreter"}
+    assert caps["virtualWorkspaces"]["supported"] is False
     props = pkg["contributes"]["configuration"]["properties"]
     assert set(props) == {f"convexLsp.{k}" for k in ("enable", "path", "interpreter", "debounce", "fullAnalysisDelayMs", "hover",
                                                      "select", "ignore", "trace.server")}
     commands = {c["command"] for c in pkg["contributes"]["commands"]}
-    assert "convexLsp.restart" in commands
+    assert "convexLsp.restart" in commands and "convexLsp.reinstallServer" in commands
     assert pkg["dependencies"]["vscode-languageclient"].lstrip("^~").startswith("9.")
     assert "@vscode/vsce" in pkg["devDependencies"]
     assert (d / "package-lock.json").exists() and (d / "LICENSE").exists()

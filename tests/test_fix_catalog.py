@@ -42,6 +42,15 @@ def test_cvx103_bare_to_object_keeps_body(tmp_path):
                           '  await ctx.db.query("jobs").first();\n  return null;\n},\n});\n')
 
 
+def test_cvx103_bare_handler_returning_a_value(tmp_path):
+    # the handler returns a document: no `returns` is guessed, the body is kept byte for byte
+    code = HEAD + 'export const f = query(async (ctx) => {\n  return await ctx.db.query("jobs").first();\n});\n'
+    out, fx = one(tmp_path, {"convex/jobs.ts": code}, "CVX103")
+    assert fx.applicability == "safe"
+    assert out == HEAD + ('export const f = query({\n  args: {},\n  handler: async (ctx) => {\n'
+                          '  return await ctx.db.query("jobs").first();\n},\n});\n')
+
+
 def test_cvx104_return_null(tmp_path):
     code = HEAD + d("""
         export const f = mutation({

@@ -274,7 +274,7 @@ def test_convex_json_functions_outside_the_workspace(tmp_path, monkeypatch, caps
     assert not [p for p in opened if "/etc" in p], opened
     assert "convex.json" in err and "outside the workspace" in err
     assert {os.path.basename(f["filename"]) for f in findings} <= {"good.ts"}
-    assert code in (0, 1)
+    assert code == 2 and "no Convex project found" in err  # nothing left to lint: an error, with the reason
     ws = discover([root])
     assert all(d.path.startswith(os.path.realpath(root)) for d in ws.functions_dirs)
 
@@ -285,7 +285,7 @@ def test_convex_json_functions_absolute_etc(tmp_path, monkeypatch, capsys):
     code, findings, err = run_check(capsys, root)
     assert not [p for p in opened if p.startswith("/etc")], opened
     assert "outside the workspace" in err
-    assert code in (0, 1)
+    assert code == 2 and "no Convex project found" in err
 
 
 @pytest.mark.parametrize("name,content", [

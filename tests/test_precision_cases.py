@@ -188,3 +188,56 @@ def test_false_positive(tmp_path, rule, case):
 @pytest.mark.parametrize("rule,case", MISSES, ids=lambda x: repr(x) if not isinstance(x, str) else x)
 def test_miss(tmp_path, rule, case):
     run_case(tmp_path, rule, case)
+
+
+# ---------------------------------------------------------------- catalog revision 2, from labelled apps
+# (bench/precision/labels.jsonl): each case a from-scratch reproduction of a false-positive pattern.
+OWNED_SCHEMA = """
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+export default defineSchema({
+  deliveries: defineTable({ ownerId: v.string(), kind: v.string() })
+    .index("by_owner", ["ownerId"])
+    .index("by_owner_kind", ["ownerId", "kind"]),
+});
+"""
+
+REVISION_2 = [
+    # FP-4 CVX205: the prefix index is read for "the latest n" (`.order("desc").take(n)`): within one owner
+    # it returns documents by `_creationTime`, which the covering index (ordered by `kind`) would not.
+    ("redundant-index", valid(OWNED_SCHEMA, filename="convex/schema.ts", files={"convex/model/deliveries.ts": """
+        import type { QueryCtx } from "../_generated/server";
+        export function recent(qctx: QueryCtx, ownerId: string) {
+          return qctx.db.query("deliveries").withIndex("by_owner", (q) => q.eq("ownerId", ownerId)).order("desc").take(10);
+        }
+    """}, name="FP-4 prefix index read in creation order")),
+    # ... while a prefix index only ever collected (or never read) is still redundant
+    ("redundant-index", invalid(OWNED_SCHEMA, [5], filename="convex/schema.ts", files={"convex/deliveries.ts": """
+        import { query } from "./_generated/server";
+        import { v } from "convex/values";
+        export const all = query({
+          args: { ownerId: v.string() },
+          handler: async ({ db }, { ownerId }) => db.query("deliveries").withIndex("by_owner", (q) => q.eq("ownerId", ownerId)).collect(),
+        });
+    """}, name="FP-4 counterpart: collected only")),
+    # FP-5 CVX702: `targetUserId` names whom the caller follows, chosen by the caller by design; the
+    # client-supplied identity here is `clerkId` (reported), not the target.
+    ("client-supplied-identity", invalid("""
+        import { mutation } from "./_generated/server";
+        import { v } from "convex/values";
+        export const follow = mutation({
+          args: { clerkId: v.string(),
+                  targetUserId: v.id("users") },
+          handler: async (ctx, args) => {
+            const me = await ctx.db.query("users").withIndex("by_clerkId", (q) => q.eq("clerkId", args.clerkId)).unique();
+            if (!me) throw new Error("no user");
+            await ctx.db.insert("follows", { followerId: me._id, followingId: args.targetUserId, by: args.clerkId });
+          },
+        });
+    """, [4], name="FP-5 the other party of a follow is not the caller")),
+]
+
+
+@pytest.mark.parametrize("rule,case", REVISION_2, ids=lambda x: repr(x) if not isinstance(x, str) else x)
+def test_revision_2_precision(tmp_path, rule, case):
+    run_case(tmp_path, rule, case)

@@ -230,3 +230,22 @@ def test_cvx101_zod_args_on_an_unrecognised_builder_get_zod(tmp_path):
     [fx] = fixes_for(f, an)
     out = applied(root, an, fx, "convex/f.ts")
     assert "returns: z.null()," in out and "v.null()" not in out
+
+
+def test_cvx113_fix_for_a_handler_that_only_returns_null(tmp_path):
+    code = HEAD + d("""
+        export const clear = mutation({
+          args: { id: v.id("notes") },
+          returns: v.id("notes"),
+          handler: async (ctx, { id }) => {
+            await ctx.db.delete(id);
+            return null;
+          },
+        });
+    """)
+    root, an = load(tmp_path, {"convex/notes.ts": code})
+    [f] = findings(an, "CVX113")
+    assert "can return `null` but the validator does not allow `null`" in f.message
+    [fx] = fixes_for(f, an)
+    assert fx.applicability == "unsafe"
+    assert "  returns: v.null(),\n" in applied(root, an, fx, "convex/notes.ts")

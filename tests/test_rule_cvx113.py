@@ -243,6 +243,49 @@ export const byName = query({
 });
 """, [9], files(), name="v.record rejects a string value",
         message='`label`: `"orders"` is returned but the validator expects a number'),
+    valid(HEAD + """
+export const active = query({
+  args: {},
+  returns: v.array(v.object({ _id: v.id("products"), _creationTime: v.number(), name: v.string(), sku: v.string(),
+    note: v.optional(v.string()), status: v.literal("active") })),
+  handler: async (ctx) => {
+    return await ctx.db.query("products").withIndex("by_status", (q) => q.eq("status", "active")).collect();
+  },
+});
+""", files(convex__schema_ts=SCHEMA.replace('.index("by_sku", ["sku"])', '.index("by_sku", ["sku"]).index("by_status", ["status"])')),
+        name="an index equality pins the literal"),
+    valid(HEAD + """
+export const active = query({
+  args: {},
+  returns: v.array(v.object({ _id: v.id("products"), _creationTime: v.number(), name: v.string(), sku: v.string(),
+    note: v.optional(v.string()), status: v.literal("active") })),
+  handler: async (ctx) => {
+    return await ctx.db.query("products").filter((q) => q.eq(q.field("status"), "active")).collect();
+  },
+});
+""", files(), name="a filter on a literal-union field makes it unknown"),
+    invalid(HEAD + """
+export const active = query({
+  args: {},
+  returns: v.array(v.object({ _id: v.id("products"), _creationTime: v.number(), name: v.string(), sku: v.string(),
+    status: v.literal("active") })),
+  handler: async (ctx) => {
+    return await ctx.db.query("products").filter((q) => isActive(q)).collect();
+  },
+});
+""", [9], files(), name="an opaque filter: other complaints stay",
+        message="`note` of each element may be in a `products` document (optional in the schema)"),
+    invalid(HEAD + """
+export const archived = query({
+  args: {},
+  returns: v.array(v.object({ _id: v.id("products"), _creationTime: v.number(), name: v.string(), sku: v.string(),
+    note: v.optional(v.string()), status: v.literal("active") })),
+  handler: async (ctx) => {
+    return await ctx.db.query("products").withIndex("by_status", (q) => q.eq("status", "archived")).collect();
+  },
+});
+""", [9], files(convex__schema_ts=SCHEMA.replace('.index("by_sku", ["sku"])', '.index("by_sku", ["sku"]).index("by_status", ["status"])')),
+        name="an index equality on another literal", message='`"archived"` can be returned but the validator allows only `"active"`'),
     # ---------------------------------------------------------------- ids, literals, nulls
     valid(HEAD + """
 export const create = mutation({

@@ -144,3 +144,27 @@ def test_collision_offers_no_fix(tmp_path):
     found = [f for p in paths for f in an.lint(p) if f.code == "CVX204"]
     assert len(found) == 1 and "already has an index" in found[0].message
     assert [f for f in fixes_for(found[0], an) if "Rename" in f.title] == []
+
+
+def test_two_misnamed_twins_are_not_both_renamed(tmp_path):
+    # `byStatus` and `statusIdx` list the same field: renaming both would give `by_status` twice
+    # (a schema Convex rejects at deploy); neither gets a fix, --fix leaves the schema alone
+    from convex_lsp.analysis.engine import Analyzer
+    from convex_lsp.analysis.project import discover
+    from convex_lsp.quickfixes import fix_files, fixes_for
+    from tests.ruletester import write_project
+    root = write_project(tmp_path, {"convex/schema.ts": """
+        import { defineSchema, defineTable } from "convex/server";
+        import { v } from "convex/values";
+        export default defineSchema({
+          tasks: defineTable({ status: v.string() }).index("byStatus", ["status"]).index("statusIdx", ["status"]),
+        });
+    """})
+    an = Analyzer(discover([root]))
+    paths = an.load_all()
+    found = [f for p in paths for f in an.lint(p) if f.code == "CVX204"]
+    assert len(found) == 2
+    assert all("over the same fields" in f.message and "no automatic rename" in f.message for f in found)
+    assert [fx for f in found for fx in fixes_for(f, an) if "Rename" in fx.title] == []
+    report = fix_files(an, paths)
+    assert report.applied["CVX204"] == 0 and report.changed() == {}

@@ -63,3 +63,29 @@ CASES = [
 @pytest.mark.parametrize("case", CASES, ids=repr)
 def test_unknown_index(tmp_path, case):
     run_case(tmp_path, "unknown-index", case)
+
+
+STAGED_SCHEMA = """
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+export default defineSchema({
+  events: defineTable({ kind: v.string(), at: v.number() })
+    .index("by_kind", { fields: ["kind"], staged: true }),
+});
+"""
+
+
+def test_staged_index_is_not_unknown(tmp_path):
+    """A staged index exists: querying it is CVX213's finding (staged-index-query), never "unknown"."""
+    code = """
+        import { v } from "convex/values";
+        import { query } from "./_generated/server";
+        export const byKind = query({
+          args: { kind: v.string() },
+          handler: async (ctx, { kind }) =>
+            await ctx.db.query("events").withIndex("by_kind", (q) => q.eq("kind", kind)).take(10),
+        });
+    """
+    run_case(tmp_path, "unknown-index", valid(code, files={"convex/schema.ts": STAGED_SCHEMA}))
+    run_case(tmp_path / "b", "unknown-index", invalid(code.replace('"by_kind"', '"by_kinds"'), [6],
+                                                      files={"convex/schema.ts": STAGED_SCHEMA}))

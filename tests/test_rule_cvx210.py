@@ -84,37 +84,30 @@ def test_no_finding_at_the_filter_itself(tmp_path):
     assert all('add `.index("by_' in m for m in cvx201), cvx201
 
 
-def test_fix_adds_the_index(tmp_path):
+def _schema_after_fix(tmp_path, files) -> str:
+    """Lint the project, take the one CVX210 finding in the schema, apply its (unsafe) fix."""
     from convex_lsp.analysis.config import Config
     from convex_lsp.analysis.engine import Analyzer
     from convex_lsp.analysis.project import discover
     from convex_lsp.quickfixes import apply_edits, fixes_for
     from tests.ruletester import write_project
 
-    root = write_project(tmp_path, {**FILES, "convex/tasks.ts": TASK_FILTERS})
+    root = write_project(tmp_path, files)
     an = Analyzer(discover([root]), Config(root=root))
     paths = an.load_all()
     schema = next(p for p in paths if p.endswith("schema.ts"))
     [finding] = [f for f in an.lint(schema) if f.code == "CVX210"]
     [fix] = fixes_for(finding, an)
     assert fix.applicability == "unsafe"
-    new = apply_edits(an.models[schema].src.data, fix.edits).decode()
+    return apply_edits(an.models[schema].src.data, fix.edits).decode()
+
+
+def test_fix_adds_the_index(tmp_path):
+    new = _schema_after_fix(tmp_path, {**FILES, "convex/tasks.ts": TASK_FILTERS})
     assert 'tasks: defineTable({ title: v.string(), done: v.boolean(), projectId: v.string() })' \
            '.index("by_done", ["done"]),' in new
 
 
 def test_fix_follows_a_multiline_chain(tmp_path):
-    from convex_lsp.analysis.config import Config
-    from convex_lsp.analysis.engine import Analyzer
-    from convex_lsp.analysis.project import discover
-    from convex_lsp.quickfixes import apply_edits, fixes_for
-    from tests.ruletester import write_project
-
-    root = write_project(tmp_path, {**FILES, "convex/model/users.ts": USERS_HELPER})
-    an = Analyzer(discover([root]), Config(root=root))
-    paths = an.load_all()
-    schema = next(p for p in paths if p.endswith("schema.ts"))
-    [finding] = [f for f in an.lint(schema) if f.code == "CVX210"]
-    [fix] = fixes_for(finding, an)
-    new = apply_edits(an.models[schema].src.data, fix.edits).decode()
+    new = _schema_after_fix(tmp_path, {**FILES, "convex/model/users.ts": USERS_HELPER})
     assert '    .index("by_tokenIdentifier", ["tokenIdentifier"])\n    .index("by_status", ["status"]),\n' in new

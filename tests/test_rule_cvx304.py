@@ -112,12 +112,26 @@ REV2_CASES = [
           args: { teamId: v.id("teams") },
           handler: async (ctx, { teamId }) => {
             const team = await ctx.runQuery(internal.teams.get, { teamId });
-            await ctx.runMutation(internal.audit.log, { event: "digest", teamId });
+            await fetch("https://hooks.example.com/digest", { method: "POST" });
             const members = await ctx.runQuery(internal.members.list, { teamId });
             return { team, members };
           },
         });
     """, [9], files=BASE, name="an unrelated await between two reads that are combined"),
+    valid("""
+        import { v } from "convex/values";
+        import { internalAction } from "./_generated/server";
+        import { internal } from "./_generated/api";
+        export const finishRound = internalAction({
+          args: { duelId: v.id("duels") },
+          handler: async (ctx, { duelId }) => {
+            const duel = await ctx.runQuery(internal.duels.get, { duelId });
+            await ctx.runMutation(internal.duels.completeRound, { duelId });
+            const updated = await ctx.runQuery(internal.duels.get, { duelId });
+            return { before: duel, after: updated };
+          },
+        });
+    """, files=BASE, name="re-reading after a write in between is deliberate"),
     valid("""
         import { v } from "convex/values";
         import { internalAction } from "./_generated/server";

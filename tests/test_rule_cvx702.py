@@ -336,3 +336,24 @@ SUBJECT_CASES = [
 @pytest.mark.parametrize("case", SUBJECT_CASES, ids=repr)
 def test_client_supplied_identity_subject(tmp_path, case):
     run_case(tmp_path, "client-supplied-identity", case)
+
+
+OTHER_USER_CASES = [
+    invalid("""
+        import { v } from "convex/values";
+        import { mutation } from "./_generated/server";
+        export const follow = mutation({
+          args: { clerkId: v.string(), targetUserId: v.id("users") },
+          returns: v.null(),
+          handler: async (ctx, { clerkId, targetUserId }) => {
+            await ctx.db.insert("follows", { followerClerkId: clerkId, followedId: targetUserId });
+            return null;
+          },
+        });
+    """, [4], name="the followed user is the caller's choice; the caller's own clerkId is the finding"),
+]
+
+
+@pytest.mark.parametrize("case", OTHER_USER_CASES, ids=repr)
+def test_client_supplied_identity_other_users(tmp_path, case):
+    run_case(tmp_path, "client-supplied-identity", case)

@@ -312,8 +312,13 @@ async def test_progress_fix_all_and_watched_files(client: LanguageClient, tmp_pa
     await start(client, root, "visual-studio-code", options={"convexLsp": {"debounce": 0}})
     nu = open_doc(client, root, "convex/nulls.ts")
     ds = await wait_diagnostics(client, nu, lambda ds: "CVX101" in codes(ds))
-    # indexing reported work-done progress, begin .. end
-    reports = [r for rs in client.progress_reports.values() for r in rs]
+    # indexing reported work-done progress, begin .. end (the open file may be diagnosed before
+    # the scan of the rest of the workspace ends)
+    for _ in range(100):
+        reports = [r for rs in client.progress_reports.values() for r in rs]
+        if reports and reports[-1].kind == "end":
+            break
+        await asyncio.sleep(0.05)
     assert reports and reports[0].kind == "begin" and reports[-1].kind == "end"
 
     # source.fixAll.convex-lsp via the parent kind `source`; quickfix-only asks give no fixAll

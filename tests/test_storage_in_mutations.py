@@ -5,6 +5,8 @@ from tests.ruletester import FUNCTIONS_TS, lint_files
 FILES = {
     "package.json": '{"name": "app", "dependencies": {"convex": "^1.48.0"}}',
     "convex/functions.ts": FUNCTIONS_TS,
+    # FUNCTIONS_TS reads ctx.auth: an app doing so has an auth config (else CVX511 says so)
+    "convex/auth.config.ts": "export default { providers: [] };\n",
     "convex/schema.ts": """
         import { defineSchema, defineTable } from "convex/server";
         import { v } from "convex/values";

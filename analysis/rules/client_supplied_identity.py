@@ -30,6 +30,9 @@ IDENTITY_ARG_RE = re.compile(
     re.IGNORECASE,
 )
 # `subject` next to these is a message's subject line (an email, an activity), not a JWT subject
+# `targetUserId`, `recipientId`…: another user the caller picks on purpose, not the caller
+OTHER_USER_RE = re.compile(r"^(?:target|recipient|receiver|invitee|other|friend|followed|followee|mentioned|blocked|"
+                           r"reported|peer)", re.IGNORECASE)
 MESSAGE_ARGS = frozenset({"body", "content", "text", "html", "message", "description", "to", "from", "cc",
                           "preview", "snippet", "template"})
 WRITES = {("db", "insert"), ("db", "patch"), ("db", "replace"), ("db", "delete"), ("run", "runMutation"),
@@ -177,6 +180,7 @@ def check(ctx):
         suspicious = {name for name, pair in arg_pairs.items() if IDENTITY_ARG_RE.match(name)
                       and not ("role" in name.lower() and pair.type == "pair"
                                and CHAT_ROLE_RE.search(text(pair.child_by_field_name("value"))))}
+        suspicious = {n for n in suspicious if not OTHER_USER_RE.match(n)}
         if "subject" in suspicious and MESSAGE_ARGS & set(arg_pairs):
             suspicious.discard("subject")
         if not suspicious:
@@ -243,7 +247,8 @@ RULE = Rule(
     summary="Flags an identity argument of a public mutation or action: an identity word (`user`, `owner`, "
             "`author`, `creator`, `member`, `account`, `sender`, `auth`, `clerk`, `profile`) followed by "
             "`Id`/`Uid`/`Ids`, alone or as a suffix (`userId`, `shopOwnerId`, `clerkUserId`, `authId`, `clerkId`, "
-            "`ownerUid`), or `tokenIdentifier`, `subject` (not next to message arguments such as `body`/`to`: then "
+            "`ownerUid`; not a name for another user the caller picks on purpose: `targetUserId`, `recipientUserId`, "
+            "`friendUserId`…), or `tokenIdentifier`, `subject` (not next to message arguments such as `body`/`to`: then "
             "it is a subject line), `role`, `isAdmin`, `createdBy`/`updatedBy`; reported when it is written to the database (stored, or used to find the documents it "
             "patches or deletes) while nothing in the function, its custom builder or the helpers it calls "
             "looks up the caller's identity.",

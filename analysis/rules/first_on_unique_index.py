@@ -63,6 +63,9 @@ def _is_upsert(model, chain, read_call) -> bool:
     if not fns:
         return False
     body = fns[0]
+    rest = model.src.data[decl.end_byte:body.end_byte]
+    if b"insert" not in rest or chain.table.encode() not in rest:
+        return False  # cheap test first: no insert into the table after the lookup
     tested = False
     for node in model.nodes_of_type("if_statement", "ternary_expression"):
         if node.start_byte < decl.end_byte or node.end_byte > body.end_byte:

@@ -47,6 +47,18 @@ def check(ctx):
             continue
         taken = {i.name for i in table.indexes}
         fields = ", ".join(f"`{f}`" for f in ix.fields)
+        twins = [i.name for i in table.indexes if i is not ix and i.kind == "db" and i.fields_ok
+                 and tuple(i.fields) == tuple(ix.fields)]
+        if twins and want not in taken:
+            # another index lists the same fields: both renames would give one name twice
+            ctx.report(
+                ix.span,
+                f"Index `{ix.name}` on `{tname}` should be named `{want}`, but `{tname}` also has `{twins[0]}` "
+                f"over the same fields ({fields}); no automatic rename: remove one of the two",
+                data={"table": tname, "old": ix.name, "new": want,
+                      "blocked": f"`{tname}` also has `{twins[0]}` over the same fields"},
+            )
+            continue
         if want in taken:
             # the rename would collide: say so, and offer no fix
             ctx.report(

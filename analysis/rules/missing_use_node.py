@@ -7,6 +7,7 @@ from ..registry import Rule
 from ..syntax import call_args, string_value, text
 from ..validators_util import _declares, is_shadowed
 from ._refs import import_statements, node_builtin, project_dependencies, value_uses_in
+from .misplaced_use_node import misplaced_use_node
 
 # `node:async_hooks` members the default runtime offers since 1.39 (analysis/convex_versions.py)
 _ASYNC_HOOKS_DEFAULT = frozenset({"AsyncLocalStorage", "AsyncResource"})
@@ -111,6 +112,8 @@ def check(ctx):
     module = ctx.facts.module or ""
     if "." in module.rsplit("/", 1)[-1]:
         return  # convex.config.ts, auth.config.ts: not bundled as functions
+    if misplaced_use_node(ctx.model) is not None:
+        return  # the directive is there, in the wrong place: CVX510 says so (one problem, one diagnostic)
     root = ctx.model.root
     insert_at = 0
     shebang = next((c for c in root.children if c.type == "hash_bang_line"), None)

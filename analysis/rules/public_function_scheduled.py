@@ -2,9 +2,31 @@
 
 from __future__ import annotations
 
+import os
+
 from ..registry import Rule
 from ..syntax import text
 from ._refs import function_refs, lookup
+
+
+def public_callers(index, functions_dir: str, api_path) -> list:
+    """References to the function from outside the backend: client code, tests, scripts (any
+    kind, type positions included). Making the function internal would break each of them."""
+    return [r for r in index.function_references(functions_dir, tuple(api_path)) if not r.backend]
+
+
+def describe_callers(callers, index) -> str:
+    """"client code (src/App.tsx:6) and a test (tests/a.test.ts:8)"."""
+    groups: dict[str, list] = {}
+    for r in callers:
+        label = "a test" if r.kind == "test" else ("client code" if r.kind in ("client-hook", "client-call") else "code outside the functions folder")
+        groups.setdefault(label, []).append(r)
+    parts = []
+    for label, refs in groups.items():
+        where = ", ".join(f"{os.path.basename(r.file)}:{r.span.srow + 1}" for r in refs[:3])
+        more = f" and {len(refs) - 3} more" if len(refs) > 3 else ""
+        parts.append(f"{label} ({where}{more})")
+    return " and ".join(parts)
 
 
 def _import_of_generated(ctx, name: str):
@@ -28,11 +50,17 @@ def check(ctx):
             continue  # `api.*` naming an internal function is CVX402's finding
         where = "a cron job" if ref.how.startswith("cron.") else f"`{ref.how}`"
         dotted = ".".join(ref.path)
+        callers = public_callers(ctx.index, fdir.path, ref.path) if fdir is not None else []
+        msg = (f"`api.{dotted}` is given to {where}: backend-to-backend calls should target internal functions "
+               f"(`internal.{dotted}`), so clients cannot call the same code path directly")
+        if callers:
+            msg += (f"; `{dotted}` itself stays public: {describe_callers(callers, ctx.index)} call"
+                    f"{'s' if len(callers) == 1 else ''} it")
         ctx.report(
             ref.node,
-            f"`api.{dotted}` is given to {where}: backend-to-backend calls should target internal functions "
-            f"(`internal.{dotted}`), so clients cannot call the same code path directly",
+            msg,
             data={
+                "public_callers": [f"{os.path.relpath(r.file, fdir.project_root)}:{r.span.srow + 1}" for r in callers],
                 "api_start": ref.root_node.start_byte,
                 "api_end": ref.root_node.end_byte,
                 "ref_start": ref.node.start_byte,
@@ -65,8 +93,10 @@ RULE = Rule(
 // convex/emails.ts
 export const send = internalAction({ ... });""",
     fix_doc="Unsafe: replace `api` with `internal` in the reference, adding `internal` to the `_generated/api` "
-            "import when it is missing. When the target is public and no client code uses it, its builder "
-            "can be switched to the internal variant as well.",
+            "import when it is missing, and switch the target's builder to its internal variant. Offered only "
+            "when every other reference to the target anywhere in the workspace (client code, tests, scripts, "
+            "type positions) is a backend `internal.*` or string reference; otherwise the message names the "
+            "client or test code that calls it, and nothing is changed.",
     fix="unsafe",
     check=check,
 )

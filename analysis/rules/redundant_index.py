@@ -4,6 +4,38 @@ from __future__ import annotations
 
 from ..indexes_util import index_call_range, schema_indexes_here, workspace_index_uses
 from ..registry import Rule
+from ..syntax import call_args, string_value
+
+# a read that asks for an order (`.order("desc")`: the latest, the newest n, a page) shows that the prefix
+# index's `_creationTime` order within equal values matters, and the longer index would change it
+ORDER_SENSITIVE = frozenset({"order"})
+
+
+def extract(model):
+    """(table or None, index) for the `withIndex` reads of this file that ask for an order (`.order(…)`),
+    so their result depends on the order within equal index values."""
+    out = set()
+    for chain in model.query_chains:
+        if not any(s.method in ORDER_SENSITIVE for s in chain.steps):
+            continue
+        for step in chain.steps:
+            if step.method == "withIndex":
+                args = call_args(step.call)
+                name = string_value(args[0]) if args else None
+                if name is not None:
+                    out.add((chain.table, name))
+    return sorted(out, key=lambda t: (t[0] or "", t[1]))
+
+
+def _order_sensitive(ctx, table: str, index: str) -> bool:
+    d = ctx.functions_dir
+    for facts in ctx.index.facts.values():
+        if d is not None and facts.functions_dir != d.path:
+            continue
+        for t, name in facts.extra.get("redundant_index", ()):
+            if name == index and t in (table, None):
+                return True
+    return False
 
 
 def check(ctx):
@@ -18,7 +50,7 @@ def check(ctx):
             if len(other.fields) > n and tuple(other.fields[:n]) == tuple(ix.fields):
                 if cover is None or len(other.fields) < len(cover.fields):
                     cover = other
-        if cover is None:
+        if cover is None or _order_sensitive(ctx, tname, ix.name):
             continue
         rng = index_call_range(ctx, ix)
         ctx.report(
@@ -45,7 +77,9 @@ RULE = Rule(
     spec="§4.3 Index Design",
     summary="Flags a database index whose field list is a strict prefix of another index's on the same "
             "table (`[\"channelId\"]` next to `[\"channelId\", \"authorId\"]`). Staged indexes are ignored on "
-            "both sides.",
+            "both sides, and so is a prefix index read anywhere in the workspace with `.order(…)` (the latest "
+            "documents, the newest n, a page in time order): its `_creationTime` order within equal values is "
+            "then what the code asks for, and the covering index would return other documents.",
     why="Indexes match on any prefix of their fields, so the longer index already answers every query the "
         "shorter one does. Each extra index costs storage and slows every write to the table (§4.3, "
         "§12 MUST NOT 4, SHOULD 6). Keep the shorter one only if you rely on its `_creationTime` order "

@@ -97,17 +97,21 @@ def _used_together(handler: Node, a: set[str], b: set[str], after: int) -> bool:
     return False
 
 
-def _io_between(handler: Node, qi: Node, qj: Node) -> bool:
-    """Other awaited work between the two reads (a vector search, a fetch, a mutation...):
-    the reads are then separated by design and cannot simply be merged."""
+def _awaits_between(handler: Node, qi: Node, qj: Node):
+    """(await expression, what it awaits) for the awaited work between two reads, other reads excluded."""
     for aw in descendants_of_type(handler, {"await_expression"}):
         if aw.start_byte <= qi.end_byte or aw.start_byte >= qj.start_byte:
             continue
         inner = unwrap(aw)
         if inner is not None and inner.type == "call_expression" and cx.ctx_call(inner) == ("run", "runQuery"):
             continue
-        return True
-    return False
+        yield aw, inner
+
+
+def _io_between(handler: Node, qi: Node, qj: Node) -> bool:
+    """Other awaited work between the two reads (a vector search, a fetch, a mutation...):
+    the reads are then separated by design and cannot simply be merged."""
+    return next(_awaits_between(handler, qi, qj), None) is not None
 
 
 def _in_scope_at(qi: Node, qj: Node) -> bool:
@@ -125,14 +129,23 @@ def _feeding_io_between(handler: Node, qi: Node, qj: Node) -> bool:
     """Awaited work between the reads whose result the second read's arguments use (`const emb =
     await embed(…)` then `runQuery(…, { emb })`): the reads are separated by design."""
     args = call_args(qj)[1:]
-    for aw in descendants_of_type(handler, {"await_expression"}):
-        if aw.start_byte <= qi.end_byte or aw.start_byte >= qj.start_byte:
-            continue
-        inner = unwrap(aw)
-        if inner is not None and inner.type == "call_expression" and cx.ctx_call(inner) == ("run", "runQuery"):
-            continue
+    for aw, inner in _awaits_between(handler, qi, qj):
+        if inner is not None and inner.type == "call_expression" and _may_write(inner):
+            return True  # the second read observes a write made in between: re-reading is the point
         bound = _bound_names(inner) if inner is not None else set()
         if bound and any(_uses(a, _derive(handler, bound, aw.end_byte)) for a in args):
+            return True
+    return False
+
+
+def _may_write(call: Node) -> bool:
+    """`ctx.runMutation/runAction(…)`, or a helper handed the ctx (it may run either)."""
+    kind = cx.ctx_call(call)
+    if kind is not None:
+        return kind[0] == "run" and kind[1] in ("runMutation", "runAction")
+    for a in call_args(call):
+        a = unwrap(a)
+        if a is not None and a.type == "identifier" and cx.is_ctx_identifier(a):
             return True
     return False
 
@@ -237,7 +250,8 @@ RULE = Rule(
             "runs only where the first found nothing (a fallback: `if (!user) user = await ctx.runQuery(…)`, "
             "`a ?? await ctx.runQuery(…)`). Other awaited work between two reads that feed each other marks "
             "them as separated by design; between two reads that are only combined it does not, unless the "
-            "second read takes that work's result.",
+            "second read takes that work's result or the work may write (`ctx.runMutation`/`runAction`, a helper "
+            "given the ctx): re-reading after a write is deliberate.",
     why="Every `ctx.runQuery` from an action is its own transaction at its own point in time. When two reads "
         "belong together, data can change in between, and the action then acts on a combination that never "
         "existed. One internal query that reads both is consistent and saves a round trip (§6 Consolidate "

@@ -2,47 +2,38 @@
 
 from __future__ import annotations
 
-from ..indexes_util import BUILTIN_INDEXES, closest, chains_on_known_tables
+from ..indexes_util import BUILTIN_INDEXES, closest, named_index_steps
 from ..registry import Rule
-from ..syntax import call_args, string_value
 
 
 def check(ctx):
-    for chain, table in chains_on_known_tables(ctx):
+    for chain, table, step, name_node, name, want in named_index_steps(ctx):
         t = chain.table
-        for step in chain.steps:
-            if step.method not in ("withIndex", "withSearchIndex"):
-                continue
-            args = call_args(step.call)
-            name = string_value(args[0]) if args else None
-            if name is None:
-                continue
-            want = "db" if step.method == "withIndex" else "search"
-            if want == "db" and name in BUILTIN_INDEXES:
-                continue
-            same = [i.name for i in table.indexes if i.kind == want]
-            if want == "db":
-                same += list(BUILTIN_INDEXES)
-            found = next((i for i in table.indexes if i.name == name), None)
-            if found is not None and found.kind == want:
-                continue
-            kind_word = "search index" if want == "search" else "index"
-            if found is not None:
-                other = {"db": "a database index", "search": "a search index", "vector": "a vector index"}[found.kind]
-                msg = f"`{name}` on `{t}` is {other}, not a {kind_word}; `{step.method}` cannot use it"
-            else:
-                msg = f"Table `{t}` has no {kind_word} `{name}` in the schema"
-            cands = [c for c in closest(name, same) if c not in BUILTIN_INDEXES or c == name]
-            if cands:
-                msg += f"; did you mean `{cands[0]}`?"
-            elif not [i for i in table.indexes if i.kind == want]:
-                msg += f" (it defines no {kind_word}es)"
-            ctx.report(
-                (args[0].start_byte, args[0].end_byte),
-                msg,
-                data={"table": t, "index": name, "method": step.method, "candidates": cands,
-                      "name_start": args[0].start_byte + 1, "name_end": args[0].end_byte - 1},
-            )
+        if want == "db" and name in BUILTIN_INDEXES:
+            continue
+        same = [i.name for i in table.indexes if i.kind == want]
+        if want == "db":
+            same += list(BUILTIN_INDEXES)
+        found = next((i for i in table.indexes if i.name == name), None)
+        if found is not None and found.kind == want:
+            continue
+        kind_word = "search index" if want == "search" else "index"
+        if found is not None:
+            other = {"db": "a database index", "search": "a search index", "vector": "a vector index"}[found.kind]
+            msg = f"`{name}` on `{t}` is {other}, not a {kind_word}; `{step.method}` cannot use it"
+        else:
+            msg = f"Table `{t}` has no {kind_word} `{name}` in the schema"
+        cands = [c for c in closest(name, same) if c not in BUILTIN_INDEXES or c == name]
+        if cands:
+            msg += f"; did you mean `{cands[0]}`?"
+        elif not [i for i in table.indexes if i.kind == want]:
+            msg += f" (it defines no {kind_word}es)"
+        ctx.report(
+            (name_node.start_byte, name_node.end_byte),
+            msg,
+            data={"table": t, "index": name, "method": step.method, "candidates": cands,
+                  "name_start": name_node.start_byte + 1, "name_end": name_node.end_byte - 1},
+        )
 
 
 RULE = Rule(

@@ -8,7 +8,7 @@
 
 ;;; Commentary:
 
-;; Connects the convex-lsp language server (`pip install convex-lsp') to TypeScript
+;; Connects the convex-lsp language server (`./install.sh' in a checkout of convex-lsp) to TypeScript
 ;; buffers: diagnostics for the Convex Architecture Spec, hovers citing its sections and
 ;; quick fixes.
 ;;

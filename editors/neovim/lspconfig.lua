@@ -1,5 +1,5 @@
 -- convex-lsp with nvim-lspconfig's setup() API (Neovim 0.8 to 0.10; on 0.11+ prefer
--- lsp/convex_lsp.lua with vim.lsp.enable). Install the server first: pip install convex-lsp
+-- lsp/convex_lsp.lua with vim.lsp.enable). Install the server first: ./install.sh in a checkout of convex-lsp
 local configs = require('lspconfig.configs')
 local util = require('lspconfig.util')
 

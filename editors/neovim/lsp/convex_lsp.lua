@@ -1,6 +1,6 @@
 -- convex-lsp for Neovim 0.11+ (vim.lsp.config / vim.lsp.enable).
 --
--- Install the server (`pip install convex-lsp`), put this file on 'runtimepath' as
+-- Install the server (`./install.sh` in a checkout of convex-lsp), put this file on 'runtimepath' as
 -- lsp/convex_lsp.lua (e.g. ~/.config/nvim/lsp/convex_lsp.lua), then in init.lua:
 --
 --   vim.lsp.enable('convex_lsp')

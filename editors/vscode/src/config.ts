@@ -27,7 +27,7 @@ export interface ServerCommand {
   command: string;
   args: string[];
   /** Where it was found: shown in the output channel. */
-  source: "setting:path" | "setting:interpreter" | "PATH" | "virtualenv" | "python -m";
+  source: "setting:path" | "setting:interpreter" | "PATH" | "virtualenv" | "python -m" | "bundled";
 }
 
 /** Everything the discovery looks at, injectable for the tests. */
@@ -43,11 +43,14 @@ export interface DiscoveryEnv {
   isExecutable(file: string): boolean;
   /** `python -c "import convex_lsp.server.cli"` succeeds with this interpreter. */
   canImport(python: string): boolean;
+  /** The workspace is trusted (VS Code's Workspace Trust); false: no program of the workspace is run. */
+  trusted?: boolean;
 }
 
 export const SERVER_NAME = "convex-lsp";
 export const MODULE = "convex_lsp.server.cli";
-export const INSTALL_COMMAND = "pip install convex-lsp";
+/** How to install the server by hand (the extension normally installs its bundled copy itself). */
+export const INSTALL_COMMAND = "./install.sh";
 /** Keys of `convexLsp` that only the extension uses (never sent to the server). */
 export const CLIENT_ONLY_KEYS = ["enable", "path", "interpreter", "trace"] as const;
 /** Settings whose change needs a new server process rather than didChangeConfiguration. */
@@ -132,7 +135,7 @@ function serveArgsForInterpreter(): string[] {
  *  1. `convexLsp.path` (an executable started as `<path> serve`),
  *  2. `convexLsp.interpreter` (`<python> -m convex_lsp.server.cli serve`),
  *  3. `convex-lsp` on PATH,
- *  4. a workspace virtualenv (`.venv`, then `venv`, in each workspace folder),
+ *  4. a workspace virtualenv (`.venv`, then `venv`, in each workspace folder; trusted workspaces only),
  *  5. `python3 -m convex_lsp.server.cli serve` (`python` on Windows) when the module imports.
  * A setting that is set wins even when it points nowhere (the start then fails with a
  * clear message) rather than silently falling back to another installation.
@@ -153,7 +156,7 @@ export function findServer(s: ExtensionSettings, env: DiscoveryEnv): ServerComma
   if (onPath) {
     return { command: onPath, args: ["serve"], source: "PATH" };
   }
-  for (const folder of env.workspaceFolders) {
+  for (const folder of env.trusted === false ? [] : env.workspaceFolders) {
     for (const venv of [".venv", "venv"]) {
       const bin = win ? path.join(folder, venv, "Scripts") : path.join(folder, venv, "bin");
       const exe = path.join(bin, win ? `${SERVER_NAME}.exe` : SERVER_NAME);
@@ -178,9 +181,9 @@ export function findServer(s: ExtensionSettings, env: DiscoveryEnv): ServerComma
 /** The message shown when no server is found. */
 export function notFoundMessage(): string {
   return (
-    "Convex LSP: the `convex-lsp` language server was not found. Install it with " +
-    `\`${INSTALL_COMMAND}\` (in this workspace's virtualenv or globally), or set ` +
-    "`convexLsp.path` / `convexLsp.interpreter`."
+    "Convex LSP: the `convex-lsp` language server was not found, and this build of the extension has no " +
+    "bundled server to install. Install it with `./install.sh` in a checkout of convex-lsp " +
+    "(it puts `convex-lsp` in ~/.local/bin), or set `convexLsp.path` / `convexLsp.interpreter`."
   );
 }
 
@@ -190,9 +193,10 @@ export function needsRestart(changed: (key: string) => boolean): boolean {
 }
 
 /** The real environment of this process. */
-export function processEnv(workspaceFolders: string[]): DiscoveryEnv {
+export function processEnv(workspaceFolders: string[], trusted = true): DiscoveryEnv {
   const platform = process.platform;
   return {
+    trusted,
     platform,
     pathVar: process.env.PATH ?? process.env.Path ?? "",
     pathExt: process.env.PATHEXT,

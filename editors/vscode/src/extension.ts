@@ -3,6 +3,7 @@
  * holding a Convex functions folder. The settings → server mapping and the discovery of the
  * executable live in ./config (no `vscode` import, unit-tested with `node --test`).
  */
+import * as fs from "node:fs";
 import * as vscode from "vscode";
 import {
   DidChangeConfigurationNotification,
@@ -26,6 +27,7 @@ import {
   processEnv,
   serverSettings,
 } from "./config";
+import { bundledWheel, install, installedServer, layout, pythonCandidates, runProcess } from "./bundled";
 
 const CLIENT_ID = "convexLsp"; // vscode-languageclient reads `convexLsp.trace.server` from this id
 const CLIENT_NAME = "Convex LSP";
@@ -50,6 +52,8 @@ function showReferencesInPeek(lens: vscode.CodeLens, c: LanguageClient): vscode.
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
+let extensionContext: vscode.ExtensionContext;
+let installing: Promise<ServerCommand | undefined> | undefined;
 let starting: Promise<void> | undefined;
 
 function settings(): ExtensionSettings {
@@ -76,7 +80,7 @@ async function notifyNotFound(): Promise<void> {
   const choice = await vscode.window.showWarningMessage(notFoundMessage(), copy, open);
   if (choice === copy) {
     await vscode.env.clipboard.writeText(INSTALL_COMMAND);
-    vscode.window.showInformationMessage(`Copied \`${INSTALL_COMMAND}\`; run it in a terminal, then "Convex LSP: Restart server".`);
+    vscode.window.showInformationMessage(`Copied \`${INSTALL_COMMAND}\`; run it in a checkout of convex-lsp, then "Convex LSP: Restart server".`);
   } else if (choice === open) {
     await vscode.commands.executeCommand("workbench.action.openSettings", "convexLsp");
   }
@@ -131,10 +135,8 @@ async function start(): Promise<void> {
     output.appendLine("convexLsp.enable is false: the server is not started.");
     return;
   }
-  const cmd = findServer(s, processEnv(folders()));
+  const cmd = findServer(s, processEnv(folders(), vscode.workspace.isTrusted)) ?? (await bundledServer(false));
   if (cmd === undefined) {
-    output.appendLine(notFoundMessage());
-    void notifyNotFound();
     return;
   }
   output.appendLine(`Starting ${cmd.command} ${cmd.args.join(" ")} (found via ${cmd.source})`);
@@ -148,12 +150,77 @@ async function start(): Promise<void> {
     output.appendLine(`The server failed to start: ${msg}`);
     const show = "Show output";
     const choice = await vscode.window.showErrorMessage(
-      `Convex LSP: \`${cmd.command} ${cmd.args.join(" ")}\` failed to start (${msg}). Is convex-lsp installed? (${INSTALL_COMMAND})`,
+      `Convex LSP: \`${cmd.command} ${cmd.args.join(" ")}\` failed to start (${msg}).` +
+        (cmd.source === "bundled" ? ' Try "Convex LSP: Reinstall the bundled server".' : ""),
       show,
     );
     if (choice === show) {
       output.show(true);
     }
+  }
+}
+
+/**
+ * The server bundled in the .vsix: installed on first use into a private environment under the
+ * extension's global storage (a progress notification while it installs); `force` reinstalls.
+ */
+async function bundledServer(force: boolean): Promise<ServerCommand | undefined> {
+  if (installing !== undefined) {
+    return installing;
+  }
+  const wheel = bundledWheel(extensionContext.extensionPath);
+  if (wheel === undefined) {
+    output.appendLine(notFoundMessage());
+    void notifyNotFound();
+    return undefined;
+  }
+  const storage = extensionContext.globalStorageUri.fsPath;
+  const l = layout(storage, process.platform);
+  if (!force) {
+    const have = installedServer(l, wheel);
+    if (have !== undefined) {
+      return have;
+    }
+  }
+  installing = (async () => {
+    fs.mkdirSync(storage, { recursive: true });
+    output.appendLine(`Installing the bundled server ${wheel} into ${l.venv}`);
+    const result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: "Convex LSP: installing the language server", cancellable: false },
+      (progress) => install({
+        wheel, layout: l, candidates: pythonCandidates(process.platform), run: runProcess,
+        report: (title) => {
+          output.appendLine(`  ${title}`);
+          progress.report({ message: title });
+        },
+      }),
+    );
+    if (result.ok) {
+      output.appendLine(`Installed with Python ${result.python.version.join(".")} (${result.python.command}).`);
+      return result.server;
+    }
+    output.appendLine(result.message);
+    if (result.reason === "no-python") {
+      const get = "Get Python";
+      const choice = await vscode.window.showErrorMessage(result.message, get, "Open settings");
+      if (choice === get) {
+        await vscode.env.openExternal(vscode.Uri.parse("https://www.python.org/downloads/"));
+      } else if (choice !== undefined) {
+        await vscode.commands.executeCommand("workbench.action.openSettings", "convexLsp.interpreter");
+      }
+    } else {
+      const show = "Show output";
+      const choice = await vscode.window.showErrorMessage(`Convex LSP: ${result.message}`, show);
+      if (choice === show) {
+        output.show(true);
+      }
+    }
+    return undefined;
+  })();
+  try {
+    return await installing;
+  } finally {
+    installing = undefined;
   }
 }
 
@@ -183,8 +250,20 @@ async function restart(): Promise<void> {
 }
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionContext = context;
   output = vscode.window.createOutputChannel(CLIENT_NAME);
   context.subscriptions.push(
+    vscode.commands.registerCommand("convexLsp.reinstallServer", async () => {
+      output.appendLine("Reinstalling the bundled server (command).");
+      await stop();
+      if ((await bundledServer(true)) !== undefined) {
+        await restart();
+      }
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(async () => {
+      output.appendLine("The workspace is trusted now: looking for the server again.");
+      await restart();
+    }),
     output,
     vscode.commands.registerCommand("convexLsp.restart", async () => {
       output.appendLine("Restarting the server (command).");

@@ -108,7 +108,7 @@ describe("findServer", () => {
 
   it("nothing found → undefined, and the message names the install command", () => {
     assert.equal(findServer({}, env({ executables: ["/usr/bin/python3"] })), undefined);
-    assert.match(notFoundMessage(), /pip install convex-lsp/);
+    assert.match(notFoundMessage(), /install\.sh/);
   });
 
   it("Windows: PATHEXT, Scripts\\ and python", () => {

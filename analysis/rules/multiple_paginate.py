@@ -1,0 +1,212 @@
+"""CVX214 multiple-paginate."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from tree_sitter import Node
+
+from ..convex import is_ctx_identifier
+from ..indexes_util import dot_span
+from ..paths_util import summarize_function, worst
+from ..registry import Rule
+from ..syntax import member_chain, text, unwrap
+
+MAX_DEPTH = 8  # helpers calling helpers, across files
+
+
+def paginate_calls(model) -> set[int]:
+    """Ids of the `.paginate(…)` calls that end a database query: `ctx.db.query(…)…paginate()` (any
+    name of ctx, `{ db }`, helpers returning a query) and Convex Ents' `ctx.table(…)…paginate()`.
+    Library paginators (`paginator(db, schema)`, `stream(…)`) may run many pages and are not counted."""
+    memo = model.memo.get("multiple_paginate.calls") if getattr(model, "memo", None) is not None else None
+    if memo is not None:
+        return memo
+    ids = {c.terminal.call.id for c in model.query_chains if c.terminal is not None and c.terminal.method == "paginate"}
+    for call in model.calls:
+        fn = call.child_by_field_name("function")
+        if fn is None or fn.type != "member_expression" or text(fn.child_by_field_name("property")) != "paginate":
+            continue
+        if call.id not in ids and _ents_root(fn.child_by_field_name("object")):
+            ids.add(call.id)
+    if getattr(model, "memo", None) is not None:
+        model.memo["multiple_paginate.calls"] = ids
+    return ids
+
+
+def _ents_root(node: Optional[Node]) -> bool:
+    """Does a method chain start at `ctx.table(…)` (Convex Ents)?"""
+    node = unwrap(node)
+    while node is not None:
+        if node.type == "call_expression":
+            fn = node.child_by_field_name("function")
+            if fn is not None and fn.type == "member_expression":
+                obj = unwrap(fn.child_by_field_name("object"))
+                if text(fn.child_by_field_name("property")) == "table" and obj is not None \
+                        and obj.type == "identifier" and is_ctx_identifier(obj):
+                    return True
+                node = obj
+                continue
+            return False
+        if node.type == "member_expression":
+            node = unwrap(node.child_by_field_name("object"))
+            continue
+        return False
+    return False
+
+
+def _classifier(model):
+    pag = paginate_calls(model)
+
+    def classify(call: Node):
+        if call.id in pag:
+            return ("leaf",) + dot_span(call.child_by_field_name("function"), call)
+        fn = call.child_by_field_name("function")
+        if fn is None:
+            return None
+        if fn.type == "identifier":
+            return ("call", text(fn))
+        if fn.type == "member_expression":
+            chain = member_chain(fn)
+            if chain and len(chain) == 2:
+                return ("call", ".".join(chain))
+        return None
+    return classify
+
+
+def extract(model):
+    """name -> path summary of every top-level plain function that can reach a `.paginate()` (its
+    own or through other helpers: those are resolved when a rule reads the summary)."""
+    if not model.helper_nodes:
+        return {}
+    classify = _classifier(model)
+    out = {}
+    for name, fn in model.helper_nodes.items():
+        tree = summarize_function(fn, classify)
+        if _mentions_events(tree):
+            out[name] = tree
+    return out
+
+
+def _mentions_events(tree) -> bool:
+    kind = tree[0]
+    if kind in ("leaf", "call"):
+        return True
+    if kind in ("seq", "alt"):
+        return any(_mentions_events(t) for t in tree[1])
+    return _mentions_events(tree[1])
+
+
+class _Resolver:
+    """How many paginated reads a call of a plain function (local, imported, `ns.fn`) can run."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.index = ctx.index
+        self.memo: dict[tuple[str, str], int] = {}
+
+    def count(self, path: str, name: str, depth: int = 0) -> int:
+        key = (path, name)
+        if key in self.memo:
+            return self.memo[key]
+        if depth > MAX_DEPTH:
+            return 0
+        self.memo[key] = 0  # recursion: a cycle adds nothing
+        target = self._resolve(path, name)
+        n = 0
+        if target is not None:
+            tpath, tname = target
+            facts = self.index.facts.get(tpath)
+            tree = facts.extra.get("multiple_paginate", {}).get(tname) if facts is not None else None
+            if tree is not None:
+                n = worst(tree, lambda callee: self.count(tpath, callee, depth + 1))[0]
+        self.memo[key] = n
+        return n
+
+    def _resolve(self, path: str, name: str) -> Optional[tuple[str, str]]:
+        facts = self.index.facts.get(path)
+        if facts is None:
+            return None
+        ns, _, member = name.partition(".")
+        if not member:
+            if name in facts.helpers:
+                return path, name
+            imp = facts.import_of(name)
+            if imp is None or imp.type_only or imp.imported in ("*", "default"):
+                return None
+            mod = self.index.resolve_module(path, imp.source)
+            return self.index.resolve_export(mod, imp.imported) if mod is not None else None
+        imp = facts.import_of(ns)
+        if imp is None or imp.imported != "*":
+            return None
+        mod = self.index.resolve_module(path, imp.source)
+        return self.index.resolve_export(mod, member) if mod is not None else None
+
+
+def check(ctx):
+    regs = [(reg, b) for reg, b in ctx.registrations() if b.kind in ("query", "mutation") and reg.handler is not None]
+    if not regs:
+        return
+    classify = _classifier(ctx.model)
+    resolver = _Resolver(ctx)
+    lines = ctx.model.src.lines
+    for reg, b in regs:
+        tree = summarize_function(reg.handler, classify)
+        total, leaves = worst(tree, lambda name: resolver.count(ctx.path, name))
+        if total < 2:
+            continue
+        ran = 0
+        first = None
+        for start, end, n, kind in leaves:
+            before, ran = ran, ran + n
+            if first is None:
+                first = (start, end)
+            if ran < 2:
+                continue
+            via = "" if kind == "leaf" else " (through the helper it calls)"
+            if before >= 1 and first == (start, end):
+                msg = f"This paginated query{via} can run more than once in one {b.kind} (it is in a loop)"
+            elif before >= 1:
+                msg = (f"This {b.kind} can run a second paginated query here{via}, after the one on line "
+                       f"{lines.row_of(first[0]) + 1}")
+            else:
+                msg = f"This call can run {n} paginated queries in one {b.kind}"
+            ctx.report((start, end), msg + ": Convex allows one `.paginate()` per query or mutation and throws "
+                                           "\"ran multiple paginated queries\"", data={"count": total})
+
+
+RULE = Rule(
+    code="CVX214",
+    name="multiple-paginate",
+    severity="error",
+    spec="§8 Model Layer Pattern",
+    summary="Flags a query or mutation that can run two or more paginated database queries (`.paginate()` on "
+            "`ctx.db.query(…)`, or on Convex Ents' `ctx.table(…)`) in one execution, following the model-layer "
+            "helpers it calls, across files. Each extra `.paginate(` (or the call of the helper that runs it) is "
+            "reported. Calls in exclusive branches (`if`/`else`, early `return`, `? :`, `switch` cases) count "
+            "once; a `.paginate()` in a loop or in a `map` callback counts as many. Library paginators "
+            "(`paginator`, `stream` from convex-helpers) are not paginated queries.",
+    why="Convex keeps one pagination cursor per function execution: the second `.paginate()` throws \"This "
+        "query or mutation function ran multiple paginated queries\". The call is often hidden in a model "
+        "helper (§8), so the failure appears only when both paths run; use `.take(n)` for the secondary read, "
+        "or split the reads into separate queries.",
+    bad="""export const feed = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => {
+    const posts = await ctx.db.query("posts").order("desc").paginate(paginationOpts);
+    const pinned = await Posts.pinnedPage(ctx, paginationOpts); // paginates too
+    return { ...posts, page: [...pinned.page, ...posts.page] };
+  },
+});""",
+    good="""export const feed = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => {
+    const posts = await ctx.db.query("posts").order("desc").paginate(paginationOpts);
+    const pinned = await Posts.pinned(ctx, 5); // .take(5)
+    return { ...posts, page: [...pinned, ...posts.page] };
+  },
+});""",
+    fix_doc="No automatic fix: which read stays paginated is a design choice.",
+    fix=None,
+    check=check,
+)

@@ -1,0 +1,122 @@
+import pytest
+
+from tests.ruletester import FUNCTIONS_TS, invalid, run_case, valid
+
+POSTS_MODEL = """
+import type { QueryCtx } from "../_generated/server";
+import type { PaginationOptions } from "convex/server";
+
+export async function pinnedPage(qc: QueryCtx, opts: PaginationOptions) {
+  return qc.db.query("posts").withIndex("by_pinned", (q) => q.eq("pinned", true)).paginate(opts);
+}
+
+export async function pinned(qc: QueryCtx, n: number) {
+  return qc.db.query("posts").withIndex("by_pinned", (q) => q.eq("pinned", true)).take(n);
+}
+
+export const pageOf = async (qc: QueryCtx, opts: PaginationOptions, search?: string) => {
+  if (search) {
+    return qc.db.query("posts").withSearchIndex("search_body", (q) => q.search("body", search)).paginate(opts);
+  }
+  return qc.db.query("posts").order("desc").paginate(opts);
+};
+
+// calls another helper that paginates: two pages
+export async function both(qc: QueryCtx, opts: PaginationOptions) {
+  const a = await pageOf(qc, opts);
+  const b = await pinnedPage(qc, opts);
+  return [a, b];
+}
+"""
+FILES = {"convex/model/posts.ts": POSTS_MODEL, "convex/functions.ts": FUNCTIONS_TS}
+HEAD = """
+import { query, mutation } from "./_generated/server";
+import { paginationOptsValidator } from "convex/server";
+import { v } from "convex/values";
+import * as Posts from "./model/posts";
+import { pinnedPage, pageOf } from "./model/posts";
+"""
+
+CASES = [
+    valid(HEAD + """
+export const feed = query({
+  args: { paginationOpts: paginationOptsValidator, search: v.optional(v.string()) },
+  handler: async (ctx, { paginationOpts, search }) => {
+    const pins = await Posts.pinned(ctx, 5);
+    const page = search
+      ? await ctx.db.query("posts").withSearchIndex("search_body", (q) => q.search("body", search)).paginate(paginationOpts)
+      : await ctx.db.query("posts").order("desc").paginate(paginationOpts);
+    return { ...page, pins };
+  },
+});
+export const byAuthor = query({
+  args: { paginationOpts: paginationOptsValidator, authorId: v.optional(v.id("users")) },
+  handler: async ({ db }, args) => {
+    if (args.authorId) {
+      return await db.query("posts").withIndex("by_author", (q) => q.eq("authorId", args.authorId!)).paginate(args.paginationOpts);
+    }
+    return await pageOf({ db } as any, args.paginationOpts);
+  },
+});
+export const other = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => pinnedPage(ctx, paginationOpts),
+});
+""", files=FILES, filename="convex/posts.ts", name="branches, early return, one helper, take()"),
+    valid(HEAD + """
+import { paginator } from "convex-helpers/server/pagination";
+import schema from "./schema";
+export const merged = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => {
+    const a = await paginator(ctx.db, schema).query("posts").paginate(paginationOpts);
+    const b = await paginator(ctx.db, schema).query("comments").paginate(paginationOpts);
+    // ctx.db.query("posts").paginate(x) twice in a comment: ctx.db.query("posts").paginate(x)
+    return [a, b];
+  },
+});
+""", files=FILES, filename="convex/posts.ts", name="convex-helpers paginator is not a paginated query"),
+    invalid(HEAD + """
+export const feed = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => {
+    const posts = await ctx.db.query("posts").order("desc").paginate(paginationOpts);
+    const pins = await Posts.pinnedPage(ctx, paginationOpts);
+    return { posts, pins };
+  },
+});
+""", [11], files=FILES, filename="convex/posts.ts", message="second paginated query", name="helper via namespace import"),
+    invalid(HEAD + """
+import { authedQuery } from "./functions";
+export const twice = authedQuery({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (c, args) => {
+    return await Posts.both(c, args.paginationOpts);
+  },
+});
+export const looped = mutation({
+  args: { paginationOpts: paginationOptsValidator, ids: v.array(v.id("users")) },
+  handler: async (ctx, args) => {
+    return await Promise.all(args.ids.map((id) =>
+      ctx.db.query("posts").withIndex("by_author", (q) => q.eq("authorId", id)).paginate(args.paginationOpts)));
+  },
+});
+""", [11, 18], files=FILES, filename="convex/posts.ts", name="helper running two, paginate in map"),
+    invalid("""
+import { query } from "./_generated/server";
+import { paginationOptsValidator } from "convex/server";
+export const entsFeed = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => {
+    const mine = await ctx.table("posts").paginate(paginationOpts);
+    const theirs = await ctx.table("users").getX("u1" as any).edge("followers").paginate(paginationOpts);
+    return [mine, theirs];
+  },
+});
+""", [7], filename="convex/ents.ts", name="Ents tables"),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=repr)
+def test_multiple_paginate(tmp_path, case):
+    run_case(tmp_path, "multiple-paginate", case)
