@@ -124,10 +124,16 @@ def encode(obj: Any, spans: bool = True) -> Any:
         except TypeError:
             pass
         return {"s" if t is set else "z": items}
-    if dataclasses.is_dataclass(obj) and t.__module__.startswith(_PREFIX):
-        return {"c": f"{t.__module__}:{t.__qualname__}",
-                "f": {f.name: encode(getattr(obj, f.name), spans) for f in dataclasses.fields(obj)}}
-    raise NotCacheable(t.__name__)
+    shape = _SHAPES.get(t)
+    if shape is None:
+        if not (dataclasses.is_dataclass(obj) and t.__module__.startswith(_PREFIX)):
+            raise NotCacheable(t.__name__)
+        shape = _SHAPES[t] = (f"{t.__module__}:{t.__qualname__}", tuple(f.name for f in dataclasses.fields(obj)))
+    name, fields = shape
+    return {"c": name, "f": {f: encode(getattr(obj, f), spans) for f in fields}}
+
+
+_SHAPES: dict[type, tuple[str, tuple[str, ...]]] = {}  # a dataclass -> (its name, its fields)
 
 
 _CLASSES: dict[str, type] = {}
