@@ -155,10 +155,13 @@ def publish(ls: "ConvexLanguageServer", path: str) -> None:
 
 
 def views_changed(ls: "ConvexLanguageServer", exclude: Optional[str] = None) -> None:
-    """The schema or the api changed: every other open document may have new findings."""
+    """The schema or the api changed: every other open document may have new findings (and the
+    code lenses' counts may be stale: clients that can be told so are)."""
     ls.changed.set()
     if not ls.ready.is_set():
         return
+    if ls.code_lens_refresh:
+        ls.workspace_code_lens_refresh(None)
     if ls.pull:
         if ls.refresh_support:
             ls.workspace_diagnostic_refresh(None)

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from .languageserver import ConvexLanguageServer
 
 CONFIG_FILES = {"convex.json", "convex-lsp.toml", ".convex-lsp.toml", "package.json"}
-WATCH_GLOBS = ["**/*.ts", "**/*.tsx", "**/convex.json", "**/convex-lsp.toml", "**/.convex-lsp.toml",
-               "**/package.json"]
+WATCH_GLOBS = ["**/*.ts", "**/*.tsx", "**/*.js", "**/*.jsx", "**/*.mjs", "**/*.cjs", "**/convex.json",
+               "**/convex-lsp.toml", "**/.convex-lsp.toml", "**/package.json"]
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

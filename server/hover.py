@@ -124,6 +124,10 @@ def construct_hover(session, path: str, offset: int) -> Optional[tuple[str, tupl
     facts = model.facts
     index = session.analyzer.index
     schema = index.schema_for(path)
+    fdir = None  # client code, tests, scripts: the functions folder their references resolve to
+    if getattr(facts, "refs_only", False):
+        fdir = index.functions_dir_for_reference(path)
+        schema = index.schema_for(os.path.join(fdir, "schema.ts")) if fdir else None
 
     # withIndex("name")
     for use in facts.index_uses:
@@ -142,7 +146,7 @@ def construct_hover(session, path: str, offset: int) -> Optional[tuple[str, tupl
     # api.a.b / internal.a.b
     for ref in facts.api_refs:
         if _contains(ref.span, offset):
-            return _api_hover(session, path, ref), (ref.span.start, ref.span.end)
+            return _api_hover(session, path, ref, fdir), (ref.span.start, ref.span.end)
 
     found = _returns_hover(session, model, offset)
     if found is not None:
@@ -266,9 +270,10 @@ def _table_hover(session, table: str, schema) -> str:
     return "\n".join(lines)
 
 
-def _api_hover(session, path: str, ref) -> str:
+def _api_hover(session, path: str, ref, functions_dir: Optional[str] = None) -> str:
     dotted = ".".join((ref.root,) + tuple(ref.path))
-    info = session.analyzer.index.function(path, ref.path)
+    index = session.analyzer.index
+    info = index.registry(functions_dir).get(tuple(ref.path)) if functions_dir else index.function(path, ref.path)
     if info is None:
         return f"`{dotted}`\n\nNo registered function at this path."
     lines = [f"**{info.builder.describe()}** `{dotted}`", "",

@@ -47,6 +47,7 @@ class ConvexLanguageServer(StdioServer):
         self.dynamic_watch = False
         self.config_pull = False
         self.show_document = False
+        self.code_lens_refresh = False
         self._timers: dict[str, asyncio.TimerHandle] = {}
         self._full_timers: dict[str, asyncio.TimerHandle] = {}  # idle re-analysis of incrementally linted files
         # path -> what the client last got: "<result id>@<version>" (push) or the result id (pull)
@@ -70,6 +71,16 @@ class ConvexLanguageServer(StdioServer):
         if self._ready is None:
             self._ready = asyncio.Event()
         return self._ready
+
+    async def indexed(self, timeout: float = 60.0) -> None:
+        """Wait for the workspace index (requests answered from the whole workspace: a client
+        asks for references or lenses as soon as it opens a file); past `timeout`, answer from
+        what is indexed so far."""
+        if not self.ready.is_set():
+            try:
+                await asyncio.wait_for(self.ready.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
 
     @property
     def changed(self) -> asyncio.Event:
@@ -104,6 +115,13 @@ class ConvexLanguageServer(StdioServer):
             return None
         return LineIndex(data).offset(pos.line, pos.character, self.enc)
 
+    def location(self, path: str, start: int, end: int) -> Optional[T.Location]:
+        """The LSP location of a byte range of any file (open or on disk), or None if unreadable."""
+        lines = self.lines(path)
+        if lines is None:
+            return None
+        return T.Location(uri=C.path_to_uri(path), range=C.range_of(lines, start, end, self.enc))
+
     def versions(self) -> dict[str, Optional[int]]:
         return {p: d.version for p, d in self.session.documents.items()}
 
@@ -125,6 +143,7 @@ class ConvexLanguageServer(StdioServer):
         self.dynamic_watch = bool(cap(caps, "workspace.did_change_watched_files.dynamic_registration"))
         self.config_pull = bool(cap(caps, "workspace.configuration"))
         self.show_document = bool(cap(caps, "window.show_document.support"))
+        self.code_lens_refresh = bool(cap(caps, "workspace.code_lens.refresh_support"))
 
     def adjust_capabilities(self, params: T.InitializeParams, caps: T.ServerCapabilities) -> None:
         if not self.pull:

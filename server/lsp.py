@@ -9,7 +9,8 @@ Where things live: `transport` (JSON-RPC repairs, stdin), `languageserver` (the 
 object and per-connection state), `watchdog` (every handler guarded and time-bounded),
 `workers` and `indexing` (the background index), `diagnostics` (push with a debounce, or
 pull), `documents` (text sync, watched files, settings), `actions` (quick fixes and
-commands), `completion`, `references` (definition, references, rename), `hover`.
+commands), `completion`, `references` (definition, references, rename; what the cursor names
+is found by `targets`), `codelens`, `symbols`, `callhierarchy`, `hover`.
 """
 
 from __future__ import annotations
@@ -22,12 +23,15 @@ from typing import Optional
 from lsprotocol import types as T
 
 from . import actions as A
+from . import callhierarchy as CH
+from . import codelens as CL
 from . import completion as CP
 from . import convert as C
 from . import diagnostics as D
 from . import documents as DOC
 from . import hover as H
 from . import references as R
+from . import symbols as SY
 from .indexing import start_indexing
 from .languageserver import ConvexLanguageServer
 from .watchdog import guarded
@@ -174,27 +178,77 @@ def completion(ls: ConvexLanguageServer, params: T.CompletionParams):
 
 
 @server.feature(T.TEXT_DOCUMENT_DEFINITION)
-@guarded("textDocument/definition", bounded=True)
+@guarded("textDocument/definition", indexed=True)
 def definition(ls: ConvexLanguageServer, params: T.DefinitionParams):
     return R.definition(ls, params)
 
 
 @server.feature(T.TEXT_DOCUMENT_REFERENCES)
-@guarded("textDocument/references", lambda: [], bounded=True)
+@guarded("textDocument/references", lambda: [], indexed=True)
 def references(ls: ConvexLanguageServer, params: T.ReferenceParams):
     return R.references(ls, params)
 
 
 @server.feature(T.TEXT_DOCUMENT_PREPARE_RENAME)
-@guarded("textDocument/prepareRename", bounded=True)
+@guarded("textDocument/prepareRename", indexed=True)
 def prepare_rename(ls: ConvexLanguageServer, params: T.PrepareRenameParams):
     return R.prepare_rename(ls, params)
 
 
 @server.feature(T.TEXT_DOCUMENT_RENAME, T.RenameOptions(prepare_provider=True))
-@guarded("textDocument/rename", bounded=True)
+@guarded("textDocument/rename", indexed=True)
 def rename(ls: ConvexLanguageServer, params: T.RenameParams):
     return R.rename(ls, params)
+
+
+# ---------------------------------------------------------------- from the workspace reference graph
+
+
+@server.feature(T.TEXT_DOCUMENT_CODE_LENS, T.CodeLensOptions(resolve_provider=True))
+@guarded("textDocument/codeLens", lambda: [], indexed=True)
+def code_lens(ls: ConvexLanguageServer, params: T.CodeLensParams):
+    return CL.code_lenses(ls, params)
+
+
+@server.feature(T.CODE_LENS_RESOLVE)
+@guarded("codeLens/resolve", indexed=True)
+def code_lens_resolve(ls: ConvexLanguageServer, params: T.CodeLens):
+    return CL.resolve(ls, params)
+
+
+@server.command(CL.SHOW_REFERENCES_COMMAND)
+async def show_references(ls: ConvexLanguageServer, *args):
+    return await CL.show_references(ls, *args)
+
+
+@server.feature(T.WORKSPACE_SYMBOL)
+@guarded("workspace/symbol", lambda: [], indexed=True)
+def workspace_symbol(ls: ConvexLanguageServer, params: T.WorkspaceSymbolParams):
+    return SY.workspace_symbols(ls, params)
+
+
+@server.feature(T.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+@guarded("textDocument/documentSymbol", lambda: [], indexed=True)
+def document_symbol(ls: ConvexLanguageServer, params: T.DocumentSymbolParams):
+    return SY.document_symbols(ls, params)
+
+
+@server.feature(T.TEXT_DOCUMENT_PREPARE_CALL_HIERARCHY)
+@guarded("textDocument/prepareCallHierarchy", indexed=True)
+def prepare_call_hierarchy(ls: ConvexLanguageServer, params: T.CallHierarchyPrepareParams):
+    return CH.prepare(ls, params)
+
+
+@server.feature(T.CALL_HIERARCHY_INCOMING_CALLS)
+@guarded("callHierarchy/incomingCalls", lambda: [], indexed=True)
+def incoming_calls(ls: ConvexLanguageServer, params: T.CallHierarchyIncomingCallsParams):
+    return CH.incoming(ls, params)
+
+
+@server.feature(T.CALL_HIERARCHY_OUTGOING_CALLS)
+@guarded("callHierarchy/outgoingCalls", lambda: [], indexed=True)
+def outgoing_calls(ls: ConvexLanguageServer, params: T.CallHierarchyOutgoingCallsParams):
+    return CH.outgoing(ls, params)
 
 
 # ---------------------------------------------------------------- debugging

@@ -1,7 +1,8 @@
-"""Completion, definition, references and rename from the workspace index. No LSP types.
+"""Completion and definition (of what a functions file's facts name) from the workspace index.
+No LSP types. References and renames: `targets` (the workspace reference graph).
 
 Completion reads the text before the cursor (it must work in half-typed code the parser
-does not understand yet); the others use the facts (`index_uses`, `table_refs`,
+does not understand yet); definition uses the facts (`index_uses`, `table_refs`,
 `api_refs`) and the schema model.
 """
 
@@ -143,67 +144,5 @@ class IndexAt:
     path: str
 
 
-def index_at(session, path: str, offset: int) -> Optional[IndexAt]:
-    """The index name under the cursor (a `withIndex` argument or its definition)."""
-    model = session.model(path)
-    if model is None:
-        return None
-    d = session.workspace.dir_for(path)
-    if d is None:
-        return None
-    schema = session.analyzer.index.schema_for(path)
-    if schema is None:
-        return None
-    for use in model.facts.index_uses:
-        if _contains(use.span, offset) and use.table is not None and use.method == "withIndex":
-            if schema.index(use.table, use.index) is None:
-                return None
-            return IndexAt(use.table, use.index, d.path, use.name_span, path)
-    for t in schema.tables.values():
-        for ix in t.indexes:
-            if ix.file == path and ix.kind == "db" and _contains(ix.span, offset):
-                return IndexAt(t.name or "", ix.name, d.path, ix.name_span, path)
-    return None
-
-
-def index_references(session, at: IndexAt, include_declaration: bool = True) -> list[Target]:
-    index = session.analyzer.index
-    out: list[Target] = []
-    schema = None
-    for f in index.files_in(at.functions_dir):
-        if schema is None:
-            schema = index.schema_for(f.path)
-        for use in f.index_uses:
-            if use.table == at.table and use.index == at.name and use.method == "withIndex":
-                out.append(Target(f.path, use.name_span.start, use.name_span.end))
-    if include_declaration and schema is not None:
-        ix = schema.index(at.table, at.name)
-        if ix is not None and ix.file and os.path.isabs(ix.file):
-            out.insert(0, Target(ix.file, ix.name_span.start, ix.name_span.end))
-    # open buffers are authoritative for their own positions (facts come from them)
-    seen = set()
-    uniq = []
-    for t in out:
-        k = (t.path, t.start, t.end)
-        if k not in seen:
-            seen.add(k)
-            uniq.append(t)
-    return uniq
-
-
 class RenameRefused(Exception):
     pass
-
-
-def rename_index(session, at: IndexAt, new_name: str) -> list[Target]:
-    if not IDENT.match(new_name):
-        raise RenameRefused(f"`{new_name}` is not a valid index name (letters, digits and _; not starting with a digit)")
-    schema = session.analyzer.index.schema_for(at.path)
-    if schema is None:
-        raise RenameRefused("no schema")
-    ix = schema.index(at.table, at.name)
-    if ix is None or not ix.file or not os.path.isabs(ix.file):
-        raise RenameRefused(f"index `{at.name}` is not defined in this workspace's schema")
-    if new_name != at.name and schema.index(at.table, new_name) is not None:
-        raise RenameRefused(f"table `{at.table}` already has an index named `{new_name}`")
-    return index_references(session, at, include_declaration=True)

@@ -163,11 +163,26 @@ def bounded(ls: "ConvexLanguageServer", name: str):
         timed_out(ls, name)
 
 
-def guarded(name: str, default: Callable[[], Any] = lambda: None, bounded: bool = False):
+def guarded(name: str, default: Callable[[], Any] = lambda: None, bounded: bool = False,
+            indexed: bool = False):
     """Never let one handler's exception reach pygls (or kill the server). `bounded`: a
-    synchronous request handler stopped by the watchdog past its time bound."""
+    synchronous request handler stopped by the watchdog past its time bound. `indexed`: a
+    synchronous request answered from the whole workspace, run (bounded) once the workspace
+    index is ready (`ConvexLanguageServer.indexed`)."""
 
     def deco(fn):
+        if indexed:
+            sync = guarded(name, default, bounded=True)(fn)
+
+            @functools.wraps(fn)
+            async def after_index(ls, params):
+                try:
+                    await ls.indexed()
+                except Exception as e:  # never: the wait only times out
+                    ls.log_error(name, e)
+                return sync(ls, params)
+            return after_index
+
         if asyncio.iscoroutinefunction(fn):
             @functools.wraps(fn)
             async def awrapper(ls, params):

@@ -156,6 +156,7 @@ def test_server_session_stays_inside_runs_nothing_connects_nowhere(tmp_path, mon
     buffers, lint, hover, completion, definition, references, rename, code actions."""
     from convex_lsp.server import hover as H
     from convex_lsp.server import navigation as N
+    from convex_lsp.server import targets as G
     from convex_lsp.server.session import Session, quickfixes
 
     root, top = make(tmp_path)
@@ -178,9 +179,13 @@ def test_server_session_stays_inside_runs_nothing_connects_nowhere(tmp_path, mon
         H.hover(s, main, off, res.findings)
         N.completions(s, main, off)
         N.definition(s, main, off)
-        at = N.index_at(s, main, off)
-        if at is not None:
-            N.index_references(s, at, True)
+        at = G.found_at(s, main, off)
+        if isinstance(at, N.IndexAt):
+            G.index_references(s, at, True)
+        elif isinstance(at, G.FunctionAt):
+            G.function_references(s, at, True)
+        elif isinstance(at, G.TableAt):
+            G.table_references(s, at, True)
     for p in s.indexed_paths():
         s.lint_disk_file(p)
     s.disk_changed(os.path.join(top, "outside", "secret.ts"), False)  # a watcher event outside: ignored

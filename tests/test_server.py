@@ -15,15 +15,22 @@ from tests.lsp_helpers import (SERVER_COMMAND, apply_text_edits, dedent, open_do
 
 
 def make_client() -> LanguageClient:
-    """The pytest-lsp client, answering client/registerCapability (file watchers)."""
+    """The pytest-lsp client, answering client/registerCapability (file watchers) and
+    workspace/codeLens/refresh (VS Code declares it)."""
     from pytest_lsp.client import make_test_lsp_client
 
     c = make_test_lsp_client()
     c.registrations = []
+    c.code_lens_refresh_count = 0
 
     @c.feature(T.CLIENT_REGISTER_CAPABILITY)
     def register(client: LanguageClient, params: T.RegistrationParams):
         client.registrations.extend(params.registrations)
+        return None
+
+    @c.feature(T.WORKSPACE_CODE_LENS_REFRESH)
+    def code_lens_refresh(client: LanguageClient, params):
+        client.code_lens_refresh_count += 1
         return None
 
     return c

@@ -9,6 +9,8 @@ import {
   DidChangeConfigurationNotification,
   LanguageClient,
   LanguageClientOptions,
+  Location,
+  Position,
   RevealOutputChannelOn,
   ServerOptions,
   TransportKind,
@@ -29,6 +31,24 @@ import { bundledWheel, install, installedServer, layout, pythonCandidates, runPr
 
 const CLIENT_ID = "convexLsp"; // vscode-languageclient reads `convexLsp.trace.server` from this id
 const CLIENT_NAME = "Convex LSP";
+// the server's code lens command: (uri, position, locations), as `editor.action.showReferences` takes them
+const SHOW_REFERENCES = "convex-lsp.showReferences";
+
+/** A resolved code lens whose command lists references opens VS Code's references peek. */
+function showReferencesInPeek(lens: vscode.CodeLens, c: LanguageClient): vscode.CodeLens {
+  const cmd = lens.command;
+  if (cmd?.command !== SHOW_REFERENCES || !Array.isArray(cmd.arguments) || cmd.arguments.length < 3) {
+    return lens;
+  }
+  const [uri, position, locations] = cmd.arguments as [string, Position, Location[]];
+  const p2c = c.protocol2CodeConverter;
+  lens.command = {
+    title: cmd.title,
+    command: "editor.action.showReferences",
+    arguments: [p2c.asUri(uri), p2c.asPosition(position), locations.map((l) => p2c.asLocation(l))],
+  };
+  return lens;
+}
 
 let client: LanguageClient | undefined;
 let output: vscode.OutputChannel;
@@ -78,12 +98,18 @@ function makeClient(cmd: ServerCommand, s: ExtensionSettings): LanguageClient {
     documentSelector: [
       { scheme: "file", language: "typescript" },
       { scheme: "file", language: "typescriptreact" },
+      { scheme: "file", language: "javascript" },
+      { scheme: "file", language: "javascriptreact" },
     ],
     initializationOptions: initializationOptions(s),
     outputChannel: output,
     traceOutputChannel: output,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
     middleware: {
+      resolveCodeLens: async (lens, token, next) => {
+        const got = (await next(lens, token)) ?? lens;
+        return showReferencesInPeek(got, lc);
+      },
       workspace: {
         // answer the server's workspace/configuration pull with the server's view of the
         // settings, never the extension-only keys (path, interpreter, enable, trace)
@@ -99,7 +125,8 @@ function makeClient(cmd: ServerCommand, s: ExtensionSettings): LanguageClient {
       },
     },
   };
-  return new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  const lc = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
+  return lc;
 }
 
 async function start(): Promise<void> {
