@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
+from .fs import write_atomic
 from .registry import Finding, get_rule
 
 FILE_NAME = "convex-lsp-suppressions.json"
@@ -95,17 +95,7 @@ class Suppressions:
             except FileNotFoundError:
                 pass
             return
-        fd, tmp = tempfile.mkstemp(prefix=".convex-lsp-suppressions.", dir=self.root)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(self.to_json())
-            os.replace(tmp, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
+        write_atomic(self.path, self.to_json().encode("utf-8"), prefix=".convex-lsp-suppressions.")
 
     # ------------------------------------------------------------ applying
     def total(self) -> int:

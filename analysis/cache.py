@@ -29,12 +29,11 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from typing import Any, Iterable, Optional
 
 from . import __version__
-from .fs import walk
+from .fs import walk, write_atomic
 from .facts import FileFacts, Span
 
 FORMAT = 1  # bump when the entry layout or the encoding changes
@@ -290,17 +289,7 @@ class Cache:
         try:
             folder = os.path.dirname(path)
             os.makedirs(folder, mode=0o700, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                os.replace(tmp, path)  # atomic: readers see the old entry or the new one, whole
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            write_atomic(path, data, prefix=".tmp-")  # readers see the old entry or the new one, whole
         except OSError:
             self._ok = False  # read-only or full disk: stop trying for this run
             return False

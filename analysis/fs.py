@@ -7,6 +7,8 @@
 - `walk(top, ...)`: `os.walk` without recursion (a 1,000-level folder chain is no RecursionError),
   without following folder links, listing only regular files (FIFOs, sockets, devices and broken
   links are left out), stopping past `max_depth` levels or `max_entries` entries with a warning.
+- `write_atomic(path, data)`: a temporary file in the same folder moved over `path`, so readers
+  see the old content or the new one, whole; the temporary file never outlives a failure.
 - `printable(path)`: a file name that is not valid UTF-8 (Python keeps its bytes as lone
   surrogates) with those bytes escaped (`\\xff`), for every output.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from typing import Callable, Iterator, Optional
 
 MAX_WALK_DEPTH = 64
@@ -115,3 +118,18 @@ def printable(path: str) -> str:
         return path
     except UnicodeEncodeError:
         return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def write_atomic(path: str, data: bytes, prefix: str = ".convex-lsp-") -> None:
+    """Write `data` to `path` through a temporary file in the same folder and `os.replace`."""
+    fd, tmp = tempfile.mkstemp(prefix=prefix, dir=os.path.dirname(path) or ".")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
