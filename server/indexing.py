@@ -71,21 +71,28 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
             size = max(BATCH, min(200, len(paths) // (jobs * 4) or BATCH))
             in_flight: dict = {}
             started = False  # a worker has answered (until then, they are starting: small chunks of
-            # other folders, so that an open folder never waits for a worker's start-up)
+            # other folders first; an open folder's chunk given to them now may be taken back by
+            # this process, `_Run.steal`, so that an open folder never waits for a worker's start-up)
             try:
                 while queue or in_flight:
                     # a few chunks per worker at a time, so that a folder opened meanwhile goes next
                     while queue and len(in_flight) < jobs * 2:
-                        chunk = queue.take(ls, size if started else BATCH, open_folders=started or not in_flight)
+                        chunk = queue.take(ls, size if started else BATCH, open_folders=started)
+                        if not chunk:
+                            chunk = queue.take(ls, BATCH)  # only open folders are left
                         if not chunk:
                             break
                         with workers_skip_main_module():
-                            in_flight[loop.run_in_executor(pool, scan_chunk, s.workspace, chunk)] = chunk
+                            fut = loop.run_in_executor(pool, scan_chunk, s.workspace, chunk)
+                        in_flight[fut] = chunk
+                        if not started:
+                            run.early[id(fut)] = chunk
                     if not in_flight:
                         break
                     done_futs, _ = await asyncio.wait(list(in_flight), return_when=asyncio.FIRST_COMPLETED)
                     for fut in done_futs:
                         chunk = in_flight.pop(fut)
+                        run.early.pop(id(fut), None)
                         items = fut.result()
                         started = True
                         if ls.session is not s:
@@ -149,10 +156,20 @@ class _Run:
         self.last = 0.0
         self.local = False  # worker processes index: this process helps with the open folders
         self.helper: "asyncio.Task | None" = None
+        self.pending = set(paths)  # not in the index yet
+        self.early: dict = {}  # chunks given to workers that had not answered yet
+        self.stolen: set = set()  # files of those that this process scans too
 
     def ingest(self, items, chunk: list[str]) -> None:
-        """Loop thread: scanned facts into the index, progress, folders done."""
-        self.s.add_scanned(items)
+        """Loop thread: scanned facts into the index, progress, folders done (a file scanned
+        twice, see `steal`, counts once: the first answer wins)."""
+        pending = self.pending
+        chunk = [p for p in chunk if p in pending]
+        if not chunk:
+            return
+        pending.difference_update(chunk)
+        fresh = set(chunk)
+        self.s.add_scanned(it for it in items if it[0] in fresh)
         self.done += len(chunk)
         now = time.perf_counter()
         if self.token is not None and now - self.last > 0.2:
@@ -164,7 +181,7 @@ class _Run:
     def help_open_folders(self) -> None:
         """Scan what is left of the open documents' folders in this process too (a thread), in
         small chunks, alongside the worker processes (started, if needed)."""
-        if self.local and (self.helper is None or self.helper.done()) and self.queue.open_left(self.ls):
+        if self.local and (self.helper is None or self.helper.done()) and (self.queue.open_left(self.ls) or self.early):
             self.helper = asyncio.ensure_future(self._help())
 
     async def _help(self) -> None:
@@ -172,7 +189,7 @@ class _Run:
         s = self.s
         try:
             while self.local and self.ls.session is s:
-                chunk = self.queue.take_open(self.ls, LOCAL_BATCH)
+                chunk = self.queue.take_open(self.ls, LOCAL_BATCH) or self.steal(LOCAL_BATCH)
                 if not chunk:
                     return
                 stop = lambda: not self.local or self.ls.session is not s  # noqa: E731
@@ -186,6 +203,21 @@ class _Run:
             raise
         except Exception as e:  # the workers index the rest
             self.ls.log_error("indexing the open folders", e)
+
+
+    def steal(self, size: int) -> list[str]:
+        """Files of the open folders given to worker processes still starting (a warm start
+        reads a folder's facts from the cache faster than a worker starts): scanned here too."""
+        wanted = {_folder(self.s, p) for p in self.s.documents}
+        out: list[str] = []
+        for chunk in list(self.early.values()):
+            for p in chunk:
+                if p in self.pending and p not in self.stolen and _folder(self.s, p) in wanted:
+                    self.stolen.add(p)
+                    out.append(p)
+                    if len(out) >= size:
+                        return out
+        return out
 
 
 def open_folder_first(ls: "ConvexLanguageServer") -> None:

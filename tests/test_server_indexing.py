@@ -111,3 +111,24 @@ async def test_an_opened_file_in_a_many_project_workspace_gets_the_findings_of_c
     assert set(got(ds)) <= set(want) and got(ds) == [w for w in want if w[0] != "CVX406"]
     # once everything is indexed, the document is diagnosed again: check's findings
     await wait_diagnostics(workers_client, u, lambda ds: got(ds) == want, timeout=30)
+
+
+def test_open_folder_files_given_to_starting_workers_are_taken_back_once(monkeypatch):
+    """A chunk of the open folder handed to a worker that has not answered yet is scanned here
+    too (`_Run.steal`); whichever answer comes first counts, the other is dropped."""
+    folders = {"/w/a": 12}
+    paths = [f"/w/a/f{i}.ts" for i in range(12)]
+    s = _session(folders, ["/w/a/f0.ts"])
+    added = []
+    s.add_scanned = lambda items: added.extend(p for p, _, _ in items) or set()
+    ls = SimpleNamespace(session=s, ready_dirs=set(), progress=False)
+    run = indexing._Run(ls, paths)
+    early = run.queue.take(ls, indexing.BATCH)  # only the open folder: given to a starting worker
+    run.early[1] = early
+    assert not run.queue
+    stolen = run.steal(5)
+    assert stolen == early[:5] and run.steal(100) == early[5:] and run.steal(100) == []
+    monkeypatch.setattr(indexing, "_count_down", lambda *a: None)  # (folders done: not under test here)
+    run.ingest([(p, None, None) for p in stolen], stolen)
+    run.ingest([(p, None, None) for p in early], early)  # the worker's answer: only the rest is new
+    assert sorted(added) == sorted(paths) and len(added) == len(set(added)) and not run.pending
