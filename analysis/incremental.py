@@ -14,7 +14,8 @@ suppression comments) of each. `relint()` then:
 3. builds a *synthetic* text: the document with every unchanged local statement replaced by
    spaces (newlines kept), so every offset, row and column of what remains is the document's
    own; statements that mention a changed statement's name (or are mentioned by it), what
-   they mention in turn, and local statements that context mentions stay in. Only the ranges
+   they mention in turn, local statements that context mentions, and every statement that
+   mentions a keep word (`Rule.keep_words`) another present statement mentions stay in. Only the ranges
    that stay are parsed (tree-sitter's included ranges) and the result is linted like any
    file: only context and the changed statements cost anything;
 4. merges the synthetic run's findings with the cached findings of the blanked statements,
@@ -277,33 +278,51 @@ def relint(snap: Snapshot, path: str, data: bytes, tree, ws: Workspace, index: W
     # statements present in the synthetic text (linted afresh): context, the changed ones, the
     # local statements whose findings may depend on a changed one (they mention its name), and,
     # transitively, every local statement a present one mentions (its findings may depend on it)
+    # A keep word (`Rule.keep_words`) ties together every statement that mentions it: once one of
+    # them is present, all are (the finding that depends on the mentions may sit in any of them, or
+    # on context, or on the declaration it names, which mentions itself). A changed statement
+    # counts with its old words too (a mention it lost may have been the one a finding was on).
     keep = [False] * n_new
     local_at: dict[bytes, int] = {}
+    mentions: dict[bytes, list[int]] = {}
     todo: list[int] = []
+    kw = snap.keep
+    for i in range(n_new):
+        if p <= i < n_new - q:
+            words = new_words[i] | changed_old[i - p].words
+        else:
+            s = old[old_of(i)]
+            words = s.words
+            if s.local:
+                local_at[s.name.encode()] = i
+        if kw:
+            for w in (words & kw):
+                mentions.setdefault(w, []).append(i)
     for i in range(n_new):
         if p <= i < n_new - q:
             keep[i] = True
             todo.append(i)
             continue
         s = old[old_of(i)]
-        if not s.local:
-            keep[i] = True
-            continue
-        local_at[s.name.encode()] = i
-        if s.pinned:
-            keep[i] = True
-            continue
-        if s.name.encode() in changed_words or (s.words & changed_names) or (s.words & snap.keep):
+        if not s.local or s.pinned or s.name.encode() in changed_words or (s.words & changed_names):
             keep[i] = True
             todo.append(i)
     while todo:
         i = todo.pop()
-        words = new_words[i] if i in new_words else old[old_of(i)].words
+        if p <= i < n_new - q:
+            words = new_words[i] | changed_old[i - p].words
+        else:
+            words = old[old_of(i)].words
         for w in words:
             j = local_at.get(w)
             if j is not None and not keep[j]:
                 keep[j] = True
                 todo.append(j)
+            if w in kw:
+                for j in mentions.pop(w, ()):
+                    if not keep[j]:
+                        keep[j] = True
+                        todo.append(j)
     buf = bytearray(data)
     for i, k in enumerate(kids):
         if not keep[i]:

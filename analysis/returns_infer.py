@@ -10,14 +10,16 @@ across files (through `extract`, the per-file summary) and `ctx.run*` results (t
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from typing import Optional
 
 from tree_sitter import Node
 
+from . import byte_scan
 from . import convex as cx
 from .syntax import (
-    FUNCTION_TYPES, call_args, enclosing_function, function_params, param_pattern, return_value, returns_of,
+    FUNCTION_TYPES, call_args, enclosing_function, function_params, param_pattern, return_value,
     string_value, text,
 )
 from .validator_algebra import (
@@ -127,25 +129,24 @@ class Inferer:
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         self._chains = {c.outer.id: c for c in model.query_chains if c.steps}
-        self._conds: Optional[tuple] = None
-        self._idents: Optional[dict] = None  # identifiers by name (one compiled query per file)
+        self._idents: dict[str, tuple] = {}  # name -> (starts, identifiers spelled so), found on demand
         self._tests: dict[int, set] = {}  # function node id -> reads its conditions narrow
         self._handlers: dict[int, object] = {}  # handler node id -> registration
         for reg in model.registrations:
             if reg.handler is not None:
                 self._handlers[reg.handler.id] = reg
 
-    def _condition_nodes(self) -> tuple:
-        """(starts, nodes) of the statements and expressions that test something, by start."""
-        if self._conds is None:
-            ns = self.model.nodes_of_type(*_COND_TYPES)
-            self._conds = ([n.start_byte for n in ns], ns)
-        return self._conds
-
-    def idents(self) -> dict:
-        if self._idents is None:
-            self._idents = _build_ident_index(self.model.root, "tsx" if self.path.endswith((".tsx", ".jsx")) else "ts")
-        return self._idents
+    def named(self, scope: Node, name: str) -> list[Node]:
+        """The identifiers (and shorthand properties) spelled `name` inside `scope`, in document
+        order; each name is looked for once per file, in the bytes."""
+        found = self._idents.get(name)
+        if found is None:
+            nodes = byte_scan.identifiers_named(self.model.root, self.model.src.data, name)
+            if nodes is None:  # an empty (MISSING) name: a query over the whole tree
+                nodes = _identifier_nodes(self.model.root, self.path, name)
+            found = self._idents[name] = ([n.start_byte for n in nodes], nodes)
+        starts, nodes = found
+        return nodes[bisect_left(starts, scope.start_byte):bisect_left(starts, scope.end_byte)]
 
     # ---------------------------------------------------------- functions
     def function_returns(self, fn: Node) -> Optional[HandlerReturns]:
@@ -155,7 +156,7 @@ class Inferer:
         if body.type != "statement_block":
             return HandlerReturns([ReturnSite(body, body, self.expr(body, 0))], False)
         sites = []
-        for r in returns_of(body):
+        for r in byte_scan.own_returns(body, self.model.src.data):
             val = return_value(r)
             sites.append(ReturnSite(r, val, self.expr(val, 0) if val is not None else UNDEFINED))
         return HandlerReturns(sites, can_complete(body))
@@ -318,7 +319,8 @@ class Inferer:
         for fn in cx.enclosing_functions(node):
             tested = self._tests.get(fn.id)
             if tested is None:
-                tested = self._tests[fn.id] = _tested_reads(fn, self._condition_nodes())
+                tested = self._tests[fn.id] = _tested_reads(byte_scan.condition_nodes(fn, self.model.src.data,
+                                                                                       _COND_TYPES))
             for t in tested:
                 if t == read or t.startswith(read + ".") or read.startswith(t + "."):
                     return True
@@ -382,10 +384,10 @@ class Inferer:
         if value is None:
             return UNKNOWN
         scope = enclosing_function(decl) or self.model.root
-        if not is_const and _reassigned(scope, name, self.idents()):
+        if not is_const and _reassigned(self.named(scope, name)):
             return UNKNOWN
         fresh = _unwrap(value)[0] is not None and _unwrap(value)[0].type in ("object", "array")
-        if _mutated(scope, name, self.idents(), fresh):
+        if _mutated(self.named(scope, name), fresh):
             return UNKNOWN
         shape = self.expr(value, depth + 1)
         pat = decl.child_by_field_name("name")
@@ -446,7 +448,7 @@ class Inferer:
         if fn is None:
             return shape
         mentions = False
-        for other in _identifiers_named(fn, name, self.idents()):
+        for other in self.named(fn, name):
             if other.start_byte >= use.start_byte:
                 break
             if other.parent is not None and other.parent.type == "variable_declarator" \
@@ -772,41 +774,27 @@ def _declarator_of(stmt: Node, name: str) -> Optional[Node]:
     return None
 
 
-def _identifiers_named(scope: Node, name: str, index: dict) -> list[Node]:
-    """The identifiers spelled `name` inside `scope`, in document order (`index`: the file's
-    identifiers by name, from `_build_ident_index`)."""
-    import bisect
-
-    starts, nodes = index.get(name, ((), ()))
-    lo = bisect.bisect_left(starts, scope.start_byte)
-    hi = bisect.bisect_left(starts, scope.end_byte)
-    return list(nodes[lo:hi])
-
-
-def _build_ident_index(root: Node, kind: str) -> dict:
+def _identifier_nodes(root: Node, path: str, name: str) -> list[Node]:
+    """The identifiers spelled `name` in the tree, by a query over every identifier (document order)."""
     import tree_sitter as ts
 
     from .source import language
 
+    kind = "tsx" if path.endswith((".tsx", ".jsx")) else "ts"
     q = _IDENT_QUERY.get(kind)
     if q is None:
         q = _IDENT_QUERY[kind] = ts.Query(language(kind), "(identifier) @n (shorthand_property_identifier) @n")
-    found = ts.QueryCursor(q).captures(root).get("n", [])
-    by: dict[str, list] = {}
-    for n in found:
-        by.setdefault(text(n), []).append(n)
-    out = {}
-    for name, ns in by.items():
-        ns.sort(key=lambda n: n.start_byte)
-        out[name] = ([n.start_byte for n in ns], ns)
-    return out
+    found = [n for n in ts.QueryCursor(q).captures(root).get("n", []) if text(n) == name]
+    found.sort(key=lambda n: n.start_byte)
+    return found
 
 
 _IDENT_QUERY: dict = {}
 
 
-def _reassigned(scope: Node, name: str, index: dict) -> bool:
-    for ident in _identifiers_named(scope, name, index):
+def _reassigned(idents: list[Node]) -> bool:
+    """Is one of these identifiers (of a name, in a scope) assigned to or updated?"""
+    for ident in idents:
         p = ident.parent
         if p is not None and p.type in ("assignment_expression", "augmented_assignment_expression") \
                 and p.child_by_field_name("left") is not None and p.child_by_field_name("left").id == ident.id:
@@ -816,9 +804,10 @@ def _reassigned(scope: Node, name: str, index: dict) -> bool:
     return False
 
 
-def _mutated(scope: Node, name: str, index: dict, fresh: bool = False) -> bool:
-    """`name.push(…)`, `name.x = …`, `delete name.x`, `Object.assign(name, …)`."""
-    for ident in _identifiers_named(scope, name, index):
+def _mutated(idents: list[Node], fresh: bool = False) -> bool:
+    """`name.push(…)`, `name.x = …`, `delete name.x`, `Object.assign(name, …)` (`idents`: the
+    identifiers of the name in its scope)."""
+    for ident in idents:
         p = ident.parent
         if p is None:
             continue
@@ -914,20 +903,16 @@ def _condition_leaves(cond: Optional[Node]):
         yield cond
 
 
-_COND_TYPES = ("if_statement", "while_statement", "do_statement", "ternary_expression", "switch_statement",
-               "binary_expression")
+_COND_TYPES = frozenset({"if_statement", "while_statement", "do_statement", "ternary_expression",
+                         "switch_statement", "binary_expression"})
 
 
-def _tested_reads(fn: Node, conditions: tuple) -> set:
-    """Texts of the names and member chains that conditions in `fn` test (null tests aside)."""
-    import bisect
-
+def _tested_reads(nodes: list[Node]) -> set:
+    """Texts of the names and member chains that these conditions (those starting in a function)
+    test, null tests aside."""
     out: set = set()
-    starts, nodes = conditions
-    lo = bisect.bisect_left(starts, fn.start_byte)
-    hi = bisect.bisect_left(starts, fn.end_byte)
     conds = []
-    for n in nodes[lo:hi]:
+    for n in nodes:
         t = n.type
         if t == "binary_expression":
             if text(n.child_by_field_name("operator")) in ("&&", "||"):

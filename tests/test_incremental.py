@@ -437,3 +437,54 @@ def test_declarations_context_mentions_are_always_linted_and_still_incremental(t
     res = _type_in(s, path, doc, b"list0 =", b"const q = 6;\n    ")
     assert doc.snap.stats["relinted"] < len(doc.snap.stmts)
     assert any(f.code == "CVX201" for f in res.findings)
+
+
+CALLER_BLOCK = b'''export const add%d = mutation({
+  args: {},
+  handler: async (ctx) => {
+    await ctx.scheduler.runAfter(0, internal.big.bump%d, {});
+    return await ctx.db.query("messages").collect();
+  },
+});
+
+export const bump%d = internalMutation({
+  args: {},
+  handler: async (ctx) => {
+    return await ctx.db.query("messages").collect();
+  },
+});
+
+'''
+
+
+def _callers(root: str, blocks: int) -> str:
+    path = _big(root, blocks=blocks)
+    with open(path, "ab") as fh:
+        fh.write(b"".join(CALLER_BLOCK % (i, i, i) for i in range(blocks)))
+    return path
+
+
+def test_a_referenced_internal_function_ties_only_its_mentions(tmp_path):
+    """CVX406 (unused internal function) lists every referenced internal function of the file as a
+    keep word; typing elsewhere must not relint each of them with its callers (that made every
+    keystroke in a 3,000-line file cost half a whole-file lint), while typing into a caller still
+    relints the function it calls, and removing the call reports it unused."""
+    root = str(tmp_path)
+    path = _callers(root, 20)
+    s = _session(root)
+    doc, first = _open(s, path)
+    assert "CVX406" not in [f.code for f in first.findings]
+    _type_in(s, path, doc, b"list5 =", b"const n = 1;\n    ")
+    assert doc.snap.stats["relinted"] < 10, doc.snap.stats
+    # the call to bump7 goes away: bump7 (blanked before) is reported unused, as a whole-file lint says
+    at = doc.data.index(b"await ctx.scheduler.runAfter(0, internal.big.bump7, {});")
+    doc.replace(at, at + len(b"await ctx.scheduler.runAfter(0, internal.big.bump7, {});"), b"")
+    doc.version += 1
+    res = s.lint(path)
+    assert doc.stale_index
+    assert doc.snap.stats["relinted"] < 10, doc.snap.stats
+    assert sorted(map(_key, res.findings)) == sorted(map(_key, _truth(s, path, doc.data)))
+    assert [f.code for f in res.findings].count("CVX406") == 1
+    # typing inside bump3 keeps its caller in the lint (else bump3 would look unused)
+    res = _type_in(s, path, doc, b"bump3 =", b"const m = 2;\n    ")
+    assert [f.code for f in res.findings].count("CVX406") == 1
