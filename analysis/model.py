@@ -46,10 +46,9 @@ from .syntax import (
 
 # node types the main query also captures for `nodes_of_type` (one pass over the tree: a
 # separate query per type would walk the whole tree again in C each time): the ones rules ask for
-# (the conditions returns_infer asks for, and the functions: convex.set_function_index)
+# (and the functions, for convex.set_function_index)
 _PREFETCHED_TYPES = ("member_expression", "as_expression", "subscript_expression", "variable_declarator",
-                     "new_expression", "string", "template_string", "if_statement", "while_statement",
-                     "do_statement", "ternary_expression", "switch_statement", "binary_expression")
+                     "new_expression", "string", "template_string")
 _QUERIES: dict[str, ts.Query] = {}
 
 
