@@ -8,9 +8,9 @@ from tree_sitter import Node
 
 from .. import convex as cx
 from ..registry import Rule
-from ._calls import calls_named
 from ..runtime_util import TRANSACTIONAL, transactional_helpers
 from ..syntax import member_chain, text, unwrap
+from ._calls import calls_named
 
 # Packages whose clients talk to the network. Matched exactly or as `pkg/subpath`.
 # (`@convex-dev/resend` is a Convex component meant to be used from mutations: not here.)
