@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 from tree_sitter import Node
@@ -39,6 +40,7 @@ _NETWORK_SDKS = frozenset(NETWORK_SDKS)
 _HTTP_CLIENTS = frozenset(HTTP_CLIENTS)
 
 
+@functools.lru_cache(maxsize=4096)
 def _matches(source: str, pkgs: frozenset) -> bool:
     """`source` is one of `pkgs` or a subpath of one (`pkg/sub`)."""
     if source in pkgs:

@@ -73,11 +73,6 @@ PATTERN_MARKS: tuple[tuple[str, ...], ...] = (
 _ANY_MARK = ("k_live_", "k_test_", "sk-", "re_", "AKIA", "ASIA", "gh", "xox", "AIza", "-----BEGIN ", "eyJ")
 
 
-_ANY_MARK_BYTES = tuple(m.encode() for m in _ANY_MARK)
-# what every name SECRET_NAME_RE accepts contains (ASCII, any case)
-_NAME_MARKS = (b"key", b"secret", b"token", b"passw")
-
-
 def _has_mark(s, marks) -> bool:
     for mark in marks:
         if mark in s:
@@ -177,24 +172,18 @@ def check(ctx):
     model = ctx.model
     if model.functions_dir is None or model.facts.is_generated:
         return
-    # which checks can find anything in this file: a literal's text is part of the file's bytes, and
-    # so is a name it is assigned to (SECRET_NAME_RE ignores case: any non-ASCII byte keeps the check)
-    data = model.src.data
-    may_key = _has_mark(data, _ANY_MARK_BYTES)
-    may_name = not data.isascii() or _has_mark(data.lower(), _NAME_MARKS)
-    if not may_key and not may_name:
-        return
-    shortest = 14 if may_key else 22  # 12 characters between the quotes (20 for a random value)
     for node in _strings(model):
-        if node.end_byte - node.start_byte < shortest:
-            continue
-        if _in_type_position(node):
-            continue
+        if node.end_byte - node.start_byte < 14:
+            continue  # fewer than 12 characters between the quotes
         s = _literal_value(node)
         if not s or len(s) < 12:
             continue
+        may_key = _has_mark(s, _ANY_MARK)  # else no pattern can match
+        may_name = node.type == "string" and 20 <= len(s) <= 512  # else not `_looks_random`
+        if not (may_key or may_name) or _in_type_position(node):
+            continue
         hit = None
-        for (label, pat, sev), marks in zip(PATTERNS, PATTERN_MARKS) if may_key and _has_mark(s, _ANY_MARK) else ():
+        for (label, pat, sev), marks in zip(PATTERNS, PATTERN_MARKS) if may_key else ():
             if not _has_mark(s, marks):
                 continue
             m = pat.search(s)
@@ -211,7 +200,7 @@ def check(ctx):
                 continue
             hit = (label, sev)
             break
-        if hit is None and may_name and node.type == "string" and 20 <= len(s) <= 512:  # else not `_looks_random`
+        if hit is None and may_name:
             name = _assigned_name(node)
             if name and SECRET_NAME_RE.search(name) and not NOT_SECRET_NAME_RE.search(name) \
                     and _looks_random(s) and not _is_placeholder(s):
