@@ -119,6 +119,17 @@ def _type_string(node: Node) -> Optional[str]:
 
 
 # ------------------------------------------------------------------ inference
+class _TreeMemo:
+    """An Inferer's answers that depend on the tree alone. (Not shared between Inferers: kept
+    for the tree's life they cost more in garbage collection than they save.)"""
+
+    def __init__(self):
+        self.idents: dict[str, tuple] = {}  # name -> (starts, identifiers spelled so), found on demand
+        self.bodies: dict[int, tuple] = {}  # statement block id -> (its own returns, can it fall off)
+        self.tests: dict[int, tuple] = {}  # function id -> (reads its conditions narrow, their heads)
+        self.leaves: dict[int, frozenset] = {}  # condition node id -> the reads it tests
+
+
 class Inferer:
     """Infers return shapes in one file (symbolic where other files or the schema are needed)."""
 
@@ -129,8 +140,7 @@ class Inferer:
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         self._chains = {c.outer.id: c for c in model.query_chains if c.steps}
-        self._idents: dict[str, tuple] = {}  # name -> (starts, identifiers spelled so), found on demand
-        self._tests: dict[int, set] = {}  # function node id -> reads its conditions narrow
+        self._tree = _TreeMemo()
         self._handlers: dict[int, object] = {}  # handler node id -> registration
         for reg in model.registrations:
             if reg.handler is not None:
@@ -139,12 +149,13 @@ class Inferer:
     def named(self, scope: Node, name: str) -> list[Node]:
         """The identifiers (and shorthand properties) spelled `name` inside `scope`, in document
         order; each name is looked for once per file, in the bytes."""
-        found = self._idents.get(name)
+        idents = self._tree.idents
+        found = idents.get(name)
         if found is None:
             nodes = byte_scan.identifiers_named(self.model.root, self.model.src.data, name)
             if nodes is None:  # an empty (MISSING) name: a query over the whole tree
                 nodes = _identifier_nodes(self.model.root, self.path, name)
-            found = self._idents[name] = ([n.start_byte for n in nodes], nodes)
+            found = idents[name] = ([n.start_byte for n in nodes], nodes)
         starts, nodes = found
         return nodes[bisect_left(starts, scope.start_byte):bisect_left(starts, scope.end_byte)]
 
@@ -155,11 +166,15 @@ class Inferer:
             return None
         if body.type != "statement_block":
             return HandlerReturns([ReturnSite(body, body, self.expr(body, 0))], False)
+        got = self._tree.bodies.get(body.id)
+        if got is None:
+            got = self._tree.bodies[body.id] = (byte_scan.own_returns(body, self.model.src.data), can_complete(body))
+        returns, falls_off = got
         sites = []
-        for r in byte_scan.own_returns(body, self.model.src.data):
+        for r in returns:
             val = return_value(r)
             sites.append(ReturnSite(r, val, self.expr(val, 0) if val is not None else UNDEFINED))
-        return HandlerReturns(sites, can_complete(body))
+        return HandlerReturns(sites, falls_off)
 
     def helper_shape(self, fn: Node, depth: int = 0) -> Shape:
         """What a model-layer helper returns (its annotation when the body says too little)."""
@@ -316,22 +331,23 @@ class Inferer:
         """Is `read` (`email.to`, `p`) narrowed by a condition other than a null test somewhere in
         the functions around `node` (`Array.isArray(email.to) ? …`, `if (p.kind !== "a") throw`)?
         Then its inferred shape would be too wide: the analysis says unknown."""
+        heads = _heads(read) if "." in read else ()
+        tests = self._tree.tests
         for fn in cx.enclosing_functions(node):
-            tested = self._tests.get(fn.id)
-            if tested is None:
-                tested = self._tests[fn.id] = _tested_reads(byte_scan.condition_nodes(fn, self.model.src.data,
-                                                                                       _COND_TYPES))
-            for t in tested:
-                if t == read or t.startswith(read + ".") or read.startswith(t + "."):
-                    return True
+            got = tests.get(fn.id)
+            if got is None:
+                got = tests[fn.id] = _tested_reads(byte_scan.condition_nodes(fn, self.model.src.data, _COND_TYPES),
+                                                   self._tree.leaves)
+            tested, tested_heads = got
+            # a read tested itself, one of its heads (`a` of `a.b`), or one it is the head of
+            if read in tested or read in tested_heads or any(h in tested for h in heads):
+                return True
         return False
 
     def _identifier(self, ident: Node, depth: int) -> Shape:
         name = text(ident)
-        if self._tested(ident, name):
-            return UNKNOWN
-        found = self._binding(ident, name)
-        if found is None:
+        found = self._binding(ident, name)  # (both questions are pure: the cheaper one first)
+        if found is None or self._tested(ident, name):
             return UNKNOWN
         kind, node, extra = found
         if kind == "decl":
@@ -354,8 +370,8 @@ class Inferer:
         """Where `name` (used at `ident`) is bound: ("decl", declarator, None), ("param", fn,
         param), ("forof", for_in_statement, None), or None."""
         cur = ident
-        while cur.parent is not None:
-            parent = cur.parent
+        parent = cur.parent
+        while parent is not None:
             if parent.type in ("statement_block", "program", "switch_case", "switch_default", "class_body"):
                 for stmt in parent.named_children:
                     if stmt.start_byte >= ident.start_byte:
@@ -375,6 +391,7 @@ class Inferer:
                         and any(c.type == "of" for c in parent.children):
                     return ("forof", parent, None)
             cur = parent
+            parent = cur.parent
         return None
 
     def _declared(self, decl: Node, name: str, use: Node, depth: int) -> Shape:
@@ -907,20 +924,42 @@ _COND_TYPES = frozenset({"if_statement", "while_statement", "do_statement", "ter
                          "switch_statement", "binary_expression"})
 
 
-def _tested_reads(nodes: list[Node]) -> set:
+def _tested_reads(nodes: list[Node], memo: dict) -> tuple[set, set]:
     """Texts of the names and member chains that these conditions (those starting in a function)
-    test, null tests aside."""
+    test, null tests aside; and their heads (`a`, `a.b` of `a.b.c`). `memo`: the reads of each
+    condition, by node id (nested functions share their conditions with the functions around)."""
+    out: set = set()
+    for n in nodes:
+        got = memo.get(n.id)
+        if got is None:
+            got = memo[n.id] = _condition_reads(n)
+        out |= got
+    heads = {h for t in out if "." in t for h in _heads(t)}
+    return out, heads
+
+
+def _heads(read: str) -> list[str]:
+    """`a` and `a.b` of `a.b.c`: what it reads a member of."""
+    out = []
+    i = read.find(".")
+    while i != -1:
+        out.append(read[:i])
+        i = read.find(".", i + 1)
+    return out
+
+
+def _condition_reads(n: Node) -> frozenset:
+    """What one condition node (`if`, `while`, `do`, `switch`, `? :`, `&&`/`||`) tests."""
     out: set = set()
     conds = []
-    for n in nodes:
-        t = n.type
-        if t == "binary_expression":
-            if text(n.child_by_field_name("operator")) in ("&&", "||"):
-                conds.append(n.child_by_field_name("left"))
-        elif t == "switch_statement":
-            conds.append(n.child_by_field_name("value"))
-        else:
-            conds.append(n.child_by_field_name("condition"))
+    t = n.type
+    if t == "binary_expression":
+        if text(n.child_by_field_name("operator")) in ("&&", "||"):
+            conds.append(n.child_by_field_name("left"))
+    elif t == "switch_statement":
+        conds.append(n.child_by_field_name("value"))
+    else:
+        conds.append(n.child_by_field_name("condition"))
     for cond in conds:
         for leaf in _condition_leaves(cond):
             if _pure_null_test(leaf):
@@ -931,7 +970,7 @@ def _tested_reads(nodes: list[Node]) -> set:
                     out.add(text(m))
                 elif m.type == "member_expression":
                     out.add(text(m).replace("?.", "."))
-    return out
+    return frozenset(out)
 
 
 def _descendants(node: Node):
