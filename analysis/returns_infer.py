@@ -10,7 +10,8 @@ across files (through `extract`, the per-file summary) and `ctx.run*` results (t
 
 from __future__ import annotations
 
-from bisect import bisect_left
+import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Optional
 
@@ -126,6 +127,8 @@ class _TreeMemo:
     def __init__(self):
         self.idents: dict[str, tuple] = {}  # name -> (starts, identifiers spelled so), found on demand
         self.bodies: dict[int, tuple] = {}  # statement block id -> (its own returns, can it fall off)
+        self.conditions: dict[int, list] = {}  # function id -> the conditions starting in it
+        self.spans: dict[int, Optional[tuple]] = {}  # function id -> where its tests are (see _test_spans)
         self.tests: dict[int, tuple] = {}  # function id -> (reads its conditions narrow, their heads)
         self.leaves: dict[int, frozenset] = {}  # condition node id -> the reads it tests
 
@@ -331,18 +334,54 @@ class Inferer:
         """Is `read` (`email.to`, `p`) narrowed by a condition other than a null test somewhere in
         the functions around `node` (`Array.isArray(email.to) ? …`, `if (p.kind !== "a") throw`)?
         Then its inferred shape would be too wide: the analysis says unknown."""
+        m = _PLAIN_HEAD.match(read)
+        name = m.group(1) if m is not None and m.group(1) not in _NOT_PLAIN else None
         heads = _heads(read) if "." in read else ()
-        tests = self._tree.tests
+        tree = self._tree
         for fn in cx.enclosing_functions(node):
-            got = tests.get(fn.id)
+            spans = self._test_spans(fn) if name is not None else None
+            if spans is not None:
+                # `a`, `a.b`: a test reads it, a member of it or what it is a member of exactly
+                # when the identifier `a` is in the test (every such read starts with it)
+                if _any_inside(self.named(fn, name), spans):
+                    return True
+                continue
+            got = tree.tests.get(fn.id)
             if got is None:
-                got = tests[fn.id] = _tested_reads(byte_scan.condition_nodes(fn, self.model.src.data, _COND_TYPES),
-                                                   self._tree.leaves)
+                got = tree.tests[fn.id] = _tested_reads(self._conditions(fn), tree.leaves)
             tested, tested_heads = got
             # a read tested itself, one of its heads (`a` of `a.b`), or one it is the head of
             if read in tested or read in tested_heads or any(h in tested for h in heads):
                 return True
         return False
+
+    def _conditions(self, fn: Node) -> list[Node]:
+        got = self._tree.conditions.get(fn.id)
+        if got is None:
+            got = self._tree.conditions[fn.id] = byte_scan.condition_nodes(fn, self.model.src.data, _COND_TYPES)
+        return got
+
+    def _test_spans(self, fn: Node) -> Optional[tuple]:
+        """(starts, ends) of the outermost tests in `fn` other than null tests, sorted; None when a
+        condition starting with `fn` holds it (its tests reach outside `fn`)."""
+        tree = self._tree
+        if fn.id in tree.spans:
+            return tree.spans[fn.id]
+        conds = self._conditions(fn)
+        spans: Optional[tuple] = None
+        if all(c.end_byte <= fn.end_byte for c in conds):
+            found = sorted(((leaf.start_byte, -leaf.end_byte) for c in conds for cond in _tested_parts(c)
+                            for leaf in _condition_leaves(cond) if not _pure_null_test(leaf)))
+            starts: list[int] = []
+            ends: list[int] = []
+            for start, neg_end in found:
+                if ends and start < ends[-1]:
+                    continue  # inside the one before (nodes nest)
+                starts.append(start)
+                ends.append(-neg_end)
+            spans = (starts, ends)
+        tree.spans[fn.id] = spans
+        return spans
 
     def _identifier(self, ident: Node, depth: int) -> Shape:
         name = text(ident)
@@ -938,6 +977,24 @@ def _tested_reads(nodes: list[Node], memo: dict) -> tuple[set, set]:
     return out, heads
 
 
+# a read starting with a plain name (`a`, `a.b.c`), and the words at the start of a member chain that
+# are not `identifier` nodes
+_PLAIN_HEAD = re.compile(r"([A-Za-z_$][A-Za-z0-9_$]*)(?:\.|$)")
+_NOT_PLAIN = frozenset({"this", "super", "import", "new", "null", "undefined", "true", "false"})
+
+
+def _any_inside(idents: list[Node], spans: tuple) -> bool:
+    """Is one of these `identifier` nodes inside one of the (disjoint, sorted) spans?"""
+    starts, ends = spans
+    for ident in idents:
+        if ident.type != "identifier":
+            continue
+        i = bisect_right(starts, ident.start_byte) - 1
+        if i >= 0 and ident.end_byte <= ends[i]:
+            return True
+    return False
+
+
 def _heads(read: str) -> list[str]:
     """`a` and `a.b` of `a.b.c`: what it reads a member of."""
     out = []
@@ -948,19 +1005,20 @@ def _heads(read: str) -> list[str]:
     return out
 
 
-def _condition_reads(n: Node) -> frozenset:
-    """What one condition node (`if`, `while`, `do`, `switch`, `? :`, `&&`/`||`) tests."""
-    out: set = set()
-    conds = []
+def _tested_parts(n: Node) -> list:
+    """The expression a condition node (`if`, `while`, `do`, `switch`, `? :`, `&&`/`||`) tests."""
     t = n.type
     if t == "binary_expression":
-        if text(n.child_by_field_name("operator")) in ("&&", "||"):
-            conds.append(n.child_by_field_name("left"))
-    elif t == "switch_statement":
-        conds.append(n.child_by_field_name("value"))
-    else:
-        conds.append(n.child_by_field_name("condition"))
-    for cond in conds:
+        return [n.child_by_field_name("left")] if text(n.child_by_field_name("operator")) in ("&&", "||") else []
+    if t == "switch_statement":
+        return [n.child_by_field_name("value")]
+    return [n.child_by_field_name("condition")]
+
+
+def _condition_reads(n: Node) -> frozenset:
+    """What one condition node tests: the texts of the names and member chains in it."""
+    out: set = set()
+    for cond in _tested_parts(n):
         for leaf in _condition_leaves(cond):
             if _pure_null_test(leaf):
                 continue
