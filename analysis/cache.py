@@ -277,11 +277,13 @@ class Cache:
     def drop(self, kind: str, key: str) -> None:
         _unlink(self._path(kind, key))
 
-    def put(self, kind: str, key: str, value: Any, **extra: Any) -> bool:
+    def put(self, kind: str, key: str, value: Any, encoded: bool = False, **extra: Any) -> bool:
+        """Store `value` (`encoded`: already `encode`d)."""
         if not self._ok:
             return False
         try:
-            data = json.dumps({"format": FORMAT, "kind": kind, "key": key, **extra, "value": encode(value)},
+            data = json.dumps({"format": FORMAT, "kind": kind, "key": key, **extra,
+                               "value": value if encoded else encode(value)},
                               separators=(",", ":")).encode("utf-8", "surrogatepass")
         except (NotCacheable, TypeError, ValueError, RecursionError):
             return False
@@ -359,28 +361,67 @@ class Cache:
     def put_facts(self, key: str, facts: FileFacts, view: Optional[str]) -> None:
         self.put("f", key, facts, view=view)
 
-    def get_findings(self, key: str, current_keys: dict) -> Optional[list]:
+    def get_findings(self, key: str, current_keys: dict, encoded: bool = False) -> Any:
         """A file's findings, if the other files they point into (`deps`: path -> facts key) are
-        unchanged."""
-        from .registry import Finding
-
+        unchanged. `encoded`: (findings, their encoding, deps)."""
         entry = self.get("r", key, raw=True)
         if entry is None:
             return None
         deps = entry.get("deps") or {}
-        if type(deps) is not dict or any(current_keys.get(p) != k for p, k in deps.items()):
+        if not deps_hold(deps, current_keys):
             return None
-        try:
-            found = decode(entry["value"])
-        except Exception:
-            found = None
-        if type(found) is not list or not all(isinstance(f, Finding) for f in found):
+        found = decode_findings(entry["value"])
+        if found is None:
             self.drop("r", key)
             return None
-        return found
+        return (found, entry["value"], deps) if encoded else found
 
-    def put_findings(self, key: str, findings: list, deps: Optional[dict] = None) -> None:
-        self.put("r", key, findings, deps=deps or {})
+    def put_findings(self, key: str, findings: list, deps: Optional[dict] = None, encoded: Any = None) -> None:
+        """`encoded`: `encode(findings)`, when the caller has it already."""
+        if encoded is None:
+            self.put("r", key, findings, deps=deps or {})
+        else:
+            self.put("r", key, encoded, encoded=True, deps=deps or {})
+
+    # --- one run's summary
+    def manifest_key(self, paths: list, with_fixes: bool) -> str:
+        return digest(self.tool, "manifest", with_fixes, paths)
+
+    def get_manifest(self, key: str) -> tuple[dict, dict]:
+        """(facts, findings) of the run summary stored under `key` (empty when there is none or
+        it is malformed): facts {path: [facts key, view]}, findings {path: [findings key, encoded
+        findings, deps]}. A `check` over unchanged files reads this one entry, not one per file;
+        every value is still checked against the keys computed for this run."""
+        entry = self.get("m", key, raw=True)
+        value = entry.get("value") if entry is not None else None
+        if type(value) is dict and type(value.get("facts")) is dict and type(value.get("findings")) is dict:
+            return value["facts"], value["findings"]
+        if entry is not None:
+            self.hits -= 1
+            self.misses += 1
+            self.drop("m", key)
+        return {}, {}
+
+    def put_manifest(self, key: str, facts: dict, findings: dict) -> None:
+        self.put("m", key, {"facts": facts, "findings": findings}, encoded=True)
+
+
+def deps_hold(deps: Any, current_keys: dict) -> bool:
+    """Are the other files findings point into (`deps`: path -> facts key) unchanged?"""
+    return type(deps) is dict and all(type(k) is str and current_keys.get(p) == k for p, k in deps.items())
+
+
+def decode_findings(value: Any) -> Optional[list]:
+    """Stored findings, or None when the value is malformed."""
+    from .registry import Finding
+
+    try:
+        found = decode(value)
+    except Exception:
+        return None
+    if type(found) is not list or not all(isinstance(f, Finding) for f in found):
+        return None
+    return found
 
 
 def _unlink(path: str) -> None:

@@ -126,10 +126,18 @@ class LazyModels(dict):
 # ---------------------------------------------------------------- the persistent cache
 
 
+_UNREAD = object()  # a facts entry the run summary vouched for: read from disk only if needed
+
+
 class _CacheState:
     """One run's files: their facts (parsed, or read from the cache and decoded only when the
     index is needed), the cache keys, and one digest of the workspace's views (every file's facts
-    without positions, plus the layout) that goes into every findings key."""
+    without positions, plus the layout) that goes into every findings key.
+
+    The run summary (`Cache.get_manifest`, one entry per list of loaded files) holds each file's
+    facts key and view and each target's findings: a run over unchanged files reads that one
+    entry instead of one facts and one findings entry per file. Whatever it holds is used only
+    when its keys equal the ones computed for this run; otherwise the per-file entries answer."""
 
     def __init__(self, plan, cache, with_fixes: bool):
         self.plan = plan
@@ -137,11 +145,21 @@ class _CacheState:
         self.with_fixes = with_fixes
         self.keys: dict[str, str] = {}
         self.views: dict[str, str] = {}
-        self.cached_entries: dict[str, object] = {}  # path -> facts entry not decoded yet
+        self.cached_entries: dict[str, object] = {}  # path -> facts entry not decoded yet (or _UNREAD)
         self.parsed: dict[str, object] = {}  # path -> facts of a file parsed in the first pass
         self.views_digest: Optional[str] = None
         self.indexed = False
         self._config_fps: dict[int, str] = {}
+        self.summary_key: Optional[str] = None
+        self.old_facts: dict = {}
+        self.old_findings: dict = {}
+        self.new_facts: dict = {}
+        self.new_findings: dict = {}
+        self.changed = False
+        if cache is not None:
+            self.summary_key = cache.manifest_key(plan.load, with_fixes)
+            self.old_facts, self.old_findings = cache.get_manifest(self.summary_key)
+            self.changed = not self.old_facts
 
     def load(self, an, path: str):
         """Take `path`'s facts, from the cache when possible; the model when it was parsed."""
@@ -162,15 +180,25 @@ class _CacheState:
         if data is not None:
             fdir, module = _module_and_dir(an.workspace, path)
             key = self.keys[path] = cache.facts_key(path, fdir, module, data)
+            known = self.old_facts.get(path)
+            if type(known) is list and len(known) == 2 and known[0] == key and type(known[1]) is str:
+                self.cached_entries[path] = _UNREAD
+                self.views[path] = known[1]
+                self.new_facts[path] = known
+                return None
+            self.changed = True
             got = cache.get_facts(key)
             if got is not None:
                 self.cached_entries[path], self.views[path] = got
+                self.new_facts[path] = [key, self.views[path]]
                 return None
+        self.changed = True
         model = an.models[path] = build_model(path, data, an.workspace)
         self.parsed[path] = model.facts
         if data is not None:
             view = self.views[path] = facts_view(model.facts)
             cache.put_facts(self.keys[path], model.facts, view)
+            self.new_facts[path] = [self.keys[path], view]
         return model
 
     def finish_load(self, an) -> None:
@@ -195,10 +223,13 @@ class _CacheState:
             facts = self.parsed.pop(path, None)  # the facts of the files parsed in the first pass
             if facts is None:
                 entry = self.cached_entries.pop(path, None)
+                if entry is _UNREAD:
+                    got = self.cache.get_facts(self.keys[path])
+                    entry = got[0] if got is not None else None
                 facts = self.cache.facts_of(self.keys[path], entry) if entry is not None else None
                 if facts is None:  # the entry did not decode: parse the file (its tree is not kept)
                     facts = build_model(path, None, an.workspace).facts
-                    if entry is not None:  # replace the bad entry
+                    if path in self.keys:  # replace the bad or missing entry
                         from convex_lsp.analysis.cache import facts_view
 
                         self.cache.put_facts(self.keys[path], facts, facts_view(facts))
@@ -215,15 +246,50 @@ class _CacheState:
             fp = self._config_fps[id(cfg)] = config_fingerprint(cfg)
         return digest(self.cache.tool, "findings", self.keys[path], fp, self.views_digest, self.with_fixes)
 
+    def cached_findings(self, path: str, key: str) -> Optional[list]:
+        """`path`'s findings under `key`, from the run summary or the file's own entry."""
+        from convex_lsp.analysis.cache import decode_findings, deps_hold
+
+        known = self.old_findings.get(path)
+        if type(known) is list and len(known) == 3 and known[0] == key and deps_hold(known[2], self.keys):
+            found = decode_findings(known[1])
+            if found is not None:
+                self.new_findings[path] = known
+                return found
+        self.changed = True
+        got = self.cache.get_findings(key, self.keys, encoded=True)
+        if got is None:
+            return None
+        found, enc, deps = got
+        self.new_findings[path] = [key, enc, deps]
+        return found
+
+    def store_findings(self, path: str, key: str, found: list, deps: dict) -> None:
+        from convex_lsp.analysis.cache import NotCacheable, encode
+
+        try:
+            enc = encode(found)
+        except (NotCacheable, RecursionError):
+            return
+        self.cache.put_findings(key, found, deps, encoded=enc)
+        self.new_findings[path] = [key, enc, deps]
+
     def close(self) -> None:
-        if self.cache is not None:
-            self.cache.trim()
+        if self.cache is None:
+            return
+        if self.changed and self.summary_key is not None and len(self.new_facts) == len(self.plan.load):
+            findings = dict(self.new_findings)
+            for path, known in self.old_findings.items():  # files not linted this run (other targets)
+                if path not in findings and path in self.new_facts:
+                    findings[path] = known
+            self.cache.put_manifest(self.summary_key, self.new_facts, findings)
+        self.cache.trim()
 
 
 def lint_file_cached(an, plan, path: str, state: _CacheState, with_fixes: bool) -> list[Finding]:
     key = state.findings_key(path)
     if key is not None:
-        got = state.cache.get_findings(key, state.keys)
+        got = state.cached_findings(path, key)
         if got is not None:
             return got
     state.ensure_index(an)
@@ -234,7 +300,7 @@ def lint_file_cached(an, plan, path: str, state: _CacheState, with_fixes: bool) 
     if key is not None:
         deps = _other_files(found, path, state.keys)
         if deps is not None:
-            state.cache.put_findings(key, found, deps)
+            state.store_findings(path, key, found, deps)
     return found
 
 
