@@ -97,17 +97,20 @@ class LazyModels(dict):
     """Parsed models by path; a model not (or no longer) held is parsed on demand (a fix that
     edits another file, a tree let go to save memory), so results match holding every tree."""
 
-    def __init__(self, plan, models: dict):
+    def __init__(self, plan, models: dict, index=None):
         super().__init__(models)
         self._plan = plan
         self._known = set(plan.load)
+        self._index = index  # the facts of the files let go: their extractors need not run again
 
     def __missing__(self, path: str):
         if path not in self._known:
             raise KeyError(path)
         from convex_lsp.analysis.engine import build_model
 
-        model = self[path] = build_model(path, None, self._plan.workspace)
+        facts = self._index.facts.get(path) if self._index is not None else None
+        extra = facts.extra if facts is not None and not facts.error else None
+        model = self[path] = build_model(path, None, self._plan.workspace, extra=extra)
         return model
 
     def get(self, path, default=None):

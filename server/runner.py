@@ -307,7 +307,7 @@ def run_serial(plan: Plan, with_fixes: bool = False, progress=None, cache=None):
     from .linting import lint_file_cached
 
     an = plan_analyzer(plan, load=False)
-    an.models = LazyModels(plan, {})
+    an.models = LazyModels(plan, {}, an.index)
     state = _CacheState(plan, cache, with_fixes)
     kept = 0
     for path in plan.load:
