@@ -100,13 +100,15 @@ class Workspace:
                 seen.add(path)
                 yield path, d
 
-    def reference_files(self) -> list[str]:
+    def reference_files(self, linted: Optional[set[str]] = None) -> list[str]:
         """Every JavaScript/TypeScript file of the projects that is not a linted functions file:
         client code, tests (also those inside a functions folder), scripts, other packages of a
-        monorepo. Build output, `node_modules/`, `_generated/` and git-ignored files are left out."""
+        monorepo. Build output, `node_modules/`, `_generated/` and git-ignored files are left out.
+        (`linted`: the paths of `source_files()`, when the caller has them.)"""
         from .gitignore import walk_files
 
-        linted = {p for p, _ in self.source_files()}
+        if linted is None:
+            linted = {p for p, _ in self.source_files()}
         roots = self.ref_roots or self.roots
         out: list[str] = []
         seen: set[str] = set()
