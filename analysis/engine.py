@@ -105,11 +105,9 @@ def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, 
                 lines=None, extra: Optional[dict] = None) -> FileModel:
     """Parse + extract one file (also runs the rule modules' fact extractors; `extra`: their
     results for these bytes, known already: a tree parsed again after it was let go)."""
-    memo: dict = {}
+    memo: dict = {}  # per-tree answers of convex.py's recognisers, reused when linting
     with file_cache(memo):
-        model = _build_model(path, data, ws, old_tree, parsed, lines, extra)
-    model.memo = memo  # per-tree answers of convex.py's recognisers, reused when linting
-    return model
+        return _build_model(path, data, ws, old_tree, parsed, lines, memo, extra)
 
 
 def is_reference_only(ws: Workspace, path: str) -> bool:
@@ -122,7 +120,7 @@ def is_reference_only(ws: Workspace, path: str) -> bool:
 
 
 def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
-                 lines=None, extra: Optional[dict] = None) -> FileModel:
+                 lines=None, memo: Optional[dict] = None, extra: Optional[dict] = None) -> FileModel:
     fdir, module = _module_and_dir(ws, path)
     generated = fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]
     if not generated and is_reference_only(ws, path):
@@ -131,13 +129,13 @@ def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None,
         src = SourceFile.unparsed(path, data)
         if src.error is None and wanted(src.data):
             src = SourceFile.from_bytes(path, src.data, old_tree, parsed, lines)
-        return FileModel(src, None, None, refs_only=True)
+        return FileModel(src, None, None, refs_only=True, memo=memo)
     if generated:
         # only CVX508 looks at `_generated/` files, and only at their header: no parse, no facts
         src = SourceFile.unparsed(path, data)
     else:
         src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree, parsed, lines)
-    model = FileModel(src, fdir, module)
+    model = FileModel(src, fdir, module, memo=memo)
     model.facts.is_generated = generated
     if src.tree is not None and not model.facts.is_generated and extra is not None:
         model.facts.extra = dict(extra)

@@ -32,6 +32,7 @@ from .facts import (
 from .refs_extract import extract_references
 from .source import SourceFile, kind_for_path, language
 from .syntax import (
+    FUNCTION_TYPES,
     call_args,
     callee_name,
     error_ranges,
@@ -45,17 +46,20 @@ from .syntax import (
 
 # node types the main query also captures for `nodes_of_type` (one pass over the tree: a
 # separate query per type would walk the whole tree again in C each time): the ones rules ask for
+# (and the functions, for convex.set_function_index)
 _PREFETCHED_TYPES = ("member_expression", "as_expression", "subscript_expression", "variable_declarator",
                      "new_expression", "string", "template_string")
-_QUERY_SRC = "(call_expression) @call\n(import_statement) @import\n(comment) @comment\n" + "\n".join(
-    f"({t}) @{t}" for t in _PREFETCHED_TYPES)
 _QUERIES: dict[str, ts.Query] = {}
 
 
 def _query(kind: str) -> ts.Query:
     q = _QUERIES.get(kind)
     if q is None:
-        q = _QUERIES[kind] = ts.Query(language(kind), _QUERY_SRC)
+        lang = language(kind)
+        functions = sorted(t for t in FUNCTION_TYPES if lang.id_for_node_kind(t, True) is not None)
+        src = "(call_expression) @call\n(import_statement) @import\n(comment) @comment\n" + "\n".join(
+            f"({t}) @{t}" for t in _PREFETCHED_TYPES) + "\n" + "\n".join(f"({t}) @function" for t in functions)
+        q = _QUERIES[kind] = ts.Query(lang, src)
     return q
 
 
@@ -138,7 +142,7 @@ class Registration:
 
 class FileModel:
     def __init__(self, src: SourceFile, functions_dir: Optional[str] = None, module: Optional[str] = None,
-                 refs_only: bool = False):
+                 refs_only: bool = False, memo: Optional[dict] = None):
         self.src = src
         self.path = src.path
         self.functions_dir = functions_dir
@@ -153,7 +157,8 @@ class FileModel:
         self.errors: list[tuple[int, int]] = []
         self.helper_nodes: dict[str, Node] = {}
         self._error_starts: list[int] = []
-        self.memo: dict = {}  # convex.file_cache store: memoised recogniser answers for this tree
+        # convex.file_cache store: memoised recogniser answers for this tree
+        self.memo: dict = {} if memo is None else memo
         self._nodes_by_type: dict[tuple[str, ...], list[Node]] = {}  # see nodes_of_type()
         self._prefetched: dict[str, list[Node]] = {}  # type -> nodes captured by the main query, unsorted
         if src.tree is None:
@@ -168,6 +173,7 @@ class FileModel:
             extract_references(self, light=True)
             return
         caps = ts.QueryCursor(_query(kind_for_path(src.path))).captures(root)
+        cx.set_function_index(self.memo, sorted(caps.get("function", []), key=document_order))
         self.calls = sorted(caps.get("call", []), key=lambda n: n.start_byte)
         self.comments = sorted(caps.get("comment", []), key=lambda n: n.start_byte)
         self._extract_imports(sorted(caps.get("import", []), key=lambda n: n.start_byte))

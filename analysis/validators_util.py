@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Iterator, Optional
 
 from tree_sitter import Node
@@ -62,6 +64,32 @@ def is_shadowed(ident: Node, name: str) -> bool:
             return True
         cur = cur.parent
     return False
+
+
+class _ShadowWalk:
+    """`is_shadowed` for many identifiers of one file: the answer for each node above them is kept,
+    so the identifiers of one object or function share the walk up (a validator object names `v`
+    once per field)."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, int], bool] = {}
+
+    def __call__(self, ident: Node, name: str) -> bool:
+        known = self.known
+        pending: list[Node] = []
+        cur = ident.parent
+        found = False
+        while cur is not None and cur.type != "program":
+            got = known.get((name, cur.id))
+            if got is not None:
+                found = got
+                break
+            pending.append(cur)
+            cur = cur.parent
+        for node in reversed(pending):  # outermost first
+            found = found or (node.type in _SCOPE_TYPES and name in scope_names(node))
+            known[(name, node.id)] = found
+        return found
 
 
 _SCOPE_TYPES = FUNCTION_TYPES | {"statement_block", "switch_case", "switch_default", "for_statement",
@@ -126,18 +154,52 @@ def validator_members(model) -> list[tuple[Node, str]]:
     out: list[tuple[Node, str]] = []
     names = v_locals(model)
     if names and getattr(model, "root", None) is not None:
-        lengths = {len(n.encode("utf-8")) for n in names}  # skips reading most objects' text
+        data = model.src.data
+        starts: set[int] = set()  # where a whole word spelled like a `v` name starts
+        bound = set()  # the names something in the file may declare again
+        for name in names:
+            word, free = _word_res(name)
+            starts.update(m.start() for m in word.finditer(data))
+            if _declared_again(model, free):
+                bound.add(name)
+        shadowed = _ShadowWalk()
         for n in model.nodes_of_type("member_expression"):
+            if n.start_byte not in starts:
+                continue  # `v.x` starts with its object
             obj = n.child_by_field_name("object")
-            if obj is None or obj.end_byte - obj.start_byte not in lengths or obj.type != "identifier":
+            if obj is None or obj.type != "identifier":
+                continue
+            name = text(obj)
+            if name not in names:
                 continue
             prop = n.child_by_field_name("property")
-            if text(obj) in names and prop is not None \
-                    and prop.type == "property_identifier" and not is_shadowed(obj, text(obj)):
+            if prop is not None and prop.type == "property_identifier" \
+                    and not (name in bound and shadowed(obj, name)):
                 out.append((n, text(prop)))
         out.sort(key=lambda x: x[0].start_byte)
     model._cvx_validator_members = out
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _word_res(name: str) -> tuple[re.Pattern, re.Pattern]:
+    """(the name as a whole word in the bytes, the same not followed by `.`)."""
+    word = rb"(?<![\w$\x80-\xff])" + re.escape(name.encode("utf-8")) + rb"(?![\w$\x80-\xff])"
+    return re.compile(word), re.compile(word + rb"(?!\s*\.)")
+
+
+def _declared_again(model, free: re.Pattern) -> bool:
+    """Might a declaration of the file (a parameter, a local, a `catch` or `for` variable) bind the
+    name? Its name is never followed by `.`, and every use as the validator object is (`v.string()`,
+    comments aside): a name found only before `.` and in the imports is bound by the import alone,
+    and no walk up the tree is needed to know it is not shadowed."""
+    imports = None
+    for m in free.finditer(model.src.data):
+        if imports is None:
+            imports = [(c.start_byte, c.end_byte) for c in model.root.named_children if c.type == "import_statement"]
+        if not any(a <= m.start() < b for a, b in imports):
+            return True
+    return False
 
 
 def validator_call(node: Optional[Node], names: set[str]) -> Optional[tuple[str, Node]]:

@@ -8,6 +8,7 @@ from tree_sitter import Node
 
 from .. import convex as cx
 from ..registry import Rule
+from ._calls import calls_named
 from ..runtime_util import PROMISE_KINDS, enclosing_fn, expression_top, is_async, rooted_in_ctx
 from ..syntax import call_args, text, unwrap
 
@@ -35,6 +36,17 @@ def is_floating(expr: Node) -> bool:
     assignment, argument, `void`, `.then/.catch`, array element, …) hands it on."""
     top = expression_top(expr)
     p = top.parent
+    return p is not None and p.type == "expression_statement"
+
+
+_WRAPPERS = ("parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression")
+
+
+def _is_statement(call: Node) -> bool:
+    """`is_floating(call)`, without building the path up: most calls are not bare statements."""
+    p = call.parent
+    while p is not None and p.type in _WRAPPERS:
+        p = p.parent
     return p is not None and p.type == "expression_statement"
 
 
@@ -87,7 +99,7 @@ def check(ctx):
     reported: set[int] = set()
     helpers = None
     # async callbacks handed to forEach
-    for call in model.calls:
+    for call in calls_named(model, "forEach"):
         found = _foreach_callback(call)
         if found is None:
             continue
@@ -114,7 +126,10 @@ def check(ctx):
                   "callback_start": cb.start_byte, "callback_end": cb.end_byte,
                   "in_async": bool(enclosing_fn(call) is not None and is_async(enclosing_fn(call)))},
         )
+    queries = {c.id for c in calls_named(model, "query")}
     for call in model.calls:
+        if call.id not in queries and not _is_statement(call):
+            continue  # its promise is handed on (a query's is that of its last step)
         pe = promise_expr(call)
         if pe is None:
             fn = call.child_by_field_name("function")

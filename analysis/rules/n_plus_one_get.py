@@ -7,6 +7,7 @@ import re
 from ..convex import ctx_call
 from ..indexes_util import bound_names, declared_within, identifiers_in, is_array_callback
 from ..registry import Rule
+from ._calls import calls_named
 from ..syntax import FUNCTION_TYPES, function_params, param_type_text, unwrap
 
 _FOR_TYPES = ("for_in_statement", "for_statement")
@@ -89,9 +90,8 @@ def _over_small_literal(scope, how) -> bool:
 
 def check(ctx):
     reported: set[int] = set()
-    for call in ctx.model.calls:
-        kind = ctx_call(call)
-        if kind is None or kind != ("db", "get"):
+    for call in calls_named(ctx.model, "get"):
+        if ctx_call(call) != ("db", "get"):
             continue
         found = _per_item_scope(call)
         if found is None or not _in_reactive_read(ctx, call):
