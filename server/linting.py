@@ -186,8 +186,6 @@ class _CacheState:
         cache = self.cache
         if cache is None:
             return self._parse(path, None)
-        from convex_lsp.analysis.cache import facts_view
-
         try:
             data = read_source_bytes(path)
         except UnreadableFile:
@@ -211,9 +209,10 @@ class _CacheState:
         self.changed = True
         model = self._parse(path, data)
         if data is not None:
-            view = self.views[path] = facts_view(model.facts)
-            cache.put_facts(self.keys[path], model.facts, view)
-            self.new_facts[path] = [self.keys[path], view]
+            view = cache.store_facts(self.keys[path], model.facts)
+            if view is not None:
+                self.views[path] = view
+                self.new_facts[path] = [self.keys[path], view]
         return model
 
     def _parse(self, path: str, data: Optional[bytes]):
@@ -254,9 +253,7 @@ class _CacheState:
                 if facts is None:  # the entry did not decode: parse the file (its tree is not kept)
                     facts = build_model(path, None, an.workspace).facts
                     if path in self.keys:  # replace the bad or missing entry
-                        from convex_lsp.analysis.cache import facts_view
-
-                        self.cache.put_facts(self.keys[path], facts, facts_view(facts))
+                        self.cache.store_facts(self.keys[path], facts)
             an.index.set_facts(path, facts)
 
     def findings_key(self, path: str) -> Optional[str]:
@@ -271,7 +268,8 @@ class _CacheState:
         return digest(self.cache.tool, "findings", self.keys[path], fp, self.views_digest, self.with_fixes)
 
     def cached_findings(self, path: str, key: str) -> Optional[list]:
-        """`path`'s findings under `key`, from the run summary or the file's own entry."""
+        """`path`'s findings under `key`, from the run summary (findings are stored there only:
+        their keys hold every file's view, so an entry of their own would outlive no summary)."""
         from convex_lsp.analysis.cache import decode_findings, deps_hold
 
         known = self.old_findings.get(path)
@@ -281,12 +279,7 @@ class _CacheState:
                 self.new_findings[path] = known
                 return found
         self.changed = True
-        got = self.cache.get_findings(key, self.keys, encoded=True)
-        if got is None:
-            return None
-        found, enc, deps = got
-        self.new_findings[path] = [key, enc, deps]
-        return found
+        return None
 
     def store_findings(self, path: str, key: str, found: list, deps: dict) -> None:
         from convex_lsp.analysis.cache import NotCacheable, encode
@@ -295,7 +288,6 @@ class _CacheState:
             enc = encode(found)
         except (NotCacheable, RecursionError):
             return
-        self.cache.put_findings(key, found, deps, encoded=enc)
         self.new_findings[path] = [key, enc, deps]
 
     def close(self) -> None:
