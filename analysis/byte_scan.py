@@ -59,7 +59,8 @@ def own_returns(body: Node, data: bytes) -> list[Node]:
 def condition_nodes(fn: Node, data: bytes, types: frozenset) -> list[Node]:
     """The nodes of `types` (among if/while/do/switch statements, ternaries, `&&`/`||`
     expressions) that start inside `fn`: those in it, and those around it starting where it starts.
-    Any order, no duplicates."""
+    Any order, no duplicates; a binary expression with another operator may be among them (the
+    caller reads the operator)."""
     lo, hi = fn.start_byte, fn.end_byte
     seen: dict[int, Node] = {}
     for m in _CONDITION_TOKEN.finditer(data, lo, hi):

@@ -10,7 +10,8 @@ across files (through `extract`, the per-file summary) and `ctx.run*` results (t
 
 from __future__ import annotations
 
-from bisect import bisect_left
+import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Optional
 
@@ -119,6 +120,19 @@ def _type_string(node: Node) -> Optional[str]:
 
 
 # ------------------------------------------------------------------ inference
+class _TreeMemo:
+    """An Inferer's answers that depend on the tree alone. (Not shared between Inferers: kept
+    for the tree's life they cost more in garbage collection than they save.)"""
+
+    def __init__(self):
+        self.idents: dict[str, tuple] = {}  # name -> (starts, identifiers spelled so), found on demand
+        self.bodies: dict[int, tuple] = {}  # statement block id -> (its own returns, can it fall off)
+        self.conditions: dict[int, list] = {}  # function id -> the conditions starting in it
+        self.spans: dict[int, Optional[tuple]] = {}  # function id -> where its tests are (see _test_spans)
+        self.tests: dict[int, tuple] = {}  # function id -> (reads its conditions narrow, their heads)
+        self.leaves: dict[int, frozenset] = {}  # condition node id -> the reads it tests
+
+
 class Inferer:
     """Infers return shapes in one file (symbolic where other files or the schema are needed)."""
 
@@ -129,8 +143,7 @@ class Inferer:
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         self._chains = {c.outer.id: c for c in model.query_chains if c.steps}
-        self._idents: dict[str, tuple] = {}  # name -> (starts, identifiers spelled so), found on demand
-        self._tests: dict[int, set] = {}  # function node id -> reads its conditions narrow
+        self._tree = _TreeMemo()
         self._handlers: dict[int, object] = {}  # handler node id -> registration
         for reg in model.registrations:
             if reg.handler is not None:
@@ -139,12 +152,13 @@ class Inferer:
     def named(self, scope: Node, name: str) -> list[Node]:
         """The identifiers (and shorthand properties) spelled `name` inside `scope`, in document
         order; each name is looked for once per file, in the bytes."""
-        found = self._idents.get(name)
+        idents = self._tree.idents
+        found = idents.get(name)
         if found is None:
             nodes = byte_scan.identifiers_named(self.model.root, self.model.src.data, name)
             if nodes is None:  # an empty (MISSING) name: a query over the whole tree
                 nodes = _identifier_nodes(self.model.root, self.path, name)
-            found = self._idents[name] = ([n.start_byte for n in nodes], nodes)
+            found = idents[name] = ([n.start_byte for n in nodes], nodes)
         starts, nodes = found
         return nodes[bisect_left(starts, scope.start_byte):bisect_left(starts, scope.end_byte)]
 
@@ -155,11 +169,15 @@ class Inferer:
             return None
         if body.type != "statement_block":
             return HandlerReturns([ReturnSite(body, body, self.expr(body, 0))], False)
+        got = self._tree.bodies.get(body.id)
+        if got is None:
+            got = self._tree.bodies[body.id] = (byte_scan.own_returns(body, self.model.src.data), can_complete(body))
+        returns, falls_off = got
         sites = []
-        for r in byte_scan.own_returns(body, self.model.src.data):
+        for r in returns:
             val = return_value(r)
             sites.append(ReturnSite(r, val, self.expr(val, 0) if val is not None else UNDEFINED))
-        return HandlerReturns(sites, can_complete(body))
+        return HandlerReturns(sites, falls_off)
 
     def helper_shape(self, fn: Node, depth: int = 0) -> Shape:
         """What a model-layer helper returns (its annotation when the body says too little)."""
@@ -316,22 +334,59 @@ class Inferer:
         """Is `read` (`email.to`, `p`) narrowed by a condition other than a null test somewhere in
         the functions around `node` (`Array.isArray(email.to) ? …`, `if (p.kind !== "a") throw`)?
         Then its inferred shape would be too wide: the analysis says unknown."""
+        m = _PLAIN_HEAD.match(read)
+        name = m.group(1) if m is not None and m.group(1) not in _NOT_PLAIN else None
+        heads = _heads(read) if "." in read else ()
+        tree = self._tree
         for fn in cx.enclosing_functions(node):
-            tested = self._tests.get(fn.id)
-            if tested is None:
-                tested = self._tests[fn.id] = _tested_reads(byte_scan.condition_nodes(fn, self.model.src.data,
-                                                                                       _COND_TYPES))
-            for t in tested:
-                if t == read or t.startswith(read + ".") or read.startswith(t + "."):
+            spans = self._test_spans(fn) if name is not None else None
+            if spans is not None:
+                # `a`, `a.b`: a test reads it, a member of it or what it is a member of exactly
+                # when the identifier `a` is in the test (every such read starts with it)
+                if _any_inside(self.named(fn, name), spans):
                     return True
+                continue
+            got = tree.tests.get(fn.id)
+            if got is None:
+                got = tree.tests[fn.id] = _tested_reads(self._conditions(fn), tree.leaves)
+            tested, tested_heads = got
+            # a read tested itself, one of its heads (`a` of `a.b`), or one it is the head of
+            if read in tested or read in tested_heads or any(h in tested for h in heads):
+                return True
         return False
+
+    def _conditions(self, fn: Node) -> list[Node]:
+        got = self._tree.conditions.get(fn.id)
+        if got is None:
+            got = self._tree.conditions[fn.id] = byte_scan.condition_nodes(fn, self.model.src.data, _COND_TYPES)
+        return got
+
+    def _test_spans(self, fn: Node) -> Optional[tuple]:
+        """(starts, ends) of the outermost tests in `fn` other than null tests, sorted; None when a
+        condition starting with `fn` holds it (its tests reach outside `fn`)."""
+        tree = self._tree
+        if fn.id in tree.spans:
+            return tree.spans[fn.id]
+        conds = self._conditions(fn)
+        spans: Optional[tuple] = None
+        if all(c.end_byte <= fn.end_byte for c in conds):
+            found = sorted(((leaf.start_byte, -leaf.end_byte) for c in conds for cond in _tested_parts(c)
+                            for leaf in _condition_leaves(cond) if not _pure_null_test(leaf)))
+            starts: list[int] = []
+            ends: list[int] = []
+            for start, neg_end in found:
+                if ends and start < ends[-1]:
+                    continue  # inside the one before (nodes nest)
+                starts.append(start)
+                ends.append(-neg_end)
+            spans = (starts, ends)
+        tree.spans[fn.id] = spans
+        return spans
 
     def _identifier(self, ident: Node, depth: int) -> Shape:
         name = text(ident)
-        if self._tested(ident, name):
-            return UNKNOWN
-        found = self._binding(ident, name)
-        if found is None:
+        found = self._binding(ident, name)  # (both questions are pure: the cheaper one first)
+        if found is None or self._tested(ident, name):
             return UNKNOWN
         kind, node, extra = found
         if kind == "decl":
@@ -354,8 +409,8 @@ class Inferer:
         """Where `name` (used at `ident`) is bound: ("decl", declarator, None), ("param", fn,
         param), ("forof", for_in_statement, None), or None."""
         cur = ident
-        while cur.parent is not None:
-            parent = cur.parent
+        parent = cur.parent
+        while parent is not None:
             if parent.type in ("statement_block", "program", "switch_case", "switch_default", "class_body"):
                 for stmt in parent.named_children:
                     if stmt.start_byte >= ident.start_byte:
@@ -375,6 +430,7 @@ class Inferer:
                         and any(c.type == "of" for c in parent.children):
                     return ("forof", parent, None)
             cur = parent
+            parent = cur.parent
         return None
 
     def _declared(self, decl: Node, name: str, use: Node, depth: int) -> Shape:
@@ -907,21 +963,62 @@ _COND_TYPES = frozenset({"if_statement", "while_statement", "do_statement", "ter
                          "switch_statement", "binary_expression"})
 
 
-def _tested_reads(nodes: list[Node]) -> set:
+def _tested_reads(nodes: list[Node], memo: dict) -> tuple[set, set]:
     """Texts of the names and member chains that these conditions (those starting in a function)
-    test, null tests aside."""
+    test, null tests aside; and their heads (`a`, `a.b` of `a.b.c`). `memo`: the reads of each
+    condition, by node id (nested functions share their conditions with the functions around)."""
     out: set = set()
-    conds = []
     for n in nodes:
-        t = n.type
-        if t == "binary_expression":
-            if text(n.child_by_field_name("operator")) in ("&&", "||"):
-                conds.append(n.child_by_field_name("left"))
-        elif t == "switch_statement":
-            conds.append(n.child_by_field_name("value"))
-        else:
-            conds.append(n.child_by_field_name("condition"))
-    for cond in conds:
+        got = memo.get(n.id)
+        if got is None:
+            got = memo[n.id] = _condition_reads(n)
+        out |= got
+    heads = {h for t in out if "." in t for h in _heads(t)}
+    return out, heads
+
+
+# a read starting with a plain name (`a`, `a.b.c`), and the words at the start of a member chain that
+# are not `identifier` nodes
+_PLAIN_HEAD = re.compile(r"([A-Za-z_$][A-Za-z0-9_$]*)(?:\.|$)")
+_NOT_PLAIN = frozenset({"this", "super", "import", "new", "null", "undefined", "true", "false"})
+
+
+def _any_inside(idents: list[Node], spans: tuple) -> bool:
+    """Is one of these `identifier` nodes inside one of the (disjoint, sorted) spans?"""
+    starts, ends = spans
+    for ident in idents:
+        if ident.type != "identifier":
+            continue
+        i = bisect_right(starts, ident.start_byte) - 1
+        if i >= 0 and ident.end_byte <= ends[i]:
+            return True
+    return False
+
+
+def _heads(read: str) -> list[str]:
+    """`a` and `a.b` of `a.b.c`: what it reads a member of."""
+    out = []
+    i = read.find(".")
+    while i != -1:
+        out.append(read[:i])
+        i = read.find(".", i + 1)
+    return out
+
+
+def _tested_parts(n: Node) -> list:
+    """The expression a condition node (`if`, `while`, `do`, `switch`, `? :`, `&&`/`||`) tests."""
+    t = n.type
+    if t == "binary_expression":
+        return [n.child_by_field_name("left")] if text(n.child_by_field_name("operator")) in ("&&", "||") else []
+    if t == "switch_statement":
+        return [n.child_by_field_name("value")]
+    return [n.child_by_field_name("condition")]
+
+
+def _condition_reads(n: Node) -> frozenset:
+    """What one condition node tests: the texts of the names and member chains in it."""
+    out: set = set()
+    for cond in _tested_parts(n):
         for leaf in _condition_leaves(cond):
             if _pure_null_test(leaf):
                 continue
@@ -931,7 +1028,7 @@ def _tested_reads(nodes: list[Node]) -> set:
                     out.add(text(m))
                 elif m.type == "member_expression":
                     out.add(text(m).replace("?.", "."))
-    return out
+    return frozenset(out)
 
 
 def _descendants(node: Node):

@@ -71,8 +71,9 @@ def _ents_root(node: Optional[Node]) -> bool:
 def _classifier(model):
     """classify(call) for `summarize_function`, and the sorted starts of the calls it counts: a
     counted `.paginate()` is a leaf; a call of a plain function (`f(…)`, `ns.f(…)`) is a call event,
-    but only when `_Resolver` could follow its name from this file: any other call can run no
-    paginated query, which is what it evaluates to anyway. Every call of the file is classified once."""
+    but only when it may run one: `_Resolver` can follow its name from this file, and a local helper
+    holds an event itself. Any other call runs no paginated query, which is what it evaluates to
+    anyway. Every call of the file is classified once."""
     pag = paginate_calls(model)
     facts = model.facts
     imports: dict = {}
@@ -80,14 +81,13 @@ def _classifier(model):
         imports.setdefault(imp.local, imp)  # `import_of` answers the first one
     namespaces = any(imp.imported == "*" for imp in imports.values())
     names: dict[str, bool] = {}
-    events: dict[int, tuple] = {}
-    starts: list[int] = []
+    found: list[tuple[Node, tuple]] = []
     for call in model.calls:  # in document order
         fn = call.child_by_field_name("function")
         if fn is None:
             continue
         if call.id in pag:
-            kind = ("leaf",) + dot_span(fn, call)
+            found.append((call, ("leaf",) + dot_span(fn, call)))
         elif fn.type == "identifier" or (namespaces and fn.type == "member_expression"):
             chain = [text(fn)] if fn.type == "identifier" else member_chain(fn)
             if not chain or len(chain) > 2:
@@ -96,30 +96,53 @@ def _classifier(model):
             followed = names.get(name)
             if followed is None:
                 followed = names[name] = _followable(name, facts.helpers, imports.get)
-            if not followed:
-                continue
-            kind = ("call", name)
-        else:
-            continue
-        events[call.id] = kind
-        starts.append(call.start_byte)
+            if followed:
+                found.append((call, ("call", name)))
+    idle = _idle_helpers(model.helper_nodes, found)
+    events = {call.id: kind for call, kind in found if kind[0] == "leaf" or kind[1] not in idle}
+    starts = [call.start_byte for call, _ in found if call.id in events]
 
     def classify(call: Node):
         return events.get(call.id)
     return classify, starts
 
 
+def _idle_helpers(helpers: dict, found: list) -> set[str]:
+    """The local helpers that can run no paginated query: no leaf, no call of an import, no call of a
+    helper that can, anywhere in their bytes (a call of one counts 0 whatever the path)."""
+    spans = {name: (fn.start_byte, fn.end_byte) for name, fn in helpers.items()}
+    live: set[str] = set()
+    edges: list[tuple[str, str]] = []  # (caller helper, local callee)
+    for call, kind in found:
+        at = call.start_byte
+        around = [name for name, (lo, hi) in spans.items() if lo <= at < hi]
+        if kind[0] == "call" and kind[1] in helpers:
+            edges.extend((caller, kind[1]) for caller in around)
+        else:
+            live.update(around)
+    grown = True
+    while grown:
+        grown = False
+        for caller, callee in edges:
+            if callee in live and caller not in live:
+                live.add(caller)
+                grown = True
+    return set(helpers) - live
+
+
 def _followable(name: str, helpers, import_of) -> bool:
     """Can `_Resolver._resolve` follow a call named so: a local helper, a named import, or a member
-    of a namespace import (`ns.f`)?"""
+    of a namespace import (`ns.f`), from a relative specifier (`index.resolve_module` follows no
+    other)?"""
     ns, _, member = name.partition(".")
     if not member:
         if name in helpers:
             return True
         imp = import_of(name)
-        return imp is not None and not imp.type_only and imp.imported not in ("*", "default")
+        return imp is not None and not imp.type_only and imp.imported not in ("*", "default") \
+            and imp.source.startswith(".")
     imp = import_of(ns)
-    return imp is not None and imp.imported == "*"
+    return imp is not None and imp.imported == "*" and imp.source.startswith(".")
 
 
 def summary(model, fn: Node):
