@@ -139,10 +139,21 @@ def _binding_of(name: str, node: Node):
 
 def _binding_of_m(node: Node, name: str) -> Optional[tuple[Node, Node]]:
     """Find the function parameter (fn, param) that binds `name` around `node`."""
-    for fn in enclosing_functions(node):
-        p = _param_bindings(fn).get(name)
+    fns = enclosing_functions(node)
+    return _binding_in(fns[0], name) if fns else None
+
+
+@_memo
+def _binding_in(fn: Node, name: str) -> Optional[tuple[Node, Node]]:
+    """The function parameter (fn, param) binding `name` in `fn` or a function around it (the
+    answer is the same for every node of `fn` that no nested function holds: asked once)."""
+    p = _param_bindings(fn).get(name)
+    if p is not None:
+        return fn, p
+    for outer in enclosing_functions(fn):
+        p = _param_bindings(outer).get(name)
         if p is not None:
-            return fn, p
+            return outer, p
     return None
 
 
@@ -150,7 +161,7 @@ _ENCLOSING = "convex.enclosing_functions"
 _FUNCTION_INDEX = "convex.function_index"
 
 
-def set_function_index(store: dict, functions: list[Node]) -> None:
+def set_function_index(store: dict, root: Node, functions: list[Node]) -> None:
     """Give `enclosing_functions` the functions of one tree (every node of FUNCTION_TYPES, in
     document order: a function before the ones inside it), kept in that tree's file cache `store`.
     Each function's chain (itself, then the functions around it) is computed here once; a node's
@@ -167,7 +178,7 @@ def set_function_index(store: dict, functions: list[Node]) -> None:
         stack.append((e, nodes, spans))
         starts.append(s)
         chains.append((nodes, spans))
-    store[_FUNCTION_INDEX] = (starts, chains)
+    store[_FUNCTION_INDEX] = (root, starts, chains)
 
 
 def _indexed_enclosing(index, node: Node) -> Optional[tuple[Node, ...]]:
@@ -176,22 +187,24 @@ def _indexed_enclosing(index, node: Node) -> Optional[tuple[Node, ...]]:
     s, e = node.start_byte, node.end_byte
     if s >= e:
         return None
-    starts, chains = index
+    root, starts, chains = index
     i = bisect.bisect_right(starts, s) - 1
-    if i < 0:
-        return ()  # no function starts before it
-    nodes, spans = chains[i]
+    nodes, spans = chains[i] if i >= 0 else ((), ())
     for k, (fs, fe) in enumerate(spans):
         if fs <= s and e <= fe:
             if fs == s and fe == e:
-                return None
+                # the function itself (its id is unique among the trees alive), or a node of the same
+                # bytes (a statement holding just the function) the index cannot tell from it
+                return nodes[k + 1:] if nodes[k].id == node.id else None
             # the node lies within that function's bytes; it is inside the function (an ancestor
             # of a node of another tree would be a lie): the smallest node there must be it
             inner = nodes[k].descendant_for_byte_range(s, e)
             if inner is None or inner.id != node.id:
                 return None
             return nodes[k:]
-    return ()
+    # in no function's bytes: no function around it, if it is a node of this tree
+    inner = root.descendant_for_byte_range(s, e)
+    return () if inner is not None and inner.id == node.id else None
 
 
 def enclosing_functions(node: Node) -> tuple[Node, ...]:
@@ -341,11 +354,17 @@ def _is_ctx_member(node: Node, member: str) -> bool:
     return obj is not None and obj.type == "identifier" and is_ctx_identifier(obj)
 
 
-@_memo
 def _declared_from_ctx_m(node: Node, name: str, member: str) -> bool:
     """`const { db } = ctx;` (or `const db = ctx.db`) somewhere in an enclosing function; likewise
     for the other ctx members (`const { runQuery, scheduler } = ctx`)."""
-    for cur in enclosing_functions(node):
+    fns = enclosing_functions(node)
+    return _declared_in(fns[0], name, member) if fns else False
+
+
+@_memo
+def _declared_in(fn: Node, name: str, member: str) -> bool:
+    """`_declared_from_ctx_m` for the nodes whose innermost function is `fn` (asked once per function)."""
+    for cur in (fn,) + enclosing_functions(fn):
         body = cur.child_by_field_name("body")
         if body is not None and body.type == "statement_block":
             for stmt in body.named_children:

@@ -7,7 +7,6 @@ on one file and applies suppressions and the configured severities.
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Iterable, Optional
 
@@ -23,7 +22,16 @@ from .refs_extract import wanted
 from .registry import Finding, Rule, all_rules, extractors, get_rule
 from .source import SourceFile
 
-log = logging.getLogger("convex_lsp")
+class _Log:
+    """`logging.getLogger("convex_lsp")`, imported on first use (start-up time: a clean run logs nothing)."""
+
+    def exception(self, msg: str, *args) -> None:
+        import logging
+
+        logging.getLogger("convex_lsp").exception(msg, *args)
+
+
+log = _Log()
 
 PARSE_ERROR = "CVX902"
 UNUSED_SUPPRESSION = "CVX901"
@@ -226,7 +234,29 @@ class Analyzer:
 
 def enabled_rules(config: Config, path: str, generated: bool = False) -> list[tuple[Rule, str]]:
     """(rule, severity) for the rules `config` turns on for `path` (`_generated/` files get only the
-    rules written for them)."""
+    rules written for them). Remembered per configuration (its settings as they are now: a changed
+    configuration is asked again), and per path only when `per-file-ignores` makes paths differ."""
+    key = (config.fingerprint(), generated,
+           (path, config.root or os.getcwd()) if config.per_file_ignores else None)
+    memo = _ENABLED.get(id(config))
+    if memo is None or memo[0] is not config:
+        memo = _ENABLED[id(config)] = (config, {})
+        if len(_ENABLED) > 64:  # configurations come and go (editor settings): keep a few
+            for k in list(_ENABLED)[:32]:
+                del _ENABLED[k]
+            _ENABLED[id(config)] = memo
+    got = memo[1].get(key)
+    if got is None:
+        if len(memo[1]) > 4096:
+            memo[1].clear()
+        got = memo[1][key] = _enabled_rules(config, path, generated)
+    return list(got)
+
+
+_ENABLED: dict[int, tuple[Config, dict]] = {}
+
+
+def _enabled_rules(config: Config, path: str, generated: bool) -> list[tuple[Rule, str]]:
     out = []
     for rule in all_rules():
         if rule.check is None or rule.generated_files != generated:
