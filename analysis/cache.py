@@ -13,7 +13,11 @@ What, keyed by what (SHA-256 of everything that decides the answer):
   (byte positions left out, so an edit that only moves another file's text keeps them), the
   project layout (functions folders, their kinds and Convex versions), the modification times of
   the folders and project files the rules read from disk. Findings reported into another file,
-  or with a fix editing another file, are never cached.
+  or with a fix editing another file, hold only while that file's facts key is unchanged.
+
+Facts have an entry per file (the language server reads them too); findings live in the run
+summary of `check` (one entry per list of loaded files: every file's facts key and view, every
+linted file's findings), so a run over unchanged files reads one entry and parses nothing.
 
 Safety: entries are JSON (never pickle), written to a temporary file and renamed into place
 (atomic: a concurrent writer leaves one whole entry or the other), and checked when read (format
@@ -28,6 +32,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from typing import Any, Iterable, Optional
@@ -277,13 +282,24 @@ class Cache:
     def drop(self, kind: str, key: str) -> None:
         _unlink(self._path(kind, key))
 
-    def put(self, kind: str, key: str, value: Any, **extra: Any) -> bool:
+    def put(self, kind: str, key: str, value: Any, encoded: bool = False, **extra: Any) -> bool:
+        """Store `value` (`encoded`: already `encode`d)."""
         if not self._ok:
             return False
         try:
-            data = json.dumps({"format": FORMAT, "kind": kind, "key": key, **extra, "value": encode(value)},
-                              separators=(",", ":")).encode("utf-8", "surrogatepass")
+            body = _dumps(value if encoded else encode(value))
         except (NotCacheable, TypeError, ValueError, RecursionError):
+            return False
+        return self.put_body(kind, key, body, **extra)
+
+    def put_body(self, kind: str, key: str, body: str, **extra: Any) -> bool:
+        """Store a value given as its JSON text (`_dumps(encode(value))`)."""
+        if not self._ok:
+            return False
+        try:
+            head = json.dumps({"format": FORMAT, "kind": kind, "key": key, **extra}, separators=(",", ":"))
+            data = (head[:-1] + ',"value":' + body + "}").encode("utf-8", "surrogatepass")
+        except (TypeError, ValueError, UnicodeError):
             return False
         path = self._path(kind, key)
         try:
@@ -359,28 +375,56 @@ class Cache:
     def put_facts(self, key: str, facts: FileFacts, view: Optional[str]) -> None:
         self.put("f", key, facts, view=view)
 
-    def get_findings(self, key: str, current_keys: dict) -> Optional[list]:
-        """A file's findings, if the other files they point into (`deps`: path -> facts key) are
-        unchanged."""
-        from .registry import Finding
-
-        entry = self.get("r", key, raw=True)
-        if entry is None:
-            return None
-        deps = entry.get("deps") or {}
-        if type(deps) is not dict or any(current_keys.get(p) != k for p, k in deps.items()):
-            return None
+    def store_facts(self, key: str, facts: FileFacts) -> Optional[str]:
+        """Store a file's facts with their view, encoded once for both; returns the view (None:
+        facts this encoding does not carry, nothing stored)."""
         try:
-            found = decode(entry["value"])
-        except Exception:
-            found = None
-        if type(found) is not list or not all(isinstance(f, Finding) for f in found):
-            self.drop("r", key)
+            body = _dumps(encode(facts))
+        except (NotCacheable, TypeError, ValueError, RecursionError):
             return None
-        return found
+        view = _view_of(body)
+        self.put_body("f", key, body, view=view)
+        return view
 
-    def put_findings(self, key: str, findings: list, deps: Optional[dict] = None) -> None:
-        self.put("r", key, findings, deps=deps or {})
+    # --- one run's summary
+    def manifest_key(self, paths: list, with_fixes: bool) -> str:
+        return digest(self.tool, "manifest", with_fixes, paths)
+
+    def get_manifest(self, key: str) -> tuple[dict, dict]:
+        """(facts, findings) of the run summary stored under `key` (empty when there is none or
+        it is malformed): facts {path: [facts key, view]}, findings {path: [findings key, encoded
+        findings, deps]}. A `check` over unchanged files reads this one entry, not one per file;
+        every value is still checked against the keys computed for this run."""
+        entry = self.get("m", key, raw=True)
+        value = entry.get("value") if entry is not None else None
+        if type(value) is dict and type(value.get("facts")) is dict and type(value.get("findings")) is dict:
+            return value["facts"], value["findings"]
+        if entry is not None:
+            self.hits -= 1
+            self.misses += 1
+            self.drop("m", key)
+        return {}, {}
+
+    def put_manifest(self, key: str, facts: dict, findings: dict) -> None:
+        self.put("m", key, {"facts": facts, "findings": findings}, encoded=True)
+
+
+def deps_hold(deps: Any, current_keys: dict) -> bool:
+    """Are the other files findings point into (`deps`: path -> facts key) unchanged?"""
+    return type(deps) is dict and all(type(k) is str and current_keys.get(p) == k for p, k in deps.items())
+
+
+def decode_findings(value: Any) -> Optional[list]:
+    """Stored findings, or None when the value is malformed."""
+    from .registry import Finding
+
+    try:
+        found = decode(value)
+    except Exception:
+        return None
+    if type(found) is not list or not all(isinstance(f, Finding) for f in found):
+        return None
+    return found
 
 
 def _unlink(path: str) -> None:
@@ -390,10 +434,23 @@ def _unlink(path: str) -> None:
         pass
 
 
+def _dumps(encoded: Any) -> str:
+    return json.dumps(encoded, separators=(",", ":"))
+
+
+# an encoded Span in `_dumps` text (a string value holding these characters has its quotes escaped)
+_SPAN_JSON = re.compile(r'\{"S":\[-?\d+,-?\d+,-?\d+,-?\d+,-?\d+,-?\d+\]\}')
+
+
+def _view_of(body: str) -> str:
+    return digest("view", _SPAN_JSON.sub("null", body))
+
+
 def facts_view(facts: FileFacts) -> str:
     """What other files' findings may depend on in this file's facts: all of them but byte
-    positions (an edit that only moves text keeps the view)."""
-    return digest("view", encode(facts, spans=False))
+    positions (an edit that only moves text keeps the view): the facts' JSON text with every
+    span blanked, so that storing the facts and taking their view encode them once."""
+    return _view_of(_dumps(encode(facts)))
 
 
 def config_fingerprint(config) -> str:

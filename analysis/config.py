@@ -70,6 +70,13 @@ class Config:
             return sev_override
         return rule.severity if rule.severity != "off" else "warning"
 
+    def fingerprint(self) -> tuple:
+        """What `effective_severity` depends on besides the path, as a hashable value (the fields may
+        be changed in place: compare fingerprints, not objects)."""
+        return (None if self.select is None else frozenset(self.select), frozenset(self.ignore),
+                frozenset(self.extend_select), tuple(sorted(self.severity.items())),
+                tuple((g, frozenset(c)) for g, c in self.per_file_ignores), self.root)
+
     def relpath(self, path: str) -> str:
         base = self.root or os.getcwd()
         try:

@@ -7,17 +7,18 @@ conservative: a false positive costs more trust than a miss.
 
 from __future__ import annotations
 
-import contextlib
+import bisect
 import functools
 import re
-import threading
 from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from tree_sitter import Node
 
-from .syntax import (
+from .syntax import (  # noqa: F401 (file_cache: its home was here, callers import it from here)
     FUNCTION_TYPES,
+    _active,
+    file_cache,
     call_args,
     function_params,
     member_chain,
@@ -80,39 +81,30 @@ TERMINALS = frozenset({"collect", "take", "first", "unique", "paginate"})
 # ---------------------------------------------------------------- per-file memo
 # Rules ask the same questions about the same nodes many times (is this a ctx? a db?).
 # Answers depend only on the tree, so they are memoised while one file is extracted or
-# linted (`file_cache(store)`), keyed by node id, which is unique within a tree. The engine
-# passes the store kept on the file's model (`FileModel.memo`), so the answers found while
-# extracting facts are reused by every later lint of the same tree.
-_local = threading.local()
-
-
-@contextlib.contextmanager
-def file_cache(store: Optional[dict] = None) -> Iterator[None]:
-    outer = getattr(_local, "cache", None)
-    if outer is not None:  # nested: share the outer file's cache
-        yield
-        return
-    _local.cache = {} if store is None else store
-    try:
-        yield
-    finally:
-        _local.cache = None
+# linted (`file_cache(store)`, from syntax.py), keyed by node id, which is unique among the trees
+# alive (a memoised node is pinned: see syntax.file_cache). The engine passes the store kept on the
+# file's model (`FileModel.memo`), so the answers found while extracting facts are reused by every
+# later lint of the same tree.
+_MISS = object()
 
 
 def _memo(fn):
-    name = fn.__name__
+    """Memoise `fn(node, *args)` in the active file cache (one table per function)."""
 
     @functools.wraps(fn)
     def wrapper(node, *args):
-        cache = getattr(_local, "cache", None)
+        cache = _active.cache
         if cache is None:
             return fn(node, *args)
-        key = (name, node.id, args)
-        try:
-            return cache[key]
-        except KeyError:
-            val = cache[key] = fn(node, *args)
-            return val
+        table = cache.get(wrapper)
+        if table is None:
+            table = cache[wrapper] = {}
+        key = (node.id, args) if args else node.id
+        val = table.get(key, _MISS)
+        if val is _MISS:
+            val = table[key] = fn(node, *args)
+            _active.pins.append(node)
+        return val
     return wrapper
 
 
@@ -147,40 +139,124 @@ def _binding_of(name: str, node: Node):
 
 def _binding_of_m(node: Node, name: str) -> Optional[tuple[Node, Node]]:
     """Find the function parameter (fn, param) that binds `name` around `node`."""
-    for fn in enclosing_functions(node):
-        p = _param_bindings(fn).get(name)
+    fns = enclosing_functions(node)
+    return _binding_in(fns[0], name) if fns else None
+
+
+@_memo
+def _binding_in(fn: Node, name: str) -> Optional[tuple[Node, Node]]:
+    """The function parameter (fn, param) binding `name` in `fn` or a function around it (the
+    answer is the same for every node of `fn` that no nested function holds: asked once)."""
+    p = _param_bindings(fn).get(name)
+    if p is not None:
+        return fn, p
+    for outer in enclosing_functions(fn):
+        p = _param_bindings(outer).get(name)
         if p is not None:
-            return fn, p
+            return outer, p
     return None
+
+
+_ENCLOSING = "convex.enclosing_functions"
+_FUNCTION_INDEX = "convex.function_index"
+
+
+def set_function_index(store: dict, root: Node, functions: list[Node]) -> None:
+    """Give `enclosing_functions` the functions of one tree (every node of FUNCTION_TYPES, in
+    document order: a function before the ones inside it), kept in that tree's file cache `store`.
+    Each function's chain (itself, then the functions around it) is computed here once; a node's
+    enclosing functions are then found by bisection instead of walking up the tree (tree-sitter's
+    `parent` descends from the root on every call)."""
+    starts: list[int] = []
+    chains: list[tuple] = []  # per function: (nodes innermost first, their (start, end) spans)
+    stack: list[tuple[int, tuple, tuple]] = []  # (end, nodes, spans) of the open functions
+    for f in functions:
+        s, e = f.start_byte, f.end_byte
+        while stack and e > stack[-1][0]:
+            stack.pop()
+        nodes, spans = ((f,) + stack[-1][1], ((s, e),) + stack[-1][2]) if stack else ((f,), ((s, e),))
+        stack.append((e, nodes, spans))
+        starts.append(s)
+        chains.append((nodes, spans))
+    store[_FUNCTION_INDEX] = (root, starts, chains)
+
+
+def _indexed_enclosing(index, node: Node) -> Optional[tuple[Node, ...]]:
+    """The functions around `node` from the function index, or None when the index cannot tell
+    (a zero-width node, a node spanning exactly a function's bytes, a node of another tree)."""
+    s, e = node.start_byte, node.end_byte
+    if s >= e:
+        return None
+    root, starts, chains = index
+    i = bisect.bisect_right(starts, s) - 1
+    nodes, spans = chains[i] if i >= 0 else ((), ())
+    for k, (fs, fe) in enumerate(spans):
+        if fs <= s and e <= fe:
+            if fs == s and fe == e:
+                # the function itself (its id is unique among the trees alive), or a node of the same
+                # bytes (a statement holding just the function) the index cannot tell from it
+                return nodes[k + 1:] if nodes[k].id == node.id else None
+            # the node lies within that function's bytes; it is inside the function (an ancestor
+            # of a node of another tree would be a lie): the smallest node there must be it
+            inner = nodes[k].descendant_for_byte_range(s, e)
+            if inner is None or inner.id != node.id:
+                return None
+            return nodes[k:]
+    # in no function's bytes: no function around it, if it is a node of this tree
+    inner = root.descendant_for_byte_range(s, e)
+    return () if inner is not None and inner.id == node.id else None
 
 
 def enclosing_functions(node: Node) -> tuple[Node, ...]:
     """The functions around `node` (its ancestors of FUNCTION_TYPES), innermost first.
 
-    Memoised per node inside `file_cache()`: going up stops at the first ancestor already
-    answered, so the identifiers of one function share the walk (tree-sitter's `parent` is
+    Inside `file_cache()`: memoised per node, and found from the file's function index when the
+    model gave one (`set_function_index`); otherwise by walking up, stopping at the first ancestor
+    already answered, so the identifiers of one function share the walk (tree-sitter's `parent` is
     not free, and these questions are asked for most identifiers of a handler)."""
-    cache = getattr(_local, "cache", None)
-    pending: list[tuple[tuple, Node]] = []  # (memo key of a node, its parent), going up
+    cache = _active.cache
+    if cache is None:
+        return _walk_enclosing(node, None)
+    memo = cache.get(_ENCLOSING)
+    if memo is None:
+        memo = cache[_ENCLOSING] = {}
+    found = memo.get(node.id)
+    if found is not None:
+        return found
+    index = cache.get(_FUNCTION_INDEX)
+    if index is not None:
+        found = _indexed_enclosing(index, node)
+        if found is not None:
+            memo[node.id] = found
+            _active.pins.append(node)
+            return found
+    return _walk_enclosing(node, memo)
+
+
+def _walk_enclosing(node: Node, memo: Optional[dict]) -> tuple[Node, ...]:
+    pending: list[tuple[int, Node, Node]] = []  # (node id, node, its parent), going up
     cur = node
     while True:
-        key = ("enclosing_functions", cur.id)
-        if cache is not None and key in cache:
-            found = cache[key]
-            break
+        if memo is not None:
+            got = memo.get(cur.id)
+            if got is not None:
+                found = got
+                break
         parent = cur.parent
         if parent is None:
             found = ()
-            if cache is not None:
-                cache[key] = found
+            if memo is not None:
+                memo[cur.id] = found
+                _active.pins.append(cur)
             break
-        pending.append((key, parent))
+        pending.append((cur.id, cur, parent))
         cur = parent
-    for key, parent in reversed(pending):
+    for key, n, parent in reversed(pending):
         if parent.type in FUNCTION_TYPES:
             found = (parent,) + found
-        if cache is not None:
-            cache[key] = found
+        if memo is not None:
+            memo[key] = found
+            _active.pins.append(n)
     return found
 
 
@@ -278,11 +354,17 @@ def _is_ctx_member(node: Node, member: str) -> bool:
     return obj is not None and obj.type == "identifier" and is_ctx_identifier(obj)
 
 
-@_memo
 def _declared_from_ctx_m(node: Node, name: str, member: str) -> bool:
     """`const { db } = ctx;` (or `const db = ctx.db`) somewhere in an enclosing function; likewise
     for the other ctx members (`const { runQuery, scheduler } = ctx`)."""
-    for cur in enclosing_functions(node):
+    fns = enclosing_functions(node)
+    return _declared_in(fns[0], name, member) if fns else False
+
+
+@_memo
+def _declared_in(fn: Node, name: str, member: str) -> bool:
+    """`_declared_from_ctx_m` for the nodes whose innermost function is `fn` (asked once per function)."""
+    for cur in (fn,) + enclosing_functions(fn):
         body = cur.child_by_field_name("body")
         if body is not None and body.type == "statement_block":
             for stmt in body.named_children:

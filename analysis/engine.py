@@ -7,7 +7,6 @@ on one file and applies suppressions and the configured severities.
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import Iterable, Optional
 
@@ -23,7 +22,16 @@ from .refs_extract import wanted
 from .registry import Finding, Rule, all_rules, extractors, get_rule
 from .source import SourceFile
 
-log = logging.getLogger("convex_lsp")
+class _Log:
+    """`logging.getLogger("convex_lsp")`, imported on first use (start-up time: a clean run logs nothing)."""
+
+    def exception(self, msg: str, *args) -> None:
+        import logging
+
+        logging.getLogger("convex_lsp").exception(msg, *args)
+
+
+log = _Log()
 
 PARSE_ERROR = "CVX902"
 UNUSED_SUPPRESSION = "CVX901"
@@ -102,13 +110,12 @@ def _module_and_dir(ws: Workspace, path: str) -> tuple[Optional[str], Optional[s
 
 
 def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
-                lines=None) -> FileModel:
-    """Parse + extract one file (also runs the rule modules' fact extractors)."""
-    memo: dict = {}
+                lines=None, extra: Optional[dict] = None) -> FileModel:
+    """Parse + extract one file (also runs the rule modules' fact extractors; `extra`: their
+    results for these bytes, known already: a tree parsed again after it was let go)."""
+    memo: dict = {}  # per-tree answers of convex.py's recognisers, reused when linting
     with file_cache(memo):
-        model = _build_model(path, data, ws, old_tree, parsed, lines)
-    model.memo = memo  # per-tree answers of convex.py's recognisers, reused when linting
-    return model
+        return _build_model(path, data, ws, old_tree, parsed, lines, memo, extra)
 
 
 def is_reference_only(ws: Workspace, path: str) -> bool:
@@ -121,7 +128,7 @@ def is_reference_only(ws: Workspace, path: str) -> bool:
 
 
 def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
-                 lines=None) -> FileModel:
+                 lines=None, memo: Optional[dict] = None, extra: Optional[dict] = None) -> FileModel:
     fdir, module = _module_and_dir(ws, path)
     generated = fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]
     if not generated and is_reference_only(ws, path):
@@ -130,15 +137,17 @@ def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None,
         src = SourceFile.unparsed(path, data)
         if src.error is None and wanted(src.data):
             src = SourceFile.from_bytes(path, src.data, old_tree, parsed, lines)
-        return FileModel(src, None, None, refs_only=True)
+        return FileModel(src, None, None, refs_only=True, memo=memo)
     if generated:
         # only CVX508 looks at `_generated/` files, and only at their header: no parse, no facts
         src = SourceFile.unparsed(path, data)
     else:
         src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree, parsed, lines)
-    model = FileModel(src, fdir, module)
+    model = FileModel(src, fdir, module, memo=memo)
     model.facts.is_generated = generated
-    if src.tree is not None and not model.facts.is_generated:
+    if src.tree is not None and not model.facts.is_generated and extra is not None:
+        model.facts.extra = dict(extra)
+    elif src.tree is not None and not model.facts.is_generated:
         for name, fn in extractors().items():
             try:
                 model.facts.extra[name] = fn(model)
@@ -225,7 +234,29 @@ class Analyzer:
 
 def enabled_rules(config: Config, path: str, generated: bool = False) -> list[tuple[Rule, str]]:
     """(rule, severity) for the rules `config` turns on for `path` (`_generated/` files get only the
-    rules written for them)."""
+    rules written for them). Remembered per configuration (its settings as they are now: a changed
+    configuration is asked again), and per path only when `per-file-ignores` makes paths differ."""
+    key = (config.fingerprint(), generated,
+           (path, config.root or os.getcwd()) if config.per_file_ignores else None)
+    memo = _ENABLED.get(id(config))
+    if memo is None or memo[0] is not config:
+        memo = _ENABLED[id(config)] = (config, {})
+        if len(_ENABLED) > 64:  # configurations come and go (editor settings): keep a few
+            for k in list(_ENABLED)[:32]:
+                del _ENABLED[k]
+            _ENABLED[id(config)] = memo
+    got = memo[1].get(key)
+    if got is None:
+        if len(memo[1]) > 4096:
+            memo[1].clear()
+        got = memo[1][key] = _enabled_rules(config, path, generated)
+    return list(got)
+
+
+_ENABLED: dict[int, tuple[Config, dict]] = {}
+
+
+def _enabled_rules(config: Config, path: str, generated: bool) -> list[tuple[Rule, str]]:
     out = []
     for rule in all_rules():
         if rule.check is None or rule.generated_files != generated:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from typing import Callable, Iterator, Optional
 
 MAX_WALK_DEPTH = 64
@@ -122,6 +121,8 @@ def printable(path: str) -> str:
 
 def write_atomic(path: str, data: bytes, prefix: str = ".convex-lsp-") -> None:
     """Write `data` to `path` through a temporary file in the same folder and `os.replace`."""
+    import tempfile  # here: start-up time (most runs write nothing)
+
     fd, tmp = tempfile.mkstemp(prefix=prefix, dir=os.path.dirname(path) or ".")
     try:
         with os.fdopen(fd, "wb") as fh:

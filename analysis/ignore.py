@@ -16,27 +16,33 @@ from typing import Iterable, Optional
 
 from .fs import read_regular
 
-try:
-    import pathspec
-except ImportError:  # pragma: no cover - a development environment installed before the dependency
-    pathspec = None  # type: ignore[assignment]
-    import logging
 
-    logging.getLogger(__name__).warning(
-        "pathspec is not installed (a dependency of convex-lsp): exclude patterns are matched approximately "
-        "and .gitignore files are not read; reinstall convex-lsp (pip install -e .)")
+@lru_cache(maxsize=1)
+def _pathspec():
+    """The `pathspec` module, imported when a pattern is first matched (start-up time: most runs have
+    no pattern to match), or None when it is not installed."""
+    try:
+        import pathspec
+    except ImportError:  # pragma: no cover - a development environment installed before the dependency
+        import logging
+
+        logging.getLogger(__name__).warning(
+            "pathspec is not installed (a dependency of convex-lsp): exclude patterns are matched approximately "
+            "and .gitignore files are not read; reinstall convex-lsp (pip install -e .)")
+        return None
+    return pathspec
 
 
 @lru_cache(maxsize=512)
 def compile_patterns(patterns: tuple[str, ...]):
-    return pathspec.GitIgnoreSpec.from_lines(patterns)
+    return _pathspec().GitIgnoreSpec.from_lines(patterns)
 
 
 def matches(rel: str, patterns: Iterable[str]) -> bool:
     """Does the `/`-separated path `rel` (relative to the patterns' folder) match?"""
     if rel.startswith("../") or rel == "..":
         return False
-    if pathspec is None:  # pragma: no cover - see the import above
+    if _pathspec() is None:  # pragma: no cover - see _pathspec
         import fnmatch
 
         return any(fnmatch.fnmatch(rel, p.rstrip("/")) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*")
@@ -61,7 +67,8 @@ class GitIgnore:
                 lines = read_regular(os.path.join(folder, ".gitignore"), 1_000_000) \
                     .decode("utf-8", "replace").splitlines()
                 if any(line.strip() and not line.lstrip().startswith("#") for line in lines):
-                    spec = pathspec.GitIgnoreSpec.from_lines(lines)
+                    ps = _pathspec()  # (not installed: .gitignore files are not read)
+                    spec = ps.GitIgnoreSpec.from_lines(lines) if ps is not None else None
             except OSError:
                 pass
             self._specs[folder] = spec
@@ -85,8 +92,6 @@ class GitIgnore:
         return top
 
     def ignored(self, path: str, project_root: str) -> bool:
-        if pathspec is None:  # pragma: no cover - see the import above
-            return False
         folder = os.path.dirname(path)
         top = self._repo_root(project_root, project_root)
         if os.path.commonpath([top, path]) != top:

@@ -32,6 +32,7 @@ from .facts import (
 from .refs_extract import extract_references
 from .source import SourceFile, kind_for_path, language
 from .syntax import (
+    FUNCTION_TYPES,
     call_args,
     callee_name,
     error_ranges,
@@ -45,17 +46,20 @@ from .syntax import (
 
 # node types the main query also captures for `nodes_of_type` (one pass over the tree: a
 # separate query per type would walk the whole tree again in C each time): the ones rules ask for
+# (and the functions, for convex.set_function_index)
 _PREFETCHED_TYPES = ("member_expression", "as_expression", "subscript_expression", "variable_declarator",
                      "new_expression", "string", "template_string")
-_QUERY_SRC = "(call_expression) @call\n(import_statement) @import\n(comment) @comment\n" + "\n".join(
-    f"({t}) @{t}" for t in _PREFETCHED_TYPES)
 _QUERIES: dict[str, ts.Query] = {}
 
 
 def _query(kind: str) -> ts.Query:
     q = _QUERIES.get(kind)
     if q is None:
-        q = _QUERIES[kind] = ts.Query(language(kind), _QUERY_SRC)
+        lang = language(kind)
+        functions = sorted(t for t in FUNCTION_TYPES if lang.id_for_node_kind(t, True) is not None)
+        src = "(call_expression) @call\n(import_statement) @import\n(comment) @comment\n" + "\n".join(
+            f"({t}) @{t}" for t in _PREFETCHED_TYPES) + "\n" + "\n".join(f"({t}) @function" for t in functions)
+        q = _QUERIES[kind] = ts.Query(lang, src)
     return q
 
 
@@ -138,7 +142,7 @@ class Registration:
 
 class FileModel:
     def __init__(self, src: SourceFile, functions_dir: Optional[str] = None, module: Optional[str] = None,
-                 refs_only: bool = False):
+                 refs_only: bool = False, memo: Optional[dict] = None):
         self.src = src
         self.path = src.path
         self.functions_dir = functions_dir
@@ -153,9 +157,11 @@ class FileModel:
         self.errors: list[tuple[int, int]] = []
         self.helper_nodes: dict[str, Node] = {}
         self._error_starts: list[int] = []
-        self.memo: dict = {}  # convex.file_cache store: memoised recogniser answers for this tree
+        # convex.file_cache store: memoised recogniser answers for this tree
+        self.memo: dict = {} if memo is None else memo
         self._nodes_by_type: dict[tuple[str, ...], list[Node]] = {}  # see nodes_of_type()
         self._prefetched: dict[str, list[Node]] = {}  # type -> nodes captured by the main query, unsorted
+        self._by_callee: Optional[dict[str, list[int]]] = None  # see calls_named()
         if src.tree is None:
             return
         root = src.tree.root_node
@@ -168,6 +174,7 @@ class FileModel:
             extract_references(self, light=True)
             return
         caps = ts.QueryCursor(_query(kind_for_path(src.path))).captures(root)
+        cx.set_function_index(self.memo, root, sorted(caps.get("function", []), key=document_order))
         self.calls = sorted(caps.get("call", []), key=lambda n: n.start_byte)
         self.comments = sorted(caps.get("comment", []), key=lambda n: n.start_byte)
         self._extract_imports(sorted(caps.get("import", []), key=lambda n: n.start_byte))
@@ -497,6 +504,51 @@ class FileModel:
                 out.append(c)
         return out
 
+    def calls_named(self, *names: str) -> list[Node]:
+        """The calls whose callee is spelled as one of `names`: `name(…)` or `<anything>.name(…)` (the
+        member's property), in document order (as in `calls`). Found from an index of the file's
+        calls by callee name built once per model: a rule looking for a few methods need not read
+        the callee of every call again."""
+        by = self._by_callee
+        if by is None:
+            by = self._callee_index()
+        calls = self.calls
+        if len(names) == 1:
+            return [calls[i] for i in by.get(names[0], ())]
+        found = sorted(i for n in set(names) for i in by.get(n, ()))
+        return [calls[i] for i in found]
+
+    def callee_names(self) -> set[str]:
+        """Every callee name `calls_named` knows in this file."""
+        by = self._by_callee
+        if by is None:
+            by = self._callee_index()
+        return set(by)
+
+    def _callee_index(self) -> dict[str, list[int]]:
+        by: dict[str, list[int]] = {}
+        for i, call in enumerate(self.calls):
+            fn = call.child_by_field_name("function")
+            if fn is None:
+                continue
+            t = fn.type
+            if t == "identifier":
+                name = text(fn)
+            elif t == "member_expression":
+                prop = fn.child_by_field_name("property")
+                if prop is None:
+                    continue
+                name = text(prop)
+            else:
+                continue
+            got = by.get(name)
+            if got is None:
+                by[name] = [i]
+            else:
+                got.append(i)
+        self._by_callee = by
+        return by
+
     @property
     def _call_starts(self) -> list[int]:
         cs = getattr(self, "_cs", None)
@@ -512,7 +564,10 @@ class FileModel:
         return imp is not None and not imp.type_only and (imp.source.startswith(".") or imp.source.startswith("@/") or imp.source.startswith("~/"))
 
     def _extract_registrations(self) -> None:
-        for call in self.calls:
+        builders = [name for name in self.callee_names() if self._is_builder_candidate(name)]
+        if not builders:
+            return
+        for call in self.calls_named(*builders):
             fn = call.child_by_field_name("function")
             if fn is None or fn.type != "identifier":
                 continue
@@ -525,14 +580,10 @@ class FileModel:
                 pairs = object_pairs(arg)
                 if "handler" not in pairs:
                     continue
-                if not self._is_builder_candidate(name):
-                    continue
                 handler = pair_value(pairs["handler"])
                 handler = unwrap(handler) if handler is not None and handler.type != "method_definition" else handler
                 self._add_registration(call, name, arg, handler, pairs)
             elif arg.type in ("arrow_function", "function_expression"):
-                if not self._is_builder_candidate(name):
-                    continue
                 if name in cx.CUSTOM_FACTORIES:
                     continue
                 self._add_registration(call, name, None, arg, {})
@@ -603,7 +654,7 @@ class FileModel:
     # ------------------------------------------------------------ chains, refs
     def _extract_chains_and_refs(self) -> None:
         facts = self.facts
-        for call in self.calls:
+        for call in self.calls_named("query", "table", "insert", "id"):
             fn = call.child_by_field_name("function")
             if fn is None:
                 continue
@@ -722,7 +773,7 @@ class FileModel:
         returning = {name: by_fn[node.id] for name, node in self.helper_nodes.items() if node.id in by_fn}
         if not returning:
             return
-        for call in self.calls:
+        for call in self.calls_named(*returning):
             fn = call.child_by_field_name("function")
             if fn is None or fn.type != "identifier":
                 continue
@@ -736,7 +787,7 @@ class FileModel:
 
     # ------------------------------------------------------------ schema
     def _extract_schema(self) -> None:
-        for call in self.calls:
+        for call in self.calls_named("defineSchema"):
             fn = call.child_by_field_name("function")
             if fn is None or fn.type != "identifier" or text(fn) != "defineSchema":
                 continue

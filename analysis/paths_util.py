@@ -18,7 +18,8 @@ Trees:
 
 from __future__ import annotations
 
-from typing import Callable, Optional
+from bisect import bisect_left
+from typing import Callable, Optional, Sequence
 
 from tree_sitter import Node
 
@@ -36,22 +37,18 @@ _SKIP = frozenset({"comment", "type_annotation", "type_arguments", "type_alias_d
 Classifier = Callable[[Node], object]
 
 
-def summarize_function(fn: Node, classify: Classifier):
+def summarize_function(fn: Node, classify: Classifier, marks: Optional[Sequence[int]] = None):
     """The tree of a function's body (an arrow's expression body is returned); nested functions run
-    only when something calls them, so they are not followed (precision first)."""
+    only when something calls them, so they are not followed (precision first).
+
+    `marks`: the sorted start bytes of every call `classify` gives an event for and of every
+    `return`/`throw` statement (anything else may be included too). A subtree holding none of them
+    evaluates like nothing at all and is not visited: the answer of `evaluate` is the same, only
+    cheaper. None: every node is visited."""
     try:
-        return _summarize(fn, classify)
+        return _Summarizer(classify, marks).function(fn)
     except RecursionError:
         return _EMPTY
-
-
-def _summarize(fn: Node, classify: Classifier):
-    body = function_body(fn)
-    if body is None:
-        return _EMPTY
-    if body.type != "statement_block":
-        return ("ret", _expr(body, classify))
-    return _stmt(body, classify)
 
 
 def _seq(items):
@@ -61,78 +58,100 @@ def _seq(items):
     return items[0] if len(items) == 1 else ("seq", items)
 
 
-def _stmt(node: Optional[Node], classify: Classifier):
-    if node is None or node.type in _SKIP:
-        return _EMPTY
-    t = node.type
-    if t in ("statement_block", "program", "else_clause", "switch_default", "switch_case", "finally_clause"):
-        return _seq(_stmt(c, classify) for c in node.named_children
-                    if not (t == "switch_case" and c.id == _field_id(node, "value")))
-    if t in ("return_statement", "throw_statement"):
-        return ("ret", _seq(_expr(c, classify) for c in node.named_children))
-    if t == "if_statement":
-        cond = _expr(node.child_by_field_name("condition"), classify)
-        then = _stmt(node.child_by_field_name("consequence"), classify)
-        alt = _stmt(node.child_by_field_name("alternative"), classify)
-        return _seq((cond, ("alt", (then, alt))))
-    if t in _LOOPS:
-        return ("loop", _seq(_stmt(c, classify) if c.type.endswith("statement") or c.type == "statement_block"
-                             else _expr(c, classify) for c in node.named_children))
-    if t == "switch_statement":
-        disc = _expr(node.child_by_field_name("value"), classify)
-        body = node.child_by_field_name("body")
-        cases = [_stmt(c, classify) for c in (body.named_children if body is not None else ())
-                 if c.type in ("switch_case", "switch_default")]
-        if body is None or not any(c.type == "switch_default" for c in body.named_children):
-            cases.append(_EMPTY)
-        return _seq((disc, ("alt", tuple(cases))))
-    if t == "try_statement":
-        body = _stmt(node.child_by_field_name("body"), classify)
-        handler = node.child_by_field_name("handler")
-        catch = _stmt(handler.child_by_field_name("body"), classify) if handler is not None else None
-        fin = _stmt(node.child_by_field_name("finalizer"), classify)
-        first = ("alt", (body, catch)) if catch is not None else body
-        return _seq((first, fin))
-    if t == "labeled_statement":
-        return _seq(_stmt(c, classify) for c in node.named_children)
-    if t.endswith("_declaration") and t not in ("lexical_declaration", "variable_declaration"):
-        return _EMPTY
-    return _expr(node, classify)
+class _Summarizer:
+    def __init__(self, classify: Classifier, marks: Optional[Sequence[int]]):
+        self.classify = classify
+        self.marks = marks
+
+    def _idle(self, node: Node) -> bool:
+        """Does nothing in `node` count (no event, no `return`/`throw`)?"""
+        marks = self.marks
+        if marks is None:
+            return False
+        i = bisect_left(marks, node.start_byte)
+        return i == len(marks) or marks[i] >= node.end_byte
+
+    def function(self, fn: Node):
+        body = function_body(fn)
+        if body is None:
+            return _EMPTY
+        if body.type != "statement_block":
+            return ("ret", self.expr(body))
+        return self.stmt(body)
+
+    def stmt(self, node: Optional[Node]):
+        if node is None or node.type in _SKIP or self._idle(node):
+            return _EMPTY
+        t = node.type
+        stmt, expr = self.stmt, self.expr
+        if t in ("statement_block", "program", "else_clause", "switch_default", "switch_case", "finally_clause"):
+            return _seq(stmt(c) for c in node.named_children
+                        if not (t == "switch_case" and c.id == _field_id(node, "value")))
+        if t in ("return_statement", "throw_statement"):
+            return ("ret", _seq(expr(c) for c in node.named_children))
+        if t == "if_statement":
+            cond = expr(node.child_by_field_name("condition"))
+            then = stmt(node.child_by_field_name("consequence"))
+            alt = stmt(node.child_by_field_name("alternative"))
+            return _seq((cond, ("alt", (then, alt))))
+        if t in _LOOPS:
+            return ("loop", _seq(stmt(c) if c.type.endswith("statement") or c.type == "statement_block"
+                                 else expr(c) for c in node.named_children))
+        if t == "switch_statement":
+            disc = expr(node.child_by_field_name("value"))
+            body = node.child_by_field_name("body")
+            cases = [stmt(c) for c in (body.named_children if body is not None else ())
+                     if c.type in ("switch_case", "switch_default")]
+            if body is None or not any(c.type == "switch_default" for c in body.named_children):
+                cases.append(_EMPTY)
+            return _seq((disc, ("alt", tuple(cases))))
+        if t == "try_statement":
+            body = stmt(node.child_by_field_name("body"))
+            handler = node.child_by_field_name("handler")
+            catch = stmt(handler.child_by_field_name("body")) if handler is not None else None
+            fin = stmt(node.child_by_field_name("finalizer"))
+            first = ("alt", (body, catch)) if catch is not None else body
+            return _seq((first, fin))
+        if t == "labeled_statement":
+            return _seq(stmt(c) for c in node.named_children)
+        if t.endswith("_declaration") and t not in ("lexical_declaration", "variable_declaration"):
+            return _EMPTY
+        return expr(node)
+
+    def expr(self, node: Optional[Node]):
+        """Events of an expression (or a simple statement) in evaluation order."""
+        if node is None or node.type in _SKIP or self._idle(node):
+            return _EMPTY
+        t = node.type
+        expr = self.expr
+        if t in FUNCTION_TYPES:
+            p = node.parent
+            if p is not None and p.type == "arguments" and p.parent is not None \
+                    and callee_name(p.parent) in ITERATING_CALLEES:
+                return ("loop", ("body", self.function(node)))
+            return _EMPTY  # runs when (if) something calls it
+        if t == "ternary_expression":
+            return _seq((expr(node.child_by_field_name("condition")),
+                         ("alt", (expr(node.child_by_field_name("consequence")),
+                                  expr(node.child_by_field_name("alternative"))))))
+        if t == "binary_expression" and text(node.child_by_field_name("operator")) in ("&&", "||", "??"):
+            return _seq((expr(node.child_by_field_name("left")),
+                         ("alt", (expr(node.child_by_field_name("right")), _EMPTY))))
+        inner = _seq(expr(c) for c in node.named_children)
+        if t == "call_expression":
+            kind = self.classify(node)
+            if kind == "leaf":
+                return _seq((inner, ("leaf", node.start_byte, node.end_byte)))
+            if isinstance(kind, tuple) and kind[0] == "leaf":  # ("leaf", start, end): a narrower range
+                return _seq((inner, ("leaf", kind[1], kind[2])))
+            if isinstance(kind, tuple) and kind[0] == "call":
+                return _seq((inner, ("call", kind[1], node.start_byte, node.end_byte)))
+        return inner
 
 
 def _field_id(node: Node, name: str) -> int:
     c = node.child_by_field_name(name)
     return c.id if c is not None else -1
-
-
-def _expr(node: Optional[Node], classify: Classifier):
-    """Events of an expression (or a simple statement) in evaluation order."""
-    if node is None or node.type in _SKIP:
-        return _EMPTY
-    t = node.type
-    if t in FUNCTION_TYPES:
-        p = node.parent
-        if p is not None and p.type == "arguments" and p.parent is not None \
-                and callee_name(p.parent) in ITERATING_CALLEES:
-            return ("loop", ("body", _summarize(node, classify)))
-        return _EMPTY  # runs when (if) something calls it
-    if t == "ternary_expression":
-        return _seq((_expr(node.child_by_field_name("condition"), classify),
-                     ("alt", (_expr(node.child_by_field_name("consequence"), classify),
-                              _expr(node.child_by_field_name("alternative"), classify)))))
-    if t == "binary_expression" and text(node.child_by_field_name("operator")) in ("&&", "||", "??"):
-        return _seq((_expr(node.child_by_field_name("left"), classify),
-                     ("alt", (_expr(node.child_by_field_name("right"), classify), _EMPTY))))
-    inner = _seq(_expr(c, classify) for c in node.named_children)
-    if t == "call_expression":
-        kind = classify(node)
-        if kind == "leaf":
-            return _seq((inner, ("leaf", node.start_byte, node.end_byte)))
-        if isinstance(kind, tuple) and kind[0] == "leaf":  # ("leaf", start, end): a narrower range
-            return _seq((inner, ("leaf", kind[1], kind[2])))
-        if isinstance(kind, tuple) and kind[0] == "call":
-            return _seq((inner, ("call", kind[1], node.start_byte, node.end_byte)))
-    return inner
 
 
 # ---------------------------------------------------------------- evaluation

@@ -62,6 +62,14 @@ _TYPE_CONTEXTS = frozenset({
 _STOP = frozenset({"statement_block", "program", "class_body", "arguments", "object", "array"})
 
 
+_ROLE_NAMES = frozenset(RUN_NAMES) | CLIENT_CALL_FUNCS | frozenset(SCHEDULE_NAMES) | frozenset(CRON_METHODS) \
+    | CLIENT_METHODS  # the callee names `_Ctx.call_role` answers for (and the hooks: `_is_hook`)
+
+
+def _is_hook(name: str) -> bool:
+    return name.startswith("use") and len(name) > 3 and name[3].isupper()
+
+
 def wanted(data: bytes) -> bool:
     """Could this file hold a reference? (The cheap test before any parse of a non-functions file.)"""
     return any(tok in data for tok in _PREFILTER) or _STRING_REF_BYTES.search(data) is not None
@@ -170,7 +178,7 @@ class _Ctx:
                 return (TEST if self.test else RUN), 0, name
             if name in CLIENT_CALL_FUNCS:
                 return (TEST if self.test else (CLIENT_HOOK if name.startswith("convex") else CLIENT_CALL)), 0, name
-            if name.startswith("use") and len(name) > 3 and name[3].isupper():
+            if _is_hook(name):
                 return (TEST if self.test else CLIENT_HOOK), 0, name
             return None
         if fn.type != "member_expression":
@@ -391,7 +399,8 @@ def _string_refs(model, st: _Ctx) -> None:
         seen_calls: set[int] = set()
         calls = [c for c in calls if not (c.id in seen_calls or seen_calls.add(c.id))]
     else:
-        calls = model.calls
+        # the calls `_Ctx.call_role` may answer for (it goes by the callee's name first)
+        calls = model.calls_named(*make_ref, *(n for n in model.callee_names() if n in _ROLE_NAMES or _is_hook(n)))
     for call in calls:
         fn = call.child_by_field_name("function")
         if fn is None:
@@ -425,7 +434,7 @@ def _string_refs(model, st: _Ctx) -> None:
 
 def _table_refs(model) -> None:
     facts = model.facts
-    for call in model.calls:
+    for call in model.calls_named(*TABLE_FIRST):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "member_expression":
             continue
@@ -511,8 +520,8 @@ def _index_refs(model) -> None:
         for step in chain.steps:
             if step.method in ("withIndex", "withSearchIndex"):
                 chain_table[step.call.id] = chain.table
-    _helper_index_refs(model, model.calls)
-    for call in model.calls:
+    _helper_index_refs(model, model.calls_named(*RELATION_HELPERS, "vectorSearch"))
+    for call in model.calls_named("withIndex", "withSearchIndex"):
         fn = call.child_by_field_name("function")
         if fn is not None and fn.type == "member_expression":
             method = text(fn.child_by_field_name("property"))

@@ -10,14 +10,17 @@ across files (through `extract`, the per-file summary) and `ctx.run*` results (t
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Optional
 
 from tree_sitter import Node
 
+from . import byte_scan
 from . import convex as cx
 from .syntax import (
-    FUNCTION_TYPES, call_args, enclosing_function, function_params, param_pattern, return_value, returns_of,
+    FUNCTION_TYPES, call_args, function_params, param_pattern, return_value,
     string_value, text,
 )
 from .validator_algebra import (
@@ -65,10 +68,7 @@ def _unwrap(node: Optional[Node]) -> tuple[Optional[Node], bool]:
         elif t == "non_null_expression":
             nonnull = True
             node = node.named_children[0] if node.named_children else None
-        elif t in ("as_expression", "satisfies_expression", "type_assertion"):
-            if t == "as_expression" and text(node).rstrip().endswith("as const"):
-                node = node.named_children[0] if node.named_children else None
-                continue
+        elif t in ("as_expression", "satisfies_expression", "type_assertion"):  # `as const` too
             node = node.named_children[0] if node.named_children else None
         else:
             break
@@ -117,6 +117,19 @@ def _type_string(node: Node) -> Optional[str]:
 
 
 # ------------------------------------------------------------------ inference
+class _TreeMemo:
+    """An Inferer's answers that depend on the tree alone. (Not shared between Inferers: kept
+    for the tree's life they cost more in garbage collection than they save.)"""
+
+    def __init__(self):
+        self.idents: dict[str, tuple] = {}  # name -> (starts, identifiers spelled so), found on demand
+        self.bodies: dict[int, tuple] = {}  # statement block id -> (its own returns, can it fall off)
+        self.conditions: dict[int, list] = {}  # function id -> the conditions starting in it
+        self.spans: dict[int, Optional[tuple]] = {}  # function id -> where its tests are (see _test_spans)
+        self.tests: dict[int, tuple] = {}  # function id -> (reads its conditions narrow, their heads)
+        self.leaves: dict[int, frozenset] = {}  # condition node id -> the reads it tests
+
+
 class Inferer:
     """Infers return shapes in one file (symbolic where other files or the schema are needed)."""
 
@@ -127,25 +140,24 @@ class Inferer:
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         self._chains = {c.outer.id: c for c in model.query_chains if c.steps}
-        self._conds: Optional[tuple] = None
-        self._idents: Optional[dict] = None  # identifiers by name (one compiled query per file)
-        self._tests: dict[int, set] = {}  # function node id -> reads its conditions narrow
+        self._tree = _TreeMemo()
         self._handlers: dict[int, object] = {}  # handler node id -> registration
         for reg in model.registrations:
             if reg.handler is not None:
                 self._handlers[reg.handler.id] = reg
 
-    def _condition_nodes(self) -> tuple:
-        """(starts, nodes) of the statements and expressions that test something, by start."""
-        if self._conds is None:
-            ns = self.model.nodes_of_type(*_COND_TYPES)
-            self._conds = ([n.start_byte for n in ns], ns)
-        return self._conds
-
-    def idents(self) -> dict:
-        if self._idents is None:
-            self._idents = _build_ident_index(self.model.root, "tsx" if self.path.endswith((".tsx", ".jsx")) else "ts")
-        return self._idents
+    def named(self, scope: Node, name: str) -> list[Node]:
+        """The identifiers (and shorthand properties) spelled `name` inside `scope`, in document
+        order; each name is looked for once per file, in the bytes."""
+        idents = self._tree.idents
+        found = idents.get(name)
+        if found is None:
+            nodes = byte_scan.identifiers_named(self.model.root, self.model.src.data, name)
+            if nodes is None:  # an empty (MISSING) name: a query over the whole tree
+                nodes = _identifier_nodes(self.model.root, self.path, name)
+            found = idents[name] = ([n.start_byte for n in nodes], nodes)
+        starts, nodes = found
+        return nodes[bisect_left(starts, scope.start_byte):bisect_left(starts, scope.end_byte)]
 
     # ---------------------------------------------------------- functions
     def function_returns(self, fn: Node) -> Optional[HandlerReturns]:
@@ -154,11 +166,15 @@ class Inferer:
             return None
         if body.type != "statement_block":
             return HandlerReturns([ReturnSite(body, body, self.expr(body, 0))], False)
+        got = self._tree.bodies.get(body.id)
+        if got is None:
+            got = self._tree.bodies[body.id] = (byte_scan.own_returns(body, self.model.src.data), can_complete(body))
+        returns, falls_off = got
         sites = []
-        for r in returns_of(body):
+        for r in returns:
             val = return_value(r)
             sites.append(ReturnSite(r, val, self.expr(val, 0) if val is not None else UNDEFINED))
-        return HandlerReturns(sites, can_complete(body))
+        return HandlerReturns(sites, falls_off)
 
     def helper_shape(self, fn: Node, depth: int = 0) -> Shape:
         """What a model-layer helper returns (its annotation when the body says too little)."""
@@ -194,8 +210,8 @@ class Inferer:
         if t == "template_string":
             sv = string_value(e)
             return _code(literal(("s", sv))) if sv is not None else STRING
-        if t == "number" or (t == "unary_expression" and text(e).startswith("-")
-                             and e.named_children and e.named_children[-1].type == "number"):
+        if t == "number" or (t == "unary_expression" and e.named_children and e.named_children[-1].type == "number"
+                             and text(e).startswith("-")):
             if text(e).rstrip().endswith("n"):
                 return Shape("int64")  # `0n`: a bigint
             try:
@@ -315,21 +331,59 @@ class Inferer:
         """Is `read` (`email.to`, `p`) narrowed by a condition other than a null test somewhere in
         the functions around `node` (`Array.isArray(email.to) ? …`, `if (p.kind !== "a") throw`)?
         Then its inferred shape would be too wide: the analysis says unknown."""
+        m = _PLAIN_HEAD.match(read)
+        name = m.group(1) if m is not None and m.group(1) not in _NOT_PLAIN else None
+        heads = _heads(read) if "." in read else ()
+        tree = self._tree
         for fn in cx.enclosing_functions(node):
-            tested = self._tests.get(fn.id)
-            if tested is None:
-                tested = self._tests[fn.id] = _tested_reads(fn, self._condition_nodes())
-            for t in tested:
-                if t == read or t.startswith(read + ".") or read.startswith(t + "."):
+            spans = self._test_spans(fn) if name is not None else None
+            if spans is not None:
+                # `a`, `a.b`: a test reads it, a member of it or what it is a member of exactly
+                # when the identifier `a` is in the test (every such read starts with it)
+                if _any_inside(self.named(fn, name), spans):
                     return True
+                continue
+            got = tree.tests.get(fn.id)
+            if got is None:
+                got = tree.tests[fn.id] = _tested_reads(self._conditions(fn), tree.leaves)
+            tested, tested_heads = got
+            # a read tested itself, one of its heads (`a` of `a.b`), or one it is the head of
+            if read in tested or read in tested_heads or any(h in tested for h in heads):
+                return True
         return False
+
+    def _conditions(self, fn: Node) -> list[Node]:
+        got = self._tree.conditions.get(fn.id)
+        if got is None:
+            got = self._tree.conditions[fn.id] = byte_scan.condition_nodes(fn, self.model.src.data, _COND_TYPES)
+        return got
+
+    def _test_spans(self, fn: Node) -> Optional[tuple]:
+        """(starts, ends) of the outermost tests in `fn` other than null tests, sorted; None when a
+        condition starting with `fn` holds it (its tests reach outside `fn`)."""
+        tree = self._tree
+        if fn.id in tree.spans:
+            return tree.spans[fn.id]
+        conds = self._conditions(fn)
+        spans: Optional[tuple] = None
+        if all(c.end_byte <= fn.end_byte for c in conds):
+            found = sorted(((leaf.start_byte, -leaf.end_byte) for c in conds for cond in _tested_parts(c)
+                            for leaf in _condition_leaves(cond) if not _pure_null_test(leaf)))
+            starts: list[int] = []
+            ends: list[int] = []
+            for start, neg_end in found:
+                if ends and start < ends[-1]:
+                    continue  # inside the one before (nodes nest)
+                starts.append(start)
+                ends.append(-neg_end)
+            spans = (starts, ends)
+        tree.spans[fn.id] = spans
+        return spans
 
     def _identifier(self, ident: Node, depth: int) -> Shape:
         name = text(ident)
-        if self._tested(ident, name):
-            return UNKNOWN
-        found = self._binding(ident, name)
-        if found is None:
+        found = self._binding(ident, name)  # (both questions are pure: the cheaper one first)
+        if found is None or self._tested(ident, name):
             return UNKNOWN
         kind, node, extra = found
         if kind == "decl":
@@ -351,13 +405,17 @@ class Inferer:
     def _binding(self, ident: Node, name: str):
         """Where `name` (used at `ident`) is bound: ("decl", declarator, None), ("param", fn,
         param), ("forof", for_in_statement, None), or None."""
+        data = self.model.src.data
+        raw = name.encode("utf-8")
         cur = ident
-        while cur.parent is not None:
-            parent = cur.parent
+        parent = cur.parent
+        while parent is not None:
             if parent.type in ("statement_block", "program", "switch_case", "switch_default", "class_body"):
                 for stmt in parent.named_children:
                     if stmt.start_byte >= ident.start_byte:
                         break
+                    if data.find(raw, stmt.start_byte, stmt.end_byte) == -1:
+                        continue  # the name is not even written in it
                     d = _declarator_of(stmt, name)
                     if d is not None:
                         return ("decl", d, None)
@@ -373,19 +431,22 @@ class Inferer:
                         and any(c.type == "of" for c in parent.children):
                     return ("forof", parent, None)
             cur = parent
+            parent = cur.parent
         return None
 
     def _declared(self, decl: Node, name: str, use: Node, depth: int) -> Shape:
         stmt = decl.parent
-        is_const = stmt is not None and stmt.type == "lexical_declaration" and text(stmt).lstrip().startswith("const")
+        is_const = stmt is not None and stmt.type == "lexical_declaration" \
+            and self.model.src.data.startswith(b"const", stmt.start_byte)
         value = decl.child_by_field_name("value")
         if value is None:
             return UNKNOWN
-        scope = enclosing_function(decl) or self.model.root
-        if not is_const and _reassigned(scope, name, self.idents()):
+        around = cx.enclosing_functions(decl)
+        scope = around[0] if around else self.model.root
+        if not is_const and _reassigned(self.named(scope, name)):
             return UNKNOWN
         fresh = _unwrap(value)[0] is not None and _unwrap(value)[0].type in ("object", "array")
-        if _mutated(scope, name, self.idents(), fresh):
+        if _mutated(self.named(scope, name), fresh):
             return UNKNOWN
         shape = self.expr(value, depth + 1)
         pat = decl.child_by_field_name("name")
@@ -442,11 +503,12 @@ class Inferer:
     def _narrow(self, use: Node, name: str, shape: Shape) -> Shape:
         """`if (!doc) throw …` before the use rules `null` out; any other test of the name makes
         its `null` uncertain."""
-        fn = enclosing_function(use)
-        if fn is None:
+        around = cx.enclosing_functions(use)
+        if not around:
             return shape
+        fn = around[0]
         mentions = False
-        for other in _identifiers_named(fn, name, self.idents()):
+        for other in self.named(fn, name):
             if other.start_byte >= use.start_byte:
                 break
             if other.parent is not None and other.parent.type == "variable_declarator" \
@@ -772,41 +834,27 @@ def _declarator_of(stmt: Node, name: str) -> Optional[Node]:
     return None
 
 
-def _identifiers_named(scope: Node, name: str, index: dict) -> list[Node]:
-    """The identifiers spelled `name` inside `scope`, in document order (`index`: the file's
-    identifiers by name, from `_build_ident_index`)."""
-    import bisect
-
-    starts, nodes = index.get(name, ((), ()))
-    lo = bisect.bisect_left(starts, scope.start_byte)
-    hi = bisect.bisect_left(starts, scope.end_byte)
-    return list(nodes[lo:hi])
-
-
-def _build_ident_index(root: Node, kind: str) -> dict:
+def _identifier_nodes(root: Node, path: str, name: str) -> list[Node]:
+    """The identifiers spelled `name` in the tree, by a query over every identifier (document order)."""
     import tree_sitter as ts
 
     from .source import language
 
+    kind = "tsx" if path.endswith((".tsx", ".jsx")) else "ts"
     q = _IDENT_QUERY.get(kind)
     if q is None:
         q = _IDENT_QUERY[kind] = ts.Query(language(kind), "(identifier) @n (shorthand_property_identifier) @n")
-    found = ts.QueryCursor(q).captures(root).get("n", [])
-    by: dict[str, list] = {}
-    for n in found:
-        by.setdefault(text(n), []).append(n)
-    out = {}
-    for name, ns in by.items():
-        ns.sort(key=lambda n: n.start_byte)
-        out[name] = ([n.start_byte for n in ns], ns)
-    return out
+    found = [n for n in ts.QueryCursor(q).captures(root).get("n", []) if text(n) == name]
+    found.sort(key=lambda n: n.start_byte)
+    return found
 
 
 _IDENT_QUERY: dict = {}
 
 
-def _reassigned(scope: Node, name: str, index: dict) -> bool:
-    for ident in _identifiers_named(scope, name, index):
+def _reassigned(idents: list[Node]) -> bool:
+    """Is one of these identifiers (of a name, in a scope) assigned to or updated?"""
+    for ident in idents:
         p = ident.parent
         if p is not None and p.type in ("assignment_expression", "augmented_assignment_expression") \
                 and p.child_by_field_name("left") is not None and p.child_by_field_name("left").id == ident.id:
@@ -816,9 +864,10 @@ def _reassigned(scope: Node, name: str, index: dict) -> bool:
     return False
 
 
-def _mutated(scope: Node, name: str, index: dict, fresh: bool = False) -> bool:
-    """`name.push(…)`, `name.x = …`, `delete name.x`, `Object.assign(name, …)`."""
-    for ident in _identifiers_named(scope, name, index):
+def _mutated(idents: list[Node], fresh: bool = False) -> bool:
+    """`name.push(…)`, `name.x = …`, `delete name.x`, `Object.assign(name, …)` (`idents`: the
+    identifiers of the name in its scope)."""
+    for ident in idents:
         p = ident.parent
         if p is None:
             continue
@@ -831,7 +880,7 @@ def _mutated(scope: Node, name: str, index: dict, fresh: bool = False) -> bool:
             if gp is not None and gp.type == "call_expression" and text(p.child_by_field_name("property")) in (
                     "push", "unshift", "splice", "pop", "shift", "set", "add", "delete", "sort", "reverse", "fill"):
                 return True
-            if gp is not None and gp.type == "unary_expression" and text(gp).startswith("delete"):
+            if gp is not None and gp.type == "unary_expression" and text(gp.child_by_field_name("operator")) == "delete":
                 return True
         if p.type == "subscript_expression" and p.child_by_field_name("object") is not None \
                 and p.child_by_field_name("object").id == ident.id:
@@ -841,7 +890,7 @@ def _mutated(scope: Node, name: str, index: dict, fresh: bool = False) -> bool:
                 return True  # `out[key] = …`
         if p.type == "arguments" and fresh:
             return True  # a new object/array handed to a function that may fill it in (`collect(out)`)
-        if p.type == "arguments" and text(p.parent.child_by_field_name("function")) == "Object.assign" \
+        if p.type == "arguments" and _text_is(p.parent.child_by_field_name("function"), "Object.assign") \
                 and p.named_children and p.named_children[0].id == ident.id:
             return True
     return False
@@ -851,6 +900,20 @@ def _strip_parens(n: Optional[Node]) -> Optional[Node]:
     while n is not None and n.type == "parenthesized_expression":
         n = n.named_children[0] if n.named_children else None
     return n
+
+
+def _text_is(node: Optional[Node], s: str) -> bool:
+    """`text(node) == s`, without reading the text of a node too long to be it."""
+    if node is None:
+        return s == ""
+    if "\ufffd" not in s and node.end_byte - node.start_byte != len(s.encode("utf-8")):
+        return False  # (a text without U+FFFD decoded from exactly its own UTF-8 bytes)
+    return text(node) == s
+
+
+def _nullish(node: Optional[Node]) -> bool:
+    """Is the node's text `null` or `undefined`?"""
+    return _text_is(node, "null") or _text_is(node, "undefined")
 
 
 def _falsy_test(cond: Optional[Node], name: str) -> bool:
@@ -865,8 +928,7 @@ def _falsy_test(cond: Optional[Node], name: str) -> bool:
         op = text(cond.child_by_field_name("operator"))
         left, right = _strip_parens(cond.child_by_field_name("left")), _strip_parens(cond.child_by_field_name("right"))
         if op in ("===", "=="):
-            sides = {text(left), text(right)}
-            return name in sides and bool(sides & {"null", "undefined"})
+            return (_text_is(left, name) or _text_is(right, name)) and (_nullish(left) or _nullish(right))
         if op == "||":
             return _falsy_test(left, name) or _falsy_test(right, name)
     return False
@@ -883,8 +945,7 @@ def _truthy_test(cond: Optional[Node], name: str) -> bool:
         op = text(cond.child_by_field_name("operator"))
         left, right = _strip_parens(cond.child_by_field_name("left")), _strip_parens(cond.child_by_field_name("right"))
         if op in ("!==", "!="):
-            sides = {text(left), text(right)}
-            return name in sides and bool(sides & {"null", "undefined"})
+            return (_text_is(left, name) or _text_is(right, name)) and (_nullish(left) or _nullish(right))
         if op == "&&":
             return _truthy_test(left, name) or _truthy_test(right, name)
     return False
@@ -896,7 +957,7 @@ def _pure_null_test(leaf: Node) -> bool:
         return True
     if leaf.type == "binary_expression" and text(leaf.child_by_field_name("operator")) in ("===", "!==", "==", "!="):
         sides = [_strip_parens(leaf.child_by_field_name("left")), _strip_parens(leaf.child_by_field_name("right"))]
-        return any(x is not None and text(x) in ("null", "undefined") for x in sides) \
+        return any(x is not None and _nullish(x) for x in sides) \
             and any(x is not None and x.type == "identifier" and text(x) not in ("null", "undefined") for x in sides)
     return False
 
@@ -914,29 +975,66 @@ def _condition_leaves(cond: Optional[Node]):
         yield cond
 
 
-_COND_TYPES = ("if_statement", "while_statement", "do_statement", "ternary_expression", "switch_statement",
-               "binary_expression")
+_COND_TYPES = frozenset({"if_statement", "while_statement", "do_statement", "ternary_expression",
+                         "switch_statement", "binary_expression"})
 
 
-def _tested_reads(fn: Node, conditions: tuple) -> set:
-    """Texts of the names and member chains that conditions in `fn` test (null tests aside)."""
-    import bisect
-
+def _tested_reads(nodes: list[Node], memo: dict) -> tuple[set, set]:
+    """Texts of the names and member chains that these conditions (those starting in a function)
+    test, null tests aside; and their heads (`a`, `a.b` of `a.b.c`). `memo`: the reads of each
+    condition, by node id (nested functions share their conditions with the functions around)."""
     out: set = set()
-    starts, nodes = conditions
-    lo = bisect.bisect_left(starts, fn.start_byte)
-    hi = bisect.bisect_left(starts, fn.end_byte)
-    conds = []
-    for n in nodes[lo:hi]:
-        t = n.type
-        if t == "binary_expression":
-            if text(n.child_by_field_name("operator")) in ("&&", "||"):
-                conds.append(n.child_by_field_name("left"))
-        elif t == "switch_statement":
-            conds.append(n.child_by_field_name("value"))
-        else:
-            conds.append(n.child_by_field_name("condition"))
-    for cond in conds:
+    for n in nodes:
+        got = memo.get(n.id)
+        if got is None:
+            got = memo[n.id] = _condition_reads(n)
+        out |= got
+    heads = {h for t in out if "." in t for h in _heads(t)}
+    return out, heads
+
+
+# a read starting with a plain name (`a`, `a.b.c`), and the words at the start of a member chain that
+# are not `identifier` nodes
+_PLAIN_HEAD = re.compile(r"([A-Za-z_$][A-Za-z0-9_$]*)(?:\.|$)")
+_NOT_PLAIN = frozenset({"this", "super", "import", "new", "null", "undefined", "true", "false"})
+
+
+def _any_inside(idents: list[Node], spans: tuple) -> bool:
+    """Is one of these `identifier` nodes inside one of the (disjoint, sorted) spans?"""
+    starts, ends = spans
+    for ident in idents:
+        if ident.type != "identifier":
+            continue
+        i = bisect_right(starts, ident.start_byte) - 1
+        if i >= 0 and ident.end_byte <= ends[i]:
+            return True
+    return False
+
+
+def _heads(read: str) -> list[str]:
+    """`a` and `a.b` of `a.b.c`: what it reads a member of."""
+    out = []
+    i = read.find(".")
+    while i != -1:
+        out.append(read[:i])
+        i = read.find(".", i + 1)
+    return out
+
+
+def _tested_parts(n: Node) -> list:
+    """The expression a condition node (`if`, `while`, `do`, `switch`, `? :`, `&&`/`||`) tests."""
+    t = n.type
+    if t == "binary_expression":
+        return [n.child_by_field_name("left")] if text(n.child_by_field_name("operator")) in ("&&", "||") else []
+    if t == "switch_statement":
+        return [n.child_by_field_name("value")]
+    return [n.child_by_field_name("condition")]
+
+
+def _condition_reads(n: Node) -> frozenset:
+    """What one condition node tests: the texts of the names and member chains in it."""
+    out: set = set()
+    for cond in _tested_parts(n):
         for leaf in _condition_leaves(cond):
             if _pure_null_test(leaf):
                 continue
@@ -946,7 +1044,7 @@ def _tested_reads(fn: Node, conditions: tuple) -> set:
                     out.add(text(m))
                 elif m.type == "member_expression":
                     out.add(text(m).replace("?.", "."))
-    return out
+    return frozenset(out)
 
 
 def _descendants(node: Node):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from typing import Iterator, Optional
 
 from tree_sitter import Node
@@ -13,11 +15,71 @@ FUNCTION_TYPES = frozenset(
 LOOP_TYPES = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 
 
+# ---------------------------------------------------------------- per-file memo
+# Rules ask the same questions about the same nodes many times (its text, its member chain, is it
+# a ctx?). While one file is extracted or linted (`file_cache(store)`, the store kept on the file's
+# `FileModel.memo`), the answers are memoised by node id, which is unique among the trees alive.
+# A node a memo answered for is kept in the store (`_PINS`): its tree stays alive as long as the
+# memo, so no other tree (a validator text parsed on the side, say) can reuse the id meanwhile.
+
+
+class _Active(threading.local):
+    cache: Optional[dict] = None  # the store of the file being worked on, or None
+    texts: Optional[dict] = None  # node id -> text, inside `cache`
+    pins: Optional[list] = None  # nodes the memo answered for, inside `cache`
+
+
+_active = _Active()
+_TEXTS = "syntax.text"
+_PINS = "syntax.pins"
+
+
+@contextlib.contextmanager
+def file_cache(store: Optional[dict] = None) -> Iterator[None]:
+    """Memoise per-node answers in `store` (a file's `FileModel.memo`) while the block runs. Nested:
+    the outer file's store stays in use."""
+    if _active.cache is not None:
+        yield
+        return
+    cache = {} if store is None else store
+    texts = cache.get(_TEXTS)
+    if texts is None:
+        texts = cache[_TEXTS] = {}
+        cache[_PINS] = []
+    _active.cache, _active.texts, _active.pins = cache, texts, cache[_PINS]
+    try:
+        yield
+    finally:
+        _active.cache = _active.texts = _active.pins = None
+
+
+def active_cache() -> Optional[dict]:
+    """The store `file_cache` is using in this thread, or None."""
+    return _active.cache
+
+
+def pin(node: Node) -> None:
+    """Keep `node`'s tree alive as long as the active memo (call when memoising by `node.id`)."""
+    pins = _active.pins
+    if pins is not None:
+        pins.append(node)
+
+
 def text(node: Optional[Node]) -> str:
     if node is None:
         return ""
-    raw = node.text  # a new bytes slice on every access: read it once
-    return raw.decode("utf-8", errors="replace") if raw is not None else ""
+    texts = _active.texts
+    if texts is not None:
+        i = node.id
+        got = texts.get(i)
+        if got is not None:
+            return got
+        raw = node.text  # a new bytes slice on every access: read it once
+        got = texts[i] = raw.decode("utf-8", "replace") if raw is not None else ""
+        _active.pins.append(node)
+        return got
+    raw = node.text
+    return raw.decode("utf-8", "replace") if raw is not None else ""
 
 
 def string_value(node: Optional[Node]) -> Optional[str]:
@@ -91,6 +153,26 @@ def member_property(node: Node) -> Optional[Node]:
 
 def member_chain(node: Node) -> Optional[list[str]]:
     """['ctx', 'db', 'get'] for ctx.db.get; None when a link is not a plain name."""
+    cache = _active.cache
+    if cache is None or node is None:
+        return _member_chain(node)
+    memo = cache.get(_CHAINS)
+    if memo is None:
+        memo = cache[_CHAINS] = {}
+    i = node.id
+    got = memo.get(i, _MISS)
+    if got is _MISS:
+        found = _member_chain(node)
+        got = memo[i] = tuple(found) if found is not None else None
+        _active.pins.append(node)
+    return list(got) if got is not None else None  # a list of its own: a caller may change it
+
+
+_CHAINS = "syntax.member_chain"
+_MISS = object()
+
+
+def _member_chain(node: Node) -> Optional[list[str]]:
     parts: list[str] = []
     cur: Optional[Node] = node
     while cur is not None:

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from typing import Iterator, Optional
 
 from tree_sitter import Node
@@ -62,6 +64,32 @@ def is_shadowed(ident: Node, name: str) -> bool:
             return True
         cur = cur.parent
     return False
+
+
+class _ShadowWalk:
+    """`is_shadowed` for many identifiers of one file: the answer for each node above them is kept,
+    so the identifiers of one object or function share the walk up (a validator object names `v`
+    once per field)."""
+
+    def __init__(self) -> None:
+        self.known: dict[tuple[str, int], bool] = {}
+
+    def __call__(self, ident: Node, name: str) -> bool:
+        known = self.known
+        pending: list[Node] = []
+        cur = ident.parent
+        found = False
+        while cur is not None and cur.type != "program":
+            got = known.get((name, cur.id))
+            if got is not None:
+                found = got
+                break
+            pending.append(cur)
+            cur = cur.parent
+        for node in reversed(pending):  # outermost first
+            found = found or (node.type in _SCOPE_TYPES and name in scope_names(node))
+            known[(name, node.id)] = found
+        return found
 
 
 _SCOPE_TYPES = FUNCTION_TYPES | {"statement_block", "switch_case", "switch_default", "for_statement",
@@ -126,18 +154,54 @@ def validator_members(model) -> list[tuple[Node, str]]:
     out: list[tuple[Node, str]] = []
     names = v_locals(model)
     if names and getattr(model, "root", None) is not None:
-        lengths = {len(n.encode("utf-8")) for n in names}  # skips reading most objects' text
+        data = model.src.data
+        spelled = tuple(name.encode("utf-8") for name in names)  # `v.x` starts with its object
+        bound = {name for name in names if _declared_again(model, name)}
+        shadowed = _ShadowWalk()
         for n in model.nodes_of_type("member_expression"):
+            if not data.startswith(spelled, n.start_byte):
+                continue
             obj = n.child_by_field_name("object")
-            if obj is None or obj.end_byte - obj.start_byte not in lengths or obj.type != "identifier":
+            if obj is None or obj.type != "identifier":
+                continue
+            name = text(obj)
+            if name not in names:
                 continue
             prop = n.child_by_field_name("property")
-            if text(obj) in names and prop is not None \
-                    and prop.type == "property_identifier" and not is_shadowed(obj, text(obj)):
+            if prop is not None and prop.type == "property_identifier" \
+                    and not (name in bound and shadowed(obj, name)):
                 out.append((n, text(prop)))
         out.sort(key=lambda x: x[0].start_byte)
     model._cvx_validator_members = out
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def _not_before_dot(name: str) -> re.Pattern:
+    """The name, not continued by an identifier character nor followed by `.` (the word's start is
+    checked by the caller: a pattern opening with a literal is searched for fast)."""
+    return re.compile(re.escape(name.encode("utf-8")) + rb"(?![\w$\x80-\xff])(?!\s*\.)")
+
+
+def _declared_again(model, name: str) -> bool:
+    """Might a declaration of the file (a parameter, a local, a `catch` or `for` variable) bind the
+    name? Its name is never followed by `.`, and every use as the validator object is (`v.string()`,
+    comments aside): a name found only before `.` and in the imports is bound by the import alone,
+    and no walk up the tree is needed to know it is not shadowed."""
+    data = model.src.data
+    imports = None
+    for m in _not_before_dot(name).finditer(data):
+        i = m.start()
+        if i > 0 and (data[i - 1] >= 0x80 or chr(data[i - 1]) in _WORD_CHARS):
+            continue  # the end of a longer word
+        if imports is None:
+            imports = [(c.start_byte, c.end_byte) for c in model.root.named_children if c.type == "import_statement"]
+        if not any(a <= i < b for a, b in imports):
+            return True
+    return False
+
+
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
 def validator_call(node: Optional[Node], names: set[str]) -> Optional[tuple[str, Node]]:

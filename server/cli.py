@@ -48,7 +48,8 @@ def _note_or_warn(quiet: bool):
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog=PROG, description="Linter and language server for Convex TypeScript backends.")
     ap.add_argument("--version", action="version", version=f"{PROG} {_version()}")
-    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    # `prog` given: argparse would build a help formatter to work it out (and import shutil for it)
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
 
     c = sub.add_parser("check", help="lint a project (default: the current directory)",
                        description="Lint Convex functions folders under the given paths.")

@@ -108,16 +108,74 @@ def _check_path(p: str) -> str:
     return os.path.realpath(p)
 
 
+def _check_paths(paths: list[str]) -> list[str]:
+    """`_check_path` of each, the real path of a folder worked out once for all its files."""
+    import stat
+
+    out: list[str] = []
+    real_dirs: dict[str, str] = {}
+    for p in paths:
+        try:
+            st = os.lstat(p)
+        except OSError:
+            st = None
+        if st is None or not stat.S_ISREG(st.st_mode) or not os.access(p, os.R_OK) or ".." in p.split(os.sep):
+            out.append(_check_path(p))  # a folder, a link, or the error message
+            continue
+        head, tail = os.path.split(os.path.abspath(p))
+        real = real_dirs.get(head)
+        if real is None:
+            real = real_dirs[head] = os.path.realpath(head)
+        out.append(os.path.join(real, tail))
+    return out
+
+
+def _under_any(paths: Iterable[str], given: list[str]) -> Iterable[str]:
+    """The paths equal to or inside one of `given` (by their folders, not a scan of `given`)."""
+    exact = set(given)
+    folders = {g.rstrip(os.sep) for g in given}
+    if "" in folders:  # the file-system root
+        return list(paths)
+    memo: dict[str, bool] = {}
+
+    def inside(folder: str) -> bool:
+        walked = []
+        cur = folder
+        while True:
+            hit = memo.get(cur)
+            if hit is not None:
+                break
+            walked.append(cur)
+            if cur in folders:
+                hit = True
+                break
+            parent = os.path.dirname(cur)
+            if parent == cur:
+                hit = False
+                break
+            cur = parent
+        for f in walked:
+            memo[f] = hit
+        return hit
+
+    return [p for p in paths if p in exact or inside(os.path.dirname(p))]
+
+
 def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path: Optional[str] = None) -> Plan:
     overrides = overrides or Overrides()
-    given = [_check_path(p) for p in (paths or ["."])]
+    given = _check_paths(paths or ["."])
     # Discover from each path's project root so that `check convex/model` still sees the
     # whole functions folder (the index needs the schema and the builders); report only
-    # on the files under the given paths.
-    roots = []
+    # on the files under the given paths. (Thousands of files may be named: one answer per
+    # folder, each root once.)
+    roots: dict[str, None] = {}
+    root_of: dict[str, str] = {}
     for p in given:
         base = p if os.path.isdir(p) else os.path.dirname(p)
-        roots.append(_project_root_of(base) or base)
+        if base not in root_of:
+            root_of[base] = _project_root_of(base) or base
+        roots[root_of[base]] = None
+    roots = list(roots)
     ws = discover(roots)
 
     explicit: Optional[Config] = None
@@ -140,6 +198,7 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
 
     # `functions-dir` in a config beside a root (or a discovered project) names the folder.
     project_roots = list(dict.fromkeys(roots + [d.project_root for d in ws.functions_dirs]))
+    moved = False
     for proot in project_roots:
         cfg = config_at(proot)
         if cfg is None or not cfg.functions_dir or cfg.root is None:
@@ -157,6 +216,7 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
         if any(d.path == fd for d in ws.functions_dirs):
             continue
         # the configured folder replaces the one guessed for that project
+        moved = True
         ws.functions_dirs = [d for d in ws.functions_dirs if d.project_root != cfg.root]
         ws.functions_dirs.append(FunctionsDir(fd, cfg.root, "app", convex_version(cfg.root)))
         ws.functions_dirs.sort(key=lambda d: d.path)
@@ -169,7 +229,9 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
 
     load: list[str] = []
     gitignore = GitIgnore()
+    sources: set[str] = set()
     for path, d in ws.source_files():
+        sources.add(path)
         cfg = configs[d.path]
         if cfg.is_excluded(path) or (cfg.respect_gitignore and gitignore.ignored(path, d.project_root)):
             continue
@@ -178,16 +240,12 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
         load.append(path)
     lintable = list(load)
     # client code, tests, scripts: indexed for references, never linted
-    set_reference_roots(ws)
-    refs_only = [p for p in ws.reference_files() if not _excluded_anywhere(p, configs)]
+    if moved:
+        set_reference_roots(ws)  # (discover set them for the folders it found)
+    refs_only = [p for p in ws.reference_files(sources) if not _excluded_anywhere(p, configs)]
     load.extend(refs_only)
 
-    targets = set()
-    for path in lintable:
-        for g in given:
-            if path == g or path.startswith(g.rstrip(os.sep) + os.sep):
-                targets.add(path)
-                break
+    targets = set(_under_any(lintable, given))
     return Plan(ws, configs, default, load, targets, list(ws.warnings), refs_only=set(refs_only))
 
 
@@ -253,30 +311,29 @@ def run_serial(plan: Plan, with_fixes: bool = False, progress=None, cache=None):
     file's findings are done (a fix that needs another file's tree parses it on demand)."""
     from .linting import lint_file_cached
 
-    an = plan_analyzer(plan, load=False)
-    an.models = LazyModels(plan, {})
     state = _CacheState(plan, cache, with_fixes)
     kept = 0
     for path in plan.load:
-        model = state.load(an, path)
+        model = state.load(path)
         if model is not None:
             size = len(model.src.data)
             if path in plan.targets and kept + size <= KEEP_TREES_BYTES:
                 kept += size
             else:
-                an.models.release(path)
+                state.an.models.release(path)
         if progress is not None:
             progress.advance(0.5)
-    state.finish_load(an)
+    state.finish_load()
     out: list[Finding] = []
     for path in plan.load:
         if path in plan.targets:
-            out.extend(lint_file_cached(an, plan, path, state, with_fixes))
-            an.models.release(path)
+            out.extend(lint_file_cached(plan, path, state, with_fixes))
+            if state.analyzer is not None:
+                state.an.models.release(path)
         if progress is not None:
             progress.advance(0.5)
     state.close()
-    return sort_findings(out), an
+    return sort_findings(out), state.analyzer
 
 
 def run(plan: Plan, jobs: Optional[int] = None, with_fixes: bool = False, progress=None,

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Optional
 
-from tree_sitter import Node
-
 from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import shadowed_locally
 from ..syntax import text, unwrap
+from ._calls import called_names, calls_named, with_wrapped_callees
 
 
 def _registration(ctx, path: str, local: str):
@@ -24,41 +23,68 @@ def _registration(ctx, path: str, local: str):
     return None
 
 
-def _resolve(ctx, ident: Node, member: Optional[str]):
-    """The registration an identifier (or `Ns.member`) refers to, if any."""
-    name = text(ident)
-    # cheap tests first: most callees are neither imported nor registered in this file
-    imp = ctx.model.import_of(name)
-    if imp is None:
-        if member is not None:
+class _Targets:
+    """The registrations a callee name of this file can reach (`f`, `Ns.f`), resolved once per
+    name: the answer depends on the imports and the index, not on the call site."""
+
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.imports = {}
+        for imp in ctx.facts.imports:
+            self.imports.setdefault(imp.local, imp)  # the first import of a name wins
+        self.local = {r.fact.name for r in ctx.model.registrations if r.decl is not None}
+        self.memo: dict = {}
+
+    def callees(self) -> Optional[set[str]]:
+        """The names called as `f(…)` that reach a registration (`f.handler(…)` calls and calls of a
+        wrapped callee are looked at anyway); None when a namespace import may reach one (`Ns.f(…)`:
+        any member name)."""
+        ctx = self.ctx
+        for imp in self.imports.values():
+            if imp.imported == "*" and not imp.type_only and ctx.index.resolve_module(ctx.path, imp.source):
+                return None
+        called = called_names(ctx.model)
+        return {n for n in set(self.imports) | self.local if n in called and self.resolve(n, None) is not None}
+
+    def resolve(self, name: str, member: Optional[str]):
+        key = (name, member)
+        if key not in self.memo:
+            self.memo[key] = self._resolve(name, member)
+        return self.memo[key]
+
+    def _resolve(self, name: str, member: Optional[str]):
+        ctx = self.ctx
+        imp = self.imports.get(name)
+        if imp is None:
+            if member is not None or name not in self.local:
+                return None
+            return _registration(ctx, ctx.path, name)
+        if imp.type_only:
             return None
-        if not any(r.fact.name == name and r.decl is not None for r in ctx.model.registrations):
+        target = ctx.index.resolve_module(ctx.path, imp.source)
+        if target is None:
             return None
-    elif imp.type_only:
-        return None
-    if cx._binding_of(name, ident) is not None or shadowed_locally(name, ident):
-        return None  # a parameter or local of the same name
-    if imp is None:
-        return _registration(ctx, ctx.path, name)
-    target = ctx.index.resolve_module(ctx.path, imp.source)
-    if target is None:
-        return None
-    if imp.imported == "*":
-        if member is None:
+        if imp.imported == "*":
+            if member is None:
+                return None
+            found = ctx.index.resolve_export(target, member)
+        elif imp.imported == "default" or member is not None:
             return None
-        found = ctx.index.resolve_export(target, member)
-    elif imp.imported == "default" or member is not None:
-        return None
-    else:
-        found = ctx.index.resolve_export(target, imp.imported)
-    if found is None:
-        return None
-    return _registration(ctx, found[0], found[1])
+        else:
+            found = ctx.index.resolve_export(target, imp.imported)
+        if found is None:
+            return None
+        return _registration(ctx, found[0], found[1])
 
 
 def check(ctx):
-    model = ctx.model
-    for call in model.calls:
+    targets = _Targets(ctx)
+    names = targets.callees()
+    if names is None:
+        calls = ctx.model.calls
+    else:
+        calls = with_wrapped_callees(ctx.model, calls_named(ctx.model, *names, "handler"))
+    for call in calls:
         fn = unwrap(call.child_by_field_name("function"))
         if fn is None:
             continue
@@ -77,9 +103,12 @@ def check(ctx):
                 ident, member = obj, text(fn.child_by_field_name("property"))
         if ident is None:
             continue
-        found = _resolve(ctx, ident, member)
+        name = text(ident)
+        found = targets.resolve(name, member)
         if found is None:
             continue
+        if cx._binding_of(name, ident) is not None or shadowed_locally(name, ident):
+            continue  # a parameter or local of the same name
         r, b, rpath = found
         shown = text(call.child_by_field_name("function"))
         ctx.report(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 from tree_sitter import Node
@@ -10,6 +11,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import TRANSACTIONAL, transactional_helpers
 from ..syntax import member_chain, text, unwrap
+from ._calls import calls_named, with_wrapped_callees
 
 # Packages whose clients talk to the network. Matched exactly or as `pkg/subpath`.
 # (`@convex-dev/resend` is a Convex component meant to be used from mutations: not here.)
@@ -34,8 +36,21 @@ GLOBAL_CALLS = {"fetch": "fetch(…)", "setTimeout": "setTimeout(…)", "setInte
 GLOBAL_NEWS = {"XMLHttpRequest", "WebSocket", "EventSource"}
 
 
-def _matches(source: str, pkgs) -> bool:
-    return any(source == p or source.startswith(p + "/") for p in pkgs)
+_NETWORK_SDKS = frozenset(NETWORK_SDKS)
+_HTTP_CLIENTS = frozenset(HTTP_CLIENTS)
+
+
+@functools.lru_cache(maxsize=4096)
+def _matches(source: str, pkgs: frozenset) -> bool:
+    """`source` is one of `pkgs` or a subpath of one (`pkg/sub`)."""
+    if source in pkgs:
+        return True
+    i = source.find("/")
+    while i != -1:
+        if source[:i] in pkgs:
+            return True
+        i = source.find("/", i + 1)
+    return False
 
 
 class _Sdk:
@@ -46,11 +61,11 @@ class _Sdk:
         for imp in model.facts.imports:
             if imp.type_only:
                 continue
-            if _matches(imp.source, HTTP_CLIENTS):
+            if _matches(imp.source, _HTTP_CLIENTS):
                 self.http.add(imp.local)
             elif imp.source == "ai" and imp.imported in AI_SDK_CALLS:
                 self.ai.add(imp.local)
-            elif _matches(imp.source, NETWORK_SDKS):
+            elif _matches(imp.source, _NETWORK_SDKS):
                 self.sdk.add(imp.local)
         self.clients: set[str] = set()
         if self.sdk or self.http:
@@ -118,9 +133,13 @@ def classify(node: Node, model, sdk: _Sdk) -> Optional[str]:
 def check(ctx):
     model = ctx.model
     sdk = _Sdk(model)
-    candidates = list(model.calls)
-    if b"new " in model.src.data:
-        candidates += model.nodes_of_type("new_expression")
+    if sdk.clients or sdk.http:
+        candidates = list(model.calls)  # `client.any.method(…)`: any name
+    else:
+        candidates = with_wrapped_callees(model, calls_named(model, *GLOBAL_CALLS, *sdk.ai))
+    data = model.src.data
+    if b"new " in data and any(name.encode() in data for name in GLOBAL_NEWS):
+        candidates = candidates + model.nodes_of_type("new_expression")
     helpers = None
     for node in candidates:
         what = classify(node, model, sdk)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left
 from typing import Optional
 
 from tree_sitter import Node
@@ -19,19 +21,27 @@ def paginate_calls(model) -> set[int]:
     """Ids of the `.paginate(…)` calls that end a database query: `ctx.db.query(…)…paginate()` (any
     name of ctx, `{ db }`, helpers returning a query) and Convex Ents' `ctx.table(…)…paginate()`.
     Library paginators (`paginator(db, schema)`, `stream(…)`) may run many pages and are not counted."""
-    memo = model.memo.get("multiple_paginate.calls") if getattr(model, "memo", None) is not None else None
-    if memo is not None:
-        return memo
-    ids = {c.terminal.call.id for c in model.query_chains if c.terminal is not None and c.terminal.method == "paginate"}
-    for call in model.calls:
-        fn = call.child_by_field_name("function")
-        if fn is None or fn.type != "member_expression" or text(fn.child_by_field_name("property")) != "paginate":
-            continue
-        if call.id not in ids and _ents_root(fn.child_by_field_name("object")):
-            ids.add(call.id)
-    if getattr(model, "memo", None) is not None:
-        model.memo["multiple_paginate.calls"] = ids
+    memo = _rule_memo(model)
+    if "calls" in memo:
+        return memo["calls"]
+    ids: set[int] = set()
+    if b"paginate" in model.src.data:  # else neither a chain nor a call can end in `.paginate(`
+        ids = {c.terminal.call.id for c in model.query_chains
+               if c.terminal is not None and c.terminal.method == "paginate"}
+        for call in model.calls:
+            fn = call.child_by_field_name("function")
+            if fn is None or fn.type != "member_expression" or text(fn.child_by_field_name("property")) != "paginate":
+                continue
+            if call.id not in ids and _ents_root(fn.child_by_field_name("object")):
+                ids.add(call.id)
+    memo["calls"] = ids
     return ids
+
+
+def _rule_memo(model) -> dict:
+    """This rule's answers about one tree, in its model's per-tree store (`FileModel.memo`): the
+    extractor's and the rule's share them."""
+    return model.memo.setdefault("multiple_paginate", {})
 
 
 def _ents_root(node: Optional[Node]) -> bool:
@@ -56,22 +66,110 @@ def _ents_root(node: Optional[Node]) -> bool:
 
 
 def _classifier(model):
+    """classify(call) for `summarize_function`, and the sorted starts of the calls it counts: a
+    counted `.paginate()` is a leaf; a call of a plain function (`f(…)`, `ns.f(…)`) is a call event,
+    but only when it may run one: `_Resolver` can follow its name from this file, and a local helper
+    holds an event itself. Any other call runs no paginated query, which is what it evaluates to
+    anyway. Every call of the file is classified once."""
     pag = paginate_calls(model)
-
-    def classify(call: Node):
-        if call.id in pag:
-            return ("leaf",) + dot_span(call.child_by_field_name("function"), call)
+    facts = model.facts
+    imports: dict = {}
+    for imp in facts.imports:
+        imports.setdefault(imp.local, imp)  # `import_of` answers the first one
+    namespaces = any(imp.imported == "*" for imp in imports.values())
+    names: dict[str, bool] = {}
+    found_calls: list[tuple[Node, tuple]] = []
+    for call in model.calls:  # in document order
         fn = call.child_by_field_name("function")
         if fn is None:
-            return None
-        if fn.type == "identifier":
-            return ("call", text(fn))
-        if fn.type == "member_expression":
-            chain = member_chain(fn)
-            if chain and len(chain) == 2:
-                return ("call", ".".join(chain))
-        return None
-    return classify
+            continue
+        if call.id in pag:
+            found_calls.append((call, ("leaf",) + dot_span(fn, call)))
+        elif fn.type == "identifier" or (namespaces and fn.type == "member_expression"):
+            chain = [text(fn)] if fn.type == "identifier" else member_chain(fn)
+            if not chain or len(chain) > 2:
+                continue
+            name = ".".join(chain)
+            followed = names.get(name)
+            if followed is None:
+                followed = names[name] = _followable(name, facts.helpers, imports.get)
+            if followed:
+                found_calls.append((call, ("call", name)))
+    idle = _idle_helpers(model.helper_nodes, found_calls)
+    events = {call.id: kind for call, kind in found_calls if kind[0] == "leaf" or kind[1] not in idle}
+    starts = [call.start_byte for call, _ in found_calls if call.id in events]
+
+    def classify(call: Node):
+        return events.get(call.id)
+    return classify, starts
+
+
+def _idle_helpers(helpers: dict, found: list) -> set[str]:
+    """The local helpers that can run no paginated query: no leaf, no call of an import, no call of a
+    helper that can, anywhere in their bytes (a call of one counts 0 whatever the path)."""
+    spans = {name: (fn.start_byte, fn.end_byte) for name, fn in helpers.items()}
+    live: set[str] = set()
+    edges: list[tuple[str, str]] = []  # (caller helper, local callee)
+    for call, kind in found:
+        at = call.start_byte
+        around = [name for name, (lo, hi) in spans.items() if lo <= at < hi]
+        if kind[0] == "call" and kind[1] in helpers:
+            edges.extend((caller, kind[1]) for caller in around)
+        else:
+            live.update(around)
+    grown = True
+    while grown:
+        grown = False
+        for caller, callee in edges:
+            if callee in live and caller not in live:
+                live.add(caller)
+                grown = True
+    return set(helpers) - live
+
+
+def _followable(name: str, helpers, import_of) -> bool:
+    """Can `_Resolver._resolve` follow a call named so: a local helper, a named import, or a member
+    of a namespace import (`ns.f`), from a relative specifier (`index.resolve_module` follows no
+    other)?"""
+    ns, _, member = name.partition(".")
+    if not member:
+        if name in helpers:
+            return True
+        imp = import_of(name)
+        return imp is not None and not imp.type_only and imp.imported not in ("*", "default") \
+            and imp.source.startswith(".")
+    imp = import_of(ns)
+    return imp is not None and imp.imported == "*" and imp.source.startswith(".")
+
+
+def summary(model, fn: Node):
+    """The path summary of one function of this file (memoised per tree: the extractor's helpers and
+    the rule's handlers share it). Only the calls that count and the `return`/`throw` statements
+    are visited (see `summarize_function`'s `marks`)."""
+    memo = _rule_memo(model)
+    if "classify" not in memo:
+        memo["classify"] = _classifier(model)
+    classify, events = memo["classify"]
+    trees = memo.setdefault("summaries", {})
+    tree = trees.get(fn.id)
+    if tree is None:
+        tree = trees[fn.id] = summarize_function(fn, classify, _marks(model.src.data, events, fn))
+    return tree
+
+
+_EXITS = re.compile(rb"return|throw")
+
+
+def _marks(data: bytes, events: list[int], fn: Node) -> list[int]:
+    """Start bytes of the event calls inside `fn` and, when there is one, of every `return`/`throw`
+    written in it (a statement starts with its keyword; the other spellings only cost a visit):
+    without an event the summary is empty whatever the function returns."""
+    lo, hi = fn.start_byte, fn.end_byte
+    marks = events[bisect_left(events, lo):bisect_left(events, hi)]
+    if marks:
+        marks.extend(m.start() for m in _EXITS.finditer(data, lo, hi))
+        marks.sort()
+    return marks
 
 
 def extract(model):
@@ -79,10 +177,9 @@ def extract(model):
     own or through other helpers: those are resolved when a rule reads the summary)."""
     if not model.helper_nodes:
         return {}
-    classify = _classifier(model)
     out = {}
     for name, fn in model.helper_nodes.items():
-        tree = summarize_function(fn, classify)
+        tree = summary(model, fn)
         if _mentions_events(tree):
             out[name] = tree
     return out
@@ -125,20 +222,16 @@ class _Resolver:
 
     def _resolve(self, path: str, name: str) -> Optional[tuple[str, str]]:
         facts = self.index.facts.get(path)
-        if facts is None:
+        if facts is None or not _followable(name, facts.helpers, facts.import_of):
             return None
         ns, _, member = name.partition(".")
         if not member:
             if name in facts.helpers:
                 return path, name
             imp = facts.import_of(name)
-            if imp is None or imp.type_only or imp.imported in ("*", "default"):
-                return None
             mod = self.index.resolve_module(path, imp.source)
             return self.index.resolve_export(mod, imp.imported) if mod is not None else None
         imp = facts.import_of(ns)
-        if imp is None or imp.imported != "*":
-            return None
         mod = self.index.resolve_module(path, imp.source)
         return self.index.resolve_export(mod, member) if mod is not None else None
 
@@ -147,11 +240,10 @@ def check(ctx):
     regs = [(reg, b) for reg, b in ctx.registrations() if b.kind in ("query", "mutation") and reg.handler is not None]
     if not regs:
         return
-    classify = _classifier(ctx.model)
     resolver = _Resolver(ctx)
     lines = ctx.model.src.lines
     for reg, b in regs:
-        tree = summarize_function(reg.handler, classify)
+        tree = summary(ctx.model, reg.handler)
         total, leaves = worst(tree, lambda name: resolver.count(ctx.path, name))
         if total < 2:
             continue

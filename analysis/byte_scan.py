@@ -1,0 +1,75 @@
+"""Nodes found from their bytes: a token is searched for in the file's bytes, and the node the
+tree has exactly there is checked. Cheaper than a walk from Python, or a query visiting every
+node, when the token is rare; exact, since every candidate is verified against the tree (a
+token in a comment, a string or a longer name finds a node of another type and is dropped).
+
+Used by the return inference (analysis/returns_infer.py)."""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+from tree_sitter import Node
+
+from .syntax import FUNCTION_TYPES
+
+_NAME_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
+_NOT_OWN = FUNCTION_TYPES | {"class_declaration", "class"}  # a `return` in these is not the function's
+_RETURN = re.compile(rb"\breturn\b")
+# the token every condition node holds directly: its keyword, the `?` of `a ? b : c`, the operator
+# of `a && b` (not the `?` of `?.`/`??`; one of `x?: T` finds another node and is dropped)
+_CONDITION_TOKEN = re.compile(rb"\b(?:if|while|do|switch)\b|(?<!\?)\?(?!\?|\.(?!\d))|&&|\|\|")
+
+
+def identifiers_named(root: Node, data: bytes, name: str) -> Optional[list[Node]]:
+    """The `identifier` and `shorthand_property_identifier` nodes spelled `name`, in document
+    order. None for an empty name (a MISSING node): the caller must look otherwise."""
+    raw = name.encode("utf-8")
+    if not raw:
+        return None
+    out = []
+    size = len(raw)
+    i = data.find(raw)
+    while i != -1:
+        node = root.named_descendant_for_byte_range(i, i + size)
+        if node is not None and node.type in _NAME_TYPES and node.start_byte == i and node.end_byte == i + size:
+            out.append(node)
+        i = data.find(raw, i + 1)
+    return out
+
+
+def own_returns(body: Node, data: bytes) -> list[Node]:
+    """The `return` statements of a function body, not of the functions (or classes) nested in it,
+    in order: what `syntax.returns_of` answers."""
+    out = []
+    for m in _RETURN.finditer(data, body.start_byte, body.end_byte):
+        i = m.start()
+        node = body.named_descendant_for_byte_range(i, i + 6)
+        if node is None or node.type != "return_statement" or node.start_byte != i:
+            continue
+        up = node.parent
+        while up is not None and up.id != body.id and up.type not in _NOT_OWN:
+            up = up.parent
+        if up is not None and up.id == body.id:
+            out.append(node)
+    return out
+
+
+def condition_nodes(fn: Node, data: bytes, types: frozenset) -> list[Node]:
+    """The nodes of `types` (among if/while/do/switch statements, ternaries, `&&`/`||`
+    expressions) that start inside `fn`: those in it, and those around it starting where it starts.
+    Any order, no duplicates; a binary expression with another operator may be among them (the
+    caller reads the operator)."""
+    lo, hi = fn.start_byte, fn.end_byte
+    seen: dict[int, Node] = {}
+    for m in _CONDITION_TOKEN.finditer(data, lo, hi):
+        node = fn.named_descendant_for_byte_range(m.start(), m.end())
+        if node is not None and node.type in types and lo <= node.start_byte < hi:
+            seen[node.id] = node
+    up = fn.parent
+    while up is not None and up.start_byte == lo:
+        if up.type in types:
+            seen[up.id] = up
+        up = up.parent
+    return list(seen.values())
