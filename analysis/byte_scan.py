@@ -18,8 +18,8 @@ _NAME_TYPES = frozenset({"identifier", "shorthand_property_identifier"})
 _NOT_OWN = FUNCTION_TYPES | {"class_declaration", "class"}  # a `return` in these is not the function's
 _RETURN = re.compile(rb"\breturn\b")
 # the token every condition node holds directly: its keyword, the `?` of `a ? b : c`, the operator
-# of `a && b` (a `?` of `?.`/`??`/`x?: T` finds another node and is dropped)
-_CONDITION_TOKEN = re.compile(rb"\b(?:if|while|do|switch)\b|\?|&&|\|\|")
+# of `a && b` (not the `?` of `?.`/`??`; one of `x?: T` finds another node and is dropped)
+_CONDITION_TOKEN = re.compile(rb"\b(?:if|while|do|switch)\b|(?<!\?)\?(?!\?|\.(?!\d))|&&|\|\|")
 
 
 def identifiers_named(root: Node, data: bytes, name: str) -> Optional[list[Node]]:

@@ -13,7 +13,11 @@ What, keyed by what (SHA-256 of everything that decides the answer):
   (byte positions left out, so an edit that only moves another file's text keeps them), the
   project layout (functions folders, their kinds and Convex versions), the modification times of
   the folders and project files the rules read from disk. Findings reported into another file,
-  or with a fix editing another file, are never cached.
+  or with a fix editing another file, hold only while that file's facts key is unchanged.
+
+Facts have an entry per file (the language server reads them too); findings live in the run
+summary of `check` (one entry per list of loaded files: every file's facts key and view, every
+linted file's findings), so a run over unchanged files reads one entry and parses nothing.
 
 Safety: entries are JSON (never pickle), written to a temporary file and renamed into place
 (atomic: a concurrent writer leaves one whole entry or the other), and checked when read (format
@@ -28,6 +32,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from typing import Any, Iterable, Optional
@@ -282,10 +287,19 @@ class Cache:
         if not self._ok:
             return False
         try:
-            data = json.dumps({"format": FORMAT, "kind": kind, "key": key, **extra,
-                               "value": value if encoded else encode(value)},
-                              separators=(",", ":")).encode("utf-8", "surrogatepass")
+            body = _dumps(value if encoded else encode(value))
         except (NotCacheable, TypeError, ValueError, RecursionError):
+            return False
+        return self.put_body(kind, key, body, **extra)
+
+    def put_body(self, kind: str, key: str, body: str, **extra: Any) -> bool:
+        """Store a value given as its JSON text (`_dumps(encode(value))`)."""
+        if not self._ok:
+            return False
+        try:
+            head = json.dumps({"format": FORMAT, "kind": kind, "key": key, **extra}, separators=(",", ":"))
+            data = (head[:-1] + ',"value":' + body + "}").encode("utf-8", "surrogatepass")
+        except (TypeError, ValueError, UnicodeError):
             return False
         path = self._path(kind, key)
         try:
@@ -361,27 +375,16 @@ class Cache:
     def put_facts(self, key: str, facts: FileFacts, view: Optional[str]) -> None:
         self.put("f", key, facts, view=view)
 
-    def get_findings(self, key: str, current_keys: dict, encoded: bool = False) -> Any:
-        """A file's findings, if the other files they point into (`deps`: path -> facts key) are
-        unchanged. `encoded`: (findings, their encoding, deps)."""
-        entry = self.get("r", key, raw=True)
-        if entry is None:
+    def store_facts(self, key: str, facts: FileFacts) -> Optional[str]:
+        """Store a file's facts with their view, encoded once for both; returns the view (None:
+        facts this encoding does not carry, nothing stored)."""
+        try:
+            body = _dumps(encode(facts))
+        except (NotCacheable, TypeError, ValueError, RecursionError):
             return None
-        deps = entry.get("deps") or {}
-        if not deps_hold(deps, current_keys):
-            return None
-        found = decode_findings(entry["value"])
-        if found is None:
-            self.drop("r", key)
-            return None
-        return (found, entry["value"], deps) if encoded else found
-
-    def put_findings(self, key: str, findings: list, deps: Optional[dict] = None, encoded: Any = None) -> None:
-        """`encoded`: `encode(findings)`, when the caller has it already."""
-        if encoded is None:
-            self.put("r", key, findings, deps=deps or {})
-        else:
-            self.put("r", key, encoded, encoded=True, deps=deps or {})
+        view = _view_of(body)
+        self.put_body("f", key, body, view=view)
+        return view
 
     # --- one run's summary
     def manifest_key(self, paths: list, with_fixes: bool) -> str:
@@ -431,10 +434,23 @@ def _unlink(path: str) -> None:
         pass
 
 
+def _dumps(encoded: Any) -> str:
+    return json.dumps(encoded, separators=(",", ":"))
+
+
+# an encoded Span in `_dumps` text (a string value holding these characters has its quotes escaped)
+_SPAN_JSON = re.compile(r'\{"S":\[-?\d+,-?\d+,-?\d+,-?\d+,-?\d+,-?\d+\]\}')
+
+
+def _view_of(body: str) -> str:
+    return digest("view", _SPAN_JSON.sub("null", body))
+
+
 def facts_view(facts: FileFacts) -> str:
     """What other files' findings may depend on in this file's facts: all of them but byte
-    positions (an edit that only moves text keeps the view)."""
-    return digest("view", encode(facts, spans=False))
+    positions (an edit that only moves text keeps the view): the facts' JSON text with every
+    span blanked, so that storing the facts and taking their view encode them once."""
+    return _view_of(_dumps(encode(facts)))
 
 
 def config_fingerprint(config) -> str:

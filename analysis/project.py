@@ -81,8 +81,7 @@ class Workspace:
         return found
 
     def inside_roots(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in self.roots)
+        return _under_one_of(os.path.realpath(path), self.roots)
 
     def source_files(self, include_tests: bool = False) -> Iterator[tuple[str, FunctionsDir]]:
         """(path, functions dir) for every source file to analyse, `_generated` excluded."""
@@ -100,13 +99,15 @@ class Workspace:
                 seen.add(path)
                 yield path, d
 
-    def reference_files(self) -> list[str]:
+    def reference_files(self, linted: Optional[set[str]] = None) -> list[str]:
         """Every JavaScript/TypeScript file of the projects that is not a linted functions file:
         client code, tests (also those inside a functions folder), scripts, other packages of a
-        monorepo. Build output, `node_modules/`, `_generated/` and git-ignored files are left out."""
+        monorepo. Build output, `node_modules/`, `_generated/` and git-ignored files are left out.
+        (`linted`: the paths of `source_files()`, when the caller has them.)"""
         from .gitignore import walk_files
 
-        linted = {p for p, _ in self.source_files()}
+        if linted is None:
+            linted = {p for p, _ in self.source_files()}
         roots = self.ref_roots or self.roots
         out: list[str] = []
         seen: set[str] = set()
@@ -135,8 +136,7 @@ class Workspace:
         return not any(p in BUILD_DIRS or p.startswith(".") for p in parts)
 
     def inside_roots_or_ref(self, path: str) -> bool:
-        real = os.path.realpath(path)
-        return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in (self.roots + self.ref_roots))
+        return _under_one_of(os.path.realpath(path), self.roots + self.ref_roots)
 
     def generated_files(self) -> Iterator[tuple[str, FunctionsDir]]:
         for d in self.functions_dirs:
@@ -147,6 +147,28 @@ class Workspace:
                 p = os.path.join(gen, name)
                 if name.endswith(GENERATED_EXTS) and os.path.isfile(p) and not os.path.islink(p):
                     yield p, d
+
+
+_FOLDER_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _under_one_of(real: str, roots: list[str]) -> bool:
+    """`real` (a real path) equals or lies inside one of `roots`: its parent folders looked up in
+    a set (was a scan of every root per question: quadratic with hundreds of projects)."""
+    key = tuple(roots)
+    folders = _FOLDER_SETS.get(key)
+    if folders is None:
+        if len(_FOLDER_SETS) > 64:
+            _FOLDER_SETS.clear()
+        folders = _FOLDER_SETS[key] = frozenset(r.rstrip(os.sep) or os.sep for r in roots)
+    cur = real
+    while True:
+        if cur in folders:
+            return True
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return False
+        cur = parent
 
 
 def keep_dir(name: str) -> bool:

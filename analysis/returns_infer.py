@@ -20,7 +20,7 @@ from tree_sitter import Node
 from . import byte_scan
 from . import convex as cx
 from .syntax import (
-    FUNCTION_TYPES, call_args, enclosing_function, function_params, param_pattern, return_value,
+    FUNCTION_TYPES, call_args, function_params, param_pattern, return_value,
     string_value, text,
 )
 from .validator_algebra import (
@@ -68,10 +68,7 @@ def _unwrap(node: Optional[Node]) -> tuple[Optional[Node], bool]:
         elif t == "non_null_expression":
             nonnull = True
             node = node.named_children[0] if node.named_children else None
-        elif t in ("as_expression", "satisfies_expression", "type_assertion"):
-            if t == "as_expression" and text(node).rstrip().endswith("as const"):
-                node = node.named_children[0] if node.named_children else None
-                continue
+        elif t in ("as_expression", "satisfies_expression", "type_assertion"):  # `as const` too
             node = node.named_children[0] if node.named_children else None
         else:
             break
@@ -213,8 +210,8 @@ class Inferer:
         if t == "template_string":
             sv = string_value(e)
             return _code(literal(("s", sv))) if sv is not None else STRING
-        if t == "number" or (t == "unary_expression" and text(e).startswith("-")
-                             and e.named_children and e.named_children[-1].type == "number"):
+        if t == "number" or (t == "unary_expression" and e.named_children and e.named_children[-1].type == "number"
+                             and text(e).startswith("-")):
             if text(e).rstrip().endswith("n"):
                 return Shape("int64")  # `0n`: a bigint
             try:
@@ -408,6 +405,8 @@ class Inferer:
     def _binding(self, ident: Node, name: str):
         """Where `name` (used at `ident`) is bound: ("decl", declarator, None), ("param", fn,
         param), ("forof", for_in_statement, None), or None."""
+        data = self.model.src.data
+        raw = name.encode("utf-8")
         cur = ident
         parent = cur.parent
         while parent is not None:
@@ -415,6 +414,8 @@ class Inferer:
                 for stmt in parent.named_children:
                     if stmt.start_byte >= ident.start_byte:
                         break
+                    if data.find(raw, stmt.start_byte, stmt.end_byte) == -1:
+                        continue  # the name is not even written in it
                     d = _declarator_of(stmt, name)
                     if d is not None:
                         return ("decl", d, None)
@@ -435,11 +436,13 @@ class Inferer:
 
     def _declared(self, decl: Node, name: str, use: Node, depth: int) -> Shape:
         stmt = decl.parent
-        is_const = stmt is not None and stmt.type == "lexical_declaration" and text(stmt).lstrip().startswith("const")
+        is_const = stmt is not None and stmt.type == "lexical_declaration" \
+            and self.model.src.data.startswith(b"const", stmt.start_byte)
         value = decl.child_by_field_name("value")
         if value is None:
             return UNKNOWN
-        scope = enclosing_function(decl) or self.model.root
+        around = cx.enclosing_functions(decl)
+        scope = around[0] if around else self.model.root
         if not is_const and _reassigned(self.named(scope, name)):
             return UNKNOWN
         fresh = _unwrap(value)[0] is not None and _unwrap(value)[0].type in ("object", "array")
@@ -500,9 +503,10 @@ class Inferer:
     def _narrow(self, use: Node, name: str, shape: Shape) -> Shape:
         """`if (!doc) throw …` before the use rules `null` out; any other test of the name makes
         its `null` uncertain."""
-        fn = enclosing_function(use)
-        if fn is None:
+        around = cx.enclosing_functions(use)
+        if not around:
             return shape
+        fn = around[0]
         mentions = False
         for other in self.named(fn, name):
             if other.start_byte >= use.start_byte:
@@ -876,7 +880,7 @@ def _mutated(idents: list[Node], fresh: bool = False) -> bool:
             if gp is not None and gp.type == "call_expression" and text(p.child_by_field_name("property")) in (
                     "push", "unshift", "splice", "pop", "shift", "set", "add", "delete", "sort", "reverse", "fill"):
                 return True
-            if gp is not None and gp.type == "unary_expression" and text(gp).startswith("delete"):
+            if gp is not None and gp.type == "unary_expression" and text(gp.child_by_field_name("operator")) == "delete":
                 return True
         if p.type == "subscript_expression" and p.child_by_field_name("object") is not None \
                 and p.child_by_field_name("object").id == ident.id:
@@ -886,7 +890,7 @@ def _mutated(idents: list[Node], fresh: bool = False) -> bool:
                 return True  # `out[key] = …`
         if p.type == "arguments" and fresh:
             return True  # a new object/array handed to a function that may fill it in (`collect(out)`)
-        if p.type == "arguments" and text(p.parent.child_by_field_name("function")) == "Object.assign" \
+        if p.type == "arguments" and _text_is(p.parent.child_by_field_name("function"), "Object.assign") \
                 and p.named_children and p.named_children[0].id == ident.id:
             return True
     return False
@@ -896,6 +900,20 @@ def _strip_parens(n: Optional[Node]) -> Optional[Node]:
     while n is not None and n.type == "parenthesized_expression":
         n = n.named_children[0] if n.named_children else None
     return n
+
+
+def _text_is(node: Optional[Node], s: str) -> bool:
+    """`text(node) == s`, without reading the text of a node too long to be it."""
+    if node is None:
+        return s == ""
+    if "\ufffd" not in s and node.end_byte - node.start_byte != len(s.encode("utf-8")):
+        return False  # (a text without U+FFFD decoded from exactly its own UTF-8 bytes)
+    return text(node) == s
+
+
+def _nullish(node: Optional[Node]) -> bool:
+    """Is the node's text `null` or `undefined`?"""
+    return _text_is(node, "null") or _text_is(node, "undefined")
 
 
 def _falsy_test(cond: Optional[Node], name: str) -> bool:
@@ -910,8 +928,7 @@ def _falsy_test(cond: Optional[Node], name: str) -> bool:
         op = text(cond.child_by_field_name("operator"))
         left, right = _strip_parens(cond.child_by_field_name("left")), _strip_parens(cond.child_by_field_name("right"))
         if op in ("===", "=="):
-            sides = {text(left), text(right)}
-            return name in sides and bool(sides & {"null", "undefined"})
+            return (_text_is(left, name) or _text_is(right, name)) and (_nullish(left) or _nullish(right))
         if op == "||":
             return _falsy_test(left, name) or _falsy_test(right, name)
     return False
@@ -928,8 +945,7 @@ def _truthy_test(cond: Optional[Node], name: str) -> bool:
         op = text(cond.child_by_field_name("operator"))
         left, right = _strip_parens(cond.child_by_field_name("left")), _strip_parens(cond.child_by_field_name("right"))
         if op in ("!==", "!="):
-            sides = {text(left), text(right)}
-            return name in sides and bool(sides & {"null", "undefined"})
+            return (_text_is(left, name) or _text_is(right, name)) and (_nullish(left) or _nullish(right))
         if op == "&&":
             return _truthy_test(left, name) or _truthy_test(right, name)
     return False
@@ -941,7 +957,7 @@ def _pure_null_test(leaf: Node) -> bool:
         return True
     if leaf.type == "binary_expression" and text(leaf.child_by_field_name("operator")) in ("===", "!==", "==", "!="):
         sides = [_strip_parens(leaf.child_by_field_name("left")), _strip_parens(leaf.child_by_field_name("right"))]
-        return any(x is not None and text(x) in ("null", "undefined") for x in sides) \
+        return any(x is not None and _nullish(x) for x in sides) \
             and any(x is not None and x.type == "identifier" and text(x) not in ("null", "undefined") for x in sides)
     return False
 

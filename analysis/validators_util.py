@@ -155,17 +155,12 @@ def validator_members(model) -> list[tuple[Node, str]]:
     names = v_locals(model)
     if names and getattr(model, "root", None) is not None:
         data = model.src.data
-        starts: set[int] = set()  # where a whole word spelled like a `v` name starts
-        bound = set()  # the names something in the file may declare again
-        for name in names:
-            word, free = _word_res(name)
-            starts.update(m.start() for m in word.finditer(data))
-            if _declared_again(model, free):
-                bound.add(name)
+        spelled = tuple(name.encode("utf-8") for name in names)  # `v.x` starts with its object
+        bound = {name for name in names if _declared_again(model, name)}
         shadowed = _ShadowWalk()
         for n in model.nodes_of_type("member_expression"):
-            if n.start_byte not in starts:
-                continue  # `v.x` starts with its object
+            if not data.startswith(spelled, n.start_byte):
+                continue
             obj = n.child_by_field_name("object")
             if obj is None or obj.type != "identifier":
                 continue
@@ -182,24 +177,31 @@ def validator_members(model) -> list[tuple[Node, str]]:
 
 
 @functools.lru_cache(maxsize=64)
-def _word_res(name: str) -> tuple[re.Pattern, re.Pattern]:
-    """(the name as a whole word in the bytes, the same not followed by `.`)."""
-    word = rb"(?<![\w$\x80-\xff])" + re.escape(name.encode("utf-8")) + rb"(?![\w$\x80-\xff])"
-    return re.compile(word), re.compile(word + rb"(?!\s*\.)")
+def _not_before_dot(name: str) -> re.Pattern:
+    """The name, not continued by an identifier character nor followed by `.` (the word's start is
+    checked by the caller: a pattern opening with a literal is searched for fast)."""
+    return re.compile(re.escape(name.encode("utf-8")) + rb"(?![\w$\x80-\xff])(?!\s*\.)")
 
 
-def _declared_again(model, free: re.Pattern) -> bool:
+def _declared_again(model, name: str) -> bool:
     """Might a declaration of the file (a parameter, a local, a `catch` or `for` variable) bind the
     name? Its name is never followed by `.`, and every use as the validator object is (`v.string()`,
     comments aside): a name found only before `.` and in the imports is bound by the import alone,
     and no walk up the tree is needed to know it is not shadowed."""
+    data = model.src.data
     imports = None
-    for m in free.finditer(model.src.data):
+    for m in _not_before_dot(name).finditer(data):
+        i = m.start()
+        if i > 0 and (data[i - 1] >= 0x80 or chr(data[i - 1]) in _WORD_CHARS):
+            continue  # the end of a longer word
         if imports is None:
             imports = [(c.start_byte, c.end_byte) for c in model.root.named_children if c.type == "import_statement"]
-        if not any(a <= m.start() < b for a, b in imports):
+        if not any(a <= i < b for a, b in imports):
             return True
     return False
+
+
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
 def validator_call(node: Optional[Node], names: set[str]) -> Optional[tuple[str, Node]]:

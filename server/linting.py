@@ -97,17 +97,20 @@ class LazyModels(dict):
     """Parsed models by path; a model not (or no longer) held is parsed on demand (a fix that
     edits another file, a tree let go to save memory), so results match holding every tree."""
 
-    def __init__(self, plan, models: dict):
+    def __init__(self, plan, models: dict, index=None):
         super().__init__(models)
         self._plan = plan
         self._known = set(plan.load)
+        self._index = index  # the facts of the files let go: their extractors need not run again
 
     def __missing__(self, path: str):
         if path not in self._known:
             raise KeyError(path)
         from convex_lsp.analysis.engine import build_model
 
-        model = self[path] = build_model(path, None, self._plan.workspace)
+        facts = self._index.facts.get(path) if self._index is not None else None
+        extra = facts.extra if facts is not None and not facts.error else None
+        model = self[path] = build_model(path, None, self._plan.workspace, extra=extra)
         return model
 
     def get(self, path, default=None):
@@ -156,29 +159,40 @@ class _CacheState:
         self.new_facts: dict = {}
         self.new_findings: dict = {}
         self.changed = False
+        self._an = None
         if cache is not None:
             self.summary_key = cache.manifest_key(plan.load, with_fixes)
             self.old_facts, self.old_findings = cache.get_manifest(self.summary_key)
             self.changed = not self.old_facts
 
-    def load(self, an, path: str):
+    @property
+    def an(self):
+        """The run's analyzer (its index and models), made when first needed: a run whose
+        answers all come from the cache never imports the engine."""
+        if self._an is None:
+            self._an = plan_analyzer(self.plan, load=False)
+            self._an.models = LazyModels(self.plan, {}, self._an.index)
+        return self._an
+
+    @property
+    def analyzer(self):
+        """The analyzer if one was made (else None)."""
+        return self._an
+
+    def load(self, path: str):
         """Take `path`'s facts, from the cache when possible; the model when it was parsed."""
-        from convex_lsp.analysis.engine import _module_and_dir, build_model
         from convex_lsp.analysis.source import UnreadableFile, read_source_bytes
 
         cache = self.cache
         if cache is None:
-            model = an.models[path] = build_model(path, None, an.workspace)
-            self.parsed[path] = model.facts
-            return model
-        from convex_lsp.analysis.cache import facts_view
-
+            return self._parse(path, None)
         try:
             data = read_source_bytes(path)
         except UnreadableFile:
             data = None
         if data is not None:
-            fdir, module = _module_and_dir(an.workspace, path)
+            d = self.plan.workspace.dir_for(path)
+            fdir, module = (d.path, d.module_of(path)) if d is not None else (None, None)
             key = self.keys[path] = cache.facts_key(path, fdir, module, data)
             known = self.old_facts.get(path)
             if type(known) is list and len(known) == 2 and known[0] == key and type(known[1]) is str:
@@ -193,32 +207,41 @@ class _CacheState:
                 self.new_facts[path] = [key, self.views[path]]
                 return None
         self.changed = True
-        model = an.models[path] = build_model(path, data, an.workspace)
-        self.parsed[path] = model.facts
+        model = self._parse(path, data)
         if data is not None:
-            view = self.views[path] = facts_view(model.facts)
-            cache.put_facts(self.keys[path], model.facts, view)
-            self.new_facts[path] = [self.keys[path], view]
+            view = cache.store_facts(self.keys[path], model.facts)
+            if view is not None:
+                self.views[path] = view
+                self.new_facts[path] = [self.keys[path], view]
         return model
 
-    def finish_load(self, an) -> None:
+    def _parse(self, path: str, data: Optional[bytes]):
+        from convex_lsp.analysis.engine import build_model
+
+        an = self.an
+        model = an.models[path] = build_model(path, data, an.workspace)
+        self.parsed[path] = model.facts
+        return model
+
+    def finish_load(self) -> None:
         if self.cache is None:
-            self.ensure_index(an)
+            self.ensure_index()
             return
         from convex_lsp.analysis.cache import digest, layout_fingerprint
 
         if len(self.views) != len(self.plan.load):
             return  # an unreadable file: no findings are cached this run
-        self.views_digest = digest(layout_fingerprint(an.workspace, self.plan.load),
+        self.views_digest = digest(layout_fingerprint(self.plan.workspace, self.plan.load),
                                    [[p, self.views[p]] for p in self.plan.load])
 
-    def ensure_index(self, an) -> None:
+    def ensure_index(self) -> None:
         """Index every file's facts (in the plan's order), decoding the cached ones."""
         if self.indexed:
             return
         self.indexed = True
         from convex_lsp.analysis.engine import build_model
 
+        an = self.an
         for path in self.plan.load:
             facts = self.parsed.pop(path, None)  # the facts of the files parsed in the first pass
             if facts is None:
@@ -230,9 +253,7 @@ class _CacheState:
                 if facts is None:  # the entry did not decode: parse the file (its tree is not kept)
                     facts = build_model(path, None, an.workspace).facts
                     if path in self.keys:  # replace the bad or missing entry
-                        from convex_lsp.analysis.cache import facts_view
-
-                        self.cache.put_facts(self.keys[path], facts, facts_view(facts))
+                        self.cache.store_facts(self.keys[path], facts)
             an.index.set_facts(path, facts)
 
     def findings_key(self, path: str) -> Optional[str]:
@@ -247,7 +268,8 @@ class _CacheState:
         return digest(self.cache.tool, "findings", self.keys[path], fp, self.views_digest, self.with_fixes)
 
     def cached_findings(self, path: str, key: str) -> Optional[list]:
-        """`path`'s findings under `key`, from the run summary or the file's own entry."""
+        """`path`'s findings under `key`, from the run summary (findings are stored there only:
+        their keys hold every file's view, so an entry of their own would outlive no summary)."""
         from convex_lsp.analysis.cache import decode_findings, deps_hold
 
         known = self.old_findings.get(path)
@@ -257,12 +279,7 @@ class _CacheState:
                 self.new_findings[path] = known
                 return found
         self.changed = True
-        got = self.cache.get_findings(key, self.keys, encoded=True)
-        if got is None:
-            return None
-        found, enc, deps = got
-        self.new_findings[path] = [key, enc, deps]
-        return found
+        return None
 
     def store_findings(self, path: str, key: str, found: list, deps: dict) -> None:
         from convex_lsp.analysis.cache import NotCacheable, encode
@@ -271,7 +288,6 @@ class _CacheState:
             enc = encode(found)
         except (NotCacheable, RecursionError):
             return
-        self.cache.put_findings(key, found, deps, encoded=enc)
         self.new_findings[path] = [key, enc, deps]
 
     def close(self) -> None:
@@ -286,13 +302,14 @@ class _CacheState:
         self.cache.trim()
 
 
-def lint_file_cached(an, plan, path: str, state: _CacheState, with_fixes: bool) -> list[Finding]:
+def lint_file_cached(plan, path: str, state: _CacheState, with_fixes: bool) -> list[Finding]:
     key = state.findings_key(path)
     if key is not None:
         got = state.cached_findings(path, key)
         if got is not None:
             return got
-    state.ensure_index(an)
+    state.ensure_index()
+    an = state.an
     model = an.models.get(path)
     if model is None:
         return []

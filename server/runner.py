@@ -198,6 +198,7 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
 
     # `functions-dir` in a config beside a root (or a discovered project) names the folder.
     project_roots = list(dict.fromkeys(roots + [d.project_root for d in ws.functions_dirs]))
+    moved = False
     for proot in project_roots:
         cfg = config_at(proot)
         if cfg is None or not cfg.functions_dir or cfg.root is None:
@@ -215,6 +216,7 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
         if any(d.path == fd for d in ws.functions_dirs):
             continue
         # the configured folder replaces the one guessed for that project
+        moved = True
         ws.functions_dirs = [d for d in ws.functions_dirs if d.project_root != cfg.root]
         ws.functions_dirs.append(FunctionsDir(fd, cfg.root, "app", convex_version(cfg.root)))
         ws.functions_dirs.sort(key=lambda d: d.path)
@@ -227,7 +229,9 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
 
     load: list[str] = []
     gitignore = GitIgnore()
+    sources: set[str] = set()
     for path, d in ws.source_files():
+        sources.add(path)
         cfg = configs[d.path]
         if cfg.is_excluded(path) or (cfg.respect_gitignore and gitignore.ignored(path, d.project_root)):
             continue
@@ -236,8 +240,9 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
         load.append(path)
     lintable = list(load)
     # client code, tests, scripts: indexed for references, never linted
-    set_reference_roots(ws)
-    refs_only = [p for p in ws.reference_files() if not _excluded_anywhere(p, configs)]
+    if moved:
+        set_reference_roots(ws)  # (discover set them for the folders it found)
+    refs_only = [p for p in ws.reference_files(sources) if not _excluded_anywhere(p, configs)]
     load.extend(refs_only)
 
     targets = set(_under_any(lintable, given))
@@ -306,30 +311,29 @@ def run_serial(plan: Plan, with_fixes: bool = False, progress=None, cache=None):
     file's findings are done (a fix that needs another file's tree parses it on demand)."""
     from .linting import lint_file_cached
 
-    an = plan_analyzer(plan, load=False)
-    an.models = LazyModels(plan, {})
     state = _CacheState(plan, cache, with_fixes)
     kept = 0
     for path in plan.load:
-        model = state.load(an, path)
+        model = state.load(path)
         if model is not None:
             size = len(model.src.data)
             if path in plan.targets and kept + size <= KEEP_TREES_BYTES:
                 kept += size
             else:
-                an.models.release(path)
+                state.an.models.release(path)
         if progress is not None:
             progress.advance(0.5)
-    state.finish_load(an)
+    state.finish_load()
     out: list[Finding] = []
     for path in plan.load:
         if path in plan.targets:
-            out.extend(lint_file_cached(an, plan, path, state, with_fixes))
-            an.models.release(path)
+            out.extend(lint_file_cached(plan, path, state, with_fixes))
+            if state.analyzer is not None:
+                state.an.models.release(path)
         if progress is not None:
             progress.advance(0.5)
     state.close()
-    return sort_findings(out), an
+    return sort_findings(out), state.analyzer
 
 
 def run(plan: Plan, jobs: Optional[int] = None, with_fixes: bool = False, progress=None,

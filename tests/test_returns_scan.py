@@ -142,3 +142,63 @@ def test_a_summary_skipping_the_idle_subtrees_evaluates_the_same(model):
             assert paths_util.worst(pruned, count) == paths_util.worst(full, count)
         compared += full != paths_util._EMPTY
     assert compared >= 2
+
+
+PAGINATE_CODE = textwrap.dedent("""
+    import * as Posts from "./model/posts";
+    import { pageOf, other as renamed } from "./model/posts";
+    import type * as Types from "./types";
+    import def from "./model/default";
+    import { fromPackage } from "some-package";
+    import { query } from "./_generated/server";
+    async function local(ctx) { return await pageOf(ctx); }
+    function idle(x) { return x + 1; }
+    export const feed = query({
+      args: {},
+      handler: async (ctx, args) => {
+        await (await Posts).pinned(ctx);
+        await (Posts as any).page(ctx);
+        await Posts!.page(ctx);
+        await (Posts).page?.(ctx);
+        await Posts.deep.page(ctx);
+        await (pageOf)(ctx);
+        await pageOf?.(ctx);
+        await renamed(ctx); await Types.f(); await def(ctx); await def.x(ctx);
+        await fromPackage(ctx); await local(ctx); await idle(1);
+        const pageOfs = [pageOf]; const s = "pageOf(ctx)"; // pageOf(ctx)
+        return await ctx.db.query("posts").paginate(args.paginationOpts);
+      },
+    });
+""")
+
+
+def test_paginate_events_are_the_calls_a_plain_loop_classifies():
+    from convex_lsp.analysis.indexes_util import dot_span
+    from convex_lsp.analysis.rules import multiple_paginate as mp
+    from convex_lsp.analysis.syntax import member_chain
+
+    m = FileModel(SourceFile.from_bytes("/w/convex/feed.ts", PAGINATE_CODE.encode()), "/w/convex", "feed")
+    pag = mp.paginate_calls(m)
+    imports = {}
+    for imp in m.facts.imports:
+        imports.setdefault(imp.local, imp)
+    found = []
+    for call in m.calls:  # the plain loop: every call of the file
+        fn = call.child_by_field_name("function")
+        if call.id in pag:
+            found.append((call, ("leaf",) + dot_span(fn, call)))
+        elif fn.type in ("identifier", "member_expression"):
+            chain = [text(fn)] if fn.type == "identifier" else member_chain(fn)
+            name = ".".join(chain) if chain and len(chain) <= 2 else None
+            if name is not None and mp._followable(name, m.facts.helpers, imports.get):
+                found.append((call, ("call", name)))
+    idle = mp._idle_helpers(m.helper_nodes, found)
+    want = {c.id: k for c, k in found if k[0] == "leaf" or k[1] not in idle}
+    classify, starts = mp._classifier(m)
+    assert {c.id: classify(c) for c in m.calls if classify(c) is not None} == want
+    assert starts == sorted(c.start_byte for c in m.calls if c.id in want)
+    names = sorted(k[1] for k in want.values() if k[0] == "call")
+    # not `(pageOf)(…)`, `Posts.deep.page(…)`, a default or package import, nor the idle helper
+    assert names == ["Posts.page", "Posts.page", "Posts.page", "Posts.pinned", "Types.f", "local", "pageOf",
+                     "pageOf", "query", "renamed"]
+    assert sum(k[0] == "leaf" for k in want.values()) == 1

@@ -51,10 +51,21 @@ def calls_named(model, *names: str) -> list[Node]:
     the order of `model.calls`."""
     by = _by_name(model)
     calls = model.calls
-    if len(names) == 1:
-        return [calls[i] for i in by.get(names[0], ())]
-    pos: list[int] = []
-    for n in names:
-        pos += by.get(n, ())
-    pos.sort()
+    found = [by[n] for n in set(names) if n in by]  # a name given twice counts once
+    if not found:
+        return []
+    if len(found) == 1:
+        return [calls[i] for i in found[0]]
+    pos = sorted(i for group in found for i in group)
     return [calls[i] for i in pos]
+
+
+def called_names(model):
+    """The callee names of the file's calls (a set-like view)."""
+    return _by_name(model).keys()
+
+
+def calls_named_within(model, node: Node, *names: str) -> list[Node]:
+    """`calls_named` restricted to the calls inside `node`, like `model.calls_within(node)`."""
+    lo, hi = node.start_byte, node.end_byte
+    return [c for c in calls_named(model, *names) if lo <= c.start_byte < hi and c.end_byte <= hi]

@@ -18,6 +18,7 @@ from .. import convex as cx
 from ..fs import walk
 from ..project import TEST_FILE_RE, _read_json, keep_dir
 from ..syntax import FUNCTION_TYPES, call_args, member_chain, string_value, text, unwrap
+from ._calls import calls_named
 
 SCHEDULER_METHODS = {"runAfter": 1, "runAt": 1}
 RUN_METHODS = {"runQuery": 0, "runMutation": 0, "runAction": 0}
@@ -209,9 +210,10 @@ class FnRef:
 def cron_objects(model) -> set[str]:
     """Top-level names bound to `cronJobs()` (imported from convex/server)."""
     out: set[str] = set()
-    if not any(i.imported == "cronJobs" and i.source == "convex/server" for i in model.facts.imports):
+    names = {i.local for i in model.facts.imports if i.imported == "cronJobs" and i.source == "convex/server"}
+    if not names:
         return out
-    for call in model.calls:
+    for call in calls_named(model, *names):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "identifier":
             continue
@@ -235,7 +237,7 @@ def cron_calls(model) -> Iterator[tuple[Node, str]]:
     objs = cron_objects(model)
     if not objs:
         return
-    for call in model.calls:
+    for call in calls_named(model, *CRON_METHODS):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "member_expression":
             continue
@@ -262,9 +264,17 @@ def generated_ref(model, node: Optional[Node]) -> Optional[tuple[str, Node, tupl
     return imp.imported, root, tuple(chain[1:])
 
 
-def function_refs(model) -> Iterator[FnRef]:
-    """Every function-reference argument of ctx.run*, ctx.scheduler.runAfter/runAt and crons.*."""
-    for call in model.calls:
+def function_refs(model) -> list[FnRef]:
+    """Every function-reference argument of ctx.run*, ctx.scheduler.runAfter/runAt and crons.*
+    (found once per model: several rules ask)."""
+    found = getattr(model, "_cvx_function_refs", None)
+    if found is None:
+        found = model._cvx_function_refs = list(_function_refs(model))
+    return found
+
+
+def _function_refs(model) -> Iterator[FnRef]:
+    for call in calls_named(model, *SCHEDULER_METHODS, *RUN_METHODS):
         kind = cx.ctx_call(call)
         idx = None
         how = ""

@@ -19,6 +19,7 @@ from ..syntax import (
     text,
     unwrap,
 )
+from ._calls import calls_named_within
 from ._identity import establishes_identity
 
 # An identity word followed by Id/Uid/Ids, alone or as a suffix (`userId`, `shopOwnerId`, `clerkUserId`,
@@ -37,6 +38,7 @@ MESSAGE_ARGS = frozenset({"body", "content", "text", "html", "message", "descrip
                           "preview", "snippet", "template"})
 WRITES = {("db", "insert"), ("db", "patch"), ("db", "replace"), ("db", "delete"), ("run", "runMutation"),
           ("scheduler", "runAfter"), ("scheduler", "runAt")}
+_WRITE_METHODS = frozenset(method for _, method in WRITES)
 # `role: v.union(v.literal("user"), v.literal("assistant"))`: the author of a chat message, not a privilege
 CHAT_ROLE_RE = re.compile(r"assistant|system|tool|model", re.IGNORECASE)
 
@@ -218,7 +220,7 @@ def check(ctx):
                 continue
             taint.bind(name, v if v is not None else value)
         written: set[str] = set()
-        for call in ctx.model.calls_within(body):
+        for call in calls_named_within(ctx.model, body, *_WRITE_METHODS):
             kind = cx.ctx_call(call)
             if kind not in WRITES:
                 continue

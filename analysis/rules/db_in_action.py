@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import ACTIONS
-from ..syntax import descendants_of_type, function_params, param_pattern, text, unwrap
+from ..syntax import function_params, param_pattern, text, unwrap
 
 
 def _db_entries(pattern):
@@ -32,11 +32,13 @@ def check(ctx):
         msg = (f"`ctx.db` in the {what} `{reg.fact.name or 'handler'}`: actions have no database; read "
                "through `ctx.runQuery` and write through `ctx.runMutation` (one call per coherent step)")
         found = []
+        if ctx.model.src.data.find(b"db", handler.start_byte, handler.end_byte) == -1:
+            continue  # every finding is a `db` written in the handler
         if first.type == "object_pattern":
             found.extend(_db_entries(first))
         elif first.type == "identifier":
             ctx_name = text(first)
-            for m in descendants_of_type(handler, {"member_expression"}):
+            for m in ctx.model.nodes_of_type_within(handler, "member_expression"):
                 obj = unwrap(m.child_by_field_name("object"))
                 if obj is None or obj.type != "identifier" or text(obj) != ctx_name:
                     continue
@@ -47,7 +49,7 @@ def check(ctx):
                     continue
                 found.append(m)
             # const { db } = ctx;
-            for d in descendants_of_type(handler, {"variable_declarator"}):
+            for d in ctx.model.nodes_of_type_within(handler, "variable_declarator"):
                 pat = d.child_by_field_name("name")
                 val = unwrap(d.child_by_field_name("value"))
                 if pat is None or pat.type != "object_pattern" or val is None or val.type != "identifier":

@@ -10,8 +10,8 @@ from tree_sitter import Node
 from ..convex import _binding_of, ctx_call
 from ..convex_versions import version_of
 from ..registry import Rule
-from ._calls import calls_named
 from ..syntax import FUNCTION_TYPES, call_args, function_body, param_type_text, text, unwrap
+from ._calls import calls_named
 
 # a helper whose ctx parameter is typed like this has `db` (query or mutation context)
 _DB_CTX_TYPE_RE = re.compile(r"\b(?:Generic)?(?:Query|Mutation)Ctx\b")

@@ -8,6 +8,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import shadowed_locally
 from ..syntax import text, unwrap
+from ._calls import called_names, calls_named
 
 
 def _registration(ctx, path: str, local: str):
@@ -34,9 +35,15 @@ class _Targets:
         self.local = {r.fact.name for r in ctx.model.registrations if r.decl is not None}
         self.memo: dict = {}
 
-    def names(self) -> bool:
-        """Any name a call could go through?"""
-        return bool(self.local) or any(not i.type_only for i in self.imports.values())
+    def callees(self) -> Optional[set[str]]:
+        """The names called as `f(…)` that reach a registration (`f.handler(…)` calls are looked at
+        anyway); None when a namespace import may reach one (`Ns.f(…)`: any member name)."""
+        ctx = self.ctx
+        for imp in self.imports.values():
+            if imp.imported == "*" and not imp.type_only and ctx.index.resolve_module(ctx.path, imp.source):
+                return None
+        called = called_names(ctx.model)
+        return {n for n in set(self.imports) | self.local if n in called and self.resolve(n, None) is not None}
 
     def resolve(self, name: str, member: Optional[str]):
         key = (name, member)
@@ -71,9 +78,12 @@ class _Targets:
 
 def check(ctx):
     targets = _Targets(ctx)
-    if not targets.names():
-        return
-    for call in ctx.model.calls:
+    names = targets.callees()
+    if names is None:
+        calls = ctx.model.calls
+    else:
+        calls = calls_named(ctx.model, *names, "handler")
+    for call in calls:
         fn = unwrap(call.child_by_field_name("function"))
         if fn is None:
             continue

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Optional
 
 from tree_sitter import Node
 
 from .. import convex as cx
 from ..registry import Rule
-from ._calls import calls_named
 from ..runtime_util import TRANSACTIONAL, transactional_helpers
 from ..syntax import member_chain, text, unwrap
+from ._calls import calls_named
 
 # Packages whose clients talk to the network. Matched exactly or as `pkg/subpath`.
 # (`@convex-dev/resend` is a Convex component meant to be used from mutations: not here.)
@@ -39,6 +40,7 @@ _NETWORK_SDKS = frozenset(NETWORK_SDKS)
 _HTTP_CLIENTS = frozenset(HTTP_CLIENTS)
 
 
+@functools.lru_cache(maxsize=4096)
 def _matches(source: str, pkgs: frozenset) -> bool:
     """`source` is one of `pkgs` or a subpath of one (`pkg/sub`)."""
     if source in pkgs:

@@ -8,9 +8,9 @@ from tree_sitter import Node
 
 from .. import convex as cx
 from ..registry import Rule
-from ._calls import calls_named
 from ..runtime_util import PROMISE_KINDS, enclosing_fn, expression_top, is_async, rooted_in_ctx
 from ..syntax import call_args, text, unwrap
+from ._calls import calls_named
 
 
 def promise_expr(call: Node) -> Optional[tuple[Node, str]]:
@@ -39,6 +39,8 @@ def is_floating(expr: Node) -> bool:
     return p is not None and p.type == "expression_statement"
 
 
+# the callee names `promise_expr` accepts (besides `query`)
+_PROMISE_METHODS = frozenset(m for ms in PROMISE_KINDS.values() for m in ms)
 _WRAPPERS = ("parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression")
 
 
@@ -66,20 +68,22 @@ _WRITES = {"db": {"insert", "patch", "replace", "delete"}, "scheduler": {"runAft
            "run": {"runMutation", "runAction"}, "storage": {"store", "delete"}}
 
 
-def _writing_helpers(model) -> dict[str, Node]:
-    """Local async helpers (top-level functions of this file) that write through a ctx/db they are
-    given: name -> function node."""
-    out = {}
-    for name, fn in model.helper_nodes.items():
-        if not is_async(fn):
+_WRITE_METHODS = frozenset(m for ms in _WRITES.values() for m in ms)
+
+
+def _writing_helper(model, fn: Node) -> bool:
+    """Is this local helper (a top-level function of the file) async, writing through a ctx/db it is
+    given?"""
+    if not is_async(fn):
+        return False
+    for c in calls_named(model, *_WRITE_METHODS):
+        if c.start_byte < fn.start_byte or c.end_byte > fn.end_byte:
             continue
-        for c in model.calls_within(fn):
-            kind = cx.ctx_call(c)
-            if kind is not None and kind[1] in _WRITES.get(kind[0], ()) and enclosing_fn(c) is not None \
-                    and enclosing_fn(c).id == fn.id:
-                out[name] = fn
-                break
-    return out
+        kind = cx.ctx_call(c)
+        if kind is not None and kind[1] in _WRITES.get(kind[0], ()) and enclosing_fn(c) is not None \
+                and enclosing_fn(c).id == fn.id:
+            return True
+    return False
 
 
 def _passes_ctx(call: Node) -> bool:
@@ -97,7 +101,7 @@ def _passes_ctx(call: Node) -> bool:
 def check(ctx):
     model = ctx.model
     reported: set[int] = set()
-    helpers = None
+    writing: dict[str, bool] = {}  # helper name -> writes through the ctx it is given
     # async callbacks handed to forEach
     for call in calls_named(model, "forEach"):
         found = _foreach_callback(call)
@@ -127,7 +131,7 @@ def check(ctx):
                   "in_async": bool(enclosing_fn(call) is not None and is_async(enclosing_fn(call)))},
         )
     queries = {c.id for c in calls_named(model, "query")}
-    for call in model.calls:
+    for call in calls_named(model, *_PROMISE_METHODS, "query", *model.helper_nodes):
         if call.id not in queries and not _is_statement(call):
             continue  # its promise is handed on (a query's is that of its last step)
         pe = promise_expr(call)
@@ -135,11 +139,14 @@ def check(ctx):
             fn = call.child_by_field_name("function")
             if fn is None or fn.type != "identifier" or not model.helper_nodes:
                 continue
-            if helpers is None:
-                helpers = _writing_helpers(model)
             name = text(fn)
-            if name not in helpers or not is_floating(call) or not _passes_ctx(call) \
-                    or cx.enclosing_functions(call)[:1] == (helpers[name],):
+            helper = model.helper_nodes.get(name)
+            if helper is None or not is_floating(call) or not _passes_ctx(call) \
+                    or cx.enclosing_functions(call)[:1] == (helper,):
+                continue
+            if name not in writing:
+                writing[name] = _writing_helper(model, helper)
+            if not writing[name]:
                 continue
             outer = enclosing_fn(call)
             ctx.report(

@@ -64,13 +64,20 @@ PLACEHOLDER_RE = re.compile(
     re.IGNORECASE,
 )
 
-# A literal none of these appear in matches no pattern above (each pattern starts with one of them):
-# checked first, they spare the patterns almost every string of a file.
-PATTERN_MARKS = ("k_live_", "k_test_", "sk-", "re_", "AKIA", "ASIA", "gh", "xox", "AIza", "-----BEGIN", "eyJ")
+# What a match of each pattern contains (aligned with PATTERNS): a pattern is searched for only in
+# literals holding one of its marks, and a literal holding none of them is not searched at all.
+PATTERN_MARKS: tuple[tuple[str, ...], ...] = (
+    ("k_live_",), ("k_test_",), ("sk-proj-",), ("sk-ant-",), ("sk-",), ("re_",), ("AKIA", "ASIA"),
+    ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), ("github_pat_",), ("xox",), ("AIza",), ("-----BEGIN ",), ("eyJ",),
+)
+_ANY_MARK = ("k_live_", "k_test_", "sk-", "re_", "AKIA", "ASIA", "gh", "xox", "AIza", "-----BEGIN ", "eyJ")
 
 
-def _may_match(s: str) -> bool:
-    return any(mark in s for mark in PATTERN_MARKS)
+def _has_mark(s, marks) -> bool:
+    for mark in marks:
+        if mark in s:
+            return True
+    return False
 
 
 def _strings(model) -> list[Node]:
@@ -168,13 +175,17 @@ def check(ctx):
     for node in _strings(model):
         if node.end_byte - node.start_byte < 14:
             continue  # fewer than 12 characters between the quotes
-        if _in_type_position(node):
-            continue
         s = _literal_value(node)
         if not s or len(s) < 12:
             continue
+        may_key = _has_mark(s, _ANY_MARK)  # else no pattern can match
+        may_name = node.type == "string" and 20 <= len(s) <= 512  # else not `_looks_random`
+        if not (may_key or may_name) or _in_type_position(node):
+            continue
         hit = None
-        for label, pat, sev in PATTERNS if _may_match(s) else ():
+        for (label, pat, sev), marks in zip(PATTERNS, PATTERN_MARKS) if may_key else ():
+            if not _has_mark(s, marks):
+                continue
             m = pat.search(s)
             if m is None:
                 continue
@@ -189,10 +200,10 @@ def check(ctx):
                 continue
             hit = (label, sev)
             break
-        if hit is None and node.type == "string" and _looks_random(s):
+        if hit is None and may_name:
             name = _assigned_name(node)
             if name and SECRET_NAME_RE.search(name) and not NOT_SECRET_NAME_RE.search(name) \
-                    and not _is_placeholder(s):
+                    and _looks_random(s) and not _is_placeholder(s):
                 hit = (f"a random-looking value assigned to `{name}`", None)
         if hit is None:
             continue

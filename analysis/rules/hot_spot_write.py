@@ -19,6 +19,7 @@ from ..syntax import (
     text,
     unwrap,
 )
+from ._calls import calls_named
 
 LITERAL_TYPES = frozenset({"string", "number", "true", "false", "null", "undefined"})
 SKIP_IDENTS = frozenset({"undefined", "NaN", "Infinity"})
@@ -128,9 +129,9 @@ def _doc_name(id_expr: Optional[Node]) -> Optional[tuple[str, str]]:
     return None
 
 
-def _find_decl(scope: Node, name: str, before: int) -> Optional[Node]:
+def _find_decl(model, scope: Node, name: str, before: int) -> Optional[Node]:
     found = None
-    for d in descendants_of_type(scope, ("variable_declarator",)):
+    for d in model.nodes_of_type_within(scope, "variable_declarator"):
         if d.start_byte >= before:
             break
         n = d.child_by_field_name("name")
@@ -139,9 +140,9 @@ def _find_decl(scope: Node, name: str, before: int) -> Optional[Node]:
     return found
 
 
-def _find_get_of(scope: Node, id_text: str, before: int) -> Optional[Node]:
+def _find_get_of(model, scope: Node, id_text: str, before: int) -> Optional[Node]:
     found = None
-    for d in descendants_of_type(scope, ("variable_declarator",)):
+    for d in model.nodes_of_type_within(scope, "variable_declarator"):
         if d.start_byte >= before:
             break
         n = d.child_by_field_name("name")
@@ -190,7 +191,7 @@ def _increments(value: Node, doc: str) -> Optional[str]:
 def check(ctx):
     model = ctx.model
     consts: Optional[set[str]] = None
-    for call in model.calls:
+    for call in calls_named(model, "patch", "replace"):
         kind = cx.ctx_call(call)
         if kind not in (("db", "patch"), ("db", "replace")):
             continue
@@ -213,10 +214,10 @@ def check(ctx):
         dn = _doc_name(a[0])
         if dn is not None:
             doc = dn[1]
-            decl = _find_decl(scope, doc, call.start_byte)
+            decl = _find_decl(model, scope, doc, call.start_byte)
         elif _is_constant(a[0], consts):
             # ctx.db.patch(COUNTER_ID, { n: doc.n + 1 }) after `const doc = await ctx.db.get(COUNTER_ID)`
-            decl = _find_get_of(scope, text(unwrap(a[0])), call.start_byte)
+            decl = _find_get_of(model, scope, text(unwrap(a[0])), call.start_byte)
             doc = text(decl.child_by_field_name("name")) if decl is not None else ""
         else:
             continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..convex_versions import FEATURES, version_of, version_text
 from ..registry import Rule
 from ..syntax import text, unwrap
+from ._calls import called_names, calls_named
 from ._refs import import_statements
 
 
@@ -25,7 +26,8 @@ def _http_ts_imports(ctx) -> bool:
 
 def _router_names(ctx):
     out = {}
-    for call in ctx.model.calls:
+    names = {i.local for i in ctx.facts.imports if i.source == "convex/server" and i.imported == "httpRouter"}
+    for call in calls_named(ctx.model, *names):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "identifier":
             continue
@@ -59,6 +61,8 @@ def check(ctx):
                          "`http.ts` exports by default, so build the routes there",
                    data={"kind": "router"})
     # routes added to the router of http.ts from another module
+    if "route" not in called_names(ctx.model):
+        return
     imported_routers = set()
     for imp in import_statements(ctx.model.root):
         if imp.type_only or not imp.source.startswith("."):
@@ -69,7 +73,7 @@ def check(ctx):
             imported_routers.update(imp.locals)
     if not imported_routers:
         return
-    for call in ctx.model.calls:
+    for call in calls_named(ctx.model, "route"):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "member_expression" or text(fn.child_by_field_name("property")) != "route":
             continue

@@ -10,6 +10,7 @@ from tree_sitter import Node
 from .. import convex as cx
 from ..registry import Rule
 from ..syntax import call_args, callee_name, descendants_of_type, function_params, param_pattern, text, unwrap
+from ._calls import calls_named_within
 from ._identity import helper_authenticates
 
 VERIFY_NAME_RE = re.compile(
@@ -78,7 +79,8 @@ def check(ctx):
         handler = reg.handler
         if handler.type not in ("arrow_function", "function_expression", "function_declaration", "method_definition"):
             continue
-        writes = [c for c in ctx.model.calls_within(handler) if cx.ctx_call(c) == ("run", "runMutation")]
+        writes = [c for c in calls_named_within(ctx.model, handler, "runMutation")
+                  if cx.ctx_call(c) == ("run", "runMutation")]
         if not writes:
             continue
         req_names, destructured_headers = _request_names(handler)

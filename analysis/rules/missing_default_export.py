@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..registry import Rule
 from ..syntax import text
+from ._calls import calls_named
 
 EXPECTED = {
     "http": ("httpRouter", "convex/server", "the HTTP router (`export default http;`)"),
@@ -20,7 +21,8 @@ def check(ctx):
     if any(e.name == "default" for e in f.exports):
         return
     factory, source, what = spec
-    for call in ctx.model.calls:
+    names = {i.local for i in f.imports if i.source == source and i.imported == factory}
+    for call in calls_named(ctx.model, *names):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "identifier":
             continue

@@ -39,12 +39,9 @@ def paginate_calls(model) -> set[int]:
 
 
 def _rule_memo(model) -> dict:
-    """This rule's answers about one tree, kept on its model while it lives: the extractor's and the
-    rule's share them (not in `FileModel.memo`: the engine installs that store after the extractors)."""
-    memo = getattr(model, "_multiple_paginate_memo", None)
-    if memo is None:
-        memo = model._multiple_paginate_memo = {}
-    return memo
+    """This rule's answers about one tree, in its model's per-tree store (`FileModel.memo`): the
+    extractor's and the rule's share them."""
+    return model.memo.setdefault("multiple_paginate", {})
 
 
 def _ents_root(node: Optional[Node]) -> bool:
@@ -81,13 +78,13 @@ def _classifier(model):
         imports.setdefault(imp.local, imp)  # `import_of` answers the first one
     namespaces = any(imp.imported == "*" for imp in imports.values())
     names: dict[str, bool] = {}
-    found: list[tuple[Node, tuple]] = []
+    found_calls: list[tuple[Node, tuple]] = []
     for call in model.calls:  # in document order
         fn = call.child_by_field_name("function")
         if fn is None:
             continue
         if call.id in pag:
-            found.append((call, ("leaf",) + dot_span(fn, call)))
+            found_calls.append((call, ("leaf",) + dot_span(fn, call)))
         elif fn.type == "identifier" or (namespaces and fn.type == "member_expression"):
             chain = [text(fn)] if fn.type == "identifier" else member_chain(fn)
             if not chain or len(chain) > 2:
@@ -97,10 +94,10 @@ def _classifier(model):
             if followed is None:
                 followed = names[name] = _followable(name, facts.helpers, imports.get)
             if followed:
-                found.append((call, ("call", name)))
-    idle = _idle_helpers(model.helper_nodes, found)
-    events = {call.id: kind for call, kind in found if kind[0] == "leaf" or kind[1] not in idle}
-    starts = [call.start_byte for call, _ in found if call.id in events]
+                found_calls.append((call, ("call", name)))
+    idle = _idle_helpers(model.helper_nodes, found_calls)
+    events = {call.id: kind for call, kind in found_calls if kind[0] == "leaf" or kind[1] not in idle}
+    starts = [call.start_byte for call, _ in found_calls if call.id in events]
 
     def classify(call: Node):
         return events.get(call.id)

@@ -7,8 +7,8 @@ import re
 from ..convex import ctx_call
 from ..indexes_util import bound_names, declared_within, identifiers_in, is_array_callback
 from ..registry import Rule
-from ._calls import calls_named
 from ..syntax import FUNCTION_TYPES, function_params, param_type_text, unwrap
+from ._calls import calls_named
 
 _FOR_TYPES = ("for_in_statement", "for_statement")
 _READ_ONLY_PARAM_RE = re.compile(r"\b(?:Generic)?QueryCtx\b|\b(?:Generic)?DatabaseReader\b")

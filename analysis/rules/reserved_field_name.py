@@ -7,8 +7,8 @@ from typing import Iterator
 from tree_sitter import Node
 
 from ..registry import Rule
-from ._calls import calls_named
 from ..syntax import call_args, member_chain, string_value, text, unwrap
+from ._calls import calls_named
 
 
 def _v_call(node, name: str) -> bool:

@@ -11,6 +11,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import ACTIONS, belongs_to, in_try_body, is_promise_all_arg
 from ..syntax import FUNCTION_TYPES, call_args, text, unwrap
+from ._calls import calls_named_within
 
 # A loop over pre-chunked work (`for (const batch of batches)`) already batches.
 _BATCH_RE = re.compile(r"batch|chunk|page|slice|group", re.I)
@@ -101,7 +102,7 @@ def check(ctx):
     for reg, b in ctx.registrations():
         if b.kind not in ACTIONS or reg.handler is None:
             continue
-        for call in ctx.model.calls_within(reg.handler):
+        for call in calls_named_within(ctx.model, reg.handler, "runQuery", "runMutation", "runAction"):
             kind = cx.ctx_call(call)
             if kind is None or kind[0] != "run":
                 continue

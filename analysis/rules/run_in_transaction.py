@@ -6,6 +6,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import TRANSACTIONAL, api_ref, belongs_to, in_try_body
 from ..syntax import call_args
+from ._calls import calls_named_within
 
 
 def check(ctx):
@@ -13,7 +14,7 @@ def check(ctx):
     for reg, b in ctx.registrations():
         if b.kind not in TRANSACTIONAL or reg.handler is None:
             continue
-        for call in model.calls_within(reg.handler):
+        for call in calls_named_within(model, reg.handler, "runQuery", "runMutation"):
             kind = cx.ctx_call(call)
             if kind not in (("run", "runQuery"), ("run", "runMutation")):
                 continue

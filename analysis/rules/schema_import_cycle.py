@@ -9,8 +9,8 @@ from ._refs import at_evaluation_time, import_statements, value_uses_in
 
 
 def extract(model):
-    """Relative value-import edges (with the source string's byte range) and, per source, the
-    imported bindings read while the module is evaluated."""
+    """Relative value-import edges (with the source string's byte range) and, per source that may be
+    a schema, the imported bindings read while the module is evaluated."""
     if getattr(model, "root", None) is None:
         return None
     edges = []
@@ -20,7 +20,7 @@ def extract(model):
         if imp.type_only or not imp.source.startswith("."):
             continue
         edges.append((imp.source, imp.source_node.start_byte, imp.source_node.end_byte))
-        if imp.locals:
+        if imp.locals and _may_be_schema(imp.source):
             locals_by_source.setdefault(imp.source, set()).update(imp.locals)
     for e in model.facts.exports:  # `export ... from "./x"` evaluates ./x too
         if e.source is not None and e.source.startswith("."):
@@ -32,6 +32,14 @@ def extract(model):
         if hot:
             reads[source] = hot
     return {"edges": edges, "reads": reads}
+
+
+def _may_be_schema(source: str) -> bool:
+    """Can this relative specifier resolve to a `schema.ts`? Only through a last segment naming it
+    (`./schema`, `../schema.js`) or a folder (`.`, `..`): the reads of other imports are never
+    looked at (`_find_cycle` wants the bindings read from the schema), so they are not searched for."""
+    last = source.rstrip("/").rsplit("/", 1)[-1]
+    return "schema" in last or last in ("", ".", "..")
 
 
 def _info(index, path):

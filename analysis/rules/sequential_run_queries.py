@@ -8,6 +8,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import ACTIONS, belongs_to, enclosing_fn, expression_top
 from ..syntax import FUNCTION_TYPES, LOOP_TYPES, call_args, descendants_of_type, text, unwrap
+from ._calls import calls_named_within
 
 _COMBINERS = {"object", "array", "arguments", "binary_expression", "template_string", "return_statement",
               "ternary_expression"}
@@ -197,7 +198,7 @@ def check(ctx):
             continue
         handler = reg.handler
         queries = []
-        for call in ctx.model.calls_within(handler):
+        for call in calls_named_within(ctx.model, handler, "runQuery"):
             kind = cx.ctx_call(call)
             if kind != ("run", "runQuery"):
                 continue

@@ -5,8 +5,11 @@ from __future__ import annotations
 from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import belongs_to
+from ._calls import calls_named_within
 
 _WRITES = {"insert", "patch", "replace", "delete"}
+# the callee names `effect_of` can accept
+_EFFECTS = (*_WRITES, "runAfter", "runAt", "cancel", "runMutation", "runAction")
 
 
 def effect_of(call) -> str | None:
@@ -28,7 +31,7 @@ def check(ctx):
     for reg, b in ctx.registrations():
         if b.kind != "query" or reg.handler is None:
             continue
-        for call in model.calls_within(reg.handler):
+        for call in calls_named_within(model, reg.handler, *_EFFECTS):
             what = effect_of(call)
             if what is None or model.registration_of(call) is not reg or not belongs_to(call, reg.handler):
                 continue

@@ -17,6 +17,7 @@ from ..registry import Rule
 from ..syntax import (FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, param_pattern,
                       param_type_text, string_value, text, unwrap)
 from ..validators_util import v_locals, validator_call
+from ._calls import calls_named
 
 ID_TYPE_RE = re.compile(r"""^\s*(?:Id|GenericId)\s*<\s*["'`](\w+)["'`]\s*>(?:\s*(\[\s*\]))?\s*+$""")
 DB_ID_METHODS = ("get", "patch", "replace", "delete")
@@ -330,7 +331,7 @@ def extract(model):
         helper_params[name] = [param_type_text(p) for p in function_params(fn)]
     member_ids: list[tuple[str, str]] = []  # (property name, table or UNKNOWN)
     stored_ids: list[tuple[str, str, str]] = []  # (table, field, id table or UNKNOWN)
-    for call in model.calls:
+    for call in calls_named(model, *_ID_CALLS):
         # only `<db>.get/patch/replace/delete/insert(...)` matter: test the method name (cheap)
         # before asking whether the object is a Convex db (a walk up the tree)
         fn = call.child_by_field_name("function")
@@ -405,7 +406,7 @@ def _defined_tables(ctx, names: set[str]):
         return
     entries = ctx.facts.schema.entries if ctx.facts.schema is not None else []
     ref_to_table = {e.ref: e.name for e in entries if e.kind == "ref" and e.ref}
-    for call in ctx.model.calls:
+    for call in calls_named(ctx.model, "defineTable"):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "identifier" or text(fn) != "defineTable":
             continue

@@ -5,8 +5,8 @@ from __future__ import annotations
 from ..convex import ctx_call
 from ..indexes_util import closest
 from ..registry import Rule
-from ._calls import calls_named
 from ..syntax import call_args, string_value
+from ._calls import calls_named
 
 # db methods whose first argument may be a table name (the explicit-table API of convex >= 1.31)
 _TABLE_FIRST = {"get": 2, "delete": 2, "patch": 3, "replace": 3, "normalizeId": 2}

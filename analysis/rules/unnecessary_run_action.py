@@ -6,6 +6,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import ACTIONS, api_ref, belongs_to
 from ..syntax import call_args
+from ._calls import calls_named_within
 
 
 def check(ctx):
@@ -14,7 +15,7 @@ def check(ctx):
     for reg, b in ctx.registrations():
         if b.kind not in ACTIONS or reg.handler is None:
             continue
-        for call in model.calls_within(reg.handler):
+        for call in calls_named_within(model, reg.handler, "runAction"):
             if cx.ctx_call(call) != ("run", "runAction"):
                 continue
             if model.registration_of(call) is not reg or not belongs_to(call, reg.handler):

@@ -23,6 +23,9 @@ _HINTS = {
 }
 
 
+_METHOD_FEATURES = frozenset(V_METHOD_SINCE.values())
+
+
 def _call_of(member):
     parent = member.parent
     if parent is not None and parent.type == "call_expression" \
@@ -43,18 +46,25 @@ def _shown(version) -> str:
 
 def check(ctx):
     version = version_of(ctx.functions_dir)
+    # `_check_methods` reports only a method the project's convex may lack: none, most of the time
+    old_methods = any(not version.may_have(f) for f in _METHOD_FEATURES)
     for member, name in validator_members(ctx.model):
-        call = _call_of(member)
-        node = call if call is not None else member
-        prop = member.child_by_field_name("property")
         if name in V_MEMBERS:
             feature = V_MEMBER_SINCE.get(name)
-            if feature is not None and not version.may_have(feature):
+            too_new = feature is not None and not version.may_have(feature)
+            if not too_new and not old_methods:
+                continue
+            call = _call_of(member)
+            node = call if call is not None else member
+            if too_new:
                 ctx.report(node, f"`v.{name}` {_too_new(version, feature)}",
                            data={"member": name, "since": version_text(FEATURES[feature].version)})
             if call is not None:
                 _check_methods(ctx, version, call)
             continue
+        call = _call_of(member)
+        node = call if call is not None else member
+        prop = member.child_by_field_name("property")
         close = difflib.get_close_matches(name, sorted(V_MEMBERS), n=3, cutoff=0.6)
         hint = _HINTS.get(name) or (f"did you mean `v.{close[0]}`?" if close else "")
         ctx.report(
