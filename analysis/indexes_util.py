@@ -14,6 +14,7 @@ from typing import Iterator, Optional
 
 from tree_sitter import Node
 
+from .convex import enclosing_functions
 from .facts import IndexFact, TableFact
 from .syntax import FUNCTION_TYPES, call_args, string_value, text, unwrap
 
@@ -197,17 +198,17 @@ def bound_names(pattern: Optional[Node]) -> set[str]:
     return out
 
 
-def declared_within(node: Node) -> set[str]:
-    """Names declared by `const/let/var` anywhere inside node (nested functions excluded)."""
+def declared_within(model, node: Node) -> set[str]:
+    """Names declared by `const/let/var` anywhere inside node (nested functions excluded): the
+    model's declarators inside node whose innermost function is not itself inside node."""
     out: set[str] = set()
-    stack = list(node.named_children)
-    while stack:
-        n = stack.pop()
-        if n.type in FUNCTION_TYPES:
-            continue
-        if n.type == "variable_declarator":
-            out |= bound_names(n.child_by_field_name("name"))
-        stack.extend(n.named_children)
+    lo, hi, own = node.start_byte, node.end_byte, node.id
+    for d in model.nodes_of_type_within(node, "variable_declarator"):
+        fns = enclosing_functions(d)
+        inner = fns[0] if fns else None
+        if inner is not None and inner.id != own and lo <= inner.start_byte and inner.end_byte <= hi:
+            continue  # declared in a function nested in node
+        out |= bound_names(d.child_by_field_name("name"))
     return out
 
 

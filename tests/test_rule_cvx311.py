@@ -60,6 +60,18 @@ CASES = [
           },
         });
     """, [6], files=BASE, name="same-file custom-builder registration"),
+    invalid("""
+        import { mutation } from "./functions";
+        import { get, touch } from "./tasks";
+        export const rename = mutation({
+          args: {},
+          handler: async (ctx, args: any) => {
+            const t = await (get)(ctx, { id: args.id });
+            await (touch as any)(ctx, {});
+            return t;
+          },
+        });
+    """, [6, 7], files={**BASE, "convex/tasks.ts": TASKS}, name="callee in parentheses or cast"),
 ]
 
 

@@ -8,7 +8,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import shadowed_locally
 from ..syntax import text, unwrap
-from ._calls import called_names, calls_named
+from ._calls import called_names, calls_named, with_wrapped_callees
 
 
 def _registration(ctx, path: str, local: str):
@@ -36,8 +36,9 @@ class _Targets:
         self.memo: dict = {}
 
     def callees(self) -> Optional[set[str]]:
-        """The names called as `f(…)` that reach a registration (`f.handler(…)` calls are looked at
-        anyway); None when a namespace import may reach one (`Ns.f(…)`: any member name)."""
+        """The names called as `f(…)` that reach a registration (`f.handler(…)` calls and calls of a
+        wrapped callee are looked at anyway); None when a namespace import may reach one (`Ns.f(…)`:
+        any member name)."""
         ctx = self.ctx
         for imp in self.imports.values():
             if imp.imported == "*" and not imp.type_only and ctx.index.resolve_module(ctx.path, imp.source):
@@ -82,7 +83,7 @@ def check(ctx):
     if names is None:
         calls = ctx.model.calls
     else:
-        calls = calls_named(ctx.model, *names, "handler")
+        calls = with_wrapped_callees(ctx.model, calls_named(ctx.model, *names, "handler"))
     for call in calls:
         fn = unwrap(call.child_by_field_name("function"))
         if fn is None:

@@ -36,33 +36,38 @@ def _in_reactive_read(ctx, node) -> bool:
 
 def _per_item_scope(node):
     """The innermost loop (for-of/for-in/for) or array callback (`xs.map(fn)`, `asyncMap(xs, fn)`) around
-    node, inside the same function, with the names that change per item; None when there is none."""
+    node, inside the same function, and how it repeats (`loop` or the mapping call); None when there is none."""
     cur = node.parent
     while cur is not None:
         if cur.type in FUNCTION_TYPES:
             how = is_array_callback(cur)
-            if how is None:
-                return None
-            names: set[str] = set()
-            for p in function_params(cur):
-                names |= bound_names(p)
-            body = cur.child_by_field_name("body")
-            if body is not None:
-                names |= declared_within(body)
-            return cur, how, names
+            return None if how is None else (cur, how)
         if cur.type in _FOR_TYPES:
             body = cur.child_by_field_name("body")
             if body is not None and body.start_byte <= node.start_byte and node.end_byte <= body.end_byte:
-                names = declared_within(body)
-                if cur.type == "for_in_statement":
-                    names |= bound_names(cur.child_by_field_name("left"))
-                else:
-                    init = cur.child_by_field_name("initializer")
-                    if init is not None:
-                        names |= declared_within(init) | bound_names(init)
-                return cur, "loop", names
+                return cur, "loop"
         cur = cur.parent
     return None
+
+
+def _item_names(model, scope, how) -> set[str]:
+    """The names that change per item of a `_per_item_scope`."""
+    if how != "loop":
+        names: set[str] = set()
+        for p in function_params(scope):
+            names |= bound_names(p)
+        body = scope.child_by_field_name("body")
+        if body is not None:
+            names |= declared_within(model, body)
+        return names
+    names = declared_within(model, scope.child_by_field_name("body"))
+    if scope.type == "for_in_statement":
+        names |= bound_names(scope.child_by_field_name("left"))
+    else:
+        init = scope.child_by_field_name("initializer")
+        if init is not None:
+            names |= declared_within(model, init) | bound_names(init)
+    return names
 
 
 SMALL_LITERAL = 5  # a fan-out over a literal list this short is bounded, not N+1
@@ -90,16 +95,23 @@ def _over_small_literal(scope, how) -> bool:
 
 def check(ctx):
     reported: set[int] = set()
+    per_scope: dict[int, set[str]] = {}
+
+    def names_of(scope, how) -> set[str]:
+        if scope.id not in per_scope:
+            per_scope[scope.id] = _item_names(ctx.model, scope, how)
+        return per_scope[scope.id]
+
     for call in calls_named(ctx.model, "get"):
         if ctx_call(call) != ("db", "get"):
             continue
         found = _per_item_scope(call)
         if found is None or not _in_reactive_read(ctx, call):
             continue
-        scope, how, names = found
+        scope, how = found
         if _over_small_literal(scope, how):
             continue
-        if not (identifiers_in(call.child_by_field_name("arguments")) & names):
+        if not (identifiers_in(call.child_by_field_name("arguments")) & names_of(scope, how)):
             continue  # the same document every time: not a per-item read
         reported.add(call.start_byte)
         where = "in a loop" if how == "loop" else f"for each element (`{how}`)"
@@ -113,14 +125,14 @@ def check(ctx):
         found = _per_item_scope(chain.root)
         if found is None or not _in_reactive_read(ctx, chain.root):
             continue
-        scope, how, names = found
+        scope, how = found
         if _over_small_literal(scope, how):
             continue
         used: set[str] = set()
         for step in chain.steps:
             if step.method in ("withIndex", "withSearchIndex", "filter"):
                 used |= identifiers_in(step.call.child_by_field_name("arguments"))
-        if not (used & names):
+        if not (used & names_of(scope, how)):
             continue
         where = "in a loop" if how == "loop" else f"for each element (`{how}`)"
         ctx.report((chain.root.start_byte, chain.outer.end_byte),

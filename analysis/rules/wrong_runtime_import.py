@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from ..registry import Rule
+from ..runtime_util import index_cache
 from ._refs import import_statements, value_uses_in
+
+
+def _use_node_dirs(index) -> set:
+    """The functions folders holding a "use node" file (per index generation: `use_node` is part of a
+    file's api signature, so a change bumps it)."""
+    return index_cache(index, "use_node_dirs",
+                       lambda ix: {f.functions_dir for f in ix.facts.values() if f.use_node})
 
 
 def _node_imports(ctx):
@@ -13,6 +21,8 @@ def _node_imports(ctx):
     module = ctx.facts.module or ""
     if "." in module.rsplit("/", 1)[-1]:
         return
+    if ctx.facts.functions_dir not in _use_node_dirs(ctx.index):
+        return  # no "use node" file to import in this functions folder
     for imp in import_statements(ctx.model.root):
         if imp.type_only or not imp.source.startswith("."):
             continue
