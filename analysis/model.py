@@ -39,7 +39,6 @@ from .syntax import (
     call_args,
     callee_name,
     error_ranges,
-    member_chain,
     object_pairs,
     pair_value,
     string_value,
@@ -254,8 +253,6 @@ class FileModel:
 
     def nodes_of_type_within(self, node: Node, *types: str) -> list[Node]:
         """`nodes_of_type(*types)` strictly inside `node` (document order), found by bisection."""
-        import bisect
-
         found = self.nodes_of_type(*types)
         if not found:
             return []
@@ -512,10 +509,14 @@ class FileModel:
                 continue
             if got[0]:
                 out.append(got[1])
-            else:
-                chain = member_chain(got[2])
-                if chain and len(chain) == 2:
-                    out.append(".".join(chain))
+                continue
+            # `a.b(…)`: what `member_chain` gives when the chain has two links, without the whole chain
+            fn = got[2]
+            obj = unwrap(fn.child_by_field_name("object"))
+            if obj is not None and obj.type in ("identifier", "this"):
+                prop = fn.child_by_field_name("property")
+                if prop is not None and prop.type in ("property_identifier", "private_property_identifier"):
+                    out.append(text(obj) + "." + text(prop))
         return out
 
     def calls_within(self, node: Node) -> list[Node]:
@@ -525,19 +526,18 @@ class FileModel:
 
     def _calls_within_idx(self, node: Node) -> list[int]:
         """The positions in `calls` of the calls inside `node`."""
-        starts = self._call_starts
+        starts, ends = self._call_spans()
         lo = bisect.bisect_left(starts, node.start_byte)
         end = node.end_byte
         hi = bisect.bisect_left(starts, end, lo)
-        ends = self._call_ends
         return [i for i in range(lo, hi) if ends[i] <= end]
 
     def calls_named(self, *names: str) -> list[Node]:
-        """The calls whose callee is spelled as one of `names`: `name(…)` or `<anything>.name(…)` (the
-        member's property; parentheses and `as`/`!`/`await` wrappers around the callee looked through),
-        in document order (as in `calls`). Found from an index of the file's calls by callee name
-        built once per model: a rule looking for a few methods need not read the callee of every call
-        again. A pre-filter: the caller still checks the callee's shape."""
+        """The calls whose callee is written `name(…)` or `<anything>.name(…)` (the member's property;
+        a wrapped callee, `(f)(…)`, `f!(…)`, is not named: rules/_calls.py adds those), for each of
+        `names`, in document order (as in `calls`). Found from an index of the file's calls by callee
+        name built once per model: a rule looking for a few methods need not read the callee of every
+        call again. A pre-filter: the caller still checks the callee's shape."""
         by = self._by_callee
         if by is None:
             by = self._callee_index()
@@ -560,8 +560,7 @@ class FileModel:
         # member expression (what syntax.callee_name reads), else None
         raw: list[Optional[tuple[bool, str, Node]]] = [None] * len(self.calls)
         for i, call in enumerate(self.calls):
-            written = call.child_by_field_name("function")
-            fn = unwrap(written)
+            fn = call.child_by_field_name("function")
             if fn is None:
                 continue
             t = fn.type
@@ -574,8 +573,7 @@ class FileModel:
                 name = text(prop)
             else:
                 continue
-            if fn is written:
-                raw[i] = (t == "identifier", name, fn)
+            raw[i] = (t == "identifier", name, fn)
             got = by.get(name)
             if got is None:
                 by[name] = [i]
@@ -591,19 +589,12 @@ class FileModel:
             self._callee_index()
         return self._raw
 
-    @property
-    def _call_ends(self) -> list[int]:
-        ce = getattr(self, "_ce", None)
-        if ce is None:
-            ce = self._ce = [c.end_byte for c in self.calls]
-        return ce
-
-    @property
-    def _call_starts(self) -> list[int]:
-        cs = getattr(self, "_cs", None)
-        if cs is None:
-            cs = self._cs = [c.start_byte for c in self.calls]
-        return cs
+    def _call_spans(self) -> tuple[list[int], list[int]]:
+        """The starts and the ends of `calls` (read once)."""
+        got = getattr(self, "_spans_of_calls", None)
+        if got is None:
+            got = self._spans_of_calls = ([c.start_byte for c in self.calls], [c.end_byte for c in self.calls])
+        return got
 
     # ------------------------------------------------------------ registrations
     def _is_builder_candidate(self, name: str) -> bool:
