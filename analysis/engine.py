@@ -110,12 +110,13 @@ def _module_and_dir(ws: Workspace, path: str) -> tuple[Optional[str], Optional[s
 
 
 def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
-                lines=None, extra: Optional[dict] = None) -> FileModel:
-    """Parse + extract one file (also runs the rule modules' fact extractors; `extra`: their
-    results for these bytes, known already: a tree parsed again after it was let go)."""
+                lines=None, known: Optional[FileFacts] = None) -> FileModel:
+    """Parse + extract one file (also runs the rule modules' fact extractors; `known`: the facts
+    of these bytes, taken before: a tree parsed again after it was let go keeps them, and neither
+    the fact-only passes nor the extractors run again)."""
     memo: dict = {}  # per-tree answers of convex.py's recognisers, reused when linting
     with file_cache(memo):
-        return _build_model(path, data, ws, old_tree, parsed, lines, memo, extra)
+        return _build_model(path, data, ws, old_tree, parsed, lines, memo, known)
 
 
 def is_reference_only(ws: Workspace, path: str) -> bool:
@@ -128,7 +129,7 @@ def is_reference_only(ws: Workspace, path: str) -> bool:
 
 
 def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
-                 lines=None, memo: Optional[dict] = None, extra: Optional[dict] = None) -> FileModel:
+                 lines=None, memo: Optional[dict] = None, known: Optional[FileFacts] = None) -> FileModel:
     fdir, module = _module_and_dir(ws, path)
     generated = fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]
     if not generated and is_reference_only(ws, path):
@@ -143,11 +144,14 @@ def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None,
         src = SourceFile.unparsed(path, data)
     else:
         src = SourceFile.load(path) if data is None else SourceFile.from_bytes(path, data, old_tree, parsed, lines)
-    model = FileModel(src, fdir, module, memo=memo)
+    if known is not None and (src.tree is None or generated or known.error or known.is_generated
+                              or (known.path, known.functions_dir, known.module) != (path, fdir, module)):
+        known = None  # (not a file whose facts a re-parse can keep)
+    model = FileModel(src, fdir, module, memo=memo, known=known)
+    if known is not None:
+        return model
     model.facts.is_generated = generated
-    if src.tree is not None and not model.facts.is_generated and extra is not None:
-        model.facts.extra = dict(extra)
-    elif src.tree is not None and not model.facts.is_generated:
+    if src.tree is not None and not model.facts.is_generated:
         for name, fn in extractors().items():
             try:
                 model.facts.extra[name] = fn(model)

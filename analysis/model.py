@@ -167,7 +167,9 @@ class Registration:
 
 class FileModel:
     def __init__(self, src: SourceFile, functions_dir: Optional[str] = None, module: Optional[str] = None,
-                 refs_only: bool = False, memo: Optional[dict] = None):
+                 refs_only: bool = False, memo: Optional[dict] = None, known: Optional[FileFacts] = None):
+        """`known`: this file's facts, taken from these bytes before (a tree parsed again after it
+        was let go): they become `self.facts`, and the passes that only fill facts are skipped."""
         self.src = src
         self.path = src.path
         self.functions_dir = functions_dir
@@ -210,9 +212,12 @@ class FileModel:
         self._derive_variable_chains()
         for t in _PREFETCHED_TYPES:
             self._prefetched[t] = caps.get(t, [])
-        extract_references(self)
-        self._extract_schema()
+        if known is None:
+            extract_references(self)  # facts only
+            self._extract_schema()  # facts only
         self._extract_suppressions()
+        if known is not None:
+            self.facts = known
 
     # ------------------------------------------------------------------ helpers
     def span(self, node_or_start, end: Optional[int] = None) -> Span:

@@ -12,7 +12,7 @@ from lsprotocol import types as T
 
 from . import convert as C
 from .diagnostics import schedule, views_changed
-from .indexing import reload_project
+from .indexing import open_folder_first, reload_project
 from .watchdog import take_server_settings
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ def did_open(ls: "ConvexLanguageServer", params: T.DidOpenTextDocumentParams):
     if views & {"schema", "api"}:
         views_changed(ls, exclude=path)
     schedule(ls, path, delay=0.0)
+    open_folder_first(ls)
 
 
 def did_change(ls: "ConvexLanguageServer", params: T.DidChangeTextDocumentParams):

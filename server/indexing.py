@@ -34,66 +34,70 @@ def start_indexing(ls: "ConvexLanguageServer") -> None:
 
 
 async def index_workspace(ls: "ConvexLanguageServer") -> None:
-    """Parse every workspace file in a background thread; feed facts to the index here."""
+    """Parse every workspace file in worker processes (or a background thread); feed facts to the
+    index here. The open documents' folders are also scanned right away in this process
+    (`_Run.help_open_folders`): the workers take a while to start, and the facts of a folder read
+    from the persistent cache cost less here than a worker's start-up."""
     s = ls.session
     ls.ready.clear()
     ls.ready_dirs = set()
     t0 = time.perf_counter()
     paths = _open_folders_first(s, list(s.load_list))  # (the queue re-checks as documents open)
-    left = collections.Counter(_folder(s, p) for p in paths)
-    token = None
+    run = _Run(ls, paths)
+    ls._indexing = run
     if ls.progress and paths:
         token = f"convex-lsp-index-{uuid.uuid4().hex[:8]}"
         try:
             await ls.work_done_progress.create_async(token)
             ls.work_done_progress.begin(token, T.WorkDoneProgressBegin(
                 title="convex-lsp", message=f"indexing {len(paths)} files", percentage=0, cancellable=False))
+            run.token = token
         except Exception as e:
             ls.log_error("starting progress", e)
-            token = None
     loop = asyncio.get_running_loop()
-    changed: set[str] = set()
-    done = 0
-    last = 0.0
-
-    def progressed(n: int) -> None:
-        nonlocal done, last
-        done += n
-        now = time.perf_counter()
-        if token is not None and now - last > 0.2:
-            last = now
-            ls.work_done_progress.report(token, T.WorkDoneProgressReport(
-                message=f"{done}/{len(paths)} files", percentage=int(100 * done / len(paths))))
-
+    queue = run.queue
     jobs = worker_count(len(paths))
     pool, ls._pool = ls._pool, None
     if pool is not None and pool[1] != jobs:
         pool[0].shutdown(wait=False, cancel_futures=True)
         pool = None
     pool = pool[0] if pool is not None else None
-    queue = _Queue(s, paths)
     try:
         if jobs:
+            run.local = True
+            run.help_open_folders()
             if pool is None:
                 pool = start_pool(jobs)
             size = max(BATCH, min(200, len(paths) // (jobs * 4) or BATCH))
             in_flight: dict = {}
+            started = False  # a worker has answered (until then, they are starting: small chunks of
+            # other folders first; an open folder's chunk given to them now may be taken back by
+            # this process, `_Run.steal`, so that an open folder never waits for a worker's start-up)
             try:
                 while queue or in_flight:
                     # a few chunks per worker at a time, so that a folder opened meanwhile goes next
                     while queue and len(in_flight) < jobs * 2:
-                        chunk = queue.take(ls, size)
+                        chunk = queue.take(ls, size if started else BATCH, open_folders=started)
+                        if not chunk:
+                            chunk = queue.take(ls, BATCH)  # only open folders are left
+                        if not chunk:
+                            break
                         with workers_skip_main_module():
-                            in_flight[loop.run_in_executor(pool, scan_chunk, s.workspace, chunk)] = chunk
+                            fut = loop.run_in_executor(pool, scan_chunk, s.workspace, chunk)
+                        in_flight[fut] = chunk
+                        if not started:
+                            run.early[id(fut)] = chunk
+                    if not in_flight:
+                        break
                     done_futs, _ = await asyncio.wait(list(in_flight), return_when=asyncio.FIRST_COMPLETED)
                     for fut in done_futs:
                         chunk = in_flight.pop(fut)
+                        run.early.pop(id(fut), None)
                         items = fut.result()
+                        started = True
                         if ls.session is not s:
                             return
-                        changed |= s.add_scanned(items)
-                        progressed(len(items))
-                        _count_down(ls, left, chunk)
+                        run.ingest(items, chunk)
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
             except Exception as e:  # no processes here (sandbox, broken pool): use a thread
@@ -101,20 +105,26 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
                 jobs = 0
                 for chunk in in_flight.values():
                     queue.put_back(chunk)
+            run.local = False
+            if run.helper is not None:
+                await run.helper  # its last chunk
         if not jobs:
             while queue:
                 chunk = queue.take(ls, BATCH)
                 items = await loop.run_in_executor(ls.thread_pool, lambda c=chunk: list(s.scan(c)))
                 if ls.session is not s:
                     return  # the project was reloaded meanwhile
-                changed |= s.add_scanned(items)
-                progressed(len(chunk))
-                _count_down(ls, left, chunk)
+                run.ingest(items, chunk)
     finally:
+        run.local = False
+        if run.helper is not None and not run.helper.done():
+            run.helper.cancel()
+        if getattr(ls, "_indexing", None) is run:
+            ls._indexing = None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
-        if token is not None:
-            ls.work_done_progress.end(token, T.WorkDoneProgressEnd(message="indexed"))
+        if run.token is not None:
+            ls.work_done_progress.end(run.token, T.WorkDoneProgressEnd(message="indexed"))
     s.indexed = True
     # the index lives as long as the session: move it out of the cyclic collector's sight, so
     # the full collections that typing triggers do not walk the facts of every workspace file
@@ -127,6 +137,94 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
     ls.info(f"convex-lsp: indexed {len(paths)} files in {ls.index_seconds:.2f}s")
     ls.ready.set()
     everything_changed(ls)
+
+
+LOCAL_BATCH = 10
+
+
+class _Run:
+    """One indexing of the workspace: the files left (`_Queue`), per folder how many, progress."""
+
+    def __init__(self, ls: "ConvexLanguageServer", paths: list[str]):
+        self.ls = ls
+        self.s = ls.session
+        self.total = len(paths)
+        self.queue = _Queue(self.s, paths)
+        self.left = collections.Counter(_folder(self.s, p) for p in paths)
+        self.token = None
+        self.done = 0
+        self.last = 0.0
+        self.local = False  # worker processes index: this process helps with the open folders
+        self.helper: "asyncio.Task | None" = None
+        self.pending = set(paths)  # not in the index yet
+        self.early: dict = {}  # chunks given to workers that had not answered yet
+        self.stolen: set = set()  # files of those that this process scans too
+
+    def ingest(self, items, chunk: list[str]) -> None:
+        """Loop thread: scanned facts into the index, progress, folders done (a file scanned
+        twice, see `steal`, counts once: the first answer wins)."""
+        pending = self.pending
+        chunk = [p for p in chunk if p in pending]
+        if not chunk:
+            return
+        pending.difference_update(chunk)
+        fresh = set(chunk)
+        self.s.add_scanned(it for it in items if it[0] in fresh)
+        self.done += len(chunk)
+        now = time.perf_counter()
+        if self.token is not None and now - self.last > 0.2:
+            self.last = now
+            self.ls.work_done_progress.report(self.token, T.WorkDoneProgressReport(
+                message=f"{self.done}/{self.total} files", percentage=int(100 * self.done / self.total)))
+        _count_down(self.ls, self.left, chunk)
+
+    def help_open_folders(self) -> None:
+        """Scan what is left of the open documents' folders in this process too (a thread), in
+        small chunks, alongside the worker processes (started, if needed)."""
+        if self.local and (self.helper is None or self.helper.done()) and (self.queue.open_left(self.ls) or self.early):
+            self.helper = asyncio.ensure_future(self._help())
+
+    async def _help(self) -> None:
+        loop = asyncio.get_running_loop()
+        s = self.s
+        try:
+            while self.local and self.ls.session is s:
+                chunk = self.queue.take_open(self.ls, LOCAL_BATCH) or self.steal(LOCAL_BATCH)
+                if not chunk:
+                    return
+                stop = lambda: not self.local or self.ls.session is not s  # noqa: E731
+                items = await loop.run_in_executor(self.ls.thread_pool, lambda c=chunk: list(s.scan(c, stop)))
+                if self.ls.session is not s:
+                    return
+                if len(items) < len(chunk) and stop():
+                    return  # the indexing ended (cancelled): nothing waits for these
+                self.ingest(items, chunk)
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:  # the workers index the rest
+            self.ls.log_error("indexing the open folders", e)
+
+
+    def steal(self, size: int) -> list[str]:
+        """Files of the open folders given to worker processes still starting (a warm start
+        reads a folder's facts from the cache faster than a worker starts): scanned here too."""
+        wanted = {_folder(self.s, p) for p in self.s.documents}
+        out: list[str] = []
+        for chunk in list(self.early.values()):
+            for p in chunk:
+                if p in self.pending and p not in self.stolen and _folder(self.s, p) in wanted:
+                    self.stolen.add(p)
+                    out.append(p)
+                    if len(out) >= size:
+                        return out
+        return out
+
+
+def open_folder_first(ls: "ConvexLanguageServer") -> None:
+    """A document was opened while indexing: its folder goes next (also in this process)."""
+    run = getattr(ls, "_indexing", None)
+    if run is not None:
+        run.help_open_folders()
 
 
 def _folder(s, path: str):
@@ -158,13 +256,28 @@ class _Queue:
     def __bool__(self) -> bool:
         return self.n > 0
 
-    def take(self, ls, size: int) -> list[str]:
-        wanted = [_folder(self.s, p) for p in self.s.documents]
-        for d in wanted:
-            q = self.by_folder.get(d)
-            if q:
-                return self._pop(d, q, min(size, BATCH))
+    def take(self, ls, size: int, open_folders: bool = True) -> list[str]:
+        """The next chunk: of an open document's folder first (unless `open_folders` is False:
+        then of other folders only, [] when only open ones are left)."""
+        wanted = {_folder(self.s, p) for p in self.s.documents}
+        if open_folders:
+            for d in wanted:
+                q = self.by_folder.get(d)
+                if q:
+                    return self._pop(d, q, min(size, BATCH))
         for d, q in self.by_folder.items():
+            if q and (open_folders or d not in wanted):
+                return self._pop(d, q, size)
+        return []
+
+    def open_left(self, ls) -> bool:
+        return any(self.by_folder.get(_folder(self.s, p)) for p in self.s.documents)
+
+    def take_open(self, ls, size: int) -> list[str]:
+        """Files of the open documents' folders only ([] when none is left)."""
+        for p in self.s.documents:
+            d = _folder(self.s, p)
+            q = self.by_folder.get(d)
             if q:
                 return self._pop(d, q, size)
         return []

@@ -60,6 +60,7 @@ class ConvexLanguageServer(StdioServer):
         self.ready_dirs: set[str] = set()  # functions folders fully indexed (indexing.py)
         self._changed: Optional[asyncio.Event] = None
         self._index_task: Optional[asyncio.Task] = None
+        self._indexing = None  # indexing._Run under way
         self._pool = None  # (ProcessPoolExecutor, jobs) started at initialize, used by the first indexing
         self._analysis_pool = None  # one worker process for idle whole-file analyses (False: none)
         self._full_jobs: dict[str, asyncio.Task] = {}

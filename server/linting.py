@@ -109,8 +109,7 @@ class LazyModels(dict):
         from convex_lsp.analysis.engine import build_model
 
         facts = self._index.facts.get(path) if self._index is not None else None
-        extra = facts.extra if facts is not None and not facts.error else None
-        model = self[path] = build_model(path, None, self._plan.workspace, extra=extra)
+        model = self[path] = build_model(path, None, self._plan.workspace, known=facts)
         return model
 
     def get(self, path, default=None):

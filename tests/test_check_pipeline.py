@@ -52,7 +52,7 @@ def _files(tmp_path):
     return project(tmp_path / "p", {"convex/helpers.ts": HELPERS, "convex/chat.ts": USES_HELPER})
 
 
-def test_trees_let_go_give_the_same_findings_without_running_extractors_twice(tmp_path, monkeypatch):
+def test_trees_let_go_give_the_same_findings_without_taking_facts_twice(tmp_path, monkeypatch):
     root = _files(tmp_path)
     plan = runner.prepare([root])
     kept, _ = runner.run_serial(plan, with_fixes=True)
@@ -61,7 +61,7 @@ def test_trees_let_go_give_the_same_findings_without_running_extractors_twice(tm
     real = engine.build_model
 
     def counting(path, *a, **k):
-        calls.append((path, k.get("extra") is not None))
+        calls.append((path, k.get("known") is not None))
         return real(path, *a, **k)
 
     monkeypatch.setattr(engine, "build_model", counting)
@@ -70,7 +70,7 @@ def test_trees_let_go_give_the_same_findings_without_running_extractors_twice(tm
     released, _ = runner.run_serial(plan, with_fixes=True)
     assert [_key(f) for f in released] == [_key(f) for f in kept]
     rebuilt = [p for p, known in calls if known]
-    assert rebuilt, calls  # linted files were parsed again, with their extractors' results reused
+    assert rebuilt, calls  # linted files were parsed again, keeping the facts taken before
     assert len(rebuilt) == len({p for p in rebuilt})
 
 
