@@ -15,6 +15,7 @@ With no version known, the newest release in this table (`LATEST`) is assumed.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -181,7 +182,14 @@ def version_of(functions_dir) -> ProjectVersion:
     """The project version of a functions folder (analysis.project.FunctionsDir), UNKNOWN without one."""
     if functions_dir is None:
         return UNKNOWN
-    return parse_spec(getattr(functions_dir, "convex_version", None))
+    spec = getattr(functions_dir, "convex_version", None)
+    return _parsed(spec) if isinstance(spec, str) else parse_spec(spec)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(spec: str) -> ProjectVersion:
+    """`parse_spec`, remembered: several rules ask for every file (the answer is immutable)."""
+    return parse_spec(spec)
 
 
 # ------------------------------------------------------------------ lockfiles
