@@ -39,14 +39,23 @@ def identifiers_named(root: Node, data: bytes, name: str) -> Optional[list[Node]
     return out
 
 
-def own_returns(body: Node, data: bytes) -> list[Node]:
+def own_returns(body: Node, data: bytes, innermost_function=None) -> list[Node]:
     """The `return` statements of a function body, not of the functions (or classes) nested in it,
-    in order: what `syntax.returns_of` answers."""
+    in order: what `syntax.returns_of` answers. `innermost_function(node)`: the function around a
+    node (or None), asked instead of walking up when the body holds no `class`."""
     out = []
+    fn_id = body.parent.id if body.parent is not None else None
+    if innermost_function is not None and data.find(b"class", body.start_byte, body.end_byte) != -1:
+        innermost_function = None
     for m in _RETURN.finditer(data, body.start_byte, body.end_byte):
         i = m.start()
         node = body.named_descendant_for_byte_range(i, i + 6)
         if node is None or node.type != "return_statement" or node.start_byte != i:
+            continue
+        if innermost_function is not None:
+            around = innermost_function(node)
+            if around is not None and around.id == fn_id:
+                out.append(node)
             continue
         up = node.parent
         while up is not None and up.id != body.id and up.type not in _NOT_OWN:

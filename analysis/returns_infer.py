@@ -24,8 +24,8 @@ from .syntax import (
     string_value, text,
 )
 from .validator_algebra import (
-    BOOLEAN, EXTRA_KEY, SYMBOLIC, NEVER, NULL, NUMBER, STRING, UNDEFINED, UNKNOWN, Field, Shape, literal, nullable,
-    pair_key, parse_validator, union, with_maybe_null, without_null,
+    BOOLEAN, EXTRA_KEY, NEVER, NULL, NUMBER, PLAIN_VALIDATOR_CALLS, STRING, SYMBOLIC, UNDEFINED, UNKNOWN, Field,
+    Shape, literal, nullable, pair_key, parse_validator, union, with_maybe_null, without_null,
 )
 from .validators_util import can_complete, v_locals
 
@@ -139,12 +139,23 @@ class Inferer:
         self.v_names = v_locals(model) or {"v"}
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
-        self._chains = {c.outer.id: c for c in model.query_chains if c.steps}
         self._tree = _TreeMemo()
-        self._handlers: dict[int, object] = {}  # handler node id -> registration
-        for reg in model.registrations:
-            if reg.handler is not None:
-                self._handlers[reg.handler.id] = reg
+        self._chains_by_call: Optional[dict] = None  # see _chains
+        self._handlers_by_id: Optional[dict] = None  # see _handlers
+
+    @property
+    def _chains(self) -> dict:
+        """Query chains with steps, by the node that ends them."""
+        if self._chains_by_call is None:
+            self._chains_by_call = {c.outer.id: c for c in self.model.query_chains if c.steps}
+        return self._chains_by_call
+
+    @property
+    def _handlers(self) -> dict:
+        """Registrations by their handler node's id."""
+        if self._handlers_by_id is None:
+            self._handlers_by_id = {reg.handler.id: reg for reg in self.model.registrations if reg.handler is not None}
+        return self._handlers_by_id
 
     def named(self, scope: Node, name: str) -> list[Node]:
         """The identifiers (and shorthand properties) spelled `name` inside `scope`, in document
@@ -168,7 +179,8 @@ class Inferer:
             return HandlerReturns([ReturnSite(body, body, self.expr(body, 0))], False)
         got = self._tree.bodies.get(body.id)
         if got is None:
-            got = self._tree.bodies[body.id] = (byte_scan.own_returns(body, self.model.src.data), can_complete(body))
+            got = self._tree.bodies[body.id] = (byte_scan.own_returns(body, self.model.src.data, _innermost_function),
+                                                can_complete(body))
         returns, falls_off = got
         sites = []
         for r in returns:
@@ -902,6 +914,11 @@ def _strip_parens(n: Optional[Node]) -> Optional[Node]:
     return n
 
 
+def _innermost_function(node: Node) -> Optional[Node]:
+    around = cx.enclosing_functions(node)
+    return around[0] if around else None
+
+
 def _text_is(node: Optional[Node], s: str) -> bool:
     """`text(node) == s`, without reading the text of a node too long to be it."""
     if node is None:
@@ -1120,6 +1137,9 @@ def extract(model) -> dict:
             val = d.child_by_field_name("value")
             if n is None or n.type != "identifier" or val is None:
                 continue
+            called = _plain_call_name(val) if val.type == "call_expression" else None
+            if called is not None and called not in PLAIN_VALIDATOR_CALLS:
+                continue  # `query({…})`, `defineTable(…)`: not a validator (parse_validator says unknown)
             if val.type in ("call_expression", "object", "member_expression", "as_expression",
                             "satisfies_expression", "identifier"):
                 shape = parse_validator(val, model.path, inf.v_names)
@@ -1145,6 +1165,12 @@ def extract(model) -> dict:
             if shape.kind != "unknown":
                 functions[reg.fact.name] = shape
     return {"consts": consts, "helpers": helpers, "functions": functions}
+
+
+def _plain_call_name(call: Node) -> Optional[str]:
+    """`f` of `f(…)`; None when the callee is not a plain name."""
+    fn = call.child_by_field_name("function")
+    return text(fn) if fn is not None and fn.type == "identifier" else None
 
 
 def _worth_keeping(s: Shape) -> bool:

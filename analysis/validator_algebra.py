@@ -160,6 +160,10 @@ def literal(value) -> Shape:
     return Shape("literal", value=value)
 
 
+# the plain functions whose call parse_validator reads as a validator (any other `f(…)` is unknown)
+PLAIN_VALIDATOR_CALLS = frozenset({"paginationResultValidator", "doc", "nullable"})
+
+
 def parse_validator(node: Optional[Node], path: str, v_names=("v",), depth: int = 0) -> Shape:
     """A validator expression (source node of file `path`) -> Shape. Identifiers become
     `ref` shapes (resolved later through the file's constants and imports)."""
@@ -193,6 +197,8 @@ def parse_validator(node: Optional[Node], path: str, v_names=("v",), depth: int 
         return UNKNOWN
     if fn.type == "identifier":
         name = text(fn)
+        if name not in PLAIN_VALIDATOR_CALLS:
+            return UNKNOWN
         if name == "paginationResultValidator" and args:
             return paginated(parse_validator(args[0], path, v_names, depth + 1))
         if name == "doc" and len(args) == 2 and string_value(args[1]) is not None:

@@ -12,7 +12,7 @@ from convex_lsp.analysis import byte_scan, paths_util
 from convex_lsp.analysis import returns_infer as ri
 from convex_lsp.analysis.model import FileModel
 from convex_lsp.analysis.source import SourceFile
-from convex_lsp.analysis.syntax import FUNCTION_TYPES, returns_of, text
+from convex_lsp.analysis.syntax import FUNCTION_TYPES, file_cache, returns_of, text
 
 CODE = textwrap.dedent("""
     import { query } from "./_generated/server";
@@ -64,6 +64,8 @@ def test_own_returns_are_the_returns_a_walk_finds(model):
             continue
         want = [n.id for n in returns_of(body)]
         assert [n.id for n in byte_scan.own_returns(body, model.src.data)] == want
+        with file_cache(model.memo):  # asking convex's function index (a body without `class`)
+            assert [n.id for n in byte_scan.own_returns(body, model.src.data, ri._innermost_function)] == want
         checked += bool(want)
     assert checked >= 4  # the outer function, the callback, the method, `pick`
 
