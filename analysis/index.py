@@ -113,6 +113,7 @@ class WorkspaceIndex:
         self._schema_cache: dict[str, Optional[SchemaModel]] = {}
         self._registry_cache: dict[str, dict[tuple[str, ...], FunctionInfo]] = {}
         self._export_cache: dict[tuple[str, str], Optional[tuple[str, str]]] = {}
+        self._module_cache: dict[tuple[str, str], Optional[str]] = {}  # (folder, specifier) -> file
         self.generation = 0  # bumped whenever a view changes
         self._by_dir: dict[Optional[str], dict[str, None]] = {}  # functions folder -> its files (ordered)
         self.refs = ReferenceIndex(self)  # the workspace reference graph (analysis/references.py)
@@ -141,9 +142,16 @@ class WorkspaceIndex:
 
     def set_facts(self, path: str, facts: FileFacts) -> set[str]:
         """Replace one file's facts; return the views that changed ({"schema", "api"})."""
-        new = self._signature(facts)
-        old = self._sigs.get(path)
         prev = self.facts.get(path)
+        if prev is None:
+            # a new file changes every view: its signature is worked out only if the file's facts are
+            # set again (a cold `check` sets each file once)
+            new = old = None
+        else:
+            old = self._sigs.get(path)
+            if old is None:
+                old = self._signature(prev)
+            new = self._signature(facts)
         if prev is not None and prev.functions_dir != facts.functions_dir:
             self._by_dir.get(prev.functions_dir, {}).pop(path, None)
         self._by_dir.setdefault(facts.functions_dir, {})[path] = None
@@ -151,11 +159,11 @@ class WorkspaceIndex:
         self._sigs[path] = new
         self.refs.mark(path)
         changed: set[str] = set()
-        if old is None or old[0] != new[0]:
+        if new is None or old[0] != new[0]:
             changed.add("schema")
-        if old is None or old[1] != new[1]:
+        if new is None or old[1] != new[1]:
             changed.add("api")
-        if old is None or old[2] != new[2]:
+        if new is None or old[2] != new[2]:
             # rules read references of other files (CVX217, CVX401, CVX406): fronts that re-diagnose
             # on "api" changes see them too
             changed |= {"refs", "api"}
@@ -176,6 +184,7 @@ class WorkspaceIndex:
     def _invalidate(self, views: set[str]) -> None:
         self.generation += 1
         self._export_cache.clear()
+        self._module_cache.clear()  # (a file added or removed always changes a view)
         if "schema" in views:
             self._schema_cache.clear()
         if "api" in views or "schema" in views:
@@ -200,7 +209,17 @@ class WorkspaceIndex:
         """A relative import specifier -> a known workspace file (never outside it)."""
         if not spec.startswith("."):
             return None
-        base = posixpath.normpath(posixpath.join(os.path.dirname(from_path).replace(os.sep, "/"), spec))
+        folder = os.path.dirname(from_path)
+        key = (folder, spec)
+        try:
+            return self._module_cache[key]
+        except KeyError:
+            pass
+        found = self._module_cache[key] = self._resolve_module(folder, spec)
+        return found
+
+    def _resolve_module(self, folder: str, spec: str) -> Optional[str]:
+        base = posixpath.normpath(posixpath.join(folder.replace(os.sep, "/"), spec))
         stem = base
         for ext in (".js", ".mjs", ".cjs", ".jsx"):
             if stem.endswith(ext):

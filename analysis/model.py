@@ -6,6 +6,9 @@ the few interesting node kinds; everything else is looked at only around them.
 
 from __future__ import annotations
 
+import bisect
+import functools
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Optional
@@ -36,7 +39,6 @@ from .syntax import (
     call_args,
     callee_name,
     error_ranges,
-    member_chain,
     object_pairs,
     pair_value,
     string_value,
@@ -78,6 +80,29 @@ def _type_query(kind: str, types: tuple[str, ...]) -> ts.Query:
 def document_order(node: Node) -> tuple[int, int]:
     """Sort key of a pre-order walk: by start, an ancestor before the nodes it contains."""
     return node.start_byte, -node.end_byte
+
+
+_START = operator.attrgetter("start_byte")
+_END = operator.attrgetter("end_byte")
+
+
+def sort_document_order(nodes: list[Node]) -> list[Node]:
+    """`nodes.sort(key=document_order)`, in place, with keys read in C (two stable sorts: by end,
+    descending, then by start): a Python key function is most of the cost of sorting nodes."""
+    nodes.sort(key=_END, reverse=True)
+    nodes.sort(key=_START)
+    return nodes
+
+
+def sort_by_start(nodes: list[Node]) -> list[Node]:
+    """`nodes.sort(key=lambda n: n.start_byte)`, in place, the key read in C."""
+    nodes.sort(key=_START)
+    return nodes
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_auth_name(name: str) -> bool:
+    return cx.AUTH_CALL_RE.match(name) is not None
 
 
 # the directive must open the comment (`// convex-lsp-…`, `/* convex-lsp-… */`): prose that merely
@@ -176,10 +201,10 @@ class FileModel:
             extract_references(self, light=True)
             return
         caps = ts.QueryCursor(_query(kind_for_path(src.path))).captures(root)
-        cx.set_function_index(self.memo, root, sorted(caps.get("function", []), key=document_order))
-        self.calls = sorted(caps.get("call", []), key=lambda n: n.start_byte)
-        self.comments = sorted(caps.get("comment", []), key=lambda n: n.start_byte)
-        self._extract_imports(sorted(caps.get("import", []), key=lambda n: n.start_byte))
+        cx.set_function_index(self.memo, root, sort_document_order(caps.get("function", [])))
+        self.calls = sort_by_start(caps.get("call", []))
+        self.comments = sort_by_start(caps.get("comment", []))
+        self._extract_imports(sort_by_start(caps.get("import", [])))
         self._extract_top_level(root)
         self._extract_registrations()
         self._extract_chains_and_refs()
@@ -222,19 +247,17 @@ class FileModel:
         if found is None:
             if self._prefetched and all(t in self._prefetched for t in key):
                 found = [n for t in key for n in self._prefetched[t]]
-                found.sort(key=document_order)
+                sort_document_order(found)
             elif self.src.tree is None:
                 found = []
             else:
                 caps = ts.QueryCursor(_type_query(kind_for_path(self.src.path), key)).captures(self.root)
-                found = sorted(caps.get("n", []), key=document_order)
+                found = sort_document_order(caps.get("n", []))
             cache[key] = found
         return found
 
     def nodes_of_type_within(self, node: Node, *types: str) -> list[Node]:
         """`nodes_of_type(*types)` strictly inside `node` (document order), found by bisection."""
-        import bisect
-
         found = self.nodes_of_type(*types)
         if not found:
             return []
@@ -268,7 +291,7 @@ class FileModel:
                         and node.end_byte == i + len(raw):
                     out.append(node)
                 i = data.find(raw, i + 1)
-        out.sort(key=lambda n: n.start_byte)
+        sort_by_start(out)
         return out
 
     @property
@@ -473,47 +496,53 @@ class FileModel:
         )
 
     def _authenticates(self, node: Node) -> bool:
-        for call in self.calls_within(node):
-            name = callee_name(call)
-            if name and cx.AUTH_CALL_RE.match(name):
+        """Does a call inside `node` look like an auth check (`syntax.callee_name` matching
+        AUTH_CALL_RE)? From the callee index: each name is matched once per process."""
+        raw = self._raw_callees
+        for i in self._calls_within_idx(node):
+            got = raw[i]
+            if got is not None and got[1] and _is_auth_name(got[1]):
                 return True
         return False
 
     def _plain_calls(self, node: Node) -> list[str]:
         out: list[str] = []
-        for call in self.calls_within(node):
-            fn = call.child_by_field_name("function")
-            if fn is None:
+        raw = self._raw_callees
+        for i in self._calls_within_idx(node):
+            got = raw[i]
+            if got is None:
                 continue
-            if fn.type == "identifier":
-                out.append(text(fn))
-            elif fn.type == "member_expression":
-                chain = member_chain(fn)
-                if chain and len(chain) == 2:
-                    out.append(".".join(chain))
+            if got[0]:
+                out.append(got[1])
+                continue
+            # `a.b(…)`: what `member_chain` gives when the chain has two links, without the whole chain
+            fn = got[2]
+            obj = unwrap(fn.child_by_field_name("object"))
+            if obj is not None and obj.type in ("identifier", "this"):
+                prop = fn.child_by_field_name("property")
+                if prop is not None and prop.type in ("property_identifier", "private_property_identifier"):
+                    out.append(text(obj) + "." + text(prop))
         return out
 
     def calls_within(self, node: Node) -> list[Node]:
         """All call_expressions inside node (document order), via bisect on `self.calls`."""
-        import bisect
+        calls = self.calls
+        return [calls[i] for i in self._calls_within_idx(node)]
 
-        starts = self._call_starts
+    def _calls_within_idx(self, node: Node) -> list[int]:
+        """The positions in `calls` of the calls inside `node`."""
+        starts, ends = self._call_spans()
         lo = bisect.bisect_left(starts, node.start_byte)
-        out = []
         end = node.end_byte
-        for i in range(lo, len(starts)):
-            c = self.calls[i]
-            if c.start_byte >= end:
-                break
-            if c.end_byte <= end:
-                out.append(c)
-        return out
+        hi = bisect.bisect_left(starts, end, lo)
+        return [i for i in range(lo, hi) if ends[i] <= end]
 
     def calls_named(self, *names: str) -> list[Node]:
-        """The calls whose callee is spelled as one of `names`: `name(…)` or `<anything>.name(…)` (the
-        member's property), in document order (as in `calls`). Found from an index of the file's
-        calls by callee name built once per model: a rule looking for a few methods need not read
-        the callee of every call again."""
+        """The calls whose callee is written `name(…)` or `<anything>.name(…)` (the member's property;
+        a wrapped callee, `(f)(…)`, `f!(…)`, is not named: rules/_calls.py adds those), for each of
+        `names`, in document order (as in `calls`). Found from an index of the file's calls by callee
+        name built once per model: a rule looking for a few methods need not read the callee of every
+        call again. A pre-filter: the caller still checks the callee's shape."""
         by = self._by_callee
         if by is None:
             by = self._callee_index()
@@ -532,6 +561,9 @@ class FileModel:
 
     def _callee_index(self) -> dict[str, list[int]]:
         by: dict[str, list[int]] = {}
+        # per call: (is an identifier, name, callee node) when the callee is a plain identifier or
+        # member expression (what syntax.callee_name reads), else None
+        raw: list[Optional[tuple[bool, str, Node]]] = [None] * len(self.calls)
         for i, call in enumerate(self.calls):
             fn = call.child_by_field_name("function")
             if fn is None:
@@ -546,20 +578,28 @@ class FileModel:
                 name = text(prop)
             else:
                 continue
+            raw[i] = (t == "identifier", name, fn)
             got = by.get(name)
             if got is None:
                 by[name] = [i]
             else:
                 got.append(i)
         self._by_callee = by
+        self._raw = raw
         return by
 
     @property
-    def _call_starts(self) -> list[int]:
-        cs = getattr(self, "_cs", None)
-        if cs is None:
-            cs = self._cs = [c.start_byte for c in self.calls]
-        return cs
+    def _raw_callees(self) -> list:
+        if self._by_callee is None:
+            self._callee_index()
+        return self._raw
+
+    def _call_spans(self) -> tuple[list[int], list[int]]:
+        """The starts and the ends of `calls` (read once)."""
+        got = getattr(self, "_spans_of_calls", None)
+        if got is None:
+            got = self._spans_of_calls = ([c.start_byte for c in self.calls], [c.end_byte for c in self.calls])
+        return got
 
     # ------------------------------------------------------------ registrations
     def _is_builder_candidate(self, name: str) -> bool:
@@ -569,7 +609,10 @@ class FileModel:
         return imp is not None and not imp.type_only and (imp.source.startswith(".") or imp.source.startswith("@/") or imp.source.startswith("~/"))
 
     def _extract_registrations(self) -> None:
-        builders = [name for name in self.callee_names() if self._is_builder_candidate(name)]
+        # (a candidate is a builder defined here or an imported name: look at those names only)
+        builders = [name for name in self.callee_names()
+                    if (name in self.facts.builders or self.import_of(name) is not None)
+                    and self._is_builder_candidate(name)]
         if not builders:
             return
         for call in self.calls_named(*builders):
