@@ -101,10 +101,24 @@ def check_extras():
     return mod
 
 
+def _fewer_collections() -> None:
+    """A `check` run allocates millions of short-lived objects (nodes, texts, findings) and frees
+    almost all of them by reference counting: run the cyclic collector's youngest generation every
+    50,000 allocations instead of 700, and leave the modules imported so far out of its scans.
+    A few per cent less CPU on the like-for-like corpus (cold, whole process: A/B 0.91-0.97 in three
+    sets of 7-9 interleaved pairs); peak memory unchanged at 1x (100 MB) and 16x (227 MB)."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(50_000, 10, 10)
+
+
 def cmd_check(args) -> int:
     from convex_lsp.analysis.config import ConfigError
 
     from . import reporters, runner
+
+    _fewer_collections()
 
     try:
         overrides = runner.Overrides(
