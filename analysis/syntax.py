@@ -97,17 +97,16 @@ def string_value(node: Optional[Node]) -> Optional[str]:
     return None
 
 
+# what `unwrap` looks through
+WRAPPER_TYPES = frozenset({"parenthesized_expression", "await_expression", "non_null_expression", "as_expression",
+                           "satisfies_expression", "type_assertion"})
+
+
 def unwrap(node: Optional[Node]) -> Optional[Node]:
     """Strip parentheses, `await`, `as`/`satisfies`/non-null wrappers."""
-    while node is not None:
-        t = node.type
-        if t in ("parenthesized_expression", "await_expression", "non_null_expression"):
-            inner = node.named_children
-            node = inner[0] if inner else None
-        elif t in ("as_expression", "satisfies_expression", "type_assertion"):
-            node = node.named_children[0] if node.named_children else None
-        else:
-            return node
+    while node is not None and node.type in WRAPPER_TYPES:
+        inner = node.named_children
+        node = inner[0] if inner else None
     return node
 
 

@@ -18,7 +18,6 @@ from .. import convex as cx
 from ..fs import walk
 from ..project import TEST_FILE_RE, _read_json, keep_dir
 from ..syntax import FUNCTION_TYPES, call_args, member_chain, string_value, text, unwrap
-from ._calls import calls_named
 
 SCHEDULER_METHODS = {"runAfter": 1, "runAt": 1}
 RUN_METHODS = {"runQuery": 0, "runMutation": 0, "runAction": 0}
@@ -213,7 +212,7 @@ def cron_objects(model) -> set[str]:
     names = {i.local for i in model.facts.imports if i.imported == "cronJobs" and i.source == "convex/server"}
     if not names:
         return out
-    for call in calls_named(model, *names):
+    for call in model.calls_named(*names):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "identifier":
             continue
@@ -237,7 +236,7 @@ def cron_calls(model) -> Iterator[tuple[Node, str]]:
     objs = cron_objects(model)
     if not objs:
         return
-    for call in calls_named(model, *CRON_METHODS):
+    for call in model.calls_named(*CRON_METHODS):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "member_expression":
             continue
@@ -274,7 +273,7 @@ def function_refs(model) -> list[FnRef]:
 
 
 def _function_refs(model) -> Iterator[FnRef]:
-    for call in calls_named(model, *SCHEDULER_METHODS, *RUN_METHODS):
+    for call in model.calls_named(*SCHEDULER_METHODS, *RUN_METHODS):
         kind = cx.ctx_call(call)
         idx = None
         how = ""

@@ -11,7 +11,6 @@ from ..convex import _binding_of, ctx_call
 from ..convex_versions import version_of
 from ..registry import Rule
 from ..syntax import FUNCTION_TYPES, call_args, function_body, param_type_text, text, unwrap
-from ._calls import calls_named
 
 # a helper whose ctx parameter is typed like this has `db` (query or mutation context)
 _DB_CTX_TYPE_RE = re.compile(r"\b(?:Generic)?(?:Query|Mutation)Ctx\b")
@@ -110,7 +109,7 @@ def replacement_text(data: dict, id_text: str) -> str:
 
 
 def check(ctx):
-    for call in calls_named(ctx.model, "getMetadata"):
+    for call in ctx.model.calls_named("getMetadata"):
         if ctx_call(call) != ("storage", "getMetadata"):
             continue
         data = _fix_data(ctx, call)

@@ -8,7 +8,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import shadowed_locally
 from ..syntax import text, unwrap
-from ._calls import called_names, calls_named, with_wrapped_callees
+from ._calls import with_wrapped_callees
 
 
 def _registration(ctx, path: str, local: str):
@@ -43,7 +43,7 @@ class _Targets:
         for imp in self.imports.values():
             if imp.imported == "*" and not imp.type_only and ctx.index.resolve_module(ctx.path, imp.source):
                 return None
-        called = called_names(ctx.model)
+        called = ctx.model.callee_names()
         return {n for n in set(self.imports) | self.local if n in called and self.resolve(n, None) is not None}
 
     def resolve(self, name: str, member: Optional[str]):
@@ -83,7 +83,7 @@ def check(ctx):
     if names is None:
         calls = ctx.model.calls
     else:
-        calls = with_wrapped_callees(ctx.model, calls_named(ctx.model, *names, "handler"))
+        calls = with_wrapped_callees(ctx.model, ctx.model.calls_named(*names, "handler"))
     for call in calls:
         fn = unwrap(call.child_by_field_name("function"))
         if fn is None:

@@ -11,7 +11,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import TRANSACTIONAL, transactional_helpers
 from ..syntax import member_chain, text, unwrap
-from ._calls import calls_named, with_wrapped_callees
+from ._calls import with_wrapped_callees
 
 # Packages whose clients talk to the network. Matched exactly or as `pkg/subpath`.
 # (`@convex-dev/resend` is a Convex component meant to be used from mutations: not here.)
@@ -136,7 +136,7 @@ def check(ctx):
     if sdk.clients or sdk.http:
         candidates = list(model.calls)  # `client.any.method(…)`: any name
     else:
-        candidates = with_wrapped_callees(model, calls_named(model, *GLOBAL_CALLS, *sdk.ai))
+        candidates = with_wrapped_callees(model, model.calls_named(*GLOBAL_CALLS, *sdk.ai))
     data = model.src.data
     if b"new " in data and any(name.encode() in data for name in GLOBAL_NEWS):
         candidates = candidates + model.nodes_of_type("new_expression")

@@ -10,7 +10,6 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import PROMISE_KINDS, enclosing_fn, expression_top, is_async, rooted_in_ctx
 from ..syntax import call_args, text, unwrap
-from ._calls import calls_named
 
 
 def promise_expr(call: Node) -> Optional[tuple[Node, str]]:
@@ -76,7 +75,7 @@ def _writing_helper(model, fn: Node) -> bool:
     given?"""
     if not is_async(fn):
         return False
-    for c in calls_named(model, *_WRITE_METHODS):
+    for c in model.calls_named(*_WRITE_METHODS):
         if c.start_byte < fn.start_byte or c.end_byte > fn.end_byte:
             continue
         kind = cx.ctx_call(c)
@@ -103,7 +102,7 @@ def check(ctx):
     reported: set[int] = set()
     writing: dict[str, bool] = {}  # helper name -> writes through the ctx it is given
     # async callbacks handed to forEach
-    for call in calls_named(model, "forEach"):
+    for call in model.calls_named("forEach"):
         found = _foreach_callback(call)
         if found is None:
             continue
@@ -130,8 +129,8 @@ def check(ctx):
                   "callback_start": cb.start_byte, "callback_end": cb.end_byte,
                   "in_async": bool(enclosing_fn(call) is not None and is_async(enclosing_fn(call)))},
         )
-    queries = {c.id for c in calls_named(model, "query")}
-    for call in calls_named(model, *_PROMISE_METHODS, "query", *model.helper_nodes):
+    queries = {c.id for c in model.calls_named("query")}
+    for call in model.calls_named(*_PROMISE_METHODS, "query", *model.helper_nodes):
         if call.id not in queries and not _is_statement(call):
             continue  # its promise is handed on (a query's is that of its last step)
         pe = promise_expr(call)

@@ -19,7 +19,6 @@ from ..syntax import (
     text,
     unwrap,
 )
-from ._calls import calls_named
 
 LITERAL_TYPES = frozenset({"string", "number", "true", "false", "null", "undefined"})
 SKIP_IDENTS = frozenset({"undefined", "NaN", "Infinity"})
@@ -191,7 +190,7 @@ def _increments(value: Node, doc: str) -> Optional[str]:
 def check(ctx):
     model = ctx.model
     consts: Optional[set[str]] = None
-    for call in calls_named(model, "patch", "replace"):
+    for call in model.calls_named("patch", "replace"):
         kind = cx.ctx_call(call)
         if kind not in (("db", "patch"), ("db", "replace")):
             continue

@@ -5,7 +5,6 @@ from __future__ import annotations
 from ..convex_versions import FEATURES, version_of, version_text
 from ..registry import Rule
 from ..syntax import text, unwrap
-from ._calls import called_names, calls_named
 from ._refs import import_statements
 
 
@@ -27,7 +26,7 @@ def _http_ts_imports(ctx) -> bool:
 def _router_names(ctx):
     out = {}
     names = {i.local for i in ctx.facts.imports if i.source == "convex/server" and i.imported == "httpRouter"}
-    for call in calls_named(ctx.model, *names):
+    for call in ctx.model.calls_named(*names):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "identifier":
             continue
@@ -61,7 +60,7 @@ def check(ctx):
                          "`http.ts` exports by default, so build the routes there",
                    data={"kind": "router"})
     # routes added to the router of http.ts from another module
-    if "route" not in called_names(ctx.model):
+    if "route" not in ctx.model.callee_names():
         return
     imported_routers = set()
     for imp in import_statements(ctx.model.root):
@@ -73,7 +72,7 @@ def check(ctx):
             imported_routers.update(imp.locals)
     if not imported_routers:
         return
-    for call in calls_named(ctx.model, "route"):
+    for call in ctx.model.calls_named("route"):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "member_expression" or text(fn.child_by_field_name("property")) != "route":
             continue

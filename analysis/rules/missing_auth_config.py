@@ -6,7 +6,6 @@ import os
 
 from ..convex import ctx_call
 from ..registry import Rule
-from ._calls import calls_named
 
 AUTH_CONFIG_EXTS = (".ts", ".js", ".mjs", ".cjs", ".mts", ".cts")
 
@@ -26,7 +25,7 @@ def check(ctx):
     d = ctx.functions_dir
     if d is None or d.kind != "app":
         return  # a component gets its identity from the app that installs it
-    calls = [c for c in calls_named(ctx.model, "getUserIdentity") if ctx_call(c) == ("auth", "getUserIdentity")]
+    calls = [c for c in ctx.model.calls_named("getUserIdentity") if ctx_call(c) == ("auth", "getUserIdentity")]
     if not calls or has_auth_config(ctx):
         return
     for call in calls:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..registry import Rule
 from ..syntax import text
-from ._calls import calls_named
 
 EXPECTED = {
     "http": ("httpRouter", "convex/server", "the HTTP router (`export default http;`)"),
@@ -22,7 +21,7 @@ def check(ctx):
         return
     factory, source, what = spec
     names = {i.local for i in f.imports if i.source == source and i.imported == factory}
-    for call in calls_named(ctx.model, *names):
+    for call in ctx.model.calls_named(*names):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "identifier":
             continue

@@ -9,7 +9,6 @@ from ..convex_versions import version_of
 from ..registry import Rule
 from ..syntax import (FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, param_pattern,
                       param_type_text, string_value, text, unwrap)
-from ._calls import calls_named
 
 # the explicit-table overloads of db.get/patch/replace/delete shipped in convex 1.31.0
 OLD_ARITY = {"get": 1, "delete": 1, "patch": 2, "replace": 2}
@@ -67,7 +66,7 @@ def check(ctx):
     d = ctx.functions_dir
     if d is None or not version_of(d).has("db-table-name-argument"):
         return
-    for call in calls_named(ctx.model, *OLD_ARITY):
+    for call in ctx.model.calls_named(*OLD_ARITY):
         kind = ctx_call(call)
         if kind is None or kind[0] != "db" or kind[1] not in OLD_ARITY:
             continue

@@ -8,7 +8,6 @@ from ..convex import ctx_call
 from ..indexes_util import bound_names, declared_within, identifiers_in, is_array_callback
 from ..registry import Rule
 from ..syntax import FUNCTION_TYPES, function_params, param_type_text, unwrap
-from ._calls import calls_named
 
 _FOR_TYPES = ("for_in_statement", "for_statement")
 _READ_ONLY_PARAM_RE = re.compile(r"\b(?:Generic)?QueryCtx\b|\b(?:Generic)?DatabaseReader\b")
@@ -102,7 +101,7 @@ def check(ctx):
             per_scope[scope.id] = _item_names(ctx.model, scope, how)
         return per_scope[scope.id]
 
-    for call in calls_named(ctx.model, "get"):
+    for call in ctx.model.calls_named("get"):
         if ctx_call(call) != ("db", "get"):
             continue
         found = _per_item_scope(call)

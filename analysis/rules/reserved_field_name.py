@@ -8,7 +8,6 @@ from tree_sitter import Node
 
 from ..registry import Rule
 from ..syntax import call_args, member_chain, string_value, text, unwrap
-from ._calls import calls_named
 
 
 def _v_call(node, name: str) -> bool:
@@ -67,7 +66,7 @@ def check(ctx):
             why = "top-level field names starting with `_` are reserved for system fields (`_id`, `_creationTime`)"
         ctx.report(key, f"`{name}` {where}: {why}; rename it", data={"field": name})
 
-    for call in calls_named(ctx.model, "defineTable", "object", "record"):
+    for call in ctx.model.calls_named("defineTable", "object", "record"):
         fn = call.child_by_field_name("function")
         if fn is not None and fn.type == "identifier" and text(fn) == "defineTable":
             args = call_args(call)

@@ -17,7 +17,6 @@ from ..registry import Rule
 from ..syntax import (FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, param_pattern,
                       param_type_text, string_value, text, unwrap)
 from ..validators_util import v_locals, validator_call
-from ._calls import calls_named
 
 ID_TYPE_RE = re.compile(r"""^\s*(?:Id|GenericId)\s*<\s*["'`](\w+)["'`]\s*>(?:\s*(\[\s*\]))?\s*+$""")
 DB_ID_METHODS = ("get", "patch", "replace", "delete")
@@ -331,7 +330,7 @@ def extract(model):
         helper_params[name] = [param_type_text(p) for p in function_params(fn)]
     member_ids: list[tuple[str, str]] = []  # (property name, table or UNKNOWN)
     stored_ids: list[tuple[str, str, str]] = []  # (table, field, id table or UNKNOWN)
-    for call in calls_named(model, *_ID_CALLS):
+    for call in model.calls_named(*_ID_CALLS):
         # only `<db>.get/patch/replace/delete/insert(...)` matter: test the method name (cheap)
         # before asking whether the object is a Convex db (a walk up the tree)
         fn = call.child_by_field_name("function")
@@ -406,7 +405,7 @@ def _defined_tables(ctx, names: set[str]):
         return
     entries = ctx.facts.schema.entries if ctx.facts.schema is not None else []
     ref_to_table = {e.ref: e.name for e in entries if e.kind == "ref" and e.ref}
-    for call in calls_named(ctx.model, "defineTable"):
+    for call in ctx.model.calls_named("defineTable"):
         fn = call.child_by_field_name("function")
         if fn is None or fn.type != "identifier" or text(fn) != "defineTable":
             continue

@@ -6,7 +6,6 @@ from ..convex import ctx_call
 from ..indexes_util import closest
 from ..registry import Rule
 from ..syntax import call_args, string_value
-from ._calls import calls_named
 
 # db methods whose first argument may be a table name (the explicit-table API of convex >= 1.31)
 _TABLE_FIRST = {"get": 2, "delete": 2, "patch": 3, "replace": 3, "normalizeId": 2}
@@ -16,7 +15,7 @@ def _refs(ctx):
     for r in ctx.facts.table_refs:
         if r.how in ("query", "insert", "table", "v.id"):
             yield r.table, r.span.start, r.span.end, r.how
-    for call in calls_named(ctx.model, *_TABLE_FIRST):
+    for call in ctx.model.calls_named(*_TABLE_FIRST):
         kind = ctx_call(call)
         if kind is None or kind[0] != "db" or kind[1] not in _TABLE_FIRST:
             continue
