@@ -67,11 +67,25 @@ class FileContext:
 
     @property
     def functions_dir(self) -> Optional[FunctionsDir]:
-        return self.index.functions_dir(self.model.path)
+        shared = self._shared
+        if shared is None:
+            return self.index.functions_dir(self.model.path)
+        try:
+            return shared["functions_dir"]
+        except KeyError:
+            got = shared["functions_dir"] = self.index.functions_dir(self.model.path)
+            return got
 
     @property
     def schema(self) -> Optional[SchemaModel]:
-        return self.index.schema_for(self.model.path)
+        shared = self._shared
+        if shared is None:
+            return self.index.schema_for(self.model.path)
+        try:
+            return shared["schema"]
+        except KeyError:
+            got = shared["schema"] = self.index.schema_for(self.model.path)
+            return got
 
     def builder(self, reg: Registration) -> Optional[BuilderInfo]:
         return self.index.resolve_builder(self.model.path, reg.builder)
