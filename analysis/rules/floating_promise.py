@@ -132,7 +132,9 @@ def check(ctx):
         )
     queries = {c.id for c in model.calls_named("query")}
     for call in model.calls_named(*_PROMISE_METHODS, "query", *model.helper_nodes):
-        if call.id not in queries and not (may_start_statement(model, call) and _is_statement(call)):
+        if not may_start_statement(model, call):
+            continue  # neither the call nor a query chain it starts (same first byte) is a bare statement
+        if call.id not in queries and not _is_statement(call):
             continue  # its promise is handed on (a query's is that of its last step)
         pe = promise_expr(call)
         if pe is None:
