@@ -52,9 +52,14 @@ class FileContext:
         self._shared = shared
         self.index = index
         self.config = config  # the file's configuration (None in tools that lint without one)
+        self.for_rule(rule, severity)
+
+    def for_rule(self, rule: Optional[Rule], severity: Optional[str] = None) -> "FileContext":
+        """Ready for `rule` (no findings yet): one context serves every rule of a file's lint."""
         self.rule = rule
         self.severity = severity or (rule.severity if rule is not None and rule.severity != "off" else "warning")
         self.findings: list[Finding] = []
+        return self
 
     # --- convenience
     @property
@@ -330,10 +335,10 @@ def raw_findings(model: FileModel, index: WorkspaceIndex, config: Config,
     findings: list[Finding] = []
     if model.facts.refs_only:
         return findings
-    shared: dict = {}
+    ctx = FileContext(model, index, None, None, config, {})
     with file_cache(model.memo):
         for rule, sev in rules:
-            ctx = FileContext(model, index, rule, sev, config, shared)
+            ctx.for_rule(rule, sev)
             forced = config.severity.get(rule.code)
             try:
                 for _ in rule.check(ctx) or ():
