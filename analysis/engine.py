@@ -72,24 +72,21 @@ class FileContext:
 
     @property
     def functions_dir(self) -> Optional[FunctionsDir]:
-        shared = self._shared
-        if shared is None:
-            return self.index.functions_dir(self.model.path)
-        try:
-            return shared["functions_dir"]
-        except KeyError:
-            got = shared["functions_dir"] = self.index.functions_dir(self.model.path)
-            return got
+        return self._once("functions_dir", lambda: self.index.functions_dir(self.model.path))
 
     @property
     def schema(self) -> Optional[SchemaModel]:
+        return self._once("schema", lambda: self.index.schema_for(self.model.path))
+
+    def _once(self, key: str, compute):
+        """`compute()`, asked once per lint of the file (see `_shared`)."""
         shared = self._shared
         if shared is None:
-            return self.index.schema_for(self.model.path)
+            return compute()
         try:
-            return shared["schema"]
+            return shared[key]
         except KeyError:
-            got = shared["schema"] = self.index.schema_for(self.model.path)
+            got = shared[key] = compute()
             return got
 
     def builder(self, reg: Registration) -> Optional[BuilderInfo]:
@@ -97,19 +94,15 @@ class FileContext:
 
     def registrations(self) -> list[tuple[Registration, BuilderInfo]]:
         """Registrations whose builder resolves to a Convex builder."""
-        shared = self._shared
-        if shared is not None:
-            got = shared.get("registrations")
-            if got is not None:
-                return list(got)
+        return list(self._once("registrations", self._registrations))
+
+    def _registrations(self) -> tuple[tuple[Registration, BuilderInfo], ...]:
         out = []
         for reg in self.model.registrations:
             b = self.builder(reg)
             if b is not None:
                 out.append((reg, b))
-        if shared is not None:
-            shared["registrations"] = tuple(out)
-        return out
+        return tuple(out)
 
     def function_at(self, node: Node) -> Optional[tuple[Registration, BuilderInfo]]:
         reg = self.model.registration_of(node)
