@@ -20,6 +20,7 @@ from .model import FileModel, Registration
 from .project import TEST_FILE_RE, FunctionsDir, Workspace
 from .refs_extract import wanted
 from .registry import Finding, Rule, all_rules, extractors, get_rule
+from .returns_infer import adopt_model
 from .source import SourceFile
 
 class _Log:
@@ -149,6 +150,7 @@ def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None,
         known = None  # (not a file whose facts a re-parse can keep)
     model = FileModel(src, fdir, module, memo=memo, known=known)
     if known is not None:
+        adopt_model(known, model)  # the facts' deferred parts read this tree now
         return model
     model.facts.is_generated = generated
     if src.tree is not None and not model.facts.is_generated:

@@ -594,6 +594,12 @@ class FileModel:
             self._callee_index()
         return self._raw
 
+    def raw_callees(self) -> list:
+        """Per call of `calls` (same positions): `(is an identifier, name, callee node)` when the
+        callee is a plain identifier or a member expression with a property (the name `calls_named`
+        files it under: the identifier's text or the property's), else None."""
+        return self._raw_callees
+
     def _call_spans(self) -> tuple[list[int], list[int]]:
         """The starts and the ends of `calls` (read once)."""
         got = getattr(self, "_spans_of_calls", None)
