@@ -94,3 +94,24 @@ def test_pagination_calls_are_the_ones_a_walk_of_every_call_finds(model):
             if call.id not in slow and mp._ents_root(fn.child_by_field_name("object")):
                 slow.add(call.id)
     assert got == slow and len(got) == 2
+
+
+def test_real_path_is_os_realpath(tmp_path):
+    import os
+
+    from convex_lsp.analysis.project import _REAL_DIRS, real_path
+
+    base = tmp_path / "wörk"
+    (base / "a" / "b").mkdir(parents=True)
+    (base / "a" / "b" / "f.ts").write_text("x")
+    (base / "link").symlink_to(base / "a")
+    (base / "a" / "fl.ts").symlink_to(base / "a" / "b" / "f.ts")
+    (base / "a" / "dangling").symlink_to(base / "nowhere")
+    (base / "a" / "loop").symlink_to(base / "a" / "loop")
+    paths = [str(base / p) for p in ("a", "a/b/f.ts", "link/b/f.ts", "link", "a/fl.ts", "a/dangling", "a/loop",
+                                     "link/b/../b/f.ts", "a/./b", "missing/x.ts", ".hidden/x", "a/b/")]
+    paths += ["/", "relative/x.ts", str(base) + "//a"]
+    _REAL_DIRS.clear()
+    for _ in range(2):  # cold, then from the memo
+        for p in paths:
+            assert real_path(p) == os.path.realpath(p), p
