@@ -23,16 +23,19 @@ from .registry import Finding, Rule, all_rules, extractors, get_rule
 from .returns_infer import adopt_model
 from .source import SourceFile
 
-class _Log:
-    """`logging.getLogger("convex_lsp")`, imported on first use (start-up time: a clean run logs nothing)."""
+class LazyLog:
+    """`logging.getLogger(name)`, imported on first use (start-up time: a clean run logs nothing)."""
+
+    def __init__(self, name: str = "convex_lsp"):
+        self.name = name
 
     def exception(self, msg: str, *args) -> None:
         import logging
 
-        logging.getLogger("convex_lsp").exception(msg, *args)
+        logging.getLogger(self.name).exception(msg, *args)
 
 
-log = _Log()
+log = LazyLog()
 
 PARSE_ERROR = "CVX902"
 UNUSED_SUPPRESSION = "CVX901"
@@ -42,8 +45,12 @@ class FileContext:
     """What a rule's `check` sees: one file's model plus the workspace index."""
 
     def __init__(self, model: FileModel, index: WorkspaceIndex, rule: Optional[Rule] = None,
-                 severity: Optional[str] = None, config: Optional[Config] = None):
+                 severity: Optional[str] = None, config: Optional[Config] = None,
+                 shared: Optional[dict] = None):
         self.model = model
+        # answers every rule of one lint of this file may share (`raw_findings` gives one per file:
+        # the index does not change while a file is linted)
+        self._shared = shared
         self.index = index
         self.config = config  # the file's configuration (None in tools that lint without one)
         self.rule = rule
@@ -72,11 +79,18 @@ class FileContext:
 
     def registrations(self) -> list[tuple[Registration, BuilderInfo]]:
         """Registrations whose builder resolves to a Convex builder."""
+        shared = self._shared
+        if shared is not None:
+            got = shared.get("registrations")
+            if got is not None:
+                return list(got)
         out = []
         for reg in self.model.registrations:
             b = self.builder(reg)
             if b is not None:
                 out.append((reg, b))
+        if shared is not None:
+            shared["registrations"] = tuple(out)
         return out
 
     def function_at(self, node: Node) -> Optional[tuple[Registration, BuilderInfo]]:
@@ -304,9 +318,10 @@ def raw_findings(model: FileModel, index: WorkspaceIndex, config: Config,
     findings: list[Finding] = []
     if model.facts.refs_only:
         return findings
+    shared: dict = {}
     with file_cache(model.memo):
         for rule, sev in rules:
-            ctx = FileContext(model, index, rule, sev, config)
+            ctx = FileContext(model, index, rule, sev, config, shared)
             forced = config.severity.get(rule.code)
             try:
                 for _ in rule.check(ctx) or ():

@@ -14,6 +14,7 @@ from typing import Iterator, Optional
 from tree_sitter import Node
 
 from .convex import _memo
+from .rules._calls import nodes_any_order
 from .syntax import FUNCTION_TYPES, LOOP_TYPES, call_args, text, unwrap
 
 VALUES_MODULE = "convex/values"
@@ -155,22 +156,24 @@ def validator_members(model) -> list[tuple[Node, str]]:
     names = v_locals(model)
     if names and getattr(model, "root", None) is not None:
         data = model.src.data
-        spelled = tuple(name.encode("utf-8") for name in names)  # `v.x` starts with its object
+        firsts = {name.encode("utf-8")[0] for name in names}  # `v.x` starts with its object
         bound = {name for name in names if _declared_again(model, name)}
         shadowed = _ShadowWalk()
-        for n in model.nodes_of_type("member_expression"):
-            if not data.startswith(spelled, n.start_byte):
+        # (in any order, sorted below: the model's member expressions need no sort of their own; the
+        # names read from the bytes, as `text` would, without keeping them)
+        for n in nodes_any_order(model, "member_expression"):
+            if data[n.start_byte] not in firsts:
                 continue
             obj = n.child_by_field_name("object")
             if obj is None or obj.type != "identifier":
                 continue
-            name = text(obj)
+            name = data[obj.start_byte:obj.end_byte].decode("utf-8", "replace")
             if name not in names:
                 continue
             prop = n.child_by_field_name("property")
             if prop is not None and prop.type == "property_identifier" \
                     and not (name in bound and shadowed(obj, name)):
-                out.append((n, text(prop)))
+                out.append((n, data[prop.start_byte:prop.end_byte].decode("utf-8", "replace")))
         out.sort(key=lambda x: x[0].start_byte)
     model._cvx_validator_members = out
     return out

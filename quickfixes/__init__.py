@@ -14,17 +14,16 @@ Plain data only (no LSP types). Entry points:
 
 from __future__ import annotations
 
-import difflib
-import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Union
 
+from ..analysis.engine import LazyLog
 from ..analysis.registry import Finding, Fix, TextEdit
 from .suppress import suppression_fixes
 from .indexes import index_rename_blocker
 
-log = logging.getLogger("convex_lsp.quickfixes")
+log = LazyLog("convex_lsp.quickfixes")  # (logging imported on first use: start-up time)
 
 __all__ = [
     "Fix", "TextEdit", "FixReport", "fixes_for", "suppression_fixes", "apply_edits", "fix_files",
@@ -89,8 +88,11 @@ def fixes_for(finding: Finding, analyzer) -> list[Fix]:
 
 
 def _noop(e: TextEdit, analyzer) -> bool:
+    new = e.new_text.encode("utf-8")
+    if len(new) != e.end - e.start:
+        return False  # (without copying the bytes an edit of a whole function replaces)
     model = analyzer.models.get(e.path)
-    return model is not None and model.src.data[e.start:e.end] == e.new_text.encode("utf-8")
+    return model is not None and model.src.data[e.start:e.end] == new
 
 
 def attach_fixes(findings: Iterable[Finding], analyzer) -> None:
@@ -145,6 +147,8 @@ def edits_overlap(a: TextEdit, b: TextEdit) -> bool:
 def unified_diff(old: Union[bytes, str], new: Union[bytes, str], path: str) -> str:
     o = old.decode("utf-8", "replace") if isinstance(old, bytes) else old
     n = new.decode("utf-8", "replace") if isinstance(new, bytes) else new
+    import difflib
+
     lines = difflib.unified_diff(o.splitlines(keepends=True), n.splitlines(keepends=True),
                                  fromfile=f"a/{path}", tofile=f"b/{path}")
     out = []

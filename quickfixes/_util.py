@@ -169,8 +169,13 @@ def is_async(fn: Node) -> bool:
     return any(c.type == "async" for c in fn.children)
 
 
-def returns_in(body: Node) -> list[Node]:
-    """return statements of this function (not of nested functions)."""
+def returns_in(body: Node, data: Optional[bytes] = None) -> list[Node]:
+    """return statements of this function (not of nested functions); given the file's bytes, found
+    from the `return` keywords in them (analysis/byte_scan.py) instead of a walk of the body."""
+    if data is not None:
+        from ..analysis.byte_scan import own_returns
+
+        return own_returns(body, data)
     return returns_of(body)
 
 

@@ -89,7 +89,7 @@ def return_null_edits(model, fn: Node) -> list[TextEdit]:
     path = model.path
     semi = ";" if uses_semicolons(model.root) else ""
     edits: list[TextEdit] = []
-    for r in returns_in(body):
+    for r in returns_in(body, data):
         if return_value(r) is None:
             kw = r.children[0]
             edits.append(TextEdit(path, kw.end_byte, kw.end_byte, " null"))
@@ -175,7 +175,7 @@ def handler_summary(model, reg, handler: Optional[Node], index):
     if body is None:
         return None
     if body.type == "statement_block":
-        values = [return_value(r) for r in returns_in(body)]
+        values = [return_value(r) for r in returns_in(body, model.src.data)]
         if all(v is None or (unwrap(v) is not None and unwrap(v).type == "null") for v in values):
             return ("void", None)  # only `return;` / `return null;`
     hr = Inferer(model).function_returns(handler)

@@ -10,6 +10,7 @@ from tree_sitter import Node
 
 from ..registry import Rule
 from ..syntax import text
+from ._calls import nodes_any_order
 
 class _JsonWebToken:
     r"""`\beyJ[..]{10,}\.eyJ[..]{10,}\.[..]{16,}` in linear time.
@@ -78,20 +79,6 @@ def _has_mark(s, marks) -> bool:
         if mark in s:
             return True
     return False
-
-
-def _strings(model) -> list[Node]:
-    return model.nodes_of_type("string", "template_string")
-
-
-def _literal_value(node: Node) -> Optional[str]:
-    raw = text(node)
-    if len(raw) < 2:
-        return None
-    if node.type == "template_string" and any(c.type == "template_substitution" for c in node.named_children):
-        # keep the literal parts: a key rarely spans a substitution
-        return raw[1:-1]
-    return raw[1:-1]
 
 
 def _is_placeholder(s: str) -> bool:
@@ -172,11 +159,13 @@ def check(ctx):
     model = ctx.model
     if model.functions_dir is None or model.facts.is_generated:
         return
-    for node in _strings(model):
-        if node.end_byte - node.start_byte < 14:
+    data = model.src.data
+    for node in nodes_any_order(model, "string", "template_string"):  # (each literal on its own)
+        a, b = node.start_byte, node.end_byte
+        if b - a < 14:
             continue  # fewer than 12 characters between the quotes
-        s = _literal_value(node)
-        if not s or len(s) < 12:
+        s = data[a:b].decode("utf-8", "replace")[1:-1]  # what is between the quotes
+        if len(s) < 12:
             continue
         may_key = _has_mark(s, _ANY_MARK)  # else no pattern can match
         may_name = node.type == "string" and 20 <= len(s) <= 512  # else not `_looks_random`
