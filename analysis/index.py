@@ -90,6 +90,21 @@ KNOWN_PACKAGE_TABLES = {
 }
 
 
+def module_candidates(folder: str, spec: str) -> tuple[str, ...]:
+    """The files a relative import specifier may name, in TypeScript's order of preference."""
+    base = posixpath.normpath(posixpath.join(folder.replace(os.sep, "/"), spec))
+    stem = base
+    for ext in (".js", ".mjs", ".cjs", ".jsx"):
+        if stem.endswith(ext):
+            stem = stem[: -len(ext)]
+            break
+    cands = (base, stem + ".ts", stem + ".tsx", stem + ".mts", stem + ".js", stem + ".jsx", stem + ".mjs",
+             stem + ".cjs", stem + "/index.ts", stem + "/index.tsx", stem + "/index.js")
+    if os.sep != "/":
+        cands = tuple(c.replace("/", os.sep) for c in cands)
+    return cands
+
+
 def _package_tables(source: str, name: str, file: str) -> Optional[dict[str, TableFact]]:
     spec = KNOWN_PACKAGE_TABLES.get((source, name))
     if spec is None:
@@ -120,6 +135,7 @@ class WorkspaceIndex:
         # every workspace file indexed (False while a server's first scan runs): rules that conclude
         # from the absence of a reference anywhere (CVX217, CVX406) stay silent until then
         self._complete = True
+        self.guard = None  # a LoadGuard (analysis/load_guard.py) while `check` lints a partly built index
 
     # ------------------------------------------------------------ updates
     @staticmethod
@@ -142,7 +158,7 @@ class WorkspaceIndex:
 
     def set_facts(self, path: str, facts: FileFacts) -> set[str]:
         """Replace one file's facts; return the views that changed ({"schema", "api"})."""
-        prev = self.facts.get(path)
+        prev = dict.get(self.facts, path)  # (not a read the load guard needs to see)
         if prev is None:
             # a new file changes every view: its signature is worked out only if the file's facts are
             # set again (a cold `check` sets each file once)
@@ -191,6 +207,38 @@ class WorkspaceIndex:
             self._builder_cache.clear()
             self._registry_cache.clear()
 
+    def install_guard(self, guard) -> None:
+        """Report reads that may depend on files not indexed yet to `guard` (analysis/load_guard.py)."""
+        from .load_guard import GuardedFacts
+
+        self.guard = guard
+        self.facts = GuardedFacts(self.facts, guard)
+
+    def remove_guard(self) -> None:
+        self.guard = None
+        plain: dict[str, FileFacts] = {}
+        plain.update(dict.items(self.facts))
+        self.facts = plain
+
+    def reorder(self, paths: Iterable[str]) -> None:
+        """Hold the indexed files in the order of `paths` (the order a one-pass load would have
+        indexed them in: answers that iterate files keep it), then drop every derived view."""
+        facts = self.facts
+        ordered = {p: dict.__getitem__(facts, p) for p in paths if dict.__contains__(facts, p)}
+        for p, f in dict.items(facts):
+            ordered.setdefault(p, f)
+        by_dir: dict[Optional[str], dict[str, None]] = {}
+        for p, f in ordered.items():
+            by_dir.setdefault(f.functions_dir, {})[p] = None
+        dict.clear(facts)
+        dict.update(facts, ordered)
+        self._by_dir = by_dir
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Drop every derived view (they are computed again on demand)."""
+        self._invalidate({"schema", "api", "refs"})
+
     @property
     def complete(self) -> bool:
         return self._complete
@@ -219,16 +267,9 @@ class WorkspaceIndex:
         return found
 
     def _resolve_module(self, folder: str, spec: str) -> Optional[str]:
-        base = posixpath.normpath(posixpath.join(folder.replace(os.sep, "/"), spec))
-        stem = base
-        for ext in (".js", ".mjs", ".cjs", ".jsx"):
-            if stem.endswith(ext):
-                stem = stem[: -len(ext)]
-                break
-        for cand in (base, stem + ".ts", stem + ".tsx", stem + ".mts", stem + ".js", stem + ".jsx", stem + ".mjs",
-                     stem + ".cjs", stem + "/index.ts", stem + "/index.tsx", stem + "/index.js"):
-            cand = cand.replace("/", os.sep)
-            if cand in self.facts:
+        facts = self.facts
+        for cand in module_candidates(folder, spec):
+            if cand in facts:
                 return cand
         return None
 
@@ -395,8 +436,12 @@ class WorkspaceIndex:
         if cached is not None:
             return cached
         reg: dict[tuple[str, ...], FunctionInfo] = {}
-        for path, f in self.facts.items():
-            if f.functions_dir != functions_dir or f.module is None or f.is_generated:
+        if self.guard is not None:
+            self.guard.folder(functions_dir)
+        facts = self.facts
+        for path in self._by_dir.get(functions_dir, ()):  # (the folder's files, in index order)
+            f = dict.__getitem__(facts, path)
+            if f.module is None or f.is_generated:
                 continue
             for r in f.registrations:
                 if not r.exported or not r.name:
@@ -416,8 +461,11 @@ class WorkspaceIndex:
         return self.registry(d.path).get(tuple(ref_path))
 
     def files_in(self, functions_dir: str) -> list[FileFacts]:
+        if self.guard is not None:
+            self.guard.folder(functions_dir)
         facts = self.facts
-        return [facts[p] for p in self._by_dir.get(functions_dir, ())]
+        get = dict.__getitem__
+        return [get(facts, p) for p in self._by_dir.get(functions_dir, ())]
 
     # ------------------------------------------------------------ references (the workspace graph)
     def function_references(self, functions_dir: str, api_path: tuple[str, ...]) -> list[FunctionRef]:

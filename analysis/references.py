@@ -168,6 +168,8 @@ class ReferenceIndex:
                 del m[key]
 
     def _add(self, path: str, f: FileFacts) -> None:
+        # (a functions file's references go to its own folder or to components (None), a reference-only
+        # file's to `functions_dir_for`: `check`'s load guard relies on this, analysis/load_guard.py)
         if f.is_generated or (not f.api_refs and not f.table_refs and not f.index_uses):
             return
         own = f.functions_dir if not f.refs_only else None
@@ -207,7 +209,14 @@ class ReferenceIndex:
         self._by_file[path] = (fns, tables, idxs)
 
     # ------------------------------------------------------------ queries
+    def _guard(self, functions_dir: Optional[str]) -> None:
+        """Tell `check`'s load guard (analysis/load_guard.py) which folder's references are read."""
+        guard = self.index.guard
+        if guard is not None:
+            guard.references(functions_dir)
+
     def function_references(self, functions_dir: str, api_path: tuple[str, ...]) -> list[FunctionRef]:
+        self._guard(functions_dir)
         self._flush()
         bucket = self._fn.get((functions_dir, tuple(api_path)))
         return _flat(bucket)
@@ -215,6 +224,7 @@ class ReferenceIndex:
     def referenced_prefixes(self, functions_dir: str, api_path: tuple[str, ...]) -> list[FunctionRef]:
         """References to a module or folder holding the function (`internal.jobs` passed around,
         then indexed dynamically): they may reach it."""
+        self._guard(functions_dir)
         self._flush()
         out: list[FunctionRef] = []
         for k in range(1, len(api_path)):
@@ -222,17 +232,20 @@ class ReferenceIndex:
         return out
 
     def table_references(self, functions_dir: str, table: str) -> list[TableRef]:
+        self._guard(functions_dir)
         self._flush()
         return _flat(self._tables.get((functions_dir, table)))
 
     def index_references(self, functions_dir: str, table: str, index: str) -> list[IndexRef]:
         """Uses of `index` on `table`, and uses of an index of that name on a query whose table is
         unknown (table None: they may be uses; a rename must not miss them)."""
+        self._guard(functions_dir)
         self._flush()
         return [r for r in _flat(self._indexes.get((functions_dir, index))) if r.table in (table, None)]
 
     def index_names_used(self, functions_dir: str, table: str) -> set[str]:
         """Every index name the workspace uses on `table` (known or not to the schema)."""
+        self._guard(functions_dir)
         self._flush()
         out = set()
         for (d, name), bucket in self._indexes.items():
@@ -241,6 +254,8 @@ class ReferenceIndex:
         return out
 
     def references_in(self, path: str) -> tuple[list[FunctionRef], list[TableRef], list[IndexRef]]:
+        if self.index.guard is not None:
+            self.index.guard.file(path)
         self._flush()
         return self._by_file.get(path, ([], [], []))
 
@@ -254,6 +269,8 @@ class ReferenceIndex:
         return best
 
     def all_function_keys(self) -> list[tuple[Optional[str], tuple[str, ...]]]:
+        if self.index.guard is not None:
+            self.index.guard.every_file()
         self._flush()
         return list(self._fn)
 

@@ -151,6 +151,7 @@ class _CacheState:
         self.parsed: dict[str, object] = {}  # path -> facts of a file parsed in the first pass
         self.views_digest: Optional[str] = None
         self.indexed = False
+        self.in_index: set[str] = set()  # the paths whose facts are in the index
         self._config_fps: dict[int, str] = {}
         self.summary_key: Optional[str] = None
         self.old_facts: dict = {}
@@ -178,17 +179,19 @@ class _CacheState:
         """The analyzer if one was made (else None)."""
         return self._an
 
-    def load(self, path: str):
-        """Take `path`'s facts, from the cache when possible; the model when it was parsed."""
+    def load(self, path: str, data: Optional[bytes] = None):
+        """Take `path`'s facts, from the cache when possible; the model when it was parsed.
+        (`data`: the file's bytes as `read_source_bytes` gave them, when they were read before.)"""
         from convex_lsp.analysis.source import UnreadableFile, read_source_bytes
 
         cache = self.cache
         if cache is None:
-            return self._parse(path, None)
-        try:
-            data = read_source_bytes(path)
-        except UnreadableFile:
-            data = None
+            return self._parse(path, data)
+        if data is None:
+            try:
+                data = read_source_bytes(path)
+            except UnreadableFile:
+                data = None
         if data is not None:
             d = self.plan.workspace.dir_for(path)
             fdir, module = (d.path, d.module_of(path)) if d is not None else (None, None)
@@ -238,12 +241,24 @@ class _CacheState:
         if self.indexed:
             return
         self.indexed = True
+        already = bool(self.in_index)
+        self.index_paths(self.plan.load)
+        if already:  # some files were indexed before (server/units.py): the plan's order, as one pass gives
+            self.an.index.reorder(self.plan.load)
+
+    def index_paths(self, paths) -> None:
+        """Index the facts of those of `paths` that were loaded and are not indexed yet (in that order)."""
         from convex_lsp.analysis.engine import build_model
 
         an = self.an
-        for path in self.plan.load:
+        guard = an.index.guard
+        for path in paths:
+            if path in self.in_index:
+                continue
             facts = self.parsed.pop(path, None)  # the facts of the files parsed in the first pass
             if facts is None:
+                if path not in self.cached_entries:
+                    continue  # not loaded yet
                 entry = self.cached_entries.pop(path, None)
                 if entry is _UNREAD:
                     got = self.cache.get_facts(self.keys[path])
@@ -254,6 +269,9 @@ class _CacheState:
                     if path in self.keys:  # replace the bad or missing entry
                         self.cache.store_facts(self.keys[path], facts)
             an.index.set_facts(path, facts)
+            self.in_index.add(path)
+            if guard is not None:
+                guard.indexed(path)
 
     def findings_key(self, path: str) -> Optional[str]:
         if self.cache is None or self.views_digest is None or path not in self.keys:
@@ -301,18 +319,22 @@ class _CacheState:
         self.cache.trim()
 
 
-def lint_file_cached(plan, path: str, state: _CacheState, with_fixes: bool) -> list[Finding]:
+def lint_file_cached(plan, path: str, state: _CacheState, with_fixes: bool,
+                     found: Optional[list[Finding]] = None) -> list[Finding]:
+    """`path`'s findings: from the cache, else `found` (linted before, server/units.py), else linted
+    now; stored in the cache when they were not read from it."""
     key = state.findings_key(path)
-    if key is not None:
+    if key is not None and found is None:
         got = state.cached_findings(path, key)
         if got is not None:
             return got
-    state.ensure_index()
-    an = state.an
-    model = an.models.get(path)
-    if model is None:
-        return []
-    found = lint_models([model], an.index, plan.config_for, plan.targets, an, with_fixes)
+    if found is None:
+        state.ensure_index()
+        an = state.an
+        model = an.models.get(path)
+        if model is None:
+            return []
+        found = lint_models([model], an.index, plan.config_for, plan.targets, an, with_fixes)
     if key is not None:
         deps = _other_files(found, path, state.keys)
         if deps is not None:

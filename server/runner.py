@@ -302,36 +302,18 @@ def _free_cores() -> int:
     return max(1, int(n - busy + 0.5))
 
 
-def run_serial(plan: Plan, with_fixes: bool = False, progress=None, cache=None):
+def run_serial(plan: Plan, with_fixes: bool = False, progress=None, cache=None, budget: Optional[int] = None):
     """Lint in this process; returns (findings, analyzer). With a `cache` (analysis/cache.py),
     unchanged files' facts and findings are read from it instead of parsed and linted.
 
-    Memory: trees are kept from the facts pass to the lint pass only up to `KEEP_TREES_BYTES`
-    of source; the others are parsed again when linted, and every tree is let go once its
-    file's findings are done (a fix that needs another file's tree parses it on demand)."""
-    from .linting import lint_file_cached
+    Files are taken unit by unit (server/units.py): a functions folder's files are parsed, indexed
+    and linted while their trees are held (up to `budget` bytes of source, `KEEP_TREES_BYTES` by
+    default), then let go; what a unit's lint could not read exactly yet is linted at the end,
+    parsed again. A fix that needs another file's tree parses it on demand."""
+    from .units import run_serial_units
 
     state = _CacheState(plan, cache, with_fixes)
-    kept = 0
-    for path in plan.load:
-        model = state.load(path)
-        if model is not None:
-            size = len(model.src.data)
-            if path in plan.targets and kept + size <= KEEP_TREES_BYTES:
-                kept += size
-            else:
-                state.an.models.release(path)
-        if progress is not None:
-            progress.advance(0.5)
-    state.finish_load()
-    out: list[Finding] = []
-    for path in plan.load:
-        if path in plan.targets:
-            out.extend(lint_file_cached(plan, path, state, with_fixes))
-            if state.analyzer is not None:
-                state.an.models.release(path)
-        if progress is not None:
-            progress.advance(0.5)
+    out = run_serial_units(plan, state, with_fixes, KEEP_TREES_BYTES if budget is None else budget, progress)
     state.close()
     return sort_findings(out), state.analyzer
 

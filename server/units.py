@@ -1,0 +1,233 @@
+"""`check` one unit at a time: each file parsed once, its tree let go as soon as it is linted.
+
+Linting needs the whole workspace index (a file's findings read other files' facts: imports
+followed anywhere, the schema, the registry of its functions folder, references from client code
+and tests), so the plain order is: every file's facts first, then the lint, with the trees kept in
+between. Kept trees cost ~20x their source in memory, so past `KEEP_TREES_BYTES` they were let go
+and parsed again for the lint: at 16x the corpus, 93% of the files were parsed twice.
+
+Here the files are taken in units instead:
+
+1. the reference-only files (client code, tests, scripts: never linted, their references only);
+2. then one functions folder at a time (with its `_generated/` files): parsed with their trees
+   kept (up to `KEEP_TREES_BYTES` per unit), plus every other functions folder one of its files
+   imports from (relative imports, followed through the facts until nothing new is pulled in);
+   the unit's facts are indexed and its files linted at once, then their trees are let go.
+
+A unit is linted against an index that does not hold the later units yet. A `LoadGuard`
+(analysis/load_guard.py) installed on the index sees every read that could depend on a file not
+indexed yet; when the lint of a unit made one, its findings are thrown away and its files are
+linted in the end, with the whole index (parsed again: the plain order). Findings are therefore
+the same as the plain order's, whatever the units: the guard decides what is exact, the units
+only decide how often it has to say no. The last unit is linted with the index in the plan's
+order (`WorkspaceIndex.reorder`), as is everything linted at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from typing import Optional
+
+from convex_lsp.analysis.registry import Finding
+
+from .linting import _CacheState, lint_file_cached, lint_models
+
+log = logging.getLogger("convex_lsp")
+
+
+# the rest of a quoted relative specifier from its first dot: `./x"`, `../x"` (one match per
+# specifier: `../../x"` is matched from its first `../`)
+_REL_SPEC = re.compile(rb"""\.\.?/[^"'`\r\n]*["'`]""")
+_UP_SPEC = re.compile(rb"""\.\./[^"'`\r\n]*["'`]""")
+_BARE = re.compile(rb"""["'`](\.\.?)["'`]""")  # `"."`, `".."`
+_QUOTES = (b'"', b"'", b"`")
+
+
+def _relative_specifiers(data: bytes, nested: bool) -> set[str]:
+    """Every quoted string that may be a relative module specifier (in code, comments or strings
+    alike: more is safe). Unless the file's functions folder holds another one or lies inside
+    one (`nested`), only those that may name a file of another folder: `../x` (`./x`, `"."` and
+    `".."` from a file of a folder F name files inside F, or `F.ts`/`F/index.ts` of F's parent,
+    which no other functions folder then holds)."""
+    out: set[str] = set()
+    for m in (_REL_SPEC if nested else _UP_SPEC).finditer(data):
+        i = m.start()
+        if i > 0 and data[i - 1:i] not in _QUOTES:  # `"./a/../../x"`: from its opening quote
+            j = max(data.rfind(q, max(0, i - 512), i) for q in _QUOTES)
+            if j < 0 or b"\n" in data[j:i]:
+                continue
+            i = j + 1
+        if i > 0:
+            out.add(data[i:m.end() - 1].decode("utf-8", "replace"))
+    if nested:
+        for m in _BARE.finditer(data):
+            out.add(m.group(1).decode())
+    return out
+
+
+def _nested(names: list[str]) -> set[str]:
+    """The folders of `names` that hold another one of them or lie inside one."""
+    known = set(names)
+    out = set()
+    for g in names:
+        cur = os.path.dirname(g)
+        while True:
+            if cur in known:
+                out.add(cur)
+                out.add(g)
+            parent = os.path.dirname(cur)
+            if parent == cur:
+                break
+            cur = parent
+    return out
+
+
+def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str], list[list[str]], dict[str, bytes]]:
+    """(reference-only files, units). A unit is a set of functions folders (each with its
+    `_generated/` files) closed under relative imports either way, found by a scan of the files'
+    bytes for relative specifiers (a string that only looks like one joins two folders for
+    nothing, which is safe); its files in the plan's order, the units in the order of their first
+    file. And the bytes read, of files up to `keep_bytes` in all (not to read them twice).
+    `join=False` (tests): one unit per functions folder, imports ignored (units not closed)."""
+    from convex_lsp.analysis.index import module_candidates
+    from convex_lsp.analysis.source import UnreadableFile, read_source_bytes
+
+    ws = plan.workspace
+    refs_only: list[str] = []
+    folders: dict[Optional[str], int] = {}
+    folder_of: dict[str, int] = {}
+    dir_path: dict[str, Optional[str]] = {}
+    for path in plan.load:
+        if path in plan.refs_only:
+            refs_only.append(path)
+            continue
+        d = ws.dir_for(path)
+        fdir = dir_path[path] = d.path if d is not None else None
+        folder_of[path] = folders.setdefault(fdir, len(folders))
+    parent = list(range(len(folders)))
+    read: dict[str, bytes] = {}
+    room = keep_bytes
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    if len(folders) > 1 and join:
+        nested = _nested([f for f in folders if f is not None])
+        for path, u in folder_of.items():
+            fdir = dir_path[path]
+            if fdir is None or os.path.relpath(path, fdir).split(os.sep)[0] == "_generated":
+                continue
+            try:
+                data = read_source_bytes(path)
+            except UnreadableFile:
+                continue
+            if len(data) <= room:
+                room -= len(data)
+                read[path] = data
+            folder = os.path.dirname(path)
+            for spec in _relative_specifiers(data, fdir in nested):
+                for cand in module_candidates(folder, spec):
+                    v = folder_of.get(cand)
+                    if v is not None and v != u:
+                        a, b = find(u), find(v)
+                        if a != b:
+                            parent[max(a, b)] = min(a, b)
+    units: dict[int, list[str]] = {}
+    for path, u in folder_of.items():  # (the plan's order)
+        units.setdefault(find(u), []).append(path)
+    return refs_only, list(units.values()), read
+
+
+def _pending(plan):
+    ws = plan.workspace
+    for path in plan.load:
+        if path in plan.refs_only:
+            yield path, None, True
+        else:
+            d = ws.dir_for(path)
+            yield path, (d.path if d is not None else None), False
+
+
+def run_units(plan, state: _CacheState, with_fixes: bool, budget: int, progress=None,
+              join: bool = True) -> dict[str, list[Finding]]:
+    """Load every file of the plan unit by unit, linting each unit's targets while their trees
+    are held; returns the findings of the files linted so (the others: none yet, their facts are
+    loaded and indexed or waiting in the cache). `budget`: source bytes of trees kept per unit."""
+    from convex_lsp.analysis.load_guard import LoadGuard
+
+    refs_only, units, read = plan_units(plan, budget, join)
+    an = state.an
+    index = an.index
+    models = an.models
+    targets = plan.targets
+    guard = LoadGuard(_pending(plan))
+    index.install_guard(guard)
+    done: dict[str, list[Finding]] = {}
+    unindexed: list[str] = []  # loaded, not indexed yet: indexed when a unit is linted
+
+    def load(path: str, room: int) -> int:
+        """Load `path`; keep its tree if it is a target and its source fits in `room` bytes.
+        Returns the bytes kept (0: let go)."""
+        model = state.load(path, read.pop(path, None))
+        unindexed.append(path)
+        if progress is not None:
+            progress.advance(0.5)
+        if model is None:
+            return 0
+        n = len(model.src.data)
+        if path in targets and n <= room:
+            return max(n, 1)
+        models.release(path)
+        return 0
+
+    try:
+        for path in refs_only:  # never linted: their trees go at once
+            load(path, -1)
+        for unit in units:
+            kept: list[str] = []
+            size = 0
+            for path in unit:
+                n = load(path, budget - size)
+                if n:
+                    size += n
+                    kept.append(path)
+            if not kept:
+                continue  # nothing to lint now (cached, or not reported on)
+            state.index_paths(unindexed)
+            unindexed.clear()
+            if not guard.pending:
+                index.reorder(plan.load)  # nothing left to load: the plan's order, as one pass gives
+            else:
+                index.refresh()  # no view computed before this unit is reused
+            guard.reset(closed=join)
+            found: dict[str, list[Finding]] = {}
+            for path in kept:
+                found[path] = lint_models([models[path]], index, plan.config_for, targets, an, with_fixes)
+            if guard.tainted:
+                log.debug("unit of %s linted again at the end: it read %s", unit[0], guard.reason)
+            else:
+                done.update(found)
+            for path in kept:
+                models.release(path)
+    finally:
+        index.remove_guard()
+    return done
+
+
+def run_serial_units(plan, state: _CacheState, with_fixes: bool, budget: int, progress=None) -> list[Finding]:
+    done = run_units(plan, state, with_fixes, budget, progress)
+    state.finish_load()
+    out: list[Finding] = []
+    for path in plan.load:
+        if path in plan.targets:
+            out.extend(lint_file_cached(plan, path, state, with_fixes, done.pop(path, None)))
+            if state.analyzer is not None:
+                state.an.models.release(path)
+        if progress is not None:
+            progress.advance(0.5)
+    return out
