@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Time from `initialized` to the first diagnostics of an opened file, in a large workspace.
 
-    python bench/first_diagnostics.py [--files 10000] [--projects 50] [--runs 3] [--workdir DIR]
+    python bench/first_diagnostics.py [--files 10000] [--projects 50] [--runs 3] [--workdir DIR] [--keep]
 
 Builds a workspace of about `--files` TypeScript files split over `--projects` projects (each a
 `package.json` and a `convex/` functions folder with a schema; the files are copies of the
@@ -14,6 +14,11 @@ corpus's, see bench/corpus.py, or generated modules), or with `--projects 1` one
 
 Cold: an empty cache folder (CONVEX_LSP_CACHE_DIR); warm: a second server start on the same,
 unchanged files (the cache filled by the cold start). Runs alternate cold and warm.
+`--cold-only`: cold starts only, each server stopped right after the first diagnostics (not
+waiting for the whole index; its workers are starting then): also reports how long the stop
+takes (`shutdown` sent to the process's end).
+`--keep`: use the workspace left in `--workdir` by an earlier run with the same `--files` and
+`--projects` (A/B runs of two versions on the very same files; building it takes ~15 s).
 """
 
 from __future__ import annotations
@@ -58,7 +63,9 @@ def build(root: str, n_files: int, n_projects: int, corpus_dir: str) -> str:
     return target
 
 
-async def one_start(root: str, target: str, cache_dir: str) -> tuple[float, float, int]:
+async def one_start(root: str, target: str, cache_dir: str, first_only: bool = False) -> tuple[float, float, int]:
+    """(first diagnostics, fully indexed, number of diagnostics) in seconds after `initialized`;
+    `first_only`: (first diagnostics, the stop right after them, number of diagnostics)."""
     env = dict(os.environ, CONVEX_LSP_CACHE_DIR=cache_dir)
     env.pop("CONVEX_LSP_NO_CACHE", None)
     env.pop("PYTHONDONTWRITEBYTECODE", None)
@@ -90,17 +97,48 @@ async def one_start(root: str, target: str, cache_dir: str) -> tuple[float, floa
     client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
         uri=uri, language_id="typescript", version=1, text=text)))
     t_first, ndiag = await asyncio.wait_for(first, 900)
+    if first_only:
+        t_stop = time.perf_counter()
+        await lsp_latency.stop_server(client)
+        return t_first - t0, time.perf_counter() - t_stop, ndiag
     t_idx = await asyncio.wait_for(indexed, 900)
     await lsp_latency.stop_server(client)
     return t_first - t0, t_idx - t0, ndiag
 
 
+def build_or_keep(root: str, args) -> str:
+    """`build`, or with `--keep` the workspace an earlier run built with the same arguments."""
+    stamp = os.path.join(root, ".bench-layout")
+    layout = f"{args.files} {args.projects}"
+    if args.keep and os.path.isfile(stamp):
+        with open(stamp) as fh:
+            layout_then, _, target = fh.read().partition("\n")
+        if layout_then == layout and os.path.isfile(target):
+            return target
+    target = build(root, args.files, args.projects, args.corpus)
+    with open(stamp, "w") as fh:
+        fh.write(f"{layout}\n{target}")
+    return target
+
+
 async def run(args) -> None:
     root = os.path.realpath(args.workdir)
-    target = build(root, args.files, args.projects, args.corpus)
+    target = build_or_keep(root, args)
     n = sum(1 for _, _, fs in os.walk(root) for f in fs if f.endswith(".ts"))
     print(f"workspace: {n} .ts files in {args.projects} project(s) under {root}; opening {target}")
     cold, warm = [], []
+    if args.cold_only:
+        for _ in range(args.runs):
+            cache_dir = tempfile.mkdtemp(prefix="convex-lsp-bench-")
+            try:
+                cold.append(await one_start(root, target, cache_dir, first_only=True))
+            finally:
+                shutil.rmtree(cache_dir, ignore_errors=True)
+        f = statistics.median(x[0] for x in cold)
+        print(f"cold cache: first diagnostics {f:.2f} s after `initialized` ({cold[0][2]} diagnostics; runs: "
+              f"{', '.join(f'{x[0]:.2f}' for x in cold)}); stopped right after in "
+              f"{statistics.median(x[1] for x in cold):.2f} s (runs: {', '.join(f'{x[1]:.2f}' for x in cold)})")
+        return
     for _ in range(args.runs):
         cache_dir = tempfile.mkdtemp(prefix="convex-lsp-bench-")
         try:
@@ -122,6 +160,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--corpus", default=corpus.cache_dir())
     ap.add_argument("--workdir", default=os.path.join(tempfile.gettempdir(), "convex-lsp-first-diagnostics"))
+    ap.add_argument("--cold-only", action="store_true", help="cold starts stopped after the first diagnostics")
+    ap.add_argument("--keep", action="store_true", help="reuse the workspace an earlier run left in --workdir")
     asyncio.run(run(ap.parse_args()))
 
 

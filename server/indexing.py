@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as T
 
 from .diagnostics import everything_changed, folder_indexed
-from .session import scan_chunk, worker_count
-from .workers import start_pool, workers_skip_main_module
+from .session import Session, scan_chunk, worker_count
+from .workers import start_pool, stop_pool, wait_for_open_folders, workers_skip_main_module
 
 if TYPE_CHECKING:
     from .languageserver import ConvexLanguageServer
@@ -59,21 +59,25 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
     jobs = worker_count(len(paths))
     pool, ls._pool = ls._pool, None
     if pool is not None and pool[1] != jobs:
-        pool[0].shutdown(wait=False, cancel_futures=True)
+        stop_pool(pool[0])
         pool = None
-    pool = pool[0] if pool is not None else None
+    run.pool = pool[0] if pool is not None else None
     try:
         if jobs:
             run.local = True
-            run.help_open_folders()
-            if pool is None:
-                pool = start_pool(jobs)
-            size = max(BATCH, min(200, len(paths) // (jobs * 4) or BATCH))
             in_flight: dict = {}
             started = False  # a worker has answered (until then, they are starting: small chunks of
             # other folders first; an open folder's chunk given to them now may be taken back by
             # this process, `_Run.steal`, so that an open folder never waits for a worker's start-up)
             try:
+                if run.pool is None and wait_for_open_folders(jobs):
+                    started = await run.open_folders_first(jobs, in_flight)
+                run.help_open_folders()
+                if run.pool is None:
+                    run.pool = start_pool(jobs)
+                pool = run.pool
+                ls.info(f"convex-lsp: indexing the other folders in {jobs} worker processes")
+                size = max(BATCH, min(200, len(paths) // (jobs * 4) or BATCH))
                 while queue or in_flight:
                     # a few chunks per worker at a time, so that a folder opened meanwhile goes next
                     while queue and len(in_flight) < jobs * 2:
@@ -108,6 +112,8 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
             run.local = False
             if run.helper is not None:
                 await run.helper  # its last chunk
+            if run.writer is not None:
+                await run.writer  # the open folders' cache entries are written (`_help`)
         if not jobs:
             while queue:
                 chunk = queue.take(ls, BATCH)
@@ -121,8 +127,9 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
             run.helper.cancel()
         if getattr(ls, "_indexing", None) is run:
             ls._indexing = None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+        if run.pool is not None:
+            stop_pool(run.pool)
+            run.pool = None
         if run.token is not None:
             ls.work_done_progress.end(run.token, T.WorkDoneProgressEnd(message="indexed"))
     s.indexed = True
@@ -140,6 +147,9 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
 
 
 LOCAL_BATCH = 10
+WRITE_BATCH = 25
+WORKER_OPEN_BATCH = 20  # an open folder's chunk for the one worker helping with it
+OPEN_GRACE_S = 0.3  # how long a small machine's indexing waits for a first document to open
 
 
 class _Run:
@@ -159,6 +169,10 @@ class _Run:
         self.pending = set(paths)  # not in the index yet
         self.early: dict = {}  # chunks given to workers that had not answered yet
         self.stolen: set = set()  # files of those that this process scans too
+        self.opened = asyncio.Event()  # a document was opened during this indexing
+        self.deferred: list = []  # cache entries of the open folders, written once they are indexed
+        self.writer: "asyncio.Task | None" = None
+        self.pool = None  # the worker processes (stopped with the server: `stop`)
 
     def ingest(self, items, chunk: list[str]) -> None:
         """Loop thread: scanned facts into the index, progress, folders done (a file scanned
@@ -184,6 +198,45 @@ class _Run:
         if self.local and (self.helper is None or self.helper.done()) and (self.queue.open_left(self.ls) or self.early):
             self.helper = asyncio.ensure_future(self._help())
 
+    async def open_folders_first(self, jobs: int, in_flight: dict) -> bool:
+        """Where the workers would take every core (`workers.wait_for_open_folders`): the open
+        documents' folders are indexed before any other, by this process (a thread) and by one
+        worker process (it starts in ~0.2 s CPU: the other core's help), and their documents
+        diagnosed; the other workers start with the other folders' chunks afterwards. Editors
+        open a document right after `initialized`: when none is open yet, wait for one a
+        moment. Returns whether the worker has answered; its chunk still under way (all taken
+        back by this process by then, `steal`) is left in `in_flight`."""
+        if not self.s.documents:
+            try:
+                await asyncio.wait_for(self.opened.wait(), OPEN_GRACE_S)
+            except asyncio.TimeoutError:
+                return False
+        ls, s, queue = self.ls, self.s, self.queue
+        loop = asyncio.get_running_loop()
+        self.pool = start_pool(jobs, warm=False)  # one process now: the pool adds the others on demand
+        self.help_open_folders()
+        answered = False
+        fut = None
+        while self.helper is not None and not self.helper.done():
+            if fut is None:
+                chunk = queue.take_open(ls, WORKER_OPEN_BATCH)
+                if chunk:
+                    with workers_skip_main_module():
+                        fut = loop.run_in_executor(self.pool, scan_chunk, s.workspace, chunk)
+                    in_flight[fut] = chunk
+                    self.early[id(fut)] = chunk
+            await asyncio.wait([w for w in (fut, self.helper) if w is not None], return_when=asyncio.FIRST_COMPLETED)
+            if fut is not None and fut.done():
+                chunk = in_flight.pop(fut)
+                self.early.pop(id(fut), None)
+                items, fut = fut.result(), None
+                answered = True
+                if ls.session is not s:
+                    return answered
+                self.ingest(items, chunk)
+        await asyncio.sleep(0)  # the diagnostics scheduled by the last chunk (`call_soon`) go first
+        return answered
+
     async def _help(self) -> None:
         loop = asyncio.get_running_loop()
         s = self.s
@@ -191,9 +244,10 @@ class _Run:
             while self.local and self.ls.session is s:
                 chunk = self.queue.take_open(self.ls, LOCAL_BATCH) or self.steal(LOCAL_BATCH)
                 if not chunk:
-                    return
+                    break
                 stop = lambda: not self.local or self.ls.session is not s  # noqa: E731
-                items = await loop.run_in_executor(self.ls.thread_pool, lambda c=chunk: list(s.scan(c, stop)))
+                items = await loop.run_in_executor(
+                    self.ls.thread_pool, lambda c=chunk: list(s.scan(c, stop, self.deferred)))
                 if self.ls.session is not s:
                     return
                 if len(items) < len(chunk) and stop():
@@ -203,6 +257,23 @@ class _Run:
             raise
         except Exception as e:  # the workers index the rest
             self.ls.log_error("indexing the open folders", e)
+        if self.deferred and (self.writer is None or self.writer.done()):
+            self.writer = asyncio.ensure_future(self._write_deferred())
+
+    async def _write_deferred(self) -> None:
+        """The cache entries of what `_help` scanned (held back so that the open folders are
+        indexed sooner), written in a thread once their documents are diagnosed."""
+        await asyncio.sleep(0)  # the diagnostics scheduled by the last chunk go first
+        while self.deferred:
+            # a few at a time: a server told to exit waits for the one batch under way
+            entries, self.deferred = self.deferred[:WRITE_BATCH], self.deferred[WRITE_BATCH:]
+            try:
+                await asyncio.get_running_loop().run_in_executor(
+                    self.ls.thread_pool, Session.write_deferred, entries)
+            except asyncio.CancelledError:
+                raise
+            except Exception as e:  # the cache is an optimisation
+                self.ls.log_error("writing the cache", e)
 
 
     def steal(self, size: int) -> list[str]:
@@ -224,6 +295,7 @@ def open_folder_first(ls: "ConvexLanguageServer") -> None:
     """A document was opened while indexing: its folder goes next (also in this process)."""
     run = getattr(ls, "_indexing", None)
     if run is not None:
+        run.opened.set()
         run.help_open_folders()
 
 

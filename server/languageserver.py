@@ -19,7 +19,7 @@ from . import convert as C
 from .session import Session, worker_count
 from .transport import StdioServer
 from .watchdog import take_server_settings
-from .workers import start_pool
+from .workers import start_pool, stop_pool, wait_for_open_folders
 
 log = logging.getLogger("convex_lsp.server")
 
@@ -154,7 +154,8 @@ class ConvexLanguageServer(StdioServer):
 
     def open_session(self, params: T.InitializeParams) -> None:
         """The session over the client's roots; indexing workers started at once (they import
-        the analysis while the server answers `initialize`); the initial settings applied."""
+        the analysis while the server answers `initialize`) unless they would take every core
+        (`workers.wait_for_open_folders`); the initial settings applied."""
         roots = [C.uri_to_path(f.uri) for f in (params.workspace_folders or [])]
         if not roots and params.root_uri:
             roots = [C.uri_to_path(params.root_uri)]
@@ -162,7 +163,7 @@ class ConvexLanguageServer(StdioServer):
             roots = [params.root_path]
         self.session = Session(roots or [os.getcwd()])
         jobs = worker_count(len(self.session.load_list))
-        if jobs:
+        if jobs and not wait_for_open_folders(jobs):
             try:
                 self._pool = (start_pool(jobs), jobs)
             except Exception as e:  # no processes here: index_workspace scans in a thread
@@ -179,9 +180,13 @@ class ConvexLanguageServer(StdioServer):
             timers.clear()
         if self._index_task is not None and not self._index_task.done():
             self._index_task.cancel()
+        run = self._indexing
+        if run is not None and run.pool is not None:  # now, not when the task sees its cancellation
+            stop_pool(run.pool)
+            run.pool = None
         if self._pool is not None:  # started at initialize, never used
-            self._pool[0].shutdown(wait=False, cancel_futures=True)
+            stop_pool(self._pool[0])
             self._pool = None
         if self._analysis_pool:
-            self._analysis_pool.shutdown(wait=False, cancel_futures=True)
+            stop_pool(self._analysis_pool)
             self._analysis_pool = None

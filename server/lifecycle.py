@@ -7,6 +7,7 @@
     may run a callback that removes entries: "dictionary changed size during iteration").
 - `exit_code(exc)`: the process's exit code from the SystemExit pygls raises in `exit` (0 after
   `shutdown`, else 1); the stdio loop swallowed it and the process always exited 0.
+- `end_process(code)`: once the loop has ended, the process leaves at once (see there).
 - `watch_parent(pid)`: the initializer of every worker process: a daemon thread that ends the
   worker when its parent is gone (SIGKILL of the server leaves no orphan running for ever).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from typing import Any, Generator
@@ -57,6 +59,25 @@ def exit_code(exc: SystemExit) -> int:
     if code is None:
         return 0
     return code if isinstance(code, int) else 1
+
+
+def end_process(code: int) -> None:
+    """Leave now, with `code`, once the server's loop has ended and its workers were told to stop.
+    The interpreter's orderly exit would wait for worker processes still importing the analysis
+    (concurrent.futures joins its threads at exit: 2.4-3.5 s when stopped during start-up) and
+    garbage-collect the whole index (~0.8 s at 10,000 files); nothing is left to save: cache
+    writes are atomic (an unfinished one is a miss later), and a worker ends itself when its
+    parent is gone (`watch_parent`)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    try:
+        logging.shutdown()
+    except Exception:
+        pass
+    os._exit(code)
 
 
 def watch_parent(parent_pid: int) -> None:

@@ -34,6 +34,7 @@ from . import references as R
 from . import symbols as SY
 from .indexing import start_indexing
 from .languageserver import ConvexLanguageServer
+from .lifecycle import end_process
 from .watchdog import guarded
 
 log = logging.getLogger("convex_lsp.server")
@@ -281,7 +282,9 @@ def main(argv: Optional[list[str]] = None, tcp: Optional[str] = None) -> int:
         server.start_tcp(host or "127.0.0.1", int(port))
     else:
         server.start_io()
-    return server.exit_code
+    server.stop_background()
+    end_process(server.exit_code)
+    return server.exit_code  # (not reached)
 
 
 start = main

@@ -236,6 +236,20 @@ def scan_chunk(workspace: Workspace, paths: list[str]) -> list[tuple[str, Any, N
     return out
 
 
+class _DeferredWrites:
+    """A cache whose `put_facts` only notes the entry (see `Session.scan`)."""
+
+    def __init__(self, cache, out: list):
+        self._cache = cache
+        self._out = out
+
+    def __getattr__(self, name: str):
+        return getattr(self._cache, name)
+
+    def put_facts(self, key: str, facts, view) -> None:
+        self._out.append((key, facts, view))
+
+
 def facts_of(workspace: Workspace, path: str, data: bytes):
     """Worker process (or thread): the facts of one file's text, for the index."""
     return build_model(path, data, workspace).facts
@@ -250,6 +264,11 @@ def warm_up() -> int:
     return os.getpid()
 
 
+def cpu_count() -> int:
+    """The cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def worker_count(n_files: int, min_files: int = 200) -> int:
     """Worker processes worth starting for `n_files` (0: scan in a thread)."""
     if os.environ.get("CONVEX_LSP_JOBS"):
@@ -257,7 +276,7 @@ def worker_count(n_files: int, min_files: int = 200) -> int:
             return max(0, int(os.environ["CONVEX_LSP_JOBS"]))
         except ValueError:
             pass
-    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cpus = cpu_count()
     return min(cpus, 4) if n_files >= min_files and cpus > 1 else 0
 
 
@@ -366,14 +385,19 @@ class Session:
 
     # ------------------------------------------------------------ indexing
     def scan(self, paths: Optional[list[str]] = None,
-             cancelled: Callable[[], bool] = lambda: False) -> Iterator[tuple[str, Any, Any]]:
+             cancelled: Callable[[], bool] = lambda: False,
+             defer: Optional[list] = None) -> Iterator[tuple[str, Any, Any]]:
         """Parse files from disk (any thread): (path, facts, model-or-None). Models are kept
-        for schema files only (quick fixes edit them); other files keep their facts."""
+        for schema files only (quick fixes edit them); other files keep their facts. `defer`:
+        the facts parsed are not written to the persistent cache but appended to this list
+        (`write_deferred` writes them later: a quarter of a cold scan's CPU is the writing)."""
         from convex_lsp.analysis.cache import Cache
         from convex_lsp.analysis.engine import load_facts
 
         ws = self.workspace
         cache = Cache.open()
+        if cache is not None and defer is not None:
+            cache = _DeferredWrites(cache, defer)
         for path in (self.load_list if paths is None else paths):
             if cancelled():
                 return
@@ -384,6 +408,17 @@ class Session:
                 continue
             keep = model is not None and os.path.splitext(os.path.basename(path))[0] == "schema"
             yield path, facts, (model if keep else None)
+
+    @staticmethod
+    def write_deferred(entries: list) -> None:
+        """Any thread: write the cache entries a `scan(defer=...)` held back."""
+        from convex_lsp.analysis.cache import Cache
+
+        cache = Cache.open()
+        if cache is None:
+            return
+        for key, facts, view in entries:
+            cache.put_facts(key, facts, view)
 
     def add_scanned(self, items: Iterable[tuple[str, Any, Any]]) -> set[str]:
         """Loop thread: put scanned facts into the index (open documents win)."""

@@ -37,51 +37,58 @@ from .linting import _CacheState, lint_file_cached, lint_models
 log = logging.getLogger("convex_lsp")
 
 
-# the rest of a quoted relative specifier from its first dot: `./x"`, `../x"` (one match per
-# specifier: `../../x"` is matched from its first `../`)
-_REL_SPEC = re.compile(rb"""\.\.?/[^"'`\r\n]*["'`]""")
-_UP_SPEC = re.compile(rb"""\.\./[^"'`\r\n]*["'`]""")
-_BARE = re.compile(rb"""["'`](\.\.?)["'`]""")  # `"."`, `".."`
+# the rest of a quoted relative specifier from its first `./` to the closing quote: `./x"`, and `./x"`
+# of `../x"` (one match per specifier: `../../x"` is matched from its first `./`). A pattern that
+# starts with a literal `./` is searched fast; one starting at the frequent `.` is not.
+_REL_SPEC = re.compile(rb"""\./[^"'`\r\n]*["'`]""")
 _QUOTES = (b'"', b"'", b"`")
+_BARE = tuple(q + d + q for d in (b".", b"..") for q in _QUOTES)  # `"."`, `".."`
+_DOT_QUOTE = re.compile(rb"""\.["'`]""")  # (none of _BARE without one of these)
 
 
-def _relative_specifiers(data: bytes, nested: bool) -> set[str]:
+def _relative_specifiers(data: bytes, holds: bool = False, inside: bool = False) -> set[str]:
     """Every quoted string that may be a relative module specifier (in code, comments or strings
-    alike: more is safe). Unless the file's functions folder holds another one or lies inside
-    one (`nested`), only those that may name a file of another folder: `../x` (`./x`, `"."` and
-    `".."` from a file of a folder F name files inside F, or `F.ts`/`F/index.ts` of F's parent,
-    which no other functions folder then holds)."""
+    alike: more is safe) naming a file of another functions folder than the file's own (F):
+    `../x`; `./x` only when a functions folder lies under the file's own folder `<dir>` (`holds`);
+    `"."`, `".."` only when F lies inside another one and `<dir>` is F or a folder of F's top level
+    (`inside`: they name `<dir>/index.ts`, `<dir>.ts`, `<dir>/../index.ts`, `<dir>/..ts`)."""
     out: set[str] = set()
-    for m in (_REL_SPEC if nested else _UP_SPEC).finditer(data):
+    for m in _REL_SPEC.finditer(data):
         i = m.start()
-        if i > 0 and data[i - 1:i] not in _QUOTES:  # `"./a/../../x"`: from its opening quote
+        if i > 0 and data[i - 1:i] == b".":
+            i -= 1  # `../`
+        elif not holds and b"../" not in m.group():
+            continue  # `./x` stays in the file's folder
+        if i > 0 and data[i - 1:i] not in _QUOTES:  # `"a/../../x"`: from its opening quote
             j = max(data.rfind(q, max(0, i - 512), i) for q in _QUOTES)
             if j < 0 or b"\n" in data[j:i]:
                 continue
             i = j + 1
         if i > 0:
             out.add(data[i:m.end() - 1].decode("utf-8", "replace"))
-    if nested:
-        for m in _BARE.finditer(data):
-            out.add(m.group(1).decode())
+    if inside and _DOT_QUOTE.search(data):
+        for b in _BARE:
+            if b in data:
+                out.add(b[1:-1].decode())
     return out
 
 
-def _nested(names: list[str]) -> set[str]:
-    """The folders of `names` that hold another one of them or lie inside one."""
+def _nested(names: list[str]) -> tuple[set[str], set[str]]:
+    """(every folder above one of `names`, the folders of `names` that lie inside another one)."""
     known = set(names)
-    out = set()
+    above: set[str] = set()
+    inside: set[str] = set()
     for g in names:
         cur = os.path.dirname(g)
         while True:
+            above.add(cur)
             if cur in known:
-                out.add(cur)
-                out.add(g)
+                inside.add(g)
             parent = os.path.dirname(cur)
             if parent == cur:
                 break
             cur = parent
-    return out
+    return above, inside
 
 
 def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str], list[list[str]], dict[str, bytes]]:
@@ -117,7 +124,7 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str],
         return i
 
     if len(folders) > 1 and join:
-        nested = _nested([f for f in folders if f is not None])
+        above, inside = _nested([f for f in folders if f is not None])
         for path, u in folder_of.items():
             fdir = dir_path[path]
             if fdir is None or os.path.relpath(path, fdir).split(os.sep)[0] == "_generated":
@@ -130,7 +137,8 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str],
                 room -= len(data)
                 read[path] = data
             folder = os.path.dirname(path)
-            for spec in _relative_specifiers(data, fdir in nested):
+            top = fdir in inside and (folder == fdir or os.path.dirname(folder) == fdir)
+            for spec in _relative_specifiers(data, folder in above, top):
                 for cand in module_candidates(folder, spec):
                     v = folder_of.get(cand)
                     if v is not None and v != u:

@@ -13,13 +13,13 @@ import logging
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import Any, Callable, Optional
 
 from lsprotocol import types as T
 from pygls.exceptions import JsonRpcException
 
-if TYPE_CHECKING:
-    from .languageserver import ConvexLanguageServer
+# `ls` below is the language server (`languageserver.ConvexLanguageServer`, which imports this
+# module: not imported here, not even for type checking, so that the two do not form a circle)
 
 log = logging.getLogger("convex_lsp.server")
 
@@ -125,7 +125,7 @@ def take_server_settings(raw: Any) -> tuple[Any, list[str]]:
     return ({**raw, "convexLsp": inner} if nested else inner), errors
 
 
-def timed_out(ls: "ConvexLanguageServer", name: str):
+def timed_out(ls, name: str):
     """After an interrupted request: forget incremental state (a tree or cache may have been
     left half-updated), re-lint, and answer the request with an error."""
     s = ls.session
@@ -153,7 +153,7 @@ def slow(name: str) -> None:
 
 
 @contextlib.contextmanager
-def bounded(ls: "ConvexLanguageServer", name: str):
+def bounded(ls, name: str):
     """The time bound around part of an async request handler (the part on the loop thread)."""
     try:
         with WATCHDOG.bound(name):

@@ -7,18 +7,26 @@ import asyncio
 import contextlib
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from .lifecycle import watch_parent
-from .session import warm_up, worker_count
-
-if TYPE_CHECKING:
-    from .languageserver import ConvexLanguageServer
+from .session import cpu_count, warm_up, worker_count
 
 
-def start_pool(jobs: int):
+def wait_for_open_folders(jobs: int) -> bool:
+    """Whether the indexing workers start only once the open documents' folders are indexed
+    (and their documents diagnosed) by this process: where they would take every core, their
+    start-up (~0.4 s CPU each) and their first chunks would halve this process's share while
+    it indexes the one folder the user is looking at."""
+    how = os.environ.get("CONVEX_LSP_WORKERS_START", "")  # tests: "after-open" or "at-once"
+    if how in ("after-open", "at-once"):
+        return how == "after-open"
+    return jobs >= cpu_count()
+
+
+def start_pool(jobs: int, warm: bool = True):
     """Worker processes for indexing, started at once (they import the analysis while the
-    server answers `initialize`)."""
+    server answers `initialize`); `warm=False`: none yet, each starts when work comes and no
+    started one is free."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
@@ -26,10 +34,24 @@ def start_pool(jobs: int):
     # each worker ends itself when the server dies (lifecycle.watch_parent): no orphans after a SIGKILL
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
                                initializer=watch_parent, initargs=(os.getpid(),))
-    with workers_skip_main_module():
-        for _ in range(jobs):
-            pool.submit(warm_up)
+    if warm:
+        with workers_skip_main_module():
+            for _ in range(jobs):
+                pool.submit(warm_up)
     return pool
+
+
+def stop_pool(pool) -> None:
+    """Stop a pool now: pending work cancelled and its processes ended. Waiting for them instead
+    (what `shutdown` and the interpreter's exit do) makes a server stopped while its workers
+    start take seconds: each must finish importing the analysis before it reads its stop."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())  # (`shutdown` forgets them)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in procs:
+        try:
+            proc.terminate()
+        except Exception:  # already gone
+            pass
 
 
 @contextlib.contextmanager
@@ -51,9 +73,10 @@ def workers_skip_main_module():
         main.__dict__.update(saved)
 
 
-async def off_loop(ls: "ConvexLanguageServer", fn, *args):
-    """Run `fn(*args)` in the analysis worker process (started on first use, kept), or in a
-    thread where there are no processes or one core."""
+async def off_loop(ls, fn, *args):
+    """Run `fn(*args)` in the analysis worker process of the language server `ls` (started on
+    first use, kept), or in a thread where there are no processes or one core. (`ls` is a
+    `languageserver.ConvexLanguageServer`, not imported here: it imports this module.)"""
     loop = asyncio.get_running_loop()
     if ls._analysis_pool is None and worker_count(10**6, min_files=0) > 0:
         try:
@@ -70,6 +93,6 @@ async def off_loop(ls: "ConvexLanguageServer", fn, *args):
             raise
         except Exception as e:  # a broken pool: threads from now on
             ls.log_error("analysis worker", e)
-            ls._analysis_pool.shutdown(wait=False, cancel_futures=True)
+            stop_pool(ls._analysis_pool)
             ls._analysis_pool = False
     return await loop.run_in_executor(ls.thread_pool, fn, *args)

@@ -70,6 +70,24 @@ def project(tmp_path, extra: Optional[dict] = None) -> str:
     return write_project(tmp_path, files)
 
 
+async def stop_session(client) -> None:
+    """The teardown of a pytest-lsp fixture: `shutdown` + `exit`. pytest-lsp's `shutdown_session`
+    sends nothing to a server that was never initialized (a test that failed before
+    `initialize`) or after a fatal error, and its teardown then waits for that server to exit:
+    until the outer timeout. Such a server is told to `exit` (killed if it does not)."""
+    if client.capabilities is not None and client.error is None:
+        await client.shutdown_session()
+        return
+    proc = getattr(client, "_server", None)
+    if proc is None or proc.returncode is not None:
+        return
+    try:
+        client.exit(None)
+        await asyncio.wait_for(proc.wait(), 10)
+    except Exception:
+        proc.kill()
+
+
 def uri(root: str, rel: str) -> str:
     return "file://" + os.path.realpath(os.path.join(root, rel))
 

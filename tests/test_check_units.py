@@ -386,3 +386,24 @@ def test_guard_reads():
     g.references(None)
     list(facts.items())
     assert not g.tainted and not g.pending
+
+
+def test_relative_specifiers_found_in_the_bytes():
+    src = (b'import { a } from "./a/../../x";\nimport b from \'../y\';\nconst s = `../z`;\n'
+           b'export * from "./local";\nconst dot = ".";\nimport c from "..";\nx.y/../z;\n')
+    # only what may leave the file's functions folder, unless that folder holds or lies inside another
+    assert units._relative_specifiers(src) == {"./a/../../x", "../y", "../z"}
+    assert units._relative_specifiers(src, holds=True) == {"./a/../../x", "../y", "../z", "./local"}
+    assert units._relative_specifiers(src, inside=True) == {"./a/../../x", "../y", "../z", ".", ".."}
+
+
+def test_reference_roots_are_the_outermost(tmp_path):
+    from convex_lsp.analysis.project import Workspace, set_reference_roots
+
+    a, b, c = (os.path.join(str(tmp_path), p) for p in ("a", "a/b", "c"))
+    ws = Workspace(roots=[b, c, a])
+    set_reference_roots(ws)
+    assert ws.ref_roots == [a, c]
+    ws = Workspace(roots=[a, os.sep])
+    set_reference_roots(ws)
+    assert ws.ref_roots == [os.sep]

@@ -97,3 +97,43 @@ def test_workers_exit_when_the_server_is_killed(tmp_path):
         assert survivors_of_sigkill(c.proc, workers) == []  # they ran for ever
     finally:
         c.close()
+
+
+async def test_a_session_torn_down_before_initialize_stops_its_server():
+    """A pytest-lsp test that fails before `initialize`: pytest-lsp's `shutdown_session` sends
+    nothing then, and its teardown waited for the server to exit until the outer timeout.
+    `lsp_helpers.stop_session` tells it to `exit`."""
+    import asyncio
+
+    from pytest_lsp import ClientServerConfig
+
+    from tests.lsp_helpers import SERVER_COMMAND, stop_session
+
+    client = await ClientServerConfig(server_command=SERVER_COMMAND).start()
+    try:
+        await asyncio.wait_for(stop_session(client), 30)
+        await asyncio.wait_for(client.stop(), 30)  # pytest-lsp's own teardown: returns now
+        assert client._server.returncode is not None
+    finally:
+        if client._server.returncode is None:
+            client._server.kill()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="needs /proc")
+def test_stopped_while_its_workers_start_the_server_exits_and_leaves_none(tmp_path):
+    """`shutdown` + `exit` while the indexing workers are still importing: the server exits (0)
+    without waiting for them to finish starting, and no worker outlives it."""
+    root = write_project(tmp_path, {"package.json": "{}", **{f"convex/f{i}.ts": GOOD for i in range(250)}})
+    c = F.RpcClient(cwd=root, env=dict(os.environ, CONVEX_LSP_JOBS="2", CONVEX_LSP_WORKERS_START="at-once"))
+    try:
+        c.initialize(root)
+        workers = [p for p in children(c.pid) if running(p)]
+        assert c.request("shutdown", None, timeout=30).get("result", "x") is None
+        c.notify("exit", None)
+        assert exit_code(c) == 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(running(p) for p in workers):
+            time.sleep(0.1)
+        assert not [p for p in workers if running(p)]
+    finally:
+        c.close()

@@ -10,7 +10,7 @@ import pytest_lsp
 from lsprotocol import types as T
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp_helpers import (SERVER_COMMAND, apply_text_edits, dedent, open_doc, project, read, start, uri,
+from tests.lsp_helpers import (SERVER_COMMAND, stop_session, apply_text_edits, dedent, open_doc, project, read, start, uri,
                                wait_diagnostics)
 
 
@@ -39,7 +39,7 @@ def make_client() -> LanguageClient:
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client))
 async def client(lsp_client: LanguageClient):
     yield
-    await lsp_client.shutdown_session()
+    await stop_session(lsp_client)
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(
@@ -47,7 +47,7 @@ async def client(lsp_client: LanguageClient):
     server_env={**os.environ, "CONVEX_LSP_FAULT": "textDocument/hover"}))
 async def faulty_client(lsp_client: LanguageClient):
     yield
-    await lsp_client.shutdown_session()
+    await stop_session(lsp_client)
 
 
 def codes(ds):

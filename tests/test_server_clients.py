@@ -10,7 +10,7 @@ import pytest_lsp
 from lsprotocol import types as T
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp_helpers import SERVER_COMMAND, open_doc, project, read, apply_text_edits, uri, wait_diagnostics
+from tests.lsp_helpers import SERVER_COMMAND, stop_session, open_doc, project, read, apply_text_edits, uri, wait_diagnostics
 from tests.test_server import make_client
 
 
@@ -30,7 +30,7 @@ def make_recording_client() -> LanguageClient:
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_recording_client))
 async def client(lsp_client: LanguageClient):
     yield
-    await lsp_client.shutdown_session()
+    await stop_session(lsp_client)
 
 
 def _init(root_paths, caps, options=None) -> T.InitializeParams:

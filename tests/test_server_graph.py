@@ -12,7 +12,7 @@ import pytest_lsp
 from lsprotocol import types as T
 from pytest_lsp import ClientServerConfig, LanguageClient
 
-from tests.lsp_helpers import GENERATED_SERVER, SERVER_COMMAND, apply_text_edits, open_doc, read, uri, wait_diagnostics
+from tests.lsp_helpers import GENERATED_SERVER, SERVER_COMMAND, stop_session, apply_text_edits, open_doc, read, uri, wait_diagnostics
 from tests.ruletester import write_project
 from tests.test_server import make_client
 
@@ -107,7 +107,7 @@ APP = {
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, client_factory=make_client))
 async def client(lsp_client: LanguageClient):
     yield
-    await lsp_client.shutdown_session()
+    await stop_session(lsp_client)
 
 
 async def _start(client, tmp_path, spec="visual-studio-code") -> str:

@@ -16,7 +16,7 @@ from lsprotocol import types as T
 from pytest_lsp import ClientServerConfig, LanguageClient
 
 from convex_lsp.server import indexing
-from tests.lsp_helpers import SERVER_COMMAND, SCHEMA, MESSAGES, GENERATED_SERVER, read, start, uri, wait_diagnostics
+from tests.lsp_helpers import SERVER_COMMAND, stop_session, SCHEMA, MESSAGES, GENERATED_SERVER, read, start, uri, wait_diagnostics
 
 
 def _session(folders: dict, open_paths: list):
@@ -59,10 +59,11 @@ def test_workers_that_answered_take_the_open_folder_first():
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND,
-                                              server_env={**os.environ, "CONVEX_LSP_JOBS": "2"}))
+                                              server_env={**os.environ, "CONVEX_LSP_JOBS": "2",
+                                                                          "CONVEX_LSP_WORKERS_START": "at-once"}))
 async def workers_client(lsp_client: LanguageClient):
     yield
-    await lsp_client.shutdown_session()
+    await stop_session(lsp_client)
 
 
 FILLER = """import {{ query }} from "./_generated/server";
@@ -70,10 +71,7 @@ export const f{i} = query({{ args: {{}}, handler: async (ctx) => {{ return await
 """
 
 
-async def test_an_opened_file_in_a_many_project_workspace_gets_the_findings_of_check(workers_client, tmp_path):
-    """Worker processes index (CONVEX_LSP_JOBS=2), this process scans the open folder meanwhile:
-    the opened file's first diagnostics are those of a whole-workspace `check` (but for the rules
-    that wait for the whole index), and all of them once everything is indexed."""
+def _four_projects(tmp_path) -> str:
     root = str(tmp_path)
     for k in range(4):
         proj = os.path.join(root, f"app{k}")
@@ -86,17 +84,22 @@ async def test_an_opened_file_in_a_many_project_workspace_gets_the_findings_of_c
         for i in range(40):
             with open(os.path.join(proj, "convex", f"f{i}.ts"), "w") as fh:
                 fh.write(FILLER.format(i=i))
-    await start(workers_client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 0}})
-    u = uri(root, "app2/convex/messages.ts")
-    workers_client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
-        uri=u, language_id="typescript", version=1, text=read(root, "app2/convex/messages.ts"))))
-    ds = await wait_diagnostics(workers_client, u, timeout=60)
+    return root
+
+
+async def _opened_file_gets_the_findings_of_check(client, root: str, rel: str) -> None:
+    """Open `rel`: its first diagnostics are those of a whole-workspace `check` (but for the rules
+    that wait for the whole index), and all of them once everything is indexed."""
+    u = uri(root, rel)
+    client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
+        uri=u, language_id="typescript", version=1, text=read(root, rel))))
+    ds = await wait_diagnostics(client, u, timeout=60)
     for _ in range(1200):
-        if any("indexed" in m.message for m in workers_client.log_messages):
+        if any("indexed" in m.message for m in client.log_messages):
             break
         await asyncio.sleep(0.1)
 
-    target = os.path.realpath(os.path.join(root, "app2", "convex", "messages.ts"))
+    target = os.path.realpath(os.path.join(root, rel))
     out = subprocess.run([sys.executable, "-m", "convex_lsp.server.cli", "check", root, "--output-format", "json",
                           "--exit-zero", "--no-progress", "--no-cache"], capture_output=True, text=True, timeout=300)
     want = sorted((f["code"], f["location"]["row"] - 1, f["location"]["column"] - 1)
@@ -110,7 +113,15 @@ async def test_an_opened_file_in_a_many_project_workspace_gets_the_findings_of_c
     # (CVX406 here) wait: nothing else differs
     assert set(got(ds)) <= set(want) and got(ds) == [w for w in want if w[0] != "CVX406"]
     # once everything is indexed, the document is diagnosed again: check's findings
-    await wait_diagnostics(workers_client, u, lambda ds: got(ds) == want, timeout=30)
+    await wait_diagnostics(client, u, lambda ds: got(ds) == want, timeout=30)
+
+
+async def test_an_opened_file_in_a_many_project_workspace_gets_the_findings_of_check(workers_client, tmp_path):
+    """Worker processes index (CONVEX_LSP_JOBS=2, started at `initialize`), this process scans
+    the open folder meanwhile."""
+    root = _four_projects(tmp_path)
+    await start(workers_client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 0}})
+    await _opened_file_gets_the_findings_of_check(workers_client, root, "app2/convex/messages.ts")
 
 
 def test_open_folder_files_given_to_starting_workers_are_taken_back_once(monkeypatch):
@@ -132,3 +143,65 @@ def test_open_folder_files_given_to_starting_workers_are_taken_back_once(monkeyp
     run.ingest([(p, None, None) for p in stolen], stolen)
     run.ingest([(p, None, None) for p in early], early)  # the worker's answer: only the rest is new
     assert sorted(added) == sorted(paths) and len(added) == len(set(added)) and not run.pending
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env={
+    **os.environ, "CONVEX_LSP_JOBS": "2", "CONVEX_LSP_WORKERS_START": "after-open"}))
+async def small_machine_client(lsp_client: LanguageClient):
+    yield
+    await stop_session(lsp_client)
+
+
+async def test_on_a_small_machine_other_folders_wait_for_the_open_document_s_diagnostics(small_machine_client, tmp_path):
+    """Where the indexing workers would take every core (`workers.wait_for_open_folders`; forced
+    here), the open document's folder is indexed first (by the server process and one worker)
+    and the document diagnosed before the other folders' indexing starts: the messages arrive
+    in that order; the diagnostics are those of `check`."""
+    root = _four_projects(tmp_path)
+    client = small_machine_client
+    seen: list = []  # (method, uri or message) of every notification, in arrival order
+    structure = client.protocol.structure_message
+
+    def note(data):
+        if isinstance(data, dict) and "method" in data:
+            p = data.get("params") or {}
+            seen.append((data["method"], p.get("uri") or p.get("message") or ""))
+        return structure(data)
+
+    client.protocol.structure_message = note
+    await start(client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 0}})
+    await _opened_file_gets_the_findings_of_check(client, root, "app1/convex/messages.ts")
+    u = uri(root, "app1/convex/messages.ts")
+    others = [i for i, (m, x) in enumerate(seen) if m == "window/logMessage" and "indexing the other folders" in x]
+    first = [i for i, (m, x) in enumerate(seen) if m == "textDocument/publishDiagnostics" and x == u]
+    assert others and first and first[0] < others[0], seen
+
+
+def test_cache_entries_held_back_by_a_scan_are_those_it_would_have_written(tmp_path, monkeypatch):
+    """`Session.scan(defer=...)` (the open folders, scanned before the first diagnostics) writes
+    nothing to the cache; `write_deferred` then writes exactly what a plain scan writes."""
+    from convex_lsp.server.session import Session
+
+    root = _four_projects(tmp_path / "ws")
+    s = Session([root])
+    paths = [p for p in s.load_list if "/app0/" in p]
+    assert len(paths) > 40
+
+    def entries(d):
+        out = {}
+        for dirpath, _, names in os.walk(d):
+            for n in names:
+                with open(os.path.join(dirpath, n), "rb") as fh:
+                    out[os.path.relpath(os.path.join(dirpath, n), d)] = fh.read()
+        return out
+
+    monkeypatch.setenv("CONVEX_LSP_CACHE_DIR", str(tmp_path / "plain"))
+    plain = list(s.scan(paths))
+    monkeypatch.setenv("CONVEX_LSP_CACHE_DIR", str(tmp_path / "held"))
+    held: list = []
+    late = list(s.scan(paths, defer=held))
+    assert [p for p, _, _ in late] == [p for p, _, _ in plain] and len(held) == len(paths)
+    assert not any(n.endswith(".json") for n in entries(tmp_path / "held"))
+    Session.write_deferred(held)
+    want = entries(tmp_path / "plain")
+    assert want and entries(tmp_path / "held") == want
