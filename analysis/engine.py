@@ -17,7 +17,7 @@ from .convex import file_cache
 from .facts import FileFacts, Span
 from .index import BuilderInfo, SchemaModel, WorkspaceIndex
 from .model import FileModel, Registration
-from .project import TEST_FILE_RE, FunctionsDir, Workspace
+from .project import TEST_FILE_RE, FunctionsDir, Workspace, relative_inside
 from .refs_extract import wanted
 from .registry import Finding, Rule, all_rules, extractors, get_rule
 from .returns_infer import adopt_model
@@ -146,7 +146,10 @@ def is_reference_only(ws: Workspace, path: str) -> bool:
 def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
                  lines=None, memo: Optional[dict] = None, known: Optional[FileFacts] = None) -> FileModel:
     fdir, module = _module_and_dir(ws, path)
-    generated = fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]
+    rel = relative_inside(path, fdir) if fdir is not None else None
+    if rel is None and fdir is not None:
+        rel = os.path.relpath(path, fdir)
+    generated = rel is not None and "_generated" in rel.split(os.sep)[:1]
     if not generated and is_reference_only(ws, path):
         # client code, tests, scripts: the references only, and no parse at all for a file whose
         # bytes could not hold one

@@ -36,11 +36,26 @@ class FunctionsDir:
     convex_version: Optional[str] = None  # "1.25.4" or a range "^1.17.0"
 
     def module_of(self, file_path: str) -> Optional[str]:
-        rel = os.path.relpath(file_path, self.path)
+        rel = relative_inside(file_path, self.path)
+        if rel is None:
+            rel = os.path.relpath(file_path, self.path)
         if rel.startswith(".."):
             return None
         base, _ = os.path.splitext(rel)
         return base.replace(os.sep, "/")
+
+
+def relative_inside(path: str, folder: str) -> Optional[str]:
+    """`os.path.relpath(path, folder)` for a plain absolute `path` inside a plain absolute `folder`
+    (no `.`/`..` components, no doubled separators), by slicing; None when that cannot be told so
+    (then ask `os.path.relpath`)."""
+    if os.sep != "/" or not folder.startswith("/") or "/." in path or "//" in path or "/." in folder \
+            or "//" in folder or folder.endswith("/") or path.endswith("/"):
+        return None
+    n = len(folder)
+    if len(path) > n + 1 and path.startswith(folder) and path[n] == "/":
+        return path[n + 1:]
+    return None
 
 
 @dataclass
