@@ -161,70 +161,99 @@ def _pending(plan):
             yield path, (d.path if d is not None else None), False
 
 
+class UnitRunner:
+    """One process's share of the unit pipeline: the load guard on the index, the reference-only
+    files, then `lint_unit` for each unit it is given (in any order, in any process: a unit needs
+    only the reference-only files and its own files indexed). `done`: the findings of the files
+    linted so; every other target is left for a lint with the whole index."""
+
+    def __init__(self, plan, state: _CacheState, with_fixes: bool, budget: int, progress=None, join: bool = True):
+        from convex_lsp.analysis.load_guard import LoadGuard
+
+        self.plan = plan
+        self.state = state
+        self.with_fixes = with_fixes
+        self.budget = budget
+        self.progress = progress
+        self.join = join
+        self.refs_only, self.units, self.read = plan_units(plan, budget, join)
+        self.an = state.an
+        self.index = self.an.index
+        self.guard = LoadGuard(_pending(plan))
+        self.index.install_guard(self.guard)
+        self.done: dict[str, list[Finding]] = {}
+        self.unindexed: list[str] = []  # loaded, not indexed yet: indexed when a unit is linted
+        self.loaded = 0
+
+    def _load(self, path: str, room: int) -> int:
+        """Load `path`; keep its tree if it is a target and its source fits in `room` bytes.
+        Returns the bytes kept (0: let go)."""
+        model = self.state.load(path, self.read.pop(path, None))
+        self.unindexed.append(path)
+        self.loaded += 1
+        if self.progress is not None:
+            self.progress.advance(0.5)
+        if model is None:
+            return 0
+        n = len(model.src.data)
+        if path in self.plan.targets and n <= room:
+            return max(n, 1)
+        self.an.models.release(path)
+        return 0
+
+    def index_loaded(self) -> None:
+        self.state.index_paths(self.unindexed)
+        self.unindexed.clear()
+
+    def load_references(self) -> None:
+        for path in self.refs_only:  # never linted: their trees go at once
+            self._load(path, -1)
+
+    def lint_unit(self, unit: list[str]) -> None:
+        kept: list[str] = []
+        size = 0
+        for path in unit:
+            n = self._load(path, self.budget - size)
+            if n:
+                size += n
+                kept.append(path)
+        if not kept:
+            return  # nothing to lint now (cached, or not reported on)
+        index, guard, models = self.index, self.guard, self.an.models
+        self.index_loaded()
+        if not guard.pending:
+            index.reorder(self.plan.load)  # nothing left to load: the plan's order, as one pass gives
+        else:
+            index.refresh()  # no view computed before this unit is reused
+        guard.reset(closed=self.join)
+        found: dict[str, list[Finding]] = {}
+        for path in kept:
+            found[path] = lint_models([models[path]], index, self.plan.config_for, self.plan.targets, self.an,
+                                      self.with_fixes)
+        if guard.tainted:
+            log.debug("unit of %s linted again at the end: it read %s", unit[0], guard.reason)
+        else:
+            self.done.update(found)
+        for path in kept:
+            models.release(path)
+
+    def close(self) -> None:
+        self.index.remove_guard()
+
+
 def run_units(plan, state: _CacheState, with_fixes: bool, budget: int, progress=None,
               join: bool = True) -> dict[str, list[Finding]]:
     """Load every file of the plan unit by unit, linting each unit's targets while their trees
     are held; returns the findings of the files linted so (the others: none yet, their facts are
     loaded and indexed or waiting in the cache). `budget`: source bytes of trees kept per unit."""
-    from convex_lsp.analysis.load_guard import LoadGuard
-
-    refs_only, units, read = plan_units(plan, budget, join)
-    an = state.an
-    index = an.index
-    models = an.models
-    targets = plan.targets
-    guard = LoadGuard(_pending(plan))
-    index.install_guard(guard)
-    done: dict[str, list[Finding]] = {}
-    unindexed: list[str] = []  # loaded, not indexed yet: indexed when a unit is linted
-
-    def load(path: str, room: int) -> int:
-        """Load `path`; keep its tree if it is a target and its source fits in `room` bytes.
-        Returns the bytes kept (0: let go)."""
-        model = state.load(path, read.pop(path, None))
-        unindexed.append(path)
-        if progress is not None:
-            progress.advance(0.5)
-        if model is None:
-            return 0
-        n = len(model.src.data)
-        if path in targets and n <= room:
-            return max(n, 1)
-        models.release(path)
-        return 0
-
+    runner = UnitRunner(plan, state, with_fixes, budget, progress, join)
     try:
-        for path in refs_only:  # never linted: their trees go at once
-            load(path, -1)
-        for unit in units:
-            kept: list[str] = []
-            size = 0
-            for path in unit:
-                n = load(path, budget - size)
-                if n:
-                    size += n
-                    kept.append(path)
-            if not kept:
-                continue  # nothing to lint now (cached, or not reported on)
-            state.index_paths(unindexed)
-            unindexed.clear()
-            if not guard.pending:
-                index.reorder(plan.load)  # nothing left to load: the plan's order, as one pass gives
-            else:
-                index.refresh()  # no view computed before this unit is reused
-            guard.reset(closed=join)
-            found: dict[str, list[Finding]] = {}
-            for path in kept:
-                found[path] = lint_models([models[path]], index, plan.config_for, targets, an, with_fixes)
-            if guard.tainted:
-                log.debug("unit of %s linted again at the end: it read %s", unit[0], guard.reason)
-            else:
-                done.update(found)
-            for path in kept:
-                models.release(path)
+        runner.load_references()
+        for unit in runner.units:
+            runner.lint_unit(unit)
     finally:
-        index.remove_guard()
-    return done
+        runner.close()
+    return runner.done
 
 
 def run_serial_units(plan, state: _CacheState, with_fixes: bool, budget: int, progress=None) -> list[Finding]:

@@ -407,3 +407,43 @@ def test_reference_roots_are_the_outermost(tmp_path):
     ws = Workspace(roots=[a, os.sep])
     set_reference_roots(ws)
     assert ws.ref_roots == [os.sep]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+@pytest.mark.parametrize("join", [True, False])
+def test_units_shared_by_processes_give_the_same_findings(workspace, join):
+    """Processes taking units from a shared counter; with `join=False` a unit reads files another
+    process holds: the guard says no, and the main process lints it with every process's facts."""
+    import multiprocessing as mp
+
+    from convex_lsp.server import parallel
+
+    root, plain = workspace
+    plan = runner.prepare([root])
+    state = _CacheState(plan, None, True)
+    ur = units.UnitRunner(plan, state, True, 10**9, join=join)
+    try:
+        found = parallel._run_units(mp.get_context("fork"), plan, ur, 2, True, None)
+    finally:
+        ur.close()
+    assert [_key(f) for f in sort_findings(found)] == plain
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_parallel_check_of_many_projects(tmp_path):
+    from convex_lsp.server import parallel
+
+    files = {}
+    for i in range(4):
+        for rel, text in WORKSPACE.items():
+            if rel.startswith("packages/admin/") or rel == "shared/auth.ts":
+                files[f"p{i}/{rel.replace('packages/admin/', '')}"] = text.replace("../../../shared/auth",
+                                                                                  "../shared/auth")
+    root = _write(tmp_path, files)
+    plain = _every_tree_kept(root)
+    plan = runner.prepare([root])
+    assert len(units.plan_units(plan)[1]) == 4
+    found = parallel.run_parallel(plan, 2, with_fixes=True)
+    assert found is not None
+    assert [_key(f) for f in sort_findings(found)] == plain
+    assert len({k[0] for k in plain}) >= 12
