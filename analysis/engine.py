@@ -20,7 +20,7 @@ from .model import FileModel, Registration
 from .project import TEST_FILE_RE, FunctionsDir, Workspace, relative_inside
 from .refs_extract import wanted
 from .registry import Finding, Rule, all_rules, extractors, get_rule
-from .returns_infer import adopt_model
+from .deferred import adopt_model
 from .source import SourceFile
 
 class LazyLog:

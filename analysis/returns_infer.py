@@ -11,16 +11,15 @@ across files (through `extract`, the per-file summary) and `ctx.run*` results (t
 from __future__ import annotations
 
 import re
-import weakref
-import zlib
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Optional
 
 from tree_sitter import Node
 
 from . import byte_scan
+from . import deferred
+from .deferred import Deferred, Pending
 from . import convex as cx
 from .syntax import (
     FUNCTION_TYPES, call_args, function_params, param_pattern, return_value,
@@ -1128,14 +1127,16 @@ def extract(model) -> dict:
     """Plain data for other files: validator constants, helpers' return shapes, and each
     registration's inferred return shape (for `ctx.run*` callers of a function without `returns`).
 
-    The constants are worked out now; the helpers' and the functions' shapes when another file
-    first asks for them (`Deferred`): few files are ever asked, and each shape is a walk of a
-    function body. They come out as the eager computation gave them (same order, same Inferer)."""
-    inf = Inferer(model)
-    consts = _consts(model, inf)
-    pending = _Pending(model)
-    if not pending.needed:
+    Each part is worked out when another file first asks for it (analysis/deferred.py, when
+    deferring is on): few files are ever asked, and a helper's shape is a walk of its body. They come
+    out as the eager computation gives them (the helpers, then the functions, with one Inferer: a
+    recursion between helpers is cut where it was first met; the constants read no Inferer state)."""
+    if not deferred.ENABLED:
+        return eager_summary(model)
+    consts = Deferred(Pending(model, lambda m: _consts(m, Inferer(m)), {}))
+    if not (_exported_helpers(model) or _summarized_registrations(model)):
         return {"consts": consts, "helpers": {}, "functions": {}}
+    pending = Pending(model, lambda m: _shapes(m, Inferer(m)), ({}, {}))
     return {"consts": consts, "helpers": Deferred(pending, 0), "functions": Deferred(pending, 1)}
 
 
@@ -1200,114 +1201,6 @@ def _shapes(model, inf: "Inferer") -> tuple[dict, dict]:
             if shape.kind != "unknown":
                 functions[reg.fact.name] = shape
     return helpers, functions
-
-
-class _Pending:
-    """What a file's deferred summary parts need: its model (held weakly: a tree let go to save
-    memory is parsed again from the file, if its bytes are still the ones summarised)."""
-
-    def __init__(self, model):
-        self.needed = bool(_exported_helpers(model) or _summarized_registrations(model))
-        self.parts: Optional[tuple[dict, dict]] = None
-        if not self.needed:
-            return
-        self.model = weakref.ref(model)
-        self.path, self.functions_dir, self.module = model.path, model.functions_dir, model.module
-        data = model.src.data
-        self.size, self.crc = len(data), zlib.crc32(data)
-
-    def adopt(self, model) -> None:
-        """A model of the same bytes made again (a tree parsed again after it was let go)."""
-        if self.parts is None and self.model() is None:
-            self.model = weakref.ref(model)
-
-    def settle(self) -> tuple[dict, dict]:
-        parts = self.parts
-        if parts is None:
-            try:
-                parts = self._work_out()
-            except Exception:  # a bug in the inference must not lose another file's lint
-                import logging
-
-                logging.getLogger("convex_lsp").exception("returns summary of %s failed", self.path)
-                parts = ({}, {})
-            self.parts = parts
-            self.model = None
-        return parts
-
-    def _work_out(self) -> tuple[dict, dict]:
-        from .syntax import own_file_cache
-
-        model = self.model()
-        if model is None:
-            model = self._rebuild()
-            if model is None:
-                return {}, {}  # the file changed since: nothing is known of it (never a wrong shape)
-        with own_file_cache(model.memo):
-            return _shapes(model, Inferer(model))
-
-    def _rebuild(self):
-        from .model import FileModel
-        from .source import SourceFile, UnreadableFile, read_source_bytes
-        from .syntax import own_file_cache
-
-        try:
-            data = read_source_bytes(self.path)
-        except UnreadableFile:
-            return None
-        if len(data) != self.size or zlib.crc32(data) != self.crc:
-            return None
-        memo: dict = {}
-        with own_file_cache(memo):
-            src = SourceFile.from_bytes(self.path, data)
-            if src.tree is None:
-                return None
-            return FileModel(src, self.functions_dir, self.module, memo=memo)
-
-
-class Deferred(Mapping):
-    """One part of a file's summary (`part` 0: helpers, 1: functions), worked out on first use.
-    Reads as a dict; pickles, prints and encodes (`settled`) as the dict it stands for."""
-
-    __slots__ = ("_pending", "_part")
-
-    def __init__(self, pending: _Pending, part: int):
-        self._pending = pending
-        self._part = part
-
-    def settled(self) -> dict:
-        return self._pending.settle()[self._part]
-
-    def __getitem__(self, key):
-        return self.settled()[key]
-
-    def __contains__(self, key) -> bool:
-        return key in self.settled()
-
-    def __iter__(self):
-        return iter(self.settled())
-
-    def __len__(self) -> int:
-        return len(self.settled())
-
-    def __eq__(self, other) -> bool:
-        return self.settled() == (other.settled() if isinstance(other, Deferred) else other)
-
-    __hash__ = None
-
-    def __repr__(self) -> str:
-        return repr(self.settled())
-
-    def __reduce__(self):
-        return (dict, (self.settled(),))
-
-
-def adopt_model(facts, model) -> None:
-    """`facts` (taken before, from these bytes) now belong to `model`: deferred parts use its tree."""
-    summ = facts.extra.get(EXTRA_KEY) if facts is not None else None
-    part = summ.get("helpers") if isinstance(summ, dict) else None
-    if isinstance(part, Deferred):
-        part._pending.adopt(model)
 
 
 def _plain_call_name(call: Node) -> Optional[str]:

@@ -201,6 +201,9 @@ def cmd_check(args) -> int:
         if written.error:
             return _error(written.error)
     else:
+        from convex_lsp.analysis import deferred
+
+        deferred.enable()  # every file is read from disk: summaries few files read are worked out on first use
         progress = None
         if (fmt == "text" and not args.quiet and not args.no_progress and not args.statistics
                 and _isatty(sys.stderr) and plan.load):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from convex_lsp.analysis import returns_infer as ri
+from convex_lsp.analysis.deferred import Deferred, adopt_model
 from convex_lsp.analysis.cache import encode
 from convex_lsp.analysis.model import FileModel
 from convex_lsp.analysis.source import SourceFile
@@ -57,6 +58,17 @@ HELPERS = textwrap.dedent("""
 """)
 
 
+@pytest.fixture(autouse=True)
+def deferring():
+    """Deferring is on in `check` runs over files on disk only (off by default: the server)."""
+    from convex_lsp.analysis import deferred
+
+    was = deferred.ENABLED
+    deferred.enable()
+    yield
+    deferred.enable(was)
+
+
 def _model(path: str, code: str) -> FileModel:
     memo: dict = {}
     with file_cache(memo):
@@ -78,7 +90,7 @@ def test_the_code_has_what_the_test_needs():
     assert model.root.has_error  # an ERROR node inside `broken`
     assert {"ping", "pong", "latest", "userOrNull", "wrapped"} <= set(eager["helpers"])
     assert set(eager["functions"]) == {"count", "add"}
-    assert isinstance(deferred["helpers"], ri.Deferred)
+    assert isinstance(deferred["helpers"], Deferred)
 
 
 def test_deferred_parts_equal_the_eager_ones_with_the_model_alive():
@@ -127,7 +139,7 @@ def test_a_model_made_again_is_adopted(tmp_path):
     again = _model("/nowhere/convex/helpers.ts", HELPERS)
     facts = again.facts
     facts.extra[ri.EXTRA_KEY] = deferred
-    ri.adopt_model(facts, again)
+    adopt_model(facts, again)
     assert dict(deferred["helpers"]) == eager["helpers"]
 
 
@@ -147,3 +159,59 @@ def test_pickle_and_cache_encoding_see_the_eager_summary():
 def test_files_without_helpers_or_internal_functions_carry_plain_dicts(code):
     model, deferred, eager = _summaries("/w/convex/a.ts", code)
     assert type(deferred["helpers"]) is dict and deferred == eager
+
+
+def test_off_by_default_every_part_is_worked_out_at_once():
+    from convex_lsp.analysis import deferred
+
+    deferred.enable(False)
+    model, summary, eager = _summaries("/w/convex/helpers.ts", HELPERS)
+    assert type(summary["helpers"]) is dict and type(summary["functions"]) is dict and summary == eager
+
+
+SCHEMA_SIDE = textwrap.dedent("""
+    import { v } from "convex/values";
+    import { defineSchema, defineTable } from "convex/server";
+    import { taskFields, status } from "./model/tasks";
+    import * as shared from "../shared";
+    import type { Doc, Id } from "./_generated/dataModel";
+    export { helper } from "./helpers";
+    const fields = { ...taskFields, state: status, note: v.optional(v.string()) }; // Grüße
+    export default defineSchema({ tasks: defineTable(fields).index("by_state", ["state"]), broken: ( });
+    export async function link(ctx, id: Id<"tasks">, other: string, tags: string[]) {
+      const task = await ctx.db.get(id);
+      await ctx.db.patch(task._id, { owner: other as Id<"users"> });
+      await ctx.db.insert("links", { task: task._id, by: (other as Id<"users">), kind: "naïve" });
+      const rows = await ctx.db.query("links").withIndex("by_task", (q) => q.eq("task", task._id)).collect();
+      return rows.map((r) => r.by as Id<"users">);
+    }
+""")
+
+
+@pytest.mark.parametrize("module", ["string_id_validator", "schema_import_cycle"])
+def test_deferred_rule_summaries_equal_the_eager_ones(module, tmp_path):
+    import importlib
+
+    rule = importlib.import_module(f"convex_lsp.analysis.rules.{module}")
+    path = tmp_path / "convex" / "schema.ts"
+    path.parent.mkdir()
+    path.write_bytes(SCHEMA_SIDE.encode())
+    model = _model(str(path), SCHEMA_SIDE)
+    assert model.root.has_error
+    with file_cache(model.memo):
+        got = rule.extract(model)
+    eager_model = _model(str(path), SCHEMA_SIDE)
+    with file_cache(eager_model.memo):
+        eager = rule.extract_now(eager_model)
+    assert isinstance(got, Deferred) and eager and any(eager.values())
+    other = _model("/w/convex/b.ts", "export const x = 1;\n")
+    with file_cache(other.memo):  # read while another file is linted
+        assert dict(got) == eager
+    # the tree let go: parsed again from the file
+    model2 = _model(str(path), SCHEMA_SIDE)
+    with file_cache(model2.memo):
+        again = rule.extract(model2)
+    del model2
+    gc.collect()
+    assert dict(again) == eager and encode(again) == encode(eager)
+    assert pickle.loads(pickle.dumps(again)) == eager
