@@ -14,10 +14,11 @@ again from disk, if its bytes are still the ones summarised (size and CRC-32), e
 
 from __future__ import annotations
 
+import contextlib
 import weakref
 import zlib
 from collections.abc import Mapping
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 # Off unless the run reads every file from disk (`convex-lsp check` turns it on; not with stdin):
 # a language server's facts come from editor buffers that may differ from the disk, and its
@@ -28,6 +29,19 @@ ENABLED = False
 def enable(on: bool = True) -> None:
     global ENABLED
     ENABLED = on
+
+
+@contextlib.contextmanager
+def enabled() -> Iterator[None]:
+    """Deferring on while the block runs (a `check` run over files on disk), then as it was: a
+    process that goes on to serve editor buffers must not defer (summaries deferred meanwhile
+    are still worked out when read)."""
+    was = ENABLED
+    enable(True)
+    try:
+        yield
+    finally:
+        enable(was)
 
 
 _UNSET = object()

@@ -215,3 +215,32 @@ def test_deferred_rule_summaries_equal_the_eager_ones(module, tmp_path):
     gc.collect()
     assert dict(again) == eager and encode(again) == encode(eager)
     assert pickle.loads(pickle.dumps(again)) == eager
+
+
+def test_a_check_run_defers_only_while_it_runs(tmp_path, capsys):
+    """`check` turns deferring on for its run and back off after: a process that goes on to serve
+    editor buffers (tests, an embedding tool) must keep its summaries eager."""
+    from convex_lsp.analysis import deferred
+    from convex_lsp.server import cli
+
+    deferred.enable(False)
+    (tmp_path / "package.json").write_text("{}")
+    (tmp_path / "convex").mkdir()
+    (tmp_path / "convex" / "helpers.ts").write_text(HELPERS)
+    seen = []
+    real = ri.extract
+
+    def spy(model):
+        seen.append(deferred.ENABLED)
+        return real(model)
+
+    import convex_lsp.analysis.rules.returns_validator_mismatch as rule
+
+    old = rule._extract
+    rule._extract = spy
+    try:
+        code = cli.main(["check", "--output-format", "json", "--jobs", "1", "--no-cache", "--exit-zero", str(tmp_path)])
+    finally:
+        rule._extract = old
+    capsys.readouterr()
+    assert code == 0 and seen and all(seen) and deferred.ENABLED is False
