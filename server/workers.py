@@ -23,9 +23,9 @@ def wait_for_open_folders(jobs: int) -> bool:
     return jobs >= cpu_count()
 
 
-def start_pool(jobs: int, warm: bool = True):
-    """Worker processes for indexing, started at once (they import the analysis while the
-    server answers `initialize`); `warm=False`: none yet, each starts when work comes and no
+def start_pool(jobs: int, warm: "int | None" = None):
+    """Worker processes for indexing: `warm` of them (all by default) started at once, importing
+    the analysis while the server answers `initialize`; the others start when work comes and no
     started one is free."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
@@ -34,10 +34,9 @@ def start_pool(jobs: int, warm: bool = True):
     # each worker ends itself when the server dies (lifecycle.watch_parent): no orphans after a SIGKILL
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
                                initializer=watch_parent, initargs=(os.getpid(),))
-    if warm:
-        with workers_skip_main_module():
-            for _ in range(jobs):
-                pool.submit(warm_up)
+    with workers_skip_main_module():
+        for _ in range(jobs if warm is None else min(warm, jobs)):
+            pool.submit(warm_up)
     return pool
 
 
