@@ -88,9 +88,9 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
                         break
                     done_futs, _ = await asyncio.wait(list(in_flight), return_when=asyncio.FIRST_COMPLETED)
                     for fut in done_futs:
+                        items = fut.result()  # (a broken pool raises: the chunk stays in `in_flight`, put back)
                         chunk = in_flight.pop(fut)
                         run.early.pop(id(fut), None)
-                        items = fut.result()
                         started = True
                         if ls.session is not s:
                             return
@@ -243,9 +243,10 @@ class _Run:
                     self.early[id(fut)] = chunk
             await asyncio.wait([w for w in (fut, self.helper) if w is not None], return_when=asyncio.FIRST_COMPLETED)
             if fut is not None and fut.done():
+                items = fut.result()  # (a broken pool raises: the chunk stays in `in_flight`, put back)
                 chunk = in_flight.pop(fut)
                 self.early.pop(id(fut), None)
-                items, fut = fut.result(), None
+                fut = None
                 answered = True
                 if ls.session is not s:
                     return answered

@@ -226,6 +226,8 @@ def scan_chunk(workspace: Workspace, paths: list[str]) -> list[tuple[str, Any, N
     from convex_lsp.analysis.cache import Cache
     from convex_lsp.analysis.engine import load_facts
 
+    if "indexing-worker" in os.environ.get("CONVEX_LSP_FAULT", ""):  # test hook: a failing worker
+        raise RuntimeError("injected fault in an indexing worker")
     cache = Cache.open()
     out = []
     for path in paths:

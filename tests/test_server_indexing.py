@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -175,6 +176,30 @@ async def test_on_a_small_machine_other_folders_wait_for_the_open_document_s_dia
     others = [i for i, (m, x) in enumerate(seen) if m == "window/logMessage" and "indexing the other folders" in x]
     first = [i for i, (m, x) in enumerate(seen) if m == "textDocument/publishDiagnostics" and x == u]
     assert others and first and first[0] < others[0], seen
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env={
+    **os.environ, "CONVEX_LSP_JOBS": "2", "CONVEX_LSP_WORKERS_START": "after-open",
+    "CONVEX_LSP_FAULT": "indexing-worker"}))
+async def failing_workers_client(lsp_client: LanguageClient):
+    yield
+    await stop_session(lsp_client)
+
+
+async def test_workers_failing_while_the_open_folder_is_indexed_lose_no_file(failing_workers_client, tmp_path):
+    """Every chunk given to a worker fails (CONVEX_LSP_FAULT=indexing-worker), the first one while
+    the open folder is indexed: the server indexes everything in a thread instead, no chunk
+    lost, and the opened file still gets `check`'s findings."""
+    root = _four_projects(tmp_path)
+    await start(failing_workers_client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 0}})
+    await _opened_file_gets_the_findings_of_check(failing_workers_client, root, "app3/convex/messages.ts")
+    msgs = [m.message for m in failing_workers_client.log_messages]
+    assert any("indexing in worker processes failed" in m for m in msgs), msgs
+    assert any("indexed 172 files" in m for m in msgs), msgs
+    # every file is in the index: the 160 filler functions of the four projects are found
+    found = await failing_workers_client.workspace_symbol_async(T.WorkspaceSymbolParams(query="f"))
+    names = {(s.location.uri, s.name) for s in found or [] if re.fullmatch(r"f\d+\.f\d+", s.name)}
+    assert len(names) == 160, len(names)
 
 
 def test_cache_entries_held_back_by_a_scan_are_those_it_would_have_written(tmp_path, monkeypatch):
