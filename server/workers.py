@@ -7,9 +7,30 @@ import asyncio
 import contextlib
 import os
 import sys
+import threading
+import time
 
-from .lifecycle import watch_parent
 from .session import cpu_count, warm_up, worker_count
+
+
+PARENT_POLL_S = 0.5
+
+
+def watch_parent(parent_pid: int) -> None:
+    """Worker initializer: exit as soon as `parent_pid` is no longer this process's parent (SIGKILL
+    of the server leaves no orphan running for ever). It lives here, not with the protocol's
+    lifecycle: a worker imports the module of its initializer, and pygls + lsprotocol cost ~0.4 s
+    CPU per worker before it scans anything."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    if os.getppid() != parent_pid:  # already orphaned while starting
+        os._exit(0)
+    threading.Thread(target=watch, name="convex-lsp-parent-watch", daemon=True).start()
 
 
 def wait_for_open_folders(jobs: int) -> bool:
@@ -31,7 +52,7 @@ def start_pool(jobs: int, warm: "int | None" = None):
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: this process has threads (stdin reader, scanner)
-    # each worker ends itself when the server dies (lifecycle.watch_parent): no orphans after a SIGKILL
+    # each worker ends itself when the server dies (`watch_parent`): no orphans after a SIGKILL
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
                                initializer=watch_parent, initargs=(os.getpid(),))
     with workers_skip_main_module():

@@ -230,3 +230,19 @@ def test_cache_entries_held_back_by_a_scan_are_those_it_would_have_written(tmp_p
     Session.write_deferred(held)
     want = entries(tmp_path / "plain")
     assert want and entries(tmp_path / "held") == want
+
+
+def test_an_indexing_worker_does_not_import_the_protocol_libraries():
+    """A worker imports the module of its initializer (`workers.watch_parent`) and of the work it
+    is given: pygls and lsprotocol (~0.4 s CPU per worker) must not come with them."""
+    from convex_lsp.server import workers
+
+    from tests._worker_probe import loaded
+
+    pool = workers.start_pool(1)
+    try:
+        with workers.workers_skip_main_module():
+            got = pool.submit(loaded, ["pygls", "lsprotocol", "convex_lsp.server.session"]).result(timeout=120)
+        assert got == ["convex_lsp.server.session"]  # (warm_up ran there: the probe sees that worker's modules)
+    finally:
+        workers.stop_pool(pool)
