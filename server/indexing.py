@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as T
 
 from .diagnostics import everything_changed, folder_indexed
-from .session import Session, scan_chunk, worker_count
-from .workers import start_pool, stop_pool, wait_for_open_folders, workers_skip_main_module
+from .session import Session, worker_count
+from .workers import scan, start_pool, stop_pool, wait_for_open_folders
 
 if TYPE_CHECKING:
     from .languageserver import ConvexLanguageServer
@@ -67,7 +67,7 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
                     started = await run.open_folders_first(jobs, in_flight)
                 run.help_open_folders()
                 if run.pool is None:
-                    run.pool = start_pool(jobs)
+                    run.pool = start_pool(jobs, workspace=s.workspace)
                 pool = run.pool
                 ls.info(f"convex-lsp: indexing the other folders in {jobs} worker processes")
                 size = max(BATCH, min(200, len(paths) // (jobs * 4) or BATCH))
@@ -79,8 +79,7 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
                             chunk = queue.take(ls, BATCH)  # only open folders are left
                         if not chunk:
                             break
-                        with workers_skip_main_module():
-                            fut = loop.run_in_executor(pool, scan_chunk, s.workspace, chunk)
+                        fut = scan(pool, s.workspace, chunk)
                         in_flight[fut] = chunk
                         if not started:
                             run.early[id(fut)] = chunk
@@ -227,9 +226,8 @@ class _Run:
             except asyncio.TimeoutError:
                 return False
         ls, s, queue = self.ls, self.s, self.queue
-        loop = asyncio.get_running_loop()
         if self.pool is None:  # (one is started at `initialize`: the pool adds the others on demand)
-            self.pool = start_pool(jobs, warm=0)
+            self.pool = start_pool(jobs, warm=0, workspace=s.workspace)
         self.help_open_folders()
         answered = False
         fut = None
@@ -237,8 +235,7 @@ class _Run:
             if fut is None:
                 chunk = queue.take_open(ls, WORKER_OPEN_BATCH)
                 if chunk:
-                    with workers_skip_main_module():
-                        fut = loop.run_in_executor(self.pool, scan_chunk, s.workspace, chunk)
+                    fut = scan(self.pool, s.workspace, chunk)
                     in_flight[fut] = chunk
                     self.early[id(fut)] = chunk
             await asyncio.wait([w for w in (fut, self.helper) if w is not None], return_when=asyncio.FIRST_COMPLETED)

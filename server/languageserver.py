@@ -166,7 +166,8 @@ class ConvexLanguageServer(StdioServer):
         jobs = worker_count(len(self.session.load_list))
         if jobs:
             try:
-                self._pool = (start_pool(jobs, warm=1 if wait_for_open_folders(jobs) else jobs), jobs)
+                self._pool = (start_pool(jobs, warm=1 if wait_for_open_folders(jobs) else jobs,
+                                         workspace=self.session.workspace), jobs)
             except Exception as e:  # no processes here: index_workspace scans in a thread
                 self.log_error("starting indexing workers", e)
         options, errors = take_server_settings(params.initialization_options)

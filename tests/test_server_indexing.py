@@ -88,9 +88,10 @@ def _four_projects(tmp_path) -> str:
     return root
 
 
-async def _opened_file_gets_the_findings_of_check(client, root: str, rel: str) -> None:
+async def _opened_file_gets_the_findings_of_check(client, root: str, rel: str, failing: bool = False) -> None:
     """Open `rel`: its first diagnostics are those of a whole-workspace `check` (but for the rules
-    that wait for the whole index), and all of them once everything is indexed."""
+    that wait for the whole index), and all of them once everything is indexed; nothing failed
+    on the way (unless `failing`: the workers are made to fail)."""
     u = uri(root, rel)
     client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
         uri=u, language_id="typescript", version=1, text=read(root, rel))))
@@ -115,6 +116,8 @@ async def _opened_file_gets_the_findings_of_check(client, root: str, rel: str) -
     assert set(got(ds)) <= set(want) and got(ds) == [w for w in want if w[0] != "CVX406"]
     # once everything is indexed, the document is diagnosed again: check's findings
     await wait_diagnostics(client, u, lambda ds: got(ds) == want, timeout=30)
+    if not failing:
+        assert not [m.message for m in client.log_messages if "failed" in m.message]
 
 
 async def test_an_opened_file_in_a_many_project_workspace_gets_the_findings_of_check(workers_client, tmp_path):
@@ -192,7 +195,8 @@ async def test_workers_failing_while_the_open_folder_is_indexed_lose_no_file(fai
     lost, and the opened file still gets `check`'s findings."""
     root = _four_projects(tmp_path)
     await start(failing_workers_client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 0}})
-    await _opened_file_gets_the_findings_of_check(failing_workers_client, root, "app3/convex/messages.ts")
+    await _opened_file_gets_the_findings_of_check(failing_workers_client, root, "app3/convex/messages.ts",
+                                                  failing=True)
     msgs = [m.message for m in failing_workers_client.log_messages]
     assert any("indexing in worker processes failed" in m for m in msgs), msgs
     assert any("indexed 172 files" in m for m in msgs), msgs
