@@ -260,6 +260,7 @@ def discover(paths: list[str]) -> Workspace:
         roots.append(root)
     ws = Workspace(roots=sorted(set(roots)))
     found: dict[str, FunctionsDir] = {}
+    holding: set[str] = set()  # the found folders and the folders above them (the file-system root aside)
 
     def add(path: str, project_root: str, kind: str) -> None:
         real = os.path.realpath(path)
@@ -270,6 +271,12 @@ def discover(paths: list[str]) -> Workspace:
             return
         if real not in found:
             found[real] = FunctionsDir(real, project_root, kind, convex_version(project_root, ws.inside_roots))
+            holding.add(real)
+            holding.update(_strict_ancestors(real))
+
+    def near_found(root: str) -> bool:
+        """A functions folder found so far equals `root`, lies inside it or holds it."""
+        return root in holding or any(a in found for a in _strict_ancestors(root))
 
     for root in ws.roots:
         # a path inside a project's functions folder: that project
@@ -283,8 +290,7 @@ def discover(paths: list[str]) -> Workspace:
                 proj = _project_root_above(dirpath, ws) or dirpath
                 add(dirpath, proj, "component")
         # a bare functions folder given directly
-        if not any(f.path == root or f.path.startswith(root + os.sep) or root.startswith(f.path + os.sep)
-                   for f in found.values()):
+        if not near_found(root):
             if os.path.isfile(os.path.join(root, "schema.ts")) or os.path.isdir(os.path.join(root, "_generated")):
                 add(root, os.path.dirname(root), "app")
             elif os.path.isdir(os.path.join(root, "convex")) and not os.path.isfile(os.path.join(root, "convex.json")):
@@ -295,17 +301,36 @@ def discover(paths: list[str]) -> Workspace:
     return ws
 
 
+def _strict_ancestors(path: str) -> Iterator[str]:
+    """The folders above `path`, the file-system root left out (nothing lies "inside" it here)."""
+    cur = os.path.dirname(path)
+    while True:
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            return
+        yield cur
+        cur = parent
+
+
 MONOREPO_MARKERS = ("pnpm-workspace.yaml", "lerna.json", "turbo.json", "nx.json", "rush.json")
 
 
-def _monorepo_root(start: str, ws: Workspace, levels: int = 4) -> Optional[str]:
+def _monorepo_root(start: str, ws: Workspace, levels: int = 4, seen: Optional[dict] = None) -> Optional[str]:
     """The monorepo a project lives in, when it lies above the workspace roots: a folder above with a
-    workspaces marker file (only tested for existence: nothing outside the roots is opened)."""
+    workspaces marker file (only tested for existence: nothing outside the roots is opened).
+    `seen`: folder -> (inside the roots, has a marker), shared by the projects of one workspace."""
     cur = os.path.dirname(start)
     for _ in range(levels):
-        if ws.inside_roots(cur):
+        got = seen.get(cur) if seen is not None else None
+        if got is None:
+            got = (ws.inside_roots(cur), None)
+        if got[0]:
             return None  # inside the workspace: walked anyway
-        if any(os.path.isfile(os.path.join(cur, m)) for m in MONOREPO_MARKERS):
+        if got[1] is None:
+            got = (False, any(os.path.isfile(os.path.join(cur, m)) for m in MONOREPO_MARKERS))
+        if seen is not None:
+            seen[cur] = got
+        if got[1]:
             return cur
         parent = os.path.dirname(cur)
         if parent == cur:
@@ -319,16 +344,21 @@ def set_reference_roots(ws: Workspace) -> None:
     monorepo above them is noted (`ws.outer_monorepo`): its other packages may call its functions
     unseen, so fixes that rely on "no client calls it" are not offered."""
     roots = sorted(set(ws.roots))
+    seen: dict = {}
     for d in ws.functions_dirs:
         if d.kind != "app":
             continue
-        mono = _monorepo_root(d.project_root, ws)
+        mono = _monorepo_root(d.project_root, ws, seen=seen)
         if mono is not None and mono not in ws.outer_monorepos:
             ws.outer_monorepos.append(mono)
             ws.warnings.append(f"{d.project_root} is part of the monorepo at {mono}: calls from its other packages "
                                f"are not seen from here (check {mono} to see them); fixes that need to know every "
                                "caller are not offered")
-    ws.ref_roots = [r for r in roots if not any(r != o and r.startswith(o.rstrip(os.sep) + os.sep) for o in roots)]
+    # the outermost roots: those no other root holds (by their parent folders, not every pair)
+    root_set = set(roots)
+    top = os.sep in root_set
+    ws.ref_roots = [r for r in roots if not any(a in root_set for a in _strict_ancestors(r))
+                    and not (top and r != os.sep)]
 
 
 def _add_project(dirpath: str, add) -> None:

@@ -1,6 +1,14 @@
 """Linting a large project in worker processes (fork), with the serial path's findings.
 
-Two phases over N processes (the main process takes one share itself):
+When the files fall into several units (server/units.py: functions folders closed under relative
+imports), the processes share the units: the main process reads the reference-only files, forks,
+and every process takes the next unit (largest first) from a shared counter, parses it, lints it
+while its trees are held and lets them go. Only findings come back. A target no unit could lint
+exactly (the load guard said no, or its tree did not fit) is linted at the end by the main
+process, with the whole index (the workers then send their facts).
+
+With one dominant unit (one large functions folder), two phases over N processes instead (the
+main process takes one share itself):
 
 1. each process parses its share of the files and extracts their `FileFacts` (plain,
    picklable data), keeping the parsed models; the workers send their facts back;
@@ -142,6 +150,122 @@ def run_parallel(plan, n: int, with_fixes: bool = False, progress=None) -> Optio
         ctx = mp.get_context("fork")
     except ValueError:
         return None
+    from .linting import KEEP_TREES_BYTES, _CacheState
+    from .units import UnitRunner
+
+    state = _CacheState(plan, None, with_fixes)
+    runner = UnitRunner(plan, state, with_fixes, KEEP_TREES_BYTES)
+    sizes = sorted((len(u) for u in runner.units), reverse=True)
+    if len(sizes) >= 2 and sizes[0] * 2 <= sum(sizes):
+        try:
+            return _run_units(ctx, plan, runner, n, with_fixes, progress)
+        except Exception as e:
+            log.warning("parallel linting failed (%s); linting in one process", e)
+            return None
+        finally:
+            runner.close()
+    runner.close()
+    return _run_shares(ctx, plan, n, with_fixes, progress)
+
+
+def _take(counter, order: list[int]) -> Optional[int]:
+    with counter.get_lock():
+        k = counter.value
+        if k >= len(order):
+            return None
+        counter.value = k + 1
+    return order[k]
+
+
+def _unit_worker(conn, runner, counter, order: list[int]) -> None:
+    try:
+        while True:
+            u = _take(counter, order)
+            if u is None:
+                break
+            runner.lint_unit(runner.units[u])
+        conn.send_bytes(pickle.dumps(("ok", runner.done, runner.loaded), pickle.HIGHEST_PROTOCOL))
+        if conn.recv_bytes() == b"facts":
+            runner.index_loaded()
+            facts = runner.index.facts
+            mine = {p: dict.__getitem__(facts, p) for p in runner.state.in_index if p not in runner.plan.refs_only}
+            conn.send_bytes(pickle.dumps(mine, pickle.HIGHEST_PROTOCOL))
+    except BaseException as e:  # report, never hang the parent
+        try:
+            conn.send_bytes(pickle.dumps(("error", repr(e), 0)))
+        except Exception:
+            pass
+    finally:
+        conn.close()
+
+
+def _run_units(ctx, plan, runner, n: int, with_fixes: bool, progress) -> list:
+    from .linting import lint_models
+
+    runner.load_references()
+    runner.index_loaded()  # (before the fork: every process has them)
+    units = runner.units
+    order = sorted(range(len(units)), key=lambda i: (-len(units[i]), i))
+    counter = ctx.Value("i", 0, lock=True)
+    workers = []
+    try:
+        for _ in range(n - 1):
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=_unit_worker, args=(child, runner, counter, order), daemon=True)
+            proc.start()
+            child.close()
+            workers.append((proc, parent))
+        while True:
+            u = _take(counter, order)
+            if u is None:
+                break
+            runner.lint_unit(units[u])
+        done = dict(runner.done)
+        for proc, conn in workers:
+            status, payload, loaded = pickle.loads(conn.recv_bytes())
+            if status != "ok":
+                raise RuntimeError(f"worker failed: {payload}")
+            done.update(payload)
+            if progress is not None:
+                progress.advance(loaded * 0.5)
+        left = [p for p in plan.load if p in plan.targets and p not in done]
+        for proc, conn in workers:
+            conn.send_bytes(b"facts" if left else b"bye")
+        out = [f for found in done.values() for f in found]
+        if left:
+            # the whole index, in the plan's order, then the plain lint of what is left
+            runner.close()
+            runner.index_loaded()
+            index = runner.index
+            state = runner.state
+            for proc, conn in workers:
+                got = pickle.loads(conn.recv_bytes())
+                if not isinstance(got, dict):
+                    raise RuntimeError(f"worker failed: {got!r}")
+                for p, f in got.items():
+                    if p not in state.in_index:
+                        index.set_facts(p, f)
+                        state.in_index.add(p)
+            index.reorder(plan.load)
+            an = runner.an
+            for p in left:
+                out.extend(lint_models([an.models[p]], index, plan.config_for, plan.targets, an, with_fixes))
+                an.models.release(p)
+        if progress is not None:
+            progress.advance(len(plan.load) * 0.5)
+        return out
+    finally:
+        for proc, conn in workers:
+            try:
+                conn.close()
+            except Exception:
+                pass
+            proc.join(timeout=5)
+            if proc.is_alive():
+                proc.terminate()
+
+
+def _run_shares(ctx, plan, n: int, with_fixes: bool, progress) -> Optional[list]:
     shares = [s for s in _shares(plan.load, n) if s]
     if len(shares) < 2:
         return None

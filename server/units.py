@@ -37,51 +37,58 @@ from .linting import _CacheState, lint_file_cached, lint_models
 log = logging.getLogger("convex_lsp")
 
 
-# the rest of a quoted relative specifier from its first dot: `./x"`, `../x"` (one match per
-# specifier: `../../x"` is matched from its first `../`)
-_REL_SPEC = re.compile(rb"""\.\.?/[^"'`\r\n]*["'`]""")
-_UP_SPEC = re.compile(rb"""\.\./[^"'`\r\n]*["'`]""")
-_BARE = re.compile(rb"""["'`](\.\.?)["'`]""")  # `"."`, `".."`
+# the rest of a quoted relative specifier from its first `./` to the closing quote: `./x"`, and `./x"`
+# of `../x"` (one match per specifier: `../../x"` is matched from its first `./`). A pattern that
+# starts with a literal `./` is searched fast; one starting at the frequent `.` is not.
+_REL_SPEC = re.compile(rb"""\./[^"'`\r\n]*["'`]""")
 _QUOTES = (b'"', b"'", b"`")
+_BARE = tuple(q + d + q for d in (b".", b"..") for q in _QUOTES)  # `"."`, `".."`
+_DOT_QUOTE = re.compile(rb"""\.["'`]""")  # (none of _BARE without one of these)
 
 
-def _relative_specifiers(data: bytes, nested: bool) -> set[str]:
+def _relative_specifiers(data: bytes, holds: bool = False, inside: bool = False) -> set[str]:
     """Every quoted string that may be a relative module specifier (in code, comments or strings
-    alike: more is safe). Unless the file's functions folder holds another one or lies inside
-    one (`nested`), only those that may name a file of another folder: `../x` (`./x`, `"."` and
-    `".."` from a file of a folder F name files inside F, or `F.ts`/`F/index.ts` of F's parent,
-    which no other functions folder then holds)."""
+    alike: more is safe) naming a file of another functions folder than the file's own (F):
+    `../x`; `./x` only when a functions folder lies under the file's own folder `<dir>` (`holds`);
+    `"."`, `".."` only when F lies inside another one and `<dir>` is F or a folder of F's top level
+    (`inside`: they name `<dir>/index.ts`, `<dir>.ts`, `<dir>/../index.ts`, `<dir>/..ts`)."""
     out: set[str] = set()
-    for m in (_REL_SPEC if nested else _UP_SPEC).finditer(data):
+    for m in _REL_SPEC.finditer(data):
         i = m.start()
-        if i > 0 and data[i - 1:i] not in _QUOTES:  # `"./a/../../x"`: from its opening quote
+        if i > 0 and data[i - 1:i] == b".":
+            i -= 1  # `../`
+        elif not holds and b"../" not in m.group():
+            continue  # `./x` stays in the file's folder
+        if i > 0 and data[i - 1:i] not in _QUOTES:  # `"a/../../x"`: from its opening quote
             j = max(data.rfind(q, max(0, i - 512), i) for q in _QUOTES)
             if j < 0 or b"\n" in data[j:i]:
                 continue
             i = j + 1
         if i > 0:
             out.add(data[i:m.end() - 1].decode("utf-8", "replace"))
-    if nested:
-        for m in _BARE.finditer(data):
-            out.add(m.group(1).decode())
+    if inside and _DOT_QUOTE.search(data):
+        for b in _BARE:
+            if b in data:
+                out.add(b[1:-1].decode())
     return out
 
 
-def _nested(names: list[str]) -> set[str]:
-    """The folders of `names` that hold another one of them or lie inside one."""
+def _nested(names: list[str]) -> tuple[set[str], set[str]]:
+    """(every folder above one of `names`, the folders of `names` that lie inside another one)."""
     known = set(names)
-    out = set()
+    above: set[str] = set()
+    inside: set[str] = set()
     for g in names:
         cur = os.path.dirname(g)
         while True:
+            above.add(cur)
             if cur in known:
-                out.add(cur)
-                out.add(g)
+                inside.add(g)
             parent = os.path.dirname(cur)
             if parent == cur:
                 break
             cur = parent
-    return out
+    return above, inside
 
 
 def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str], list[list[str]], dict[str, bytes]]:
@@ -117,7 +124,7 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str],
         return i
 
     if len(folders) > 1 and join:
-        nested = _nested([f for f in folders if f is not None])
+        above, inside = _nested([f for f in folders if f is not None])
         for path, u in folder_of.items():
             fdir = dir_path[path]
             if fdir is None or os.path.relpath(path, fdir).split(os.sep)[0] == "_generated":
@@ -130,7 +137,8 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str],
                 room -= len(data)
                 read[path] = data
             folder = os.path.dirname(path)
-            for spec in _relative_specifiers(data, fdir in nested):
+            top = fdir in inside and (folder == fdir or os.path.dirname(folder) == fdir)
+            for spec in _relative_specifiers(data, folder in above, top):
                 for cand in module_candidates(folder, spec):
                     v = folder_of.get(cand)
                     if v is not None and v != u:
@@ -153,70 +161,99 @@ def _pending(plan):
             yield path, (d.path if d is not None else None), False
 
 
+class UnitRunner:
+    """One process's share of the unit pipeline: the load guard on the index, the reference-only
+    files, then `lint_unit` for each unit it is given (in any order, in any process: a unit needs
+    only the reference-only files and its own files indexed). `done`: the findings of the files
+    linted so; every other target is left for a lint with the whole index."""
+
+    def __init__(self, plan, state: _CacheState, with_fixes: bool, budget: int, progress=None, join: bool = True):
+        from convex_lsp.analysis.load_guard import LoadGuard
+
+        self.plan = plan
+        self.state = state
+        self.with_fixes = with_fixes
+        self.budget = budget
+        self.progress = progress
+        self.join = join
+        self.refs_only, self.units, self.read = plan_units(plan, budget, join)
+        self.an = state.an
+        self.index = self.an.index
+        self.guard = LoadGuard(_pending(plan))
+        self.index.install_guard(self.guard)
+        self.done: dict[str, list[Finding]] = {}
+        self.unindexed: list[str] = []  # loaded, not indexed yet: indexed when a unit is linted
+        self.loaded = 0
+
+    def _load(self, path: str, room: int) -> int:
+        """Load `path`; keep its tree if it is a target and its source fits in `room` bytes.
+        Returns the bytes kept (0: let go)."""
+        model = self.state.load(path, self.read.pop(path, None))
+        self.unindexed.append(path)
+        self.loaded += 1
+        if self.progress is not None:
+            self.progress.advance(0.5)
+        if model is None:
+            return 0
+        n = len(model.src.data)
+        if path in self.plan.targets and n <= room:
+            return max(n, 1)
+        self.an.models.release(path)
+        return 0
+
+    def index_loaded(self) -> None:
+        self.state.index_paths(self.unindexed)
+        self.unindexed.clear()
+
+    def load_references(self) -> None:
+        for path in self.refs_only:  # never linted: their trees go at once
+            self._load(path, -1)
+
+    def lint_unit(self, unit: list[str]) -> None:
+        kept: list[str] = []
+        size = 0
+        for path in unit:
+            n = self._load(path, self.budget - size)
+            if n:
+                size += n
+                kept.append(path)
+        if not kept:
+            return  # nothing to lint now (cached, or not reported on)
+        index, guard, models = self.index, self.guard, self.an.models
+        self.index_loaded()
+        if not guard.pending:
+            index.reorder(self.plan.load)  # nothing left to load: the plan's order, as one pass gives
+        else:
+            index.refresh()  # no view computed before this unit is reused
+        guard.reset(closed=self.join)
+        found: dict[str, list[Finding]] = {}
+        for path in kept:
+            found[path] = lint_models([models[path]], index, self.plan.config_for, self.plan.targets, self.an,
+                                      self.with_fixes)
+        if guard.tainted:
+            log.debug("unit of %s linted again at the end: it read %s", unit[0], guard.reason)
+        else:
+            self.done.update(found)
+        for path in kept:
+            models.release(path)
+
+    def close(self) -> None:
+        self.index.remove_guard()
+
+
 def run_units(plan, state: _CacheState, with_fixes: bool, budget: int, progress=None,
               join: bool = True) -> dict[str, list[Finding]]:
     """Load every file of the plan unit by unit, linting each unit's targets while their trees
     are held; returns the findings of the files linted so (the others: none yet, their facts are
     loaded and indexed or waiting in the cache). `budget`: source bytes of trees kept per unit."""
-    from convex_lsp.analysis.load_guard import LoadGuard
-
-    refs_only, units, read = plan_units(plan, budget, join)
-    an = state.an
-    index = an.index
-    models = an.models
-    targets = plan.targets
-    guard = LoadGuard(_pending(plan))
-    index.install_guard(guard)
-    done: dict[str, list[Finding]] = {}
-    unindexed: list[str] = []  # loaded, not indexed yet: indexed when a unit is linted
-
-    def load(path: str, room: int) -> int:
-        """Load `path`; keep its tree if it is a target and its source fits in `room` bytes.
-        Returns the bytes kept (0: let go)."""
-        model = state.load(path, read.pop(path, None))
-        unindexed.append(path)
-        if progress is not None:
-            progress.advance(0.5)
-        if model is None:
-            return 0
-        n = len(model.src.data)
-        if path in targets and n <= room:
-            return max(n, 1)
-        models.release(path)
-        return 0
-
+    runner = UnitRunner(plan, state, with_fixes, budget, progress, join)
     try:
-        for path in refs_only:  # never linted: their trees go at once
-            load(path, -1)
-        for unit in units:
-            kept: list[str] = []
-            size = 0
-            for path in unit:
-                n = load(path, budget - size)
-                if n:
-                    size += n
-                    kept.append(path)
-            if not kept:
-                continue  # nothing to lint now (cached, or not reported on)
-            state.index_paths(unindexed)
-            unindexed.clear()
-            if not guard.pending:
-                index.reorder(plan.load)  # nothing left to load: the plan's order, as one pass gives
-            else:
-                index.refresh()  # no view computed before this unit is reused
-            guard.reset(closed=join)
-            found: dict[str, list[Finding]] = {}
-            for path in kept:
-                found[path] = lint_models([models[path]], index, plan.config_for, targets, an, with_fixes)
-            if guard.tainted:
-                log.debug("unit of %s linted again at the end: it read %s", unit[0], guard.reason)
-            else:
-                done.update(found)
-            for path in kept:
-                models.release(path)
+        runner.load_references()
+        for unit in runner.units:
+            runner.lint_unit(unit)
     finally:
-        index.remove_guard()
-    return done
+        runner.close()
+    return runner.done
 
 
 def run_serial_units(plan, state: _CacheState, with_fixes: bool, budget: int, progress=None) -> list[Finding]:

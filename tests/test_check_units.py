@@ -386,3 +386,64 @@ def test_guard_reads():
     g.references(None)
     list(facts.items())
     assert not g.tainted and not g.pending
+
+
+def test_relative_specifiers_found_in_the_bytes():
+    src = (b'import { a } from "./a/../../x";\nimport b from \'../y\';\nconst s = `../z`;\n'
+           b'export * from "./local";\nconst dot = ".";\nimport c from "..";\nx.y/../z;\n')
+    # only what may leave the file's functions folder, unless that folder holds or lies inside another
+    assert units._relative_specifiers(src) == {"./a/../../x", "../y", "../z"}
+    assert units._relative_specifiers(src, holds=True) == {"./a/../../x", "../y", "../z", "./local"}
+    assert units._relative_specifiers(src, inside=True) == {"./a/../../x", "../y", "../z", ".", ".."}
+
+
+def test_reference_roots_are_the_outermost(tmp_path):
+    from convex_lsp.analysis.project import Workspace, set_reference_roots
+
+    a, b, c = (os.path.join(str(tmp_path), p) for p in ("a", "a/b", "c"))
+    ws = Workspace(roots=[b, c, a])
+    set_reference_roots(ws)
+    assert ws.ref_roots == [a, c]
+    ws = Workspace(roots=[a, os.sep])
+    set_reference_roots(ws)
+    assert ws.ref_roots == [os.sep]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+@pytest.mark.parametrize("join", [True, False])
+def test_units_shared_by_processes_give_the_same_findings(workspace, join):
+    """Processes taking units from a shared counter; with `join=False` a unit reads files another
+    process holds: the guard says no, and the main process lints it with every process's facts."""
+    import multiprocessing as mp
+
+    from convex_lsp.server import parallel
+
+    root, plain = workspace
+    plan = runner.prepare([root])
+    state = _CacheState(plan, None, True)
+    ur = units.UnitRunner(plan, state, True, 10**9, join=join)
+    try:
+        found = parallel._run_units(mp.get_context("fork"), plan, ur, 2, True, None)
+    finally:
+        ur.close()
+    assert [_key(f) for f in sort_findings(found)] == plain
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
+def test_parallel_check_of_many_projects(tmp_path):
+    from convex_lsp.server import parallel
+
+    files = {}
+    for i in range(4):
+        for rel, text in WORKSPACE.items():
+            if rel.startswith("packages/admin/") or rel == "shared/auth.ts":
+                files[f"p{i}/{rel.replace('packages/admin/', '')}"] = text.replace("../../../shared/auth",
+                                                                                  "../shared/auth")
+    root = _write(tmp_path, files)
+    plain = _every_tree_kept(root)
+    plan = runner.prepare([root])
+    assert len(units.plan_units(plan)[1]) == 4
+    found = parallel.run_parallel(plan, 2, with_fixes=True)
+    assert found is not None
+    assert [_key(f) for f in sort_findings(found)] == plain
+    assert len({k[0] for k in plain}) >= 12
