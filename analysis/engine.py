@@ -52,9 +52,14 @@ class FileContext:
         self._shared = shared
         self.index = index
         self.config = config  # the file's configuration (None in tools that lint without one)
+        self.for_rule(rule, severity)
+
+    def for_rule(self, rule: Optional[Rule], severity: Optional[str] = None) -> "FileContext":
+        """Ready for `rule` (no findings yet): one context serves every rule of a file's lint."""
         self.rule = rule
         self.severity = severity or (rule.severity if rule is not None and rule.severity != "off" else "warning")
         self.findings: list[Finding] = []
+        return self
 
     # --- convenience
     @property
@@ -67,30 +72,37 @@ class FileContext:
 
     @property
     def functions_dir(self) -> Optional[FunctionsDir]:
-        return self.index.functions_dir(self.model.path)
+        return self._once("functions_dir", lambda: self.index.functions_dir(self.model.path))
 
     @property
     def schema(self) -> Optional[SchemaModel]:
-        return self.index.schema_for(self.model.path)
+        return self._once("schema", lambda: self.index.schema_for(self.model.path))
+
+    def _once(self, key: str, compute):
+        """`compute()`, asked once per lint of the file (see `_shared`)."""
+        shared = self._shared
+        if shared is None:
+            return compute()
+        try:
+            return shared[key]
+        except KeyError:
+            got = shared[key] = compute()
+            return got
 
     def builder(self, reg: Registration) -> Optional[BuilderInfo]:
         return self.index.resolve_builder(self.model.path, reg.builder)
 
     def registrations(self) -> list[tuple[Registration, BuilderInfo]]:
         """Registrations whose builder resolves to a Convex builder."""
-        shared = self._shared
-        if shared is not None:
-            got = shared.get("registrations")
-            if got is not None:
-                return list(got)
+        return list(self._once("registrations", self._registrations))
+
+    def _registrations(self) -> tuple[tuple[Registration, BuilderInfo], ...]:
         out = []
         for reg in self.model.registrations:
             b = self.builder(reg)
             if b is not None:
                 out.append((reg, b))
-        if shared is not None:
-            shared["registrations"] = tuple(out)
-        return out
+        return tuple(out)
 
     def function_at(self, node: Node) -> Optional[tuple[Registration, BuilderInfo]]:
         reg = self.model.registration_of(node)
@@ -316,10 +328,10 @@ def raw_findings(model: FileModel, index: WorkspaceIndex, config: Config,
     findings: list[Finding] = []
     if model.facts.refs_only:
         return findings
-    shared: dict = {}
+    ctx = FileContext(model, index, None, None, config, {})
     with file_cache(model.memo):
         for rule, sev in rules:
-            ctx = FileContext(model, index, rule, sev, config, shared)
+            ctx.for_rule(rule, sev)
             forced = config.severity.get(rule.code)
             try:
                 for _ in rule.check(ctx) or ():

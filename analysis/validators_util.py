@@ -377,14 +377,23 @@ def function_can_fall_off(fn: Node) -> bool:
     return can_complete(body)
 
 
-def returns_value(fn: Node) -> bool:
+def returns_value(fn: Node, data: Optional[bytes] = None) -> bool:
     """Does any `return` of this function (not of nested ones) carry a value other than
-    `undefined`/`void 0`?"""
+    `undefined`/`void 0`? Given the file's bytes, the returns are found from their keyword there
+    (analysis/byte_scan.py) instead of a walk of the body."""
     body = fn.child_by_field_name("body")
     if body is None:
         return False
     if body.type != "statement_block":
         return True
+    if data is not None:
+        from .byte_scan import own_returns
+
+        for n in own_returns(body, data):
+            vals = [c for c in n.named_children if c.type != "comment"]
+            if vals and text(vals[0]) not in ("undefined", "void 0"):
+                return True
+        return False
     stack = list(body.named_children)
     while stack:
         n = stack.pop()

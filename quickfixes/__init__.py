@@ -31,47 +31,56 @@ __all__ = [
 ]
 
 
-def _fixers() -> dict[str, Callable[[Finding, object], list[Fix]]]:
-    from . import args_syntax, did_you_mean, filters, indexes, misc, pagination, returns, rewrites, visibility
+# rule code -> (module of this package, its fix function); a module is imported when a finding
+# first needs one of its fixes (start-up time: most runs need a few of them)
+_FIXER_NAMES: dict[str, tuple[str, str]] = {
+    "CVX101": ("returns", "fix_missing_returns"),
+    "CVX102": ("args_syntax", "fix_missing_args"),
+    "CVX103": ("args_syntax", "fix_bare_handler"),
+    "CVX104": ("returns", "fix_implicit_undefined"),
+    "CVX105": ("misc", "fix_bigint"),
+    "CVX113": ("returns", "fix_returns_mismatch"),
+    "CVX106": ("misc", "fix_string_id"),
+    "CVX201": ("filters", "fix_filter_to_index"),
+    "CVX202": ("misc", "fix_unbounded_collect"),
+    "CVX204": ("indexes", "fix_index_name"),
+    "CVX205": ("indexes", "fix_redundant_index"),
+    "CVX217": ("indexes", "fix_unused_index"),
+    "CVX206": ("did_you_mean", "fix_unknown_index"),
+    "CVX210": ("indexes", "fix_add_index_for_filter"),
+    "CVX208": ("did_you_mean", "fix_unknown_table"),
+    "CVX215": ("pagination", "fix_pagination_opts"),
+    "CVX307": ("misc", "fix_floating_promise"),
+    "CVX312": ("rewrites", "fix_storage_metadata"),
+    "CVX401": ("visibility", "fix_public_scheduled"),
+    "CVX402": ("did_you_mean", "fix_unknown_function"),
+    "CVX407": ("visibility", "fix_unexported_registration"),
+    "CVX408": ("rewrites", "fix_top_of_hour_cron"),
+    "CVX501": ("misc", "fix_missing_use_node"),
+    "CVX503": ("misc", "fix_forbidden_use_node"),
+    "CVX510": ("misc", "fix_misplaced_use_node"),
+    "CVX901": ("misc", "fix_unused_suppression"),
+}
 
-    return {
-        "CVX101": returns.fix_missing_returns,
-        "CVX102": args_syntax.fix_missing_args,
-        "CVX103": args_syntax.fix_bare_handler,
-        "CVX104": returns.fix_implicit_undefined,
-        "CVX105": misc.fix_bigint,
-        "CVX113": returns.fix_returns_mismatch,
-        "CVX106": misc.fix_string_id,
-        "CVX201": filters.fix_filter_to_index,
-        "CVX202": misc.fix_unbounded_collect,
-        "CVX204": indexes.fix_index_name,
-        "CVX205": indexes.fix_redundant_index,
-        "CVX217": indexes.fix_unused_index,
-        "CVX206": did_you_mean.fix_unknown_index,
-        "CVX210": indexes.fix_add_index_for_filter,
-        "CVX208": did_you_mean.fix_unknown_table,
-        "CVX215": pagination.fix_pagination_opts,
-        "CVX307": misc.fix_floating_promise,
-        "CVX312": rewrites.fix_storage_metadata,
-        "CVX401": visibility.fix_public_scheduled,
-        "CVX402": did_you_mean.fix_unknown_function,
-        "CVX407": visibility.fix_unexported_registration,
-        "CVX408": rewrites.fix_top_of_hour_cron,
-        "CVX501": misc.fix_missing_use_node,
-        "CVX503": misc.fix_forbidden_use_node,
-        "CVX510": misc.fix_misplaced_use_node,
-        "CVX901": misc.fix_unused_suppression,
-    }
+
+def _fixer(code: str) -> Optional[Callable[[Finding, object], list[Fix]]]:
+    fn = FIXERS.get(code)
+    if fn is None:
+        where = _FIXER_NAMES.get(code)
+        if where is None:
+            return None
+        import importlib
+
+        fn = FIXERS[code] = getattr(importlib.import_module(f"{__name__}.{where[0]}"), where[1])
+    return fn
 
 
-FIXERS: dict[str, Callable] = {}
+FIXERS: dict[str, Callable] = {}  # the fix functions imported so far (see _fixer)
 
 
 def fixes_for(finding: Finding, analyzer) -> list[Fix]:
     """The catalog fixes for `finding` (empty when there is none or it cannot be computed)."""
-    if not FIXERS:
-        FIXERS.update(_fixers())
-    fn = FIXERS.get(finding.code)
+    fn = _fixer(finding.code)
     if fn is None:
         return []
     try:

@@ -45,7 +45,12 @@ def wrapped_callee_calls(model) -> list[Node]:
         # the callee index already read each plain callee (`f(…)`, `x.f(…)`): look again only at the
         # calls it could not name (None), a few per file
         raw = getattr(model, "_raw_callees", None)
-        todo = (calls[i] for i, r in enumerate(raw) if r is None) if raw is not None else calls
+        if raw is None:
+            todo = calls
+        elif None in raw:  # (a scan in C: most files have no such call)
+            todo = [calls[i] for i, r in enumerate(raw) if r is None]
+        else:
+            todo = ()
         for call in todo:
             fn = call.child_by_field_name("function")
             if fn is not None and fn.type in WRAPPER_TYPES:

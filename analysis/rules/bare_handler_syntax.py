@@ -27,7 +27,7 @@ def check(ctx):
                 "call_start": reg.call.start_byte,
                 "call_end": reg.call.end_byte,
                 "handler_params": len(function_params(h)),
-                "returns_value": returns_value(h),
+                "returns_value": returns_value(h, ctx.model.src.data),
                 "can_fall_off": function_can_fall_off(h),
                 "body_end": body.end_byte if block else None,
                 "kind": builder.kind,

@@ -154,11 +154,11 @@ def check(ctx):
             where = f"the {b.describe()} `{reg.fact.name or 'handler'}`"
             kind = b.kind
         else:
-            if helpers is None:
-                helpers = transactional_helpers(ctx.index)
             hit = None
             for hname, hnode in model.helper_nodes.items():
                 if hnode.start_byte <= node.start_byte and node.end_byte <= hnode.end_byte:
+                    if helpers is None:  # (the workspace's call graph, built only when a helper asks)
+                        helpers = transactional_helpers(ctx.index)
                     k = helpers.get((ctx.path, hname))
                     if k is not None:
                         hit = (hname, k)

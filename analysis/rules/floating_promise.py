@@ -10,6 +10,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import PROMISE_KINDS, enclosing_fn, expression_top, is_async, rooted_in_ctx
 from ..syntax import call_args, text, unwrap
+from ._neighbours import may_start_statement
 
 
 def promise_expr(call: Node) -> Optional[tuple[Node, str]]:
@@ -131,6 +132,8 @@ def check(ctx):
         )
     queries = {c.id for c in model.calls_named("query")}
     for call in model.calls_named(*_PROMISE_METHODS, "query", *model.helper_nodes):
+        if not may_start_statement(model, call):
+            continue  # neither the call nor a query chain it starts (same first byte) is a bare statement
         if call.id not in queries and not _is_statement(call):
             continue  # its promise is handed on (a query's is that of its last step)
         pe = promise_expr(call)

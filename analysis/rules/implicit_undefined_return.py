@@ -79,7 +79,7 @@ def check(ctx):
                 "insert_at": close,
                 "after_last_statement": last.end_byte if last is not None else body.start_byte + 1,
                 "indent": _indent_of(ctx.model.src.data, last.start_byte) if last is not None else None,
-                "returns_value": returns_value(h),
+                "returns_value": returns_value(h, ctx.model.src.data),
             },
         )
 

@@ -13,8 +13,8 @@ from ..syntax import string_value
 def misplaced_use_node(model) -> Optional[Node]:
     """The top-level `"use node";` statement that comes after other code (so Convex does not read it
     as a directive), when the file has no `"use node"` directive where it counts."""
-    if model.facts.use_node:
-        return None
+    if model.facts.use_node or b"use node" not in model.src.data:
+        return None  # (the string's text is in the bytes as written: no escapes are read)
     for stmt in model.root.named_children:
         if stmt.type != "expression_statement" or len(stmt.named_children) != 1:
             continue

@@ -116,7 +116,8 @@ def check(ctx):
         return  # the directive is there, in the wrong place: CVX510 says so (one problem, one diagnostic)
     root = ctx.model.root
     insert_at = 0
-    shebang = next((c for c in root.children if c.type == "hash_bang_line"), None)
+    shebang = next((c for c in root.children if c.type == "hash_bang_line"), None) \
+        if b"#!" in ctx.model.src.data else None
     if shebang is not None:
         insert_at = shebang.end_byte
     advice = ("; add \"use node\"; at the top of this file if it defines only actions, else move the Node "

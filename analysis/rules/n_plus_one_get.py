@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from typing import Optional
 
-from ..convex import ctx_call
+from ..convex import ctx_call, enclosing_functions
 from ..indexes_util import bound_names, declared_within, identifiers_in, is_array_callback
 from ..registry import Rule
 from ..syntax import FUNCTION_TYPES, function_params, param_type_text, unwrap
@@ -22,20 +23,23 @@ def _in_reactive_read(ctx, node) -> bool:
         return found[1].kind == "query"
     if ctx.model.registration_of(node) is not None:
         return False  # a registration whose builder does not resolve: unknown kind
-    cur = node.parent
-    outer = None
-    while cur is not None:
-        if cur.type in FUNCTION_TYPES:
-            outer = cur
-        cur = cur.parent
-    if outer is None:
+    around = enclosing_functions(node)  # (innermost first: the outermost is last)
+    if not around:
         return False
+    outer = around[-1]
     return any(_READ_ONLY_PARAM_RE.search(param_type_text(p)) for p in function_params(outer))
 
 
-def _per_item_scope(node):
+def _per_item_scope(node, data: Optional[bytes] = None):
     """The innermost loop (for-of/for-in/for) or array callback (`xs.map(fn)`, `asyncMap(xs, fn)`) around
-    node, inside the same function, and how it repeats (`loop` or the mapping call); None when there is none."""
+    node, inside the same function, and how it repeats (`loop` or the mapping call); None when there is none.
+    Given the file's bytes: when no `for` is written between the innermost function's start and the node,
+    no loop can hold the node inside it, and that function decides (no walk up the tree)."""
+    if data is not None:
+        around = enclosing_functions(node)
+        if around and data.find(b"for", around[0].start_byte, node.start_byte) == -1:
+            how = is_array_callback(around[0])
+            return None if how is None else (around[0], how)
     cur = node.parent
     while cur is not None:
         if cur.type in FUNCTION_TYPES:
@@ -104,7 +108,7 @@ def check(ctx):
     for call in ctx.model.calls_named("get"):
         if ctx_call(call) != ("db", "get"):
             continue
-        found = _per_item_scope(call)
+        found = _per_item_scope(call, ctx.model.src.data)
         if found is None or not _in_reactive_read(ctx, call):
             continue
         scope, how = found
@@ -121,7 +125,7 @@ def check(ctx):
         term = chain.terminal
         if term is None or term.method == "paginate" or chain.root.start_byte in reported:
             continue
-        found = _per_item_scope(chain.root)
+        found = _per_item_scope(chain.root, ctx.model.src.data)
         if found is None or not _in_reactive_read(ctx, chain.root):
             continue
         scope, how = found

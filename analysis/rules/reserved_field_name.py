@@ -66,14 +66,20 @@ def check(ctx):
             why = "top-level field names starting with `_` are reserved for system fields (`_id`, `_creationTime`)"
         ctx.report(key, f"`{name}` {where}: {why}; rename it", data={"field": name})
 
+    data = ctx.model.src.data
+    tables = b"defineTable" in data
+    if not tables and b"$" not in data:
+        return  # no table, and no key starting with `$`
     for call in ctx.model.calls_named("defineTable", "object", "record"):
         fn = call.child_by_field_name("function")
-        if fn is not None and fn.type == "identifier" and text(fn) == "defineTable":
+        if tables and fn is not None and fn.type == "identifier" and text(fn) == "defineTable":
             args = call_args(call)
             for obj in _document_objects(args[0] if args else None):
                 for name, key in _keys(obj):
                     if name.startswith(("_", "$")):
                         report(key, name, "is a table field")
+        elif data.find(b"$", call.start_byte, call.end_byte) == -1:
+            continue  # no key of this `v.object({…})` / `v.record(…)` can start with `$`
         elif _v_call(call, "object"):
             args = call_args(call)
             obj = unwrap(args[0]) if args else None

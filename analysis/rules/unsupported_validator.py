@@ -8,6 +8,7 @@ from ..convex_versions import FEATURES, version_of, version_text
 from ..registry import Rule
 from ..syntax import text
 from ..validators_util import V_MEMBER_SINCE, V_MEMBERS, V_METHOD_SINCE, validator_members
+from ._neighbours import may_be_object_of_member
 
 _HINTS = {
     "map": "use `v.record(keys, values)` or an array of pairs",
@@ -48,6 +49,8 @@ def check(ctx):
     version = version_of(ctx.functions_dir)
     # `_check_methods` reports only a method the project's convex may lack: none, most of the time
     old_methods = any(not version.may_have(f) for f in _METHOD_FEATURES)
+    if old_methods:  # and only when the bytes hold a call of such a method on a call's result
+        old_methods = _method_call_on_call(ctx.model, {m for m, f in V_METHOD_SINCE.items() if not version.may_have(f)})
     for member, name in validator_members(ctx.model):
         if name in V_MEMBERS:
             feature = V_MEMBER_SINCE.get(name)
@@ -75,10 +78,39 @@ def check(ctx):
         )
 
 
+def _method_call_on_call(model, methods) -> bool:
+    """Might the file call one of `methods` on the result of a call (`v.string().optional()`)?
+    Some `.<method>` must follow a call's closing `)` (or a tagged template's backquote); a comment
+    or a line break in between, or a file with syntax errors, answers yes."""
+    if model.errors:
+        return True
+    data = model.src.data
+    for name in methods:
+        raw = name.encode()
+        i = data.find(raw)
+        while i != -1:
+            j = i
+            while j > 0 and data[j - 1] in b" \t":
+                j -= 1
+            if j > 0 and data[j - 1] == 0x2E:  # `.`
+                j -= 1
+                if j > 0 and data[j - 1] == 0x3F:  # `?.`
+                    j -= 1
+                k = j
+                while k > 0 and data[k - 1] in b" \t\r\n\f\v":
+                    k -= 1
+                if k > 0 and (data[k - 1] in b")`/" or b"\n" in data[k:j] or b"\r" in data[k:j]):
+                    return True
+            elif j > 0 and data[j - 1] in b"\r\n/":
+                return True  # `.` on an earlier line, or a comment before the name
+            i = data.find(raw, i + 1)
+    return False
+
+
 def _check_methods(ctx, version, call) -> None:
     """`.optional()` / `.pick()` … called directly on a validator the project's convex lacks."""
     cur = call
-    while True:
+    while may_be_object_of_member(ctx.model, cur):  # (else no `.method` follows: no walk up)
         member = cur.parent
         if member is None or member.type != "member_expression" \
                 or member.child_by_field_name("object").id != cur.id:
