@@ -435,6 +435,8 @@ _SEV_STYLE = {"error": ("1", "31"), "warning": ("1", "33"), "info": ("1", "34"),
 def display_width(text: str) -> int:
     """Terminal columns `text` takes: East Asian wide and full-width characters (CJK, most
     emoji) take two, combining marks, zero-width joiners and variation selectors none."""
+    if text.isascii():
+        return len(text)  # (no ASCII character is wide, combining or a format character)
     import unicodedata
 
     w = 0

@@ -111,10 +111,11 @@ def _looks_random(s: str) -> bool:
     return _entropy(s) >= 3.5
 
 
-def _assigned_name(node: Node) -> Optional[str]:
-    """The variable, property or parameter a literal is directly assigned to."""
+def _assigned_name(node: Node, parent: Optional[Node] = None) -> Optional[str]:
+    """The variable, property or parameter a literal is directly assigned to (`parent`: the
+    literal's, when the caller has it: `parent` is not free)."""
     cur = node
-    p = cur.parent
+    p = cur.parent if parent is None else parent
     while p is not None:
         if p.type in ("parenthesized_expression", "as_expression", "satisfies_expression"):
             cur, p = p, p.parent
@@ -146,8 +147,8 @@ def _assigned_name(node: Node) -> Optional[str]:
     return None
 
 
-def _in_type_position(node: Node) -> bool:
-    p = node.parent
+def _in_type_position(node: Node, parent: Optional[Node] = None) -> bool:
+    p = node.parent if parent is None else parent
     return p is not None and p.type in ("literal_type", "import_statement", "export_statement", "import_require_clause")
 
 
@@ -169,8 +170,9 @@ def check(ctx):
             continue
         may_key = _has_mark(s, _ANY_MARK)  # else no pattern can match
         may_name = node.type == "string" and 20 <= len(s) <= 512  # else not `_looks_random`
-        if not (may_key or may_name) or _in_type_position(node):
+        if not (may_key or may_name):
             continue
+        parent = None  # asked only when needed (`parent` is not free; every test here is pure)
         hit = None
         for (label, pat, sev), marks in zip(PATTERNS, PATTERN_MARKS) if may_key else ():
             if not _has_mark(s, marks):
@@ -189,12 +191,12 @@ def check(ctx):
                 continue
             hit = (label, sev)
             break
-        if hit is None and may_name:
-            name = _assigned_name(node)
-            if name and SECRET_NAME_RE.search(name) and not NOT_SECRET_NAME_RE.search(name) \
-                    and _looks_random(s) and not _is_placeholder(s):
+        if hit is None and may_name and _looks_random(s) and not _is_placeholder(s):
+            parent = node.parent
+            name = _assigned_name(node, parent)
+            if name and SECRET_NAME_RE.search(name) and not NOT_SECRET_NAME_RE.search(name):
                 hit = (f"a random-looking value assigned to `{name}`", None)
-        if hit is None:
+        if hit is None or _in_type_position(node, parent if parent is not None else node.parent):
             continue
         label, sev = hit
         if sev == "info":
