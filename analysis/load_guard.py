@@ -22,7 +22,9 @@ is indexed before it. Iterating every file's facts is then allowed, under the co
 follow: what a rule concludes from such a scan about the file it lints depends only on files
 connected to it (its functions folder's files, e.g. "is there an `auth.config.ts` here"; files
 linked to it by imports, e.g. the helpers a query reaches through calls), and among those on
-their order only (the unit's files are indexed in the plan's order).
+their order only. The scan then yields the unit's files and the reference-only files only, in the
+plan's order (`GuardedFacts.scope`): a scan costs the unit's size, not the workspace's (a view
+computed per index generation is computed again for every unit).
 
 Any such read sets `tainted`; the runner then throws that unit's findings away and lints its
 files again once everything is indexed (the two-pass order), so a read the guard sees can cost
@@ -104,13 +106,21 @@ class LoadGuard:
 
 
 class GuardedFacts(dict):
-    """`WorkspaceIndex.facts` while a guard is installed: reads of pending files go to the guard."""
+    """`WorkspaceIndex.facts` while a guard is installed: reads of pending files go to the guard.
+    `scope`: while a closed unit is linted, the paths a scan of every file yields (see above)."""
 
-    __slots__ = ("guard",)
+    __slots__ = ("guard", "scope")
 
     def __init__(self, data, guard: LoadGuard):
         super().__init__(data)
         self.guard = guard
+        self.scope: Optional[list[str]] = None
+
+    def _scan(self) -> Optional[list[str]]:
+        if self.scope is not None and self.guard.closed:
+            return self.scope
+        self.guard.every_file()
+        return None
 
     def get(self, key, default=None):
         got = dict.get(self, key, _MISSING)
@@ -130,17 +140,19 @@ class GuardedFacts(dict):
         raise KeyError(key)
 
     def __iter__(self):
-        self.guard.every_file()
-        return dict.__iter__(self)
+        scope = self._scan()
+        return dict.__iter__(self) if scope is None else iter(scope)
 
     def keys(self):
-        self.guard.every_file()
-        return dict.keys(self)
+        scope = self._scan()
+        return dict.keys(self) if scope is None else list(scope)
 
     def values(self):
-        self.guard.every_file()
-        return dict.values(self)
+        scope = self._scan()
+        get = dict.__getitem__
+        return dict.values(self) if scope is None else [get(self, p) for p in scope]
 
     def items(self):
-        self.guard.every_file()
-        return dict.items(self)
+        scope = self._scan()
+        get = dict.__getitem__
+        return dict.items(self) if scope is None else [(p, get(self, p)) for p in scope]

@@ -184,6 +184,7 @@ class UnitRunner:
         self.done: dict[str, list[Finding]] = {}
         self.unindexed: list[str] = []  # loaded, not indexed yet: indexed when a unit is linted
         self.loaded = 0
+        self._position = {p: i for i, p in enumerate(plan.load)}
 
     def _load(self, path: str, room: int) -> int:
         """Load `path`; keep its tree if it is a target and its source fits in `room` bytes.
@@ -226,10 +227,15 @@ class UnitRunner:
         else:
             index.refresh()  # no view computed before this unit is reused
         guard.reset(closed=self.join)
+        facts = index.facts
+        if self.join:  # a scan of every file: the unit's and the reference-only files (analysis/load_guard.py)
+            facts.scope = sorted((p for p in (*unit, *self.refs_only) if dict.__contains__(facts, p)),
+                                 key=self._position.__getitem__)
         found: dict[str, list[Finding]] = {}
         for path in kept:
             found[path] = lint_models([models[path]], index, self.plan.config_for, self.plan.targets, self.an,
                                       self.with_fixes)
+        facts.scope = None
         if guard.tainted:
             log.debug("unit of %s linted again at the end: it read %s", unit[0], guard.reason)
         else:

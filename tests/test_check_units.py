@@ -447,3 +447,14 @@ def test_parallel_check_of_many_projects(tmp_path):
     assert found is not None
     assert [_key(f) for f in sort_findings(found)] == plain
     assert len({k[0] for k in plain}) >= 12
+
+
+def test_a_closed_unit_scans_its_own_files_only():
+    g = LoadGuard([("/b/convex/y.ts", "/b/convex", False)])
+    facts = GuardedFacts({p: _facts(p, "/a/convex") for p in ("/a/convex/z.ts", "/a/convex/w.ts", "/a/src/c.ts")}, g)
+    facts.scope = ["/a/src/c.ts", "/a/convex/w.ts"]
+    g.reset(closed=True)
+    assert [p for p, _ in facts.items()] == ["/a/src/c.ts", "/a/convex/w.ts"] == list(facts)
+    assert [f.path for f in facts.values()] == ["/a/src/c.ts", "/a/convex/w.ts"] and not g.tainted
+    g.reset()  # not closed: the whole dict, and the guard told
+    assert len(list(facts.items())) == 3 and g.tainted
