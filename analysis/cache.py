@@ -131,6 +131,9 @@ def encode(obj: Any, spans: bool = True) -> Any:
         return {"s" if t is set else "z": items}
     shape = _SHAPES.get(t)
     if shape is None:
+        settled = getattr(obj, "settled", None)  # a part of a summary worked out on first use
+        if settled is not None:
+            return encode(settled(), spans)
         if not (dataclasses.is_dataclass(obj) and t.__module__.startswith(_PREFIX)):
             raise NotCacheable(t.__name__)
         shape = _SHAPES[t] = (f"{t.__module__}:{t.__qualname__}", tuple(f.name for f in dataclasses.fields(obj)))

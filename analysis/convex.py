@@ -17,6 +17,8 @@ from tree_sitter import Node
 
 from .syntax import (  # noqa: F401 (file_cache: its home was here, callers import it from here)
     FUNCTION_TYPES,
+    _PINS,
+    _TEXTS,
     _active,
     file_cache,
     call_args,
@@ -106,6 +108,19 @@ def _memo(fn):
             _active.pins.append(node)
         return val
     return wrapper
+
+
+def memo_answer(store: dict, fn, node: Node, value) -> None:
+    """Record `value` as the answer of `fn` (a `_memo` function of one node) for `node` in `store`
+    (a file's memo): an answer found on the way by a pass that computes it anyway."""
+    table = store.get(fn)
+    if table is None:
+        table = store[fn] = {}
+    table[node.id] = value
+    if _TEXTS not in store:  # (as `file_cache` sets a store up)
+        store[_TEXTS] = {}
+        store[_PINS] = []
+    store[_PINS].append(node)  # the tree stays alive as long as the memo
 
 
 @_memo

@@ -17,9 +17,10 @@ from .convex import file_cache
 from .facts import FileFacts, Span
 from .index import BuilderInfo, SchemaModel, WorkspaceIndex
 from .model import FileModel, Registration
-from .project import TEST_FILE_RE, FunctionsDir, Workspace
+from .project import TEST_FILE_RE, FunctionsDir, Workspace, relative_inside
 from .refs_extract import wanted
 from .registry import Finding, Rule, all_rules, extractors, get_rule
+from .deferred import adopt_model
 from .source import SourceFile
 
 class LazyLog:
@@ -157,7 +158,10 @@ def is_reference_only(ws: Workspace, path: str) -> bool:
 def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
                  lines=None, memo: Optional[dict] = None, known: Optional[FileFacts] = None) -> FileModel:
     fdir, module = _module_and_dir(ws, path)
-    generated = fdir is not None and "_generated" in os.path.relpath(path, fdir).split(os.sep)[:1]
+    rel = relative_inside(path, fdir) if fdir is not None else None
+    if rel is None and fdir is not None:
+        rel = os.path.relpath(path, fdir)
+    generated = rel is not None and "_generated" in rel.split(os.sep)[:1]
     if not generated and is_reference_only(ws, path):
         # client code, tests, scripts: the references only, and no parse at all for a file whose
         # bytes could not hold one
@@ -175,6 +179,7 @@ def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None,
         known = None  # (not a file whose facts a re-parse can keep)
     model = FileModel(src, fdir, module, memo=memo, known=known)
     if known is not None:
+        adopt_model(known, model)  # the facts' deferred parts read this tree now
         return model
     model.facts.is_generated = generated
     if src.tree is not None and not model.facts.is_generated:

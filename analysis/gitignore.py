@@ -13,6 +13,7 @@ import re
 from typing import Callable, Iterator, Optional
 
 from .fs import read_regular, walk
+from .project import real_path
 
 Rule = tuple[str, "re.Pattern[str]", bool, bool]  # (base folder, pattern, negated, folders only)
 
@@ -107,7 +108,7 @@ def walk_files(root: str, skip_dirs, exts: tuple[str, ...], allowed: Callable[[s
     rules_at: dict[str, list[Rule]] = {}
     seen_real: set[str] = set()
     for dirpath, dirnames, filenames in walk(root, warnings=warnings):  # iterative, regular files only
-        real = os.path.realpath(dirpath)
+        real = real_path(dirpath)
         if real in seen_real or not allowed(real):
             dirnames[:] = []
             continue

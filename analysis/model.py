@@ -204,8 +204,9 @@ class FileModel:
         cx.set_function_index(self.memo, root, sort_document_order(caps.get("function", [])))
         self.calls = sort_by_start(caps.get("call", []))
         self.comments = sort_by_start(caps.get("comment", []))
-        self._extract_imports(sort_by_start(caps.get("import", [])))
-        self._extract_top_level(root)
+        top = root.named_children
+        self._extract_imports(sort_by_start(caps.get("import", [])), top)
+        self._extract_top_level(root, top)
         self._extract_registrations()
         self._extract_chains_and_refs()
         self._derive_helper_chains()
@@ -299,7 +300,17 @@ class FileModel:
         return self.path.endswith(".tsx")
 
     # ------------------------------------------------------------------ imports
-    def _extract_imports(self, nodes: list[Node]) -> None:
+    def _extract_imports(self, nodes: list[Node], top: Optional[list[Node]] = None) -> None:
+        """The imports' facts. `top`: the file's top-level statements: the same pass also makes the
+        `rules._refs.ImportStmt` list of the top-level imports (what `_refs.import_statements` gives),
+        kept in the model's memo for the rules and extractors that ask."""
+        stmts = None
+        if top is not None:
+            from .rules import _refs
+
+            stmts = []
+            top_ids = {c.id for c in top if c.type == "import_statement"}
+        imports = self.facts.imports
         for node in nodes:
             src_node = node.child_by_field_name("source")
             source = string_value(src_node)
@@ -307,25 +318,46 @@ class FileModel:
                 continue
             stmt_type_only = any(c.type == "type" for c in node.children)
             clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+            listed = stmts is not None and node.id in top_ids
             if clause is None:
+                if listed:
+                    stmts.append(_refs.ImportStmt(node, source, src_node, stmt_type_only, True, []))
                 continue
+            locals_: list[str] = []
+            n_specs = 0
             for c in clause.named_children:
                 if c.type == "identifier":
-                    self.facts.imports.append(ImportFact(text(c), "default", source, stmt_type_only))
+                    n_specs += 1
+                    local = text(c)
+                    locals_.append(local)
+                    imports.append(ImportFact(local, "default", source, stmt_type_only))
                 elif c.type == "namespace_import":
+                    n_specs += 1
                     ident = next((x for x in c.named_children if x.type == "identifier"), None)
                     if ident is not None:
-                        self.facts.imports.append(ImportFact(text(ident), "*", source, stmt_type_only))
+                        local = text(ident)
+                        locals_.append(local)
+                        imports.append(ImportFact(local, "*", source, stmt_type_only))
                 elif c.type == "named_imports":
                     for spec in c.named_children:
                         if spec.type != "import_specifier":
                             continue
+                        n_specs += 1
                         name = spec.child_by_field_name("name")
                         alias = spec.child_by_field_name("alias")
-                        spec_type_only = stmt_type_only or any(x.type == "type" for x in spec.children)
+                        spec_type = any(x.type == "type" for x in spec.children)
                         imported = string_value(name) if name is not None and name.type == "string" else text(name)
                         local = text(alias) if alias is not None else imported
-                        self.facts.imports.append(ImportFact(local, imported, source, spec_type_only))
+                        imports.append(ImportFact(local, imported, source, stmt_type_only or spec_type))
+                        if not spec_type:
+                            locals_.append(text(alias) if alias is not None else text(name))
+            if listed:
+                type_only = stmt_type_only or (n_specs > 0 and not locals_)
+                stmts.append(_refs.ImportStmt(node, source, src_node, type_only, False,
+                                              [] if stmt_type_only else locals_))
+        if stmts is not None:
+            # (the answer `_refs._import_statements(root)` would memoise: one walk of the imports less)
+            cx.memo_answer(self.memo, _refs._import_statements, self.root, stmts)
 
     def import_of(self, local: str) -> Optional[ImportFact]:
         return self.facts.import_of(local)
@@ -342,9 +374,9 @@ class FileModel:
         return None
 
     # ------------------------------------------------------------ top level
-    def _extract_top_level(self, root: Node) -> None:
+    def _extract_top_level(self, root: Node, top: Optional[list[Node]] = None) -> None:
         facts = self.facts
-        for stmt in root.named_children:
+        for stmt in (root.named_children if top is None else top):
             exported = False
             decl = stmt
             if stmt.type == "export_statement":
@@ -458,10 +490,10 @@ class FileModel:
                 args = call_args(value)
                 base = unwrap(args[0]) if args else None
                 base_name = text(base) if base is not None and base.type == "identifier" else None
+                auth, calls = self._calls_facts(value)
                 self.facts.builders[name] = BuilderDef(
                     name=name, factory=callee, base=base_name,
-                    authenticates=self._authenticates(value), span=self.span(d),
-                    calls=tuple(self._plain_calls(value)),
+                    authenticates=auth, span=self.span(d), calls=calls,
                 )
                 return
             table = self._table_from_expr(value, None)
@@ -490,10 +522,8 @@ class FileModel:
 
     def _add_helper(self, name: str, fn: Node, exported: bool) -> None:
         self.helper_nodes[name] = fn
-        self.facts.helpers[name] = HelperFact(
-            name=name, exported=exported, authenticates=self._authenticates(fn),
-            calls=tuple(self._plain_calls(fn)),
-        )
+        auth, calls = self._calls_facts(fn)
+        self.facts.helpers[name] = HelperFact(name=name, exported=exported, authenticates=auth, calls=calls)
 
     def _authenticates(self, node: Node) -> bool:
         """Does a call inside `node` look like an auth check (`syntax.callee_name` matching
@@ -504,6 +534,26 @@ class FileModel:
             if got is not None and got[1] and _is_auth_name(got[1]):
                 return True
         return False
+
+    def _calls_facts(self, node: Node) -> tuple[bool, tuple[str, ...]]:
+        """`(self._authenticates(node), tuple(self._plain_calls(node)))` in one pass over the calls."""
+        out: list[str] = []
+        auth = False
+        raw = self._raw_callees
+        for i in self._calls_within_idx(node):
+            got = raw[i]
+            if got is None:
+                continue
+            if got[1] and not auth and _is_auth_name(got[1]):
+                auth = True
+            if got[0]:
+                out.append(got[1])
+                continue
+            obj = unwrap(got[2].child_by_field_name("object"))
+            if obj is not None and obj.type in ("identifier", "this"):
+                if got[3].type in ("property_identifier", "private_property_identifier"):
+                    out.append(text(obj) + "." + got[1])
+        return auth, tuple(out)
 
     def _plain_calls(self, node: Node) -> list[str]:
         out: list[str] = []
@@ -516,12 +566,11 @@ class FileModel:
                 out.append(got[1])
                 continue
             # `a.b(…)`: what `member_chain` gives when the chain has two links, without the whole chain
-            fn = got[2]
-            obj = unwrap(fn.child_by_field_name("object"))
+            obj = unwrap(got[2].child_by_field_name("object"))
             if obj is not None and obj.type in ("identifier", "this"):
-                prop = fn.child_by_field_name("property")
-                if prop is not None and prop.type in ("property_identifier", "private_property_identifier"):
-                    out.append(text(obj) + "." + text(prop))
+                prop = got[3]  # (never None for a member callee the index names)
+                if prop.type in ("property_identifier", "private_property_identifier"):
+                    out.append(text(obj) + "." + got[1])
         return out
 
     def calls_within(self, node: Node) -> list[Node]:
@@ -578,7 +627,7 @@ class FileModel:
                 name = text(prop)
             else:
                 continue
-            raw[i] = (t == "identifier", name, fn)
+            raw[i] = (t == "identifier", name, fn, prop if t != "identifier" else None)
             got = by.get(name)
             if got is None:
                 by[name] = [i]
@@ -593,6 +642,12 @@ class FileModel:
         if self._by_callee is None:
             self._callee_index()
         return self._raw
+
+    def raw_callees(self) -> list:
+        """Per call of `calls` (same positions): `(is an identifier, name, callee node, property node
+        or None)` when the callee is a plain identifier or a member expression with a property (the
+        name `calls_named` files it under: the identifier's text or the property's), else None."""
+        return self._raw_callees
 
     def _call_spans(self) -> tuple[list[int], list[int]]:
         """The starts and the ends of `calls` (read once)."""
@@ -610,9 +665,9 @@ class FileModel:
 
     def _extract_registrations(self) -> None:
         # (a candidate is a builder defined here or an imported name: look at those names only)
+        imported = {i.local for i in self.facts.imports}  # (`import_of(name) is not None`, in one set)
         builders = [name for name in self.callee_names()
-                    if (name in self.facts.builders or self.import_of(name) is not None)
-                    and self._is_builder_candidate(name)]
+                    if (name in self.facts.builders or name in imported) and self._is_builder_candidate(name)]
         if not builders:
             return
         for call in self.calls_named(*builders):
@@ -672,16 +727,17 @@ class FileModel:
         arg_names: tuple[str, ...] = ()
         if args_v is not None and unwrap(args_v) is not None and unwrap(args_v).type == "object":
             arg_names = tuple(object_pairs(unwrap(args_v)).keys())
+        auth, calls = self._calls_facts(handler) if handler is not None else (False, ())
         fact = RegistrationFact(
             name=name, exported=exported, builder=builder,
             syntax="object" if config is not None else "bare",
             has_args="args" in pairs, has_returns="returns" in pairs,
-            authenticates=self._authenticates(handler) if handler is not None else False,
+            authenticates=auth,
             span=self.span(start, end),
             args_text=text(args_v) if args_v is not None else None,
             returns_text=text(ret_v) if ret_v is not None else None,
             arg_names=arg_names,
-            calls=tuple(self._plain_calls(handler)) if handler is not None else (),
+            calls=calls,
             end=call.end_byte,
             decl_start=decl.parent.start_byte if decl is not None and decl.parent is not None else -1,
         )

@@ -36,11 +36,26 @@ class FunctionsDir:
     convex_version: Optional[str] = None  # "1.25.4" or a range "^1.17.0"
 
     def module_of(self, file_path: str) -> Optional[str]:
-        rel = os.path.relpath(file_path, self.path)
+        rel = relative_inside(file_path, self.path)
+        if rel is None:
+            rel = os.path.relpath(file_path, self.path)
         if rel.startswith(".."):
             return None
         base, _ = os.path.splitext(rel)
         return base.replace(os.sep, "/")
+
+
+def relative_inside(path: str, folder: str) -> Optional[str]:
+    """`os.path.relpath(path, folder)` for a plain absolute `path` inside a plain absolute `folder`
+    (no `.`/`..` components, no doubled separators), by slicing; None when that cannot be told so
+    (then ask `os.path.relpath`)."""
+    if os.sep != "/" or not folder.startswith("/") or "/." in path or "//" in path or "/." in folder \
+            or "//" in folder or folder.endswith("/") or path.endswith("/"):
+        return None
+    n = len(folder)
+    if len(path) > n + 1 and path.startswith(folder) and path[n] == "/":
+        return path[n + 1:]
+    return None
 
 
 @dataclass
@@ -81,7 +96,7 @@ class Workspace:
         return found
 
     def inside_roots(self, path: str) -> bool:
-        return _under_one_of(os.path.realpath(path), self.roots)
+        return _under_one_of(real_path(path), self.roots)
 
     def source_files(self, include_tests: bool = False) -> Iterator[tuple[str, FunctionsDir]]:
         """(path, functions dir) for every source file to analyse, `_generated` excluded."""
@@ -136,7 +151,7 @@ class Workspace:
         return not any(p in BUILD_DIRS or p.startswith(".") for p in parts)
 
     def inside_roots_or_ref(self, path: str) -> bool:
-        return _under_one_of(os.path.realpath(path), self.roots + self.ref_roots)
+        return _under_one_of(real_path(path), self.roots + self.ref_roots)
 
     def generated_files(self) -> Iterator[tuple[str, FunctionsDir]]:
         for d in self.functions_dirs:
@@ -150,6 +165,26 @@ class Workspace:
 
 
 _FOLDER_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+_REAL_DIRS: dict[str, str] = {}  # folder -> its real path (see real_path; emptied by discover)
+
+
+def real_path(path: str) -> str:
+    """`os.path.realpath(path)`, with the real paths of the folders above memoised (`discover`
+    empties the memo): one `lstat` per call instead of one per path component. Absolute paths
+    without `.`/`..` components only (others, and the memo's own misses, go the plain way)."""
+    if not path.startswith(os.sep) or "/." in path or "//" in path or path.endswith(os.sep) or os.sep != "/":
+        return os.path.realpath(path)
+    parent, name = os.path.split(path)
+    real_parent = _REAL_DIRS.get(parent)
+    if real_parent is None:
+        real_parent = real_path(parent) if parent != os.sep else os.path.realpath(parent)
+        if len(_REAL_DIRS) > 100_000:
+            _REAL_DIRS.clear()
+        _REAL_DIRS[parent] = real_parent
+    cand = os.path.join(real_parent, name)
+    if os.path.islink(cand):
+        return os.path.realpath(cand)
+    return cand
 
 
 def _under_one_of(real: str, roots: list[str]) -> bool:
@@ -178,8 +213,8 @@ def keep_dir(name: str) -> bool:
 def _walk_sources(top: str, ws: Workspace) -> Iterator[str]:
     seen_real: set[str] = set()
     for dirpath, dirnames, filenames in fs.walk(top, keep_dir, ws.warnings):
-        real = os.path.realpath(dirpath)
-        if real in seen_real or not ws.inside_roots(real):
+        real = real_path(dirpath)
+        if real in seen_real or not _under_one_of(real, ws.roots):  # (`ws.inside_roots` of a real path)
             dirnames[:] = []
             continue
         seen_real.add(real)
@@ -253,6 +288,7 @@ def _is_component_config(path: str) -> bool:
 
 def discover(paths: list[str]) -> Workspace:
     """Find every functions folder under (or around) the given paths."""
+    _REAL_DIRS.clear()  # a new look at the disk
     roots = []
     for p in paths or ["."]:
         real = os.path.realpath(p)
@@ -263,7 +299,7 @@ def discover(paths: list[str]) -> Workspace:
     holding: set[str] = set()  # the found folders and the folders above them (the file-system root aside)
 
     def add(path: str, project_root: str, kind: str) -> None:
-        real = os.path.realpath(path)
+        real = real_path(path)
         if not ws.inside_roots(real):
             ws.warnings.append(f"{os.path.join(project_root, 'convex.json')}: \"functions\" points outside the workspace ({path}); ignored")
             return
@@ -383,8 +419,8 @@ def _functions_folder_of(project_root: str) -> str:
     if cfg is not None and isinstance(cfg.get("functions"), str) and cfg["functions"].strip():
         target = os.path.join(project_root, cfg["functions"])
         if os.path.isdir(target):
-            return os.path.realpath(target)
-    return os.path.realpath(os.path.join(project_root, "convex"))
+            return real_path(target)
+    return real_path(os.path.join(project_root, "convex"))
 
 
 def enclosing_project(path: str) -> Optional[str]:

@@ -36,6 +36,13 @@ DYNAMIC = "*"  # IndexUseFact.index of a computed index name (`withIndex(name, â
 _PREFILTER = (b"_generated/api", b"_generated/dataModel", b"makeFunctionReference", b"anyApi", b"withIndex",
               b"withSearchIndex", b"vectorSearch", b"getManyFrom", b"getOneFrom", b"getManyVia", b"db.", b"v.id(")
 _STRING_REF_BYTES = re.compile(rb"""["'`][\w./-]+:[A-Za-z_$][\w$]*["'`]""")
+# its tail, searched for first: ten times cheaper (no scan at every quote), and most files have none
+_STRING_REF_TAIL = re.compile(rb""":[A-Za-z_$][\w$]*["'`]""")
+
+
+def _has_string_ref(data: bytes) -> bool:
+    """`_STRING_REF_BYTES.search(data) is not None` (a match of it ends in a match of its tail)."""
+    return _STRING_REF_TAIL.search(data) is not None and _STRING_REF_BYTES.search(data) is not None
 FN_STRING_RE = re.compile(r"^([\w.-]+(?:/[\w.-]+)*):([A-Za-z_$][\w$]*)$")
 
 TEST_PATH_RE = re.compile(
@@ -72,7 +79,7 @@ def _is_hook(name: str) -> bool:
 
 def wanted(data: bytes) -> bool:
     """Could this file hold a reference? (The cheap test before any parse of a non-functions file.)"""
-    return any(tok in data for tok in _PREFILTER) or _STRING_REF_BYTES.search(data) is not None
+    return any(tok in data for tok in _PREFILTER) or _has_string_ref(data)
 
 
 def is_test_path(path: str) -> bool:
@@ -386,7 +393,7 @@ def _string_refs(model, st: _Ctx) -> None:
     facts = model.facts
     make_ref = {i.local for i in facts.imports if i.source == "convex/server" and i.imported == "makeFunctionReference"}
     data = model.src.data
-    has_strings = _STRING_REF_BYTES.search(data) is not None
+    has_strings = _has_string_ref(data)
     if not make_ref and not has_strings:
         return
     if st.light:

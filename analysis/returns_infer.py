@@ -18,6 +18,8 @@ from typing import Optional
 from tree_sitter import Node
 
 from . import byte_scan
+from . import deferred
+from .deferred import Deferred, Pending
 from . import convex as cx
 from .syntax import (
     FUNCTION_TYPES, call_args, function_params, param_pattern, return_value,
@@ -1123,8 +1125,30 @@ def _unknownish(s: Shape) -> bool:
 # ------------------------------------------------------------------ the per-file summary
 def extract(model) -> dict:
     """Plain data for other files: validator constants, helpers' return shapes, and each
-    registration's inferred return shape (for `ctx.run*` callers of a function without `returns`)."""
+    registration's inferred return shape (for `ctx.run*` callers of a function without `returns`).
+
+    Each part is worked out when another file first asks for it (analysis/deferred.py, when
+    deferring is on): few files are ever asked, and a helper's shape is a walk of its body. They come
+    out as the eager computation gives them (the helpers, then the functions, with one Inferer: a
+    recursion between helpers is cut where it was first met; the constants read no Inferer state)."""
+    if not deferred.ENABLED:
+        return eager_summary(model)
+    consts = Deferred(Pending(model, lambda m: _consts(m, Inferer(m)), {}))
+    if not (_exported_helpers(model) or _summarized_registrations(model)):
+        return {"consts": consts, "helpers": {}, "functions": {}}
+    pending = Pending(model, lambda m: _shapes(m, Inferer(m)), ({}, {}))
+    return {"consts": consts, "helpers": Deferred(pending, 0), "functions": Deferred(pending, 1)}
+
+
+def eager_summary(model) -> dict:
+    """`extract` with every part worked out now (the reference the deferred parts are tested against)."""
     inf = Inferer(model)
+    consts = _consts(model, inf)
+    helpers, functions = _shapes(model, inf)
+    return {"consts": consts, "helpers": helpers, "functions": functions}
+
+
+def _consts(model, inf: "Inferer") -> dict:
     consts: dict[str, Shape] = {}
     for stmt in model.root.named_children:
         decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
@@ -1145,26 +1169,38 @@ def extract(model) -> dict:
                 shape = parse_validator(val, model.path, inf.v_names)
                 if _worth_keeping(shape):
                     consts[text(n)] = shape
+    return consts
+
+
+def _exported_helpers(model) -> list:
+    helpers = model.facts.helpers
+    return [(name, fn) for name, fn in model.helper_nodes.items()
+            if (fact := helpers.get(name)) is not None and fact.exported]  # other files see exported helpers only
+
+
+def _summarized_registrations(model) -> list:
+    return [reg for reg in model.registrations
+            if not reg.fact.has_returns and reg.fact.name and reg.handler is not None
+            # `ctx.run*` callees are internal functions (custom builders named so too)
+            and "internal" in reg.fact.builder.lower()]
+
+
+def _shapes(model, inf: "Inferer") -> tuple[dict, dict]:
+    """The exported helpers' return shapes, then the internal functions' (in this order: a helper's
+    shape is memoised on the Inferer, and a recursion is cut where it was first met)."""
     helpers: dict[str, Shape] = {}
-    for name, fn in model.helper_nodes.items():
-        fact = model.facts.helpers.get(name)
-        if fact is None or not fact.exported:
-            continue  # other files see exported helpers only
+    for name, fn in _exported_helpers(model):
         shape = inf.helper_shape(fn)
         if shape.kind != "unknown":
             helpers[name] = shape
     functions: dict[str, Shape] = {}
-    for reg in model.registrations:
-        if reg.fact.has_returns or not reg.fact.name or reg.handler is None:
-            continue
-        if "internal" not in reg.fact.builder.lower():
-            continue  # `ctx.run*` callees are internal functions (custom builders named so too)
+    for reg in _summarized_registrations(model):
         hr = inf.function_returns(reg.handler)
         if hr is not None and not hr.falls_off and hr.sites:
             shape = hr.shape
             if shape.kind != "unknown":
                 functions[reg.fact.name] = shape
-    return {"consts": consts, "helpers": helpers, "functions": functions}
+    return helpers, functions
 
 
 def _plain_call_name(call: Node) -> Optional[str]:

@@ -118,6 +118,14 @@ def decode_source(data: bytes, path: str = "") -> str:
     return text
 
 
+def check_source(data: bytes, path: str = "") -> None:
+    """`decode_source(data, path)` without the text: raises the same UnreadableFile (valid ASCII is
+    valid UTF-8: only other bytes are decoded)."""
+    if len(data) <= MAX_FILE_BYTES and data.isascii() and b"\x00" not in data[:8192]:
+        return
+    decode_source(data, path)
+
+
 def read_source_bytes(path: str) -> bytes:
     """The file's bytes: a regular file only (a FIFO or device is never opened for a blocking
     read), at most MAX_FILE_BYTES."""
@@ -241,7 +249,7 @@ class SourceFile:
         """`old_tree`: the previous tree, edited, for an incremental parse; `parsed`: the tree of
         `data`, already parsed (the incremental linter parses only some ranges of a file)."""
         try:
-            decode_source(data, path)
+            check_source(data, path)
         except UnreadableFile as e:
             return cls(path=path, data=b"", tree=None, error=str(e))
         parser = parser_for(kind_for_path(path))

@@ -53,6 +53,19 @@ def file_cache(store: Optional[dict] = None) -> Iterator[None]:
         _active.cache = _active.texts = _active.pins = None
 
 
+@contextlib.contextmanager
+def own_file_cache(store: dict) -> Iterator[None]:
+    """`file_cache(store)` even inside another file's block (work on another file's tree met
+    while linting this one): the outer store is put back after."""
+    saved = _active.cache, _active.texts, _active.pins
+    _active.cache = _active.texts = _active.pins = None
+    try:
+        with file_cache(store):
+            yield
+    finally:
+        _active.cache, _active.texts, _active.pins = saved
+
+
 def active_cache() -> Optional[dict]:
     """The store `file_cache` is using in this thread, or None."""
     return _active.cache
@@ -90,9 +103,10 @@ def string_value(node: Optional[Node]) -> Optional[str]:
         raw = text(node)
         return raw[1:-1] if len(raw) >= 2 else ""
     if node.type == "template_string":
-        if any(c.type == "template_substitution" for c in node.named_children):
-            return None
         raw = text(node)
+        # a substitution is written `${`: without one in the text, no child need be read
+        if "${" in raw and any(c.type == "template_substitution" for c in node.named_children):
+            return None
         return raw[1:-1]
     return None
 

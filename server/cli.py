@@ -201,13 +201,16 @@ def cmd_check(args) -> int:
         if written.error:
             return _error(written.error)
     else:
+        from convex_lsp.analysis import deferred
+
         progress = None
         if (fmt == "text" and not args.quiet and not args.no_progress and not args.statistics
                 and _isatty(sys.stderr) and plan.load):
             progress = reporters.Progress(len(plan.load))
         try:
-            findings = runner.run(plan, jobs=args.jobs, with_fixes=True, progress=progress,
-                                  cache=not args.no_cache)
+            with deferred.enabled():  # every file is read from disk: summaries few files read wait until read
+                findings = runner.run(plan, jobs=args.jobs, with_fixes=True, progress=progress,
+                                      cache=not args.no_cache)
         finally:
             if progress is not None:
                 progress.close()

@@ -28,9 +28,9 @@ def paginate_calls(model) -> set[int]:
     if b"paginate" in model.src.data:  # else neither a chain nor a call can end in `.paginate(`
         ids = {c.terminal.call.id for c in model.query_chains
                if c.terminal is not None and c.terminal.method == "paginate"}
-        for call in model.calls:
+        for call in model.calls_named("paginate"):  # (the callee index: `paginate(…)` and `x.paginate(…)`)
             fn = call.child_by_field_name("function")
-            if fn is None or fn.type != "member_expression" or text(fn.child_by_field_name("property")) != "paginate":
+            if fn is None or fn.type != "member_expression":
                 continue
             if call.id not in ids and _ents_root(fn.child_by_field_name("object")):
                 ids.add(call.id)
@@ -79,14 +79,16 @@ def _classifier(model):
     namespaces = any(imp.imported == "*" for imp in imports.values())
     names: dict[str, bool] = {}
     found_calls: list[tuple[Node, tuple]] = []
-    for call in model.calls:  # in document order
-        fn = call.child_by_field_name("function")
+    raw = model.raw_callees()  # per call: (is an identifier, name, callee) or None
+    for i, call in enumerate(model.calls):  # in document order
+        got = raw[i]
+        fn = got[2] if got is not None else call.child_by_field_name("function")
         if fn is None:
             continue
         if call.id in pag:
             found_calls.append((call, ("leaf",) + dot_span(fn, call)))
         elif fn.type == "identifier" or (namespaces and fn.type == "member_expression"):
-            chain = [text(fn)] if fn.type == "identifier" else member_chain(fn)
+            chain = [got[1] if got is not None else text(fn)] if fn.type == "identifier" else member_chain(fn)
             if not chain or len(chain) > 2:
                 continue
             name = ".".join(chain)

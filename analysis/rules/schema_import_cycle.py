@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import os
 
+from ..deferred import defer
 from ..registry import Rule
 from ._refs import at_evaluation_time, import_statements, value_uses_in
 
 
 def extract(model):
     """Relative value-import edges (with the source string's byte range) and, per source that may be
-    a schema, the imported bindings read while the module is evaluated."""
+    a schema, the imported bindings read while the module is evaluated (worked out when first read:
+    few files are, see analysis/deferred.py)."""
     if getattr(model, "root", None) is None:
         return None
+    return defer(model, extract_now)
+
+
+def extract_now(model):
+    """`extract`'s summary, at once."""
     edges = []
     reads: dict[str, list[str]] = {}
     locals_by_source: dict[str, set[str]] = {}

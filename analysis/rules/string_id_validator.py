@@ -13,6 +13,7 @@ from typing import Optional
 from tree_sitter import Node
 
 from .. import convex as cx
+from ..deferred import defer
 from ..registry import Rule
 from ..syntax import (FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, param_pattern,
                       param_type_text, string_value, text, unwrap)
@@ -324,7 +325,13 @@ def _arg_evidence(ctx, handler: Node, name: str, array: bool) -> list[str]:
 
 # ------------------------------------------------------------------ workspace summaries (schema fields)
 def extract(model):
-    """Per file: exported helpers' parameter types, and uses showing a field holds document ids."""
+    """Per file: exported helpers' parameter types, and uses showing a field holds document ids
+    (worked out when first read: few files are, see analysis/deferred.py)."""
+    return defer(model, extract_now)
+
+
+def extract_now(model):
+    """`extract`'s summary, at once."""
     helper_params = {}
     for name, fn in model.helper_nodes.items():
         helper_params[name] = [param_type_text(p) for p in function_params(fn)]

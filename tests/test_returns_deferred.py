@@ -1,0 +1,246 @@
+"""The returns summary's deferred parts (helpers' and internal functions' return shapes, worked out
+when another file first asks) equal the eager computation: with the model alive, with its tree let
+go (parsed again from the file), through pickle and the cache's JSON encoding, and asked from inside
+another file's lint. A file changed since it was summarised gives nothing (never a wrong shape)."""
+
+from __future__ import annotations
+
+import gc
+import pickle
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from convex_lsp.analysis import returns_infer as ri
+from convex_lsp.analysis.deferred import Deferred, adopt_model
+from convex_lsp.analysis.cache import encode
+from convex_lsp.analysis.model import FileModel
+from convex_lsp.analysis.source import SourceFile
+from convex_lsp.analysis.syntax import file_cache
+
+HELPERS = textwrap.dedent("""
+    import { v } from "convex/values";
+    import { internalQuery, internalMutation } from "./_generated/server";
+    import { Doc, Id } from "./_generated/dataModel";
+    import { other } from "./other";
+
+    // Übersicht: helpers calling each other (the order a recursion is cut in matters)
+    export const status = v.union(v.literal("aktiv"), v.literal("gelöscht"));
+    export async function ping(ctx, id: Id<"users">) {
+      if (!id) return pong(ctx, id);
+      return { kind: "ping", user: await ctx.db.get(id), label: "héllo" };
+    }
+    export async function pong(ctx, id) {
+      return id ? ping(ctx, id) : null;
+    }
+    export const latest = async (ctx, n: number) =>
+      (await ctx.db.query("messages").withIndex("by_n", (q) => q.eq("n", n)).order("desc").take(3))
+        .map((m) => ({ body: m.body, n }));
+    export function userOrNull(ctx, id: Id<"users">): Promise<Doc<"users"> | null> {
+      return ctx.db.get(id);
+    }
+    export const broken = async (ctx) => { return { a: 1, b: ( } };
+    export function viaOther(ctx) { return other(ctx); }
+    function local(x) { return [x, "ünïcode"]; }
+    export const wrapped = (x) => local(x);
+    export const count = internalQuery({
+      args: {},
+      handler: async (ctx) => (await ctx.db.query("messages").collect()).length,
+    });
+    export const add = internalMutation({
+      args: { body: v.string() },
+      handler: async (ctx, { body }) => {
+        const id = await ctx.db.insert("messages", { body, n: 1 });
+        return { id, body, state: "neu" };
+      },
+    });
+""")
+
+
+@pytest.fixture(autouse=True)
+def deferring():
+    """Deferring is on in `check` runs over files on disk only (off by default: the server)."""
+    from convex_lsp.analysis import deferred
+
+    was = deferred.ENABLED
+    deferred.enable()
+    yield
+    deferred.enable(was)
+
+
+def _model(path: str, code: str) -> FileModel:
+    memo: dict = {}
+    with file_cache(memo):
+        return FileModel(SourceFile.from_bytes(path, code.encode()), str(Path(path).parent), Path(path).stem, memo=memo)
+
+
+def _summaries(path: str, code: str):
+    model = _model(path, code)
+    with file_cache(model.memo):
+        deferred = ri.extract(model)
+    eager_model = _model(path, code)
+    with file_cache(eager_model.memo):
+        eager = ri.eager_summary(eager_model)
+    return model, deferred, eager
+
+
+def test_the_code_has_what_the_test_needs():
+    model, deferred, eager = _summaries("/w/convex/helpers.ts", HELPERS)
+    assert model.root.has_error  # an ERROR node inside `broken`
+    assert {"ping", "pong", "latest", "userOrNull", "wrapped"} <= set(eager["helpers"])
+    assert set(eager["functions"]) == {"count", "add"}
+    assert isinstance(deferred["helpers"], Deferred)
+
+
+def test_deferred_parts_equal_the_eager_ones_with_the_model_alive():
+    model, deferred, eager = _summaries("/w/convex/helpers.ts", HELPERS)
+    assert deferred["consts"] == eager["consts"]
+    assert dict(deferred["helpers"]) == eager["helpers"]
+    assert dict(deferred["functions"]) == eager["functions"]
+    assert "ping" in deferred["helpers"] and "local" not in deferred["helpers"]
+    assert deferred["helpers"].get("nope") is None
+
+
+def test_deferred_parts_asked_from_inside_another_files_lint():
+    model, deferred, eager = _summaries("/w/convex/helpers.ts", HELPERS)
+    other = _model("/w/convex/b.ts", "export const x = 1;\n")
+    with file_cache(other.memo):
+        got = dict(deferred["helpers"])
+    assert got == eager["helpers"]
+
+
+def test_a_tree_let_go_is_parsed_again_from_the_file(tmp_path):
+    path = tmp_path / "convex" / "helpers.ts"
+    path.parent.mkdir()
+    path.write_bytes(HELPERS.encode())
+    model, deferred, eager = _summaries(str(path), HELPERS)
+    del model
+    gc.collect()
+    assert dict(deferred["functions"]) == eager["functions"]
+    assert dict(deferred["helpers"]) == eager["helpers"]
+
+
+def test_a_file_changed_since_gives_nothing(tmp_path):
+    path = tmp_path / "convex" / "helpers.ts"
+    path.parent.mkdir()
+    path.write_bytes(HELPERS.encode())
+    model, deferred, eager = _summaries(str(path), HELPERS)
+    del model
+    gc.collect()
+    path.write_bytes(HELPERS.replace("héllo", "hallo").encode())
+    assert eager["helpers"] and dict(deferred["helpers"]) == {} and dict(deferred["functions"]) == {}
+
+
+def test_a_model_made_again_is_adopted(tmp_path):
+    model, deferred, eager = _summaries("/nowhere/convex/helpers.ts", HELPERS)  # not on disk
+    del model
+    gc.collect()
+    again = _model("/nowhere/convex/helpers.ts", HELPERS)
+    facts = again.facts
+    facts.extra[ri.EXTRA_KEY] = deferred
+    adopt_model(facts, again)
+    assert dict(deferred["helpers"]) == eager["helpers"]
+
+
+def test_pickle_and_cache_encoding_see_the_eager_summary():
+    model, deferred, eager = _summaries("/w/convex/helpers.ts", HELPERS)
+    back = pickle.loads(pickle.dumps(deferred))
+    assert type(back["helpers"]) is dict and back == eager
+    model2, deferred2, _ = _summaries("/w/convex/helpers.ts", HELPERS)  # (kept alive: not on disk)
+    assert encode(deferred2) == encode(eager)
+    assert repr(deferred2["helpers"]) == repr(eager["helpers"])
+
+
+@pytest.mark.parametrize("code", [
+    "export const a = 1;\n",
+    "import { v } from 'convex/values';\nexport const s = v.string();\nfunction p() { return 1; }\n",
+])
+def test_files_without_helpers_or_internal_functions_carry_plain_dicts(code):
+    model, deferred, eager = _summaries("/w/convex/a.ts", code)
+    assert type(deferred["helpers"]) is dict and deferred == eager
+
+
+def test_off_by_default_every_part_is_worked_out_at_once():
+    from convex_lsp.analysis import deferred
+
+    deferred.enable(False)
+    model, summary, eager = _summaries("/w/convex/helpers.ts", HELPERS)
+    assert type(summary["helpers"]) is dict and type(summary["functions"]) is dict and summary == eager
+
+
+SCHEMA_SIDE = textwrap.dedent("""
+    import { v } from "convex/values";
+    import { defineSchema, defineTable } from "convex/server";
+    import { taskFields, status } from "./model/tasks";
+    import * as shared from "../shared";
+    import type { Doc, Id } from "./_generated/dataModel";
+    export { helper } from "./helpers";
+    const fields = { ...taskFields, state: status, note: v.optional(v.string()) }; // Grüße
+    export default defineSchema({ tasks: defineTable(fields).index("by_state", ["state"]), broken: ( });
+    export async function link(ctx, id: Id<"tasks">, other: string, tags: string[]) {
+      const task = await ctx.db.get(id);
+      await ctx.db.patch(task._id, { owner: other as Id<"users"> });
+      await ctx.db.insert("links", { task: task._id, by: (other as Id<"users">), kind: "naïve" });
+      const rows = await ctx.db.query("links").withIndex("by_task", (q) => q.eq("task", task._id)).collect();
+      return rows.map((r) => r.by as Id<"users">);
+    }
+""")
+
+
+@pytest.mark.parametrize("module", ["string_id_validator", "schema_import_cycle"])
+def test_deferred_rule_summaries_equal_the_eager_ones(module, tmp_path):
+    import importlib
+
+    rule = importlib.import_module(f"convex_lsp.analysis.rules.{module}")
+    path = tmp_path / "convex" / "schema.ts"
+    path.parent.mkdir()
+    path.write_bytes(SCHEMA_SIDE.encode())
+    model = _model(str(path), SCHEMA_SIDE)
+    assert model.root.has_error
+    with file_cache(model.memo):
+        got = rule.extract(model)
+    eager_model = _model(str(path), SCHEMA_SIDE)
+    with file_cache(eager_model.memo):
+        eager = rule.extract_now(eager_model)
+    assert isinstance(got, Deferred) and eager and any(eager.values())
+    other = _model("/w/convex/b.ts", "export const x = 1;\n")
+    with file_cache(other.memo):  # read while another file is linted
+        assert dict(got) == eager
+    # the tree let go: parsed again from the file
+    model2 = _model(str(path), SCHEMA_SIDE)
+    with file_cache(model2.memo):
+        again = rule.extract(model2)
+    del model2
+    gc.collect()
+    assert dict(again) == eager and encode(again) == encode(eager)
+    assert pickle.loads(pickle.dumps(again)) == eager
+
+
+def test_a_check_run_defers_only_while_it_runs(tmp_path, capsys):
+    """`check` turns deferring on for its run and back off after: a process that goes on to serve
+    editor buffers (tests, an embedding tool) must keep its summaries eager."""
+    from convex_lsp.analysis import deferred
+    from convex_lsp.server import cli
+
+    deferred.enable(False)
+    (tmp_path / "package.json").write_text("{}")
+    (tmp_path / "convex").mkdir()
+    (tmp_path / "convex" / "helpers.ts").write_text(HELPERS)
+    seen = []
+    real = ri.extract
+
+    def spy(model):
+        seen.append(deferred.ENABLED)
+        return real(model)
+
+    import convex_lsp.analysis.rules.returns_validator_mismatch as rule
+
+    old = rule._extract
+    rule._extract = spy
+    try:
+        code = cli.main(["check", "--output-format", "json", "--jobs", "1", "--no-cache", "--exit-zero", str(tmp_path)])
+    finally:
+        rule._extract = old
+    capsys.readouterr()
+    assert code == 0 and seen and all(seen) and deferred.ENABLED is False
