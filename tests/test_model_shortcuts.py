@@ -11,7 +11,7 @@ import pytest
 from convex_lsp.analysis.model import FileModel
 from convex_lsp.analysis.rules import multiple_paginate as mp
 from convex_lsp.analysis.source import SourceFile
-from convex_lsp.analysis.syntax import callee_name, file_cache, string_value, text
+from convex_lsp.analysis.syntax import callee_name, file_cache, string_value, text, walk
 
 CODE = textwrap.dedent("""
     import { query, mutation } from "./_generated/server";
@@ -50,22 +50,14 @@ def model():
         return FileModel(SourceFile.from_bytes("/w/convex/x.ts", CODE.encode()), "/w/convex", "x", memo=memo)
 
 
-def _all(node):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(n.children)
-
-
 def test_the_code_has_what_the_test_needs(model):
     assert model.root.has_error
-    templates = [n for n in _all(model.root) if n.type == "template_string"]
+    templates = [n for n in walk(model.root) if n.type == "template_string"]
     assert any("\\${" in text(t) for t in templates) and len(templates) >= 6
 
 
 def test_template_strings_read_as_the_children_say(model):
-    for node in _all(model.root):
+    for node in walk(model.root):
         if node.type != "template_string":
             continue
         slow = None if any(c.type == "template_substitution" for c in node.named_children) else text(node)[1:-1]
@@ -194,7 +186,7 @@ def test_check_source_raises_as_decode_source(data):
 def test_calls_facts_are_authenticates_and_plain_calls(model):
     from convex_lsp.analysis.syntax import FUNCTION_TYPES
 
-    fns = [n for n in _all(model.root) if n.type in FUNCTION_TYPES or n.type == "call_expression"]
+    fns = [n for n in walk(model.root) if n.type in FUNCTION_TYPES or n.type == "call_expression"]
     assert len(fns) > 10 and any(model._calls_facts(fn)[0] for fn in fns) and any(model._calls_facts(fn)[1] for fn in fns)
     for fn in fns:
         assert model._calls_facts(fn) == (model._authenticates(fn), tuple(model._plain_calls(fn)))

@@ -110,24 +110,25 @@ def test_deferred_parts_asked_from_inside_another_files_lint():
     assert got == eager["helpers"]
 
 
-def test_a_tree_let_go_is_parsed_again_from_the_file(tmp_path):
+def _summarised_on_disk(tmp_path):
+    """HELPERS written to a file and summarised, the model let go: (path, deferred, eager)."""
     path = tmp_path / "convex" / "helpers.ts"
     path.parent.mkdir()
     path.write_bytes(HELPERS.encode())
     model, deferred, eager = _summaries(str(path), HELPERS)
     del model
     gc.collect()
+    return path, deferred, eager
+
+
+def test_a_tree_let_go_is_parsed_again_from_the_file(tmp_path):
+    _, deferred, eager = _summarised_on_disk(tmp_path)
     assert dict(deferred["functions"]) == eager["functions"]
     assert dict(deferred["helpers"]) == eager["helpers"]
 
 
 def test_a_file_changed_since_gives_nothing(tmp_path):
-    path = tmp_path / "convex" / "helpers.ts"
-    path.parent.mkdir()
-    path.write_bytes(HELPERS.encode())
-    model, deferred, eager = _summaries(str(path), HELPERS)
-    del model
-    gc.collect()
+    path, deferred, eager = _summarised_on_disk(tmp_path)
     path.write_bytes(HELPERS.replace("héllo", "hallo").encode())
     assert eager["helpers"] and dict(deferred["helpers"]) == {} and dict(deferred["functions"]) == {}
 
@@ -185,10 +186,15 @@ SCHEMA_SIDE = textwrap.dedent("""
       const rows = await ctx.db.query("links").withIndex("by_task", (q) => q.eq("task", task._id)).collect();
       return rows.map((r) => r.by as Id<"users">);
     }
+    export async function pages(ctx, opts) {
+      const first = await ctx.db.query("links").paginate(opts);
+      if (first.isDone) return first;
+      return shared.morePages(ctx, opts) ?? (await link(ctx, opts.id, "x", []));
+    }
 """)
 
 
-@pytest.mark.parametrize("module", ["string_id_validator", "schema_import_cycle"])
+@pytest.mark.parametrize("module", ["string_id_validator", "schema_import_cycle", "multiple_paginate"])
 def test_deferred_rule_summaries_equal_the_eager_ones(module, tmp_path):
     import importlib
 

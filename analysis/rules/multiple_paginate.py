@@ -9,6 +9,7 @@ from typing import Optional
 from tree_sitter import Node
 
 from ..convex import is_ctx_identifier
+from ..deferred import defer
 from ..indexes_util import dot_span
 from ..paths_util import summarize_function, worst
 from ..registry import Rule
@@ -176,9 +177,15 @@ def _marks(data: bytes, events: list[int], fn: Node) -> list[int]:
 
 def extract(model):
     """name -> path summary of every top-level plain function that can reach a `.paginate()` (its
-    own or through other helpers: those are resolved when a rule reads the summary)."""
+    own or through other helpers: those are resolved when a rule reads the summary). Worked out when
+    first read (see analysis/deferred.py: 87 of 309 files are, in the like-for-like corpus)."""
     if not model.helper_nodes:
         return {}
+    return defer(model, extract_now)
+
+
+def extract_now(model):
+    """`extract`'s summary, at once."""
     out = {}
     for name, fn in model.helper_nodes.items():
         tree = summary(model, fn)
