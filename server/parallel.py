@@ -234,10 +234,10 @@ def _run_units(ctx, plan, runner, n: int, with_fixes: bool, progress) -> list:
         out = [f for found in done.values() for f in found]
         if left:
             # the whole index, in the plan's order, then the plain lint of what is left
-            runner.close()
             runner.index_loaded()
-            index = runner.index
+            runner.close()
             state = runner.state
+            index = state.an.index
             for proc, conn in workers:
                 got = pickle.loads(conn.recv_bytes())
                 if not isinstance(got, dict):
@@ -247,7 +247,7 @@ def _run_units(ctx, plan, runner, n: int, with_fixes: bool, progress) -> list:
                         index.set_facts(p, f)
                         state.in_index.add(p)
             index.reorder(plan.load)
-            an = runner.an
+            an = state.an
             for p in left:
                 out.extend(lint_models([an.models[p]], index, plan.config_for, plan.targets, an, with_fixes))
                 an.models.release(p)
