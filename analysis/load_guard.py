@@ -143,16 +143,18 @@ class GuardedFacts(dict):
         scope = self._scan()
         return dict.__iter__(self) if scope is None else iter(scope)
 
+    def _scoped(self, scope: list[str]) -> dict:
+        get = dict.__getitem__
+        return {p: get(self, p) for p in scope}
+
     def keys(self):
         scope = self._scan()
-        return dict.keys(self) if scope is None else list(scope)
+        return dict.keys(self) if scope is None else self._scoped(scope).keys()
 
     def values(self):
         scope = self._scan()
-        get = dict.__getitem__
-        return dict.values(self) if scope is None else [get(self, p) for p in scope]
+        return dict.values(self) if scope is None else self._scoped(scope).values()
 
     def items(self):
         scope = self._scan()
-        get = dict.__getitem__
-        return dict.items(self) if scope is None else [(p, get(self, p)) for p in scope]
+        return dict.items(self) if scope is None else self._scoped(scope).items()
