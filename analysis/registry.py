@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional
 
@@ -175,13 +176,30 @@ _RULES: dict[str, Rule] = {}
 _BY_NAME: dict[str, Rule] = {}
 _EXTRACTORS: dict[str, Callable[[Any], Any]] = {}
 _LOADED = False
+_LOAD_LOCK = threading.Lock()
+_LOADING: Optional[int] = None  # the thread importing the rule modules
 
 
 def _load() -> None:
-    global _LOADED
-    if _LOADED:
+    """Import every rule module once. Another thread asking meanwhile waits for the whole set (the
+    language server scans files in a thread while its loop lints: a scan that found the set
+    half-filled indexed facts without their extractors' summaries); the importing thread itself
+    gets what is there so far (a rule module that asks the registry while it is imported)."""
+    global _LOADED, _LOADING
+    if _LOADED or _LOADING == threading.get_ident():
         return
-    _LOADED = True
+    with _LOAD_LOCK:
+        if _LOADED:
+            return
+        _LOADING = threading.get_ident()
+        try:
+            _import_rules()
+        finally:
+            _LOADED = True
+            _LOADING = None
+
+
+def _import_rules() -> None:
     from . import rules as pkg
 
     for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):

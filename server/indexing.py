@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as T
 
 from .diagnostics import everything_changed, folder_indexed
-from .session import Session, scan_chunk, worker_count
-from .workers import start_pool, stop_pool, wait_for_open_folders, workers_skip_main_module
+from .session import Session, worker_count
+from .workers import scan, start_pool, stop_pool, wait_for_open_folders
 
 if TYPE_CHECKING:
     from .languageserver import ConvexLanguageServer
@@ -46,14 +46,7 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
     run = _Run(ls, paths)
     ls._indexing = run
     if ls.progress and paths:
-        token = f"convex-lsp-index-{uuid.uuid4().hex[:8]}"
-        try:
-            await ls.work_done_progress.create_async(token)
-            ls.work_done_progress.begin(token, T.WorkDoneProgressBegin(
-                title="convex-lsp", message=f"indexing {len(paths)} files", percentage=0, cancellable=False))
-            run.token = token
-        except Exception as e:
-            ls.log_error("starting progress", e)
+        run.progress = asyncio.ensure_future(run.start_progress())
     loop = asyncio.get_running_loop()
     queue = run.queue
     jobs = worker_count(len(paths))
@@ -70,11 +63,11 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
             # other folders first; an open folder's chunk given to them now may be taken back by
             # this process, `_Run.steal`, so that an open folder never waits for a worker's start-up)
             try:
-                if run.pool is None and wait_for_open_folders(jobs):
+                if wait_for_open_folders(jobs):
                     started = await run.open_folders_first(jobs, in_flight)
                 run.help_open_folders()
                 if run.pool is None:
-                    run.pool = start_pool(jobs)
+                    run.pool = start_pool(jobs, workspace=s.workspace)
                 pool = run.pool
                 ls.info(f"convex-lsp: indexing the other folders in {jobs} worker processes")
                 size = max(BATCH, min(200, len(paths) // (jobs * 4) or BATCH))
@@ -86,8 +79,7 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
                             chunk = queue.take(ls, BATCH)  # only open folders are left
                         if not chunk:
                             break
-                        with workers_skip_main_module():
-                            fut = loop.run_in_executor(pool, scan_chunk, s.workspace, chunk)
+                        fut = scan(pool, s.workspace, chunk)
                         in_flight[fut] = chunk
                         if not started:
                             run.early[id(fut)] = chunk
@@ -95,9 +87,9 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
                         break
                     done_futs, _ = await asyncio.wait(list(in_flight), return_when=asyncio.FIRST_COMPLETED)
                     for fut in done_futs:
+                        items = fut.result()  # (a broken pool raises: the chunk stays in `in_flight`, put back)
                         chunk = in_flight.pop(fut)
                         run.early.pop(id(fut), None)
-                        items = fut.result()
                         started = True
                         if ls.session is not s:
                             return
@@ -130,6 +122,7 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
         if run.pool is not None:
             stop_pool(run.pool)
             run.pool = None
+        run.ended = True
         if run.token is not None:
             ls.work_done_progress.end(run.token, T.WorkDoneProgressEnd(message="indexed"))
     s.indexed = True
@@ -172,7 +165,9 @@ class _Run:
         self.opened = asyncio.Event()  # a document was opened during this indexing
         self.deferred: list = []  # cache entries of the open folders, written once they are indexed
         self.writer: "asyncio.Task | None" = None
-        self.pool = None  # the worker processes (stopped with the server: `stop`)
+        self.pool = None  # the worker processes (also stopped by `stop_background` at shutdown)
+        self.progress: "asyncio.Task | None" = None  # creating the progress token (`start_progress`)
+        self.ended = False
 
     def ingest(self, items, chunk: list[str]) -> None:
         """Loop thread: scanned facts into the index, progress, folders done (a file scanned
@@ -198,10 +193,29 @@ class _Run:
         if self.local and (self.helper is None or self.helper.done()) and (self.queue.open_left(self.ls) or self.early):
             self.helper = asyncio.ensure_future(self._help())
 
+    async def start_progress(self) -> None:
+        """`window/workDoneProgress`: the token is created while indexing starts (its creation
+        waits for the client's answer); reports begin once it is."""
+        ls = self.ls
+        token = f"convex-lsp-index-{uuid.uuid4().hex[:8]}"
+        try:
+            await ls.work_done_progress.create_async(token)
+            ls.work_done_progress.begin(token, T.WorkDoneProgressBegin(
+                title="convex-lsp", message=f"indexing {self.total} files",
+                percentage=int(100 * self.done / self.total), cancellable=False))
+            if self.ended:  # indexed meanwhile
+                ls.work_done_progress.end(token, T.WorkDoneProgressEnd(message="indexed"))
+            else:
+                self.token = token
+        except asyncio.CancelledError:
+            raise
+        except Exception as e:
+            ls.log_error("starting progress", e)
+
     async def open_folders_first(self, jobs: int, in_flight: dict) -> bool:
         """Where the workers would take every core (`workers.wait_for_open_folders`): the open
         documents' folders are indexed before any other, by this process (a thread) and by one
-        worker process (it starts in ~0.2 s CPU: the other core's help), and their documents
+        worker process (started at `initialize`, ~0.2 s CPU: the other core's help), and their documents
         diagnosed; the other workers start with the other folders' chunks afterwards. Editors
         open a document right after `initialized`: when none is open yet, wait for one a
         moment. Returns whether the worker has answered; its chunk still under way (all taken
@@ -212,8 +226,8 @@ class _Run:
             except asyncio.TimeoutError:
                 return False
         ls, s, queue = self.ls, self.s, self.queue
-        loop = asyncio.get_running_loop()
-        self.pool = start_pool(jobs, warm=False)  # one process now: the pool adds the others on demand
+        if self.pool is None:  # (one is started at `initialize`: the pool adds the others on demand)
+            self.pool = start_pool(jobs, warm=0, workspace=s.workspace)
         self.help_open_folders()
         answered = False
         fut = None
@@ -221,15 +235,15 @@ class _Run:
             if fut is None:
                 chunk = queue.take_open(ls, WORKER_OPEN_BATCH)
                 if chunk:
-                    with workers_skip_main_module():
-                        fut = loop.run_in_executor(self.pool, scan_chunk, s.workspace, chunk)
+                    fut = scan(self.pool, s.workspace, chunk)
                     in_flight[fut] = chunk
                     self.early[id(fut)] = chunk
             await asyncio.wait([w for w in (fut, self.helper) if w is not None], return_when=asyncio.FIRST_COMPLETED)
             if fut is not None and fut.done():
+                items = fut.result()  # (a broken pool raises: the chunk stays in `in_flight`, put back)
                 chunk = in_flight.pop(fut)
                 self.early.pop(id(fut), None)
-                items, fut = fut.result(), None
+                fut = None
                 answered = True
                 if ls.session is not s:
                     return answered

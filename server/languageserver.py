@@ -154,8 +154,9 @@ class ConvexLanguageServer(StdioServer):
 
     def open_session(self, params: T.InitializeParams) -> None:
         """The session over the client's roots; indexing workers started at once (they import
-        the analysis while the server answers `initialize`) unless they would take every core
-        (`workers.wait_for_open_folders`); the initial settings applied."""
+        the analysis while the server answers `initialize`), only one where they would take every
+        core (`workers.wait_for_open_folders`: it helps this process with the open documents'
+        folders, the others start after them); the initial settings applied."""
         roots = [C.uri_to_path(f.uri) for f in (params.workspace_folders or [])]
         if not roots and params.root_uri:
             roots = [C.uri_to_path(params.root_uri)]
@@ -163,9 +164,10 @@ class ConvexLanguageServer(StdioServer):
             roots = [params.root_path]
         self.session = Session(roots or [os.getcwd()])
         jobs = worker_count(len(self.session.load_list))
-        if jobs and not wait_for_open_folders(jobs):
+        if jobs:
             try:
-                self._pool = (start_pool(jobs), jobs)
+                self._pool = (start_pool(jobs, warm=1 if wait_for_open_folders(jobs) else jobs,
+                                         workspace=self.session.workspace), jobs)
             except Exception as e:  # no processes here: index_workspace scans in a thread
                 self.log_error("starting indexing workers", e)
         options, errors = take_server_settings(params.initialization_options)

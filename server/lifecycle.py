@@ -1,4 +1,4 @@
-"""The protocol's lifecycle where pygls gets it wrong, and worker processes that outlive the server.
+"""The protocol's lifecycle where pygls gets it wrong, and a prompt end of the process.
 
 - `LifecycleProtocol` (a mixin of `transport.Protocol`):
   - a request after `shutdown` is answered with InvalidRequest (pygls drops it: the client waits
@@ -8,8 +8,7 @@
 - `exit_code(exc)`: the process's exit code from the SystemExit pygls raises in `exit` (0 after
   `shutdown`, else 1); the stdio loop swallowed it and the process always exited 0.
 - `end_process(code)`: once the loop has ended, the process leaves at once (see there).
-- `watch_parent(pid)`: the initializer of every worker process: a daemon thread that ends the
-  worker when its parent is gone (SIGKILL of the server leaves no orphan running for ever).
+(Worker processes end themselves when the server is gone: `workers.watch_parent`.)
 """
 
 from __future__ import annotations
@@ -17,8 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import threading
-import time
 from typing import Any, Generator
 
 from lsprotocol import types as T
@@ -27,7 +24,6 @@ from pygls.protocol.language_server import lsp_method
 log = logging.getLogger("convex_lsp.server")
 
 INVALID_REQUEST = -32600
-PARENT_POLL_S = 0.5
 
 
 class LifecycleProtocol:
@@ -67,7 +63,7 @@ def end_process(code: int) -> None:
     (concurrent.futures joins its threads at exit: 2.4-3.5 s when stopped during start-up) and
     garbage-collect the whole index (~0.8 s at 10,000 files); nothing is left to save: cache
     writes are atomic (an unfinished one is a miss later), and a worker ends itself when its
-    parent is gone (`watch_parent`)."""
+    parent is gone (`workers.watch_parent`)."""
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -78,17 +74,3 @@ def end_process(code: int) -> None:
     except Exception:
         pass
     os._exit(code)
-
-
-def watch_parent(parent_pid: int) -> None:
-    """Worker initializer: exit as soon as `parent_pid` is no longer this process's parent."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(PARENT_POLL_S)
-            if os.getppid() != parent_pid:
-                os._exit(0)
-
-    if os.getppid() != parent_pid:  # already orphaned while starting
-        os._exit(0)
-    threading.Thread(target=watch, name="convex-lsp-parent-watch", daemon=True).start()

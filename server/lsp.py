@@ -58,8 +58,8 @@ async def initialized(ls: ConvexLanguageServer, params: T.InitializedParams):
     for msg in ls.session.messages:
         ls.show_error(msg)
     ls.session.messages.clear()
+    start_indexing(ls)  # first: the watchers' registration waits for the client's answer
     await DOC.watch_files(ls)
-    start_indexing(ls)
 
 
 @server.feature(T.SHUTDOWN)

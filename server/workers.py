@@ -7,9 +7,36 @@ import asyncio
 import contextlib
 import os
 import sys
+import threading
+import time
 
-from .lifecycle import watch_parent
-from .session import cpu_count, warm_up, worker_count
+from .session import cpu_count, scan_chunk, set_worker_workspace, warm_up, worker_count
+
+
+PARENT_POLL_S = 0.5
+
+
+def watch_parent(parent_pid: int) -> None:
+    """Worker initializer: exit as soon as `parent_pid` is no longer this process's parent (SIGKILL
+    of the server leaves no orphan running for ever). It lives here, not with the protocol's
+    lifecycle: a worker imports the module of its initializer, and pygls + lsprotocol cost ~0.4 s
+    CPU per worker before it scans anything."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(PARENT_POLL_S)
+            if os.getppid() != parent_pid:
+                os._exit(0)
+
+    if os.getppid() != parent_pid:  # already orphaned while starting
+        os._exit(0)
+    threading.Thread(target=watch, name="convex-lsp-parent-watch", daemon=True).start()
+
+
+def start_worker(parent_pid: int, workspace) -> None:
+    """Every indexing worker's initializer: `watch_parent`, and the workspace its chunks are of."""
+    watch_parent(parent_pid)
+    set_worker_workspace(workspace)
 
 
 def wait_for_open_folders(jobs: int) -> bool:
@@ -23,22 +50,30 @@ def wait_for_open_folders(jobs: int) -> bool:
     return jobs >= cpu_count()
 
 
-def start_pool(jobs: int, warm: bool = True):
-    """Worker processes for indexing, started at once (they import the analysis while the
-    server answers `initialize`); `warm=False`: none yet, each starts when work comes and no
-    started one is free."""
+def start_pool(jobs: int, warm: "int | None" = None, workspace=None):
+    """Worker processes for indexing: `warm` of them (all by default) started at once, importing
+    the analysis while the server answers `initialize`; the others start when work comes and no
+    started one is free. `workspace`: given to each once (`scan`)."""
     import multiprocessing as mp
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn, not fork: this process has threads (stdin reader, scanner)
-    # each worker ends itself when the server dies (lifecycle.watch_parent): no orphans after a SIGKILL
+    # each worker ends itself when the server dies (`watch_parent`): no orphans after a SIGKILL
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
-                               initializer=watch_parent, initargs=(os.getpid(),))
-    if warm:
-        with workers_skip_main_module():
-            for _ in range(jobs):
-                pool.submit(warm_up)
+                               initializer=start_worker, initargs=(os.getpid(), workspace))
+    pool.convex_workspace = workspace
+    with workers_skip_main_module():
+        for _ in range(jobs if warm is None else min(warm, jobs)):
+            pool.submit(warm_up)
     return pool
+
+
+def scan(pool, workspace, chunk: list[str]):
+    """The facts of `chunk` (`session.scan_chunk`) in a worker of `pool`: a future. The workspace
+    is sent along only when the workers were not started with this one."""
+    ws = None if getattr(pool, "convex_workspace", None) is workspace else workspace
+    with workers_skip_main_module():
+        return asyncio.get_running_loop().run_in_executor(pool, scan_chunk, ws, chunk)
 
 
 def stop_pool(pool) -> None:

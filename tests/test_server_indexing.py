@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -87,9 +88,10 @@ def _four_projects(tmp_path) -> str:
     return root
 
 
-async def _opened_file_gets_the_findings_of_check(client, root: str, rel: str) -> None:
+async def _opened_file_gets_the_findings_of_check(client, root: str, rel: str, failing: bool = False) -> None:
     """Open `rel`: its first diagnostics are those of a whole-workspace `check` (but for the rules
-    that wait for the whole index), and all of them once everything is indexed."""
+    that wait for the whole index), and all of them once everything is indexed; nothing failed
+    on the way (unless `failing`: the workers are made to fail)."""
     u = uri(root, rel)
     client.text_document_did_open(T.DidOpenTextDocumentParams(text_document=T.TextDocumentItem(
         uri=u, language_id="typescript", version=1, text=read(root, rel))))
@@ -114,6 +116,8 @@ async def _opened_file_gets_the_findings_of_check(client, root: str, rel: str) -
     assert set(got(ds)) <= set(want) and got(ds) == [w for w in want if w[0] != "CVX406"]
     # once everything is indexed, the document is diagnosed again: check's findings
     await wait_diagnostics(client, u, lambda ds: got(ds) == want, timeout=30)
+    if not failing:
+        assert not [m.message for m in client.log_messages if "failed" in m.message]
 
 
 async def test_an_opened_file_in_a_many_project_workspace_gets_the_findings_of_check(workers_client, tmp_path):
@@ -177,6 +181,31 @@ async def test_on_a_small_machine_other_folders_wait_for_the_open_document_s_dia
     assert others and first and first[0] < others[0], seen
 
 
+@pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env={
+    **os.environ, "CONVEX_LSP_JOBS": "2", "CONVEX_LSP_WORKERS_START": "after-open",
+    "CONVEX_LSP_FAULT": "indexing-worker"}))
+async def failing_workers_client(lsp_client: LanguageClient):
+    yield
+    await stop_session(lsp_client)
+
+
+async def test_workers_failing_while_the_open_folder_is_indexed_lose_no_file(failing_workers_client, tmp_path):
+    """Every chunk given to a worker fails (CONVEX_LSP_FAULT=indexing-worker), the first one while
+    the open folder is indexed: the server indexes everything in a thread instead, no chunk
+    lost, and the opened file still gets `check`'s findings."""
+    root = _four_projects(tmp_path)
+    await start(failing_workers_client, root, "neovim@v0.9.1", options={"convexLsp": {"debounce": 0}})
+    await _opened_file_gets_the_findings_of_check(failing_workers_client, root, "app3/convex/messages.ts",
+                                                  failing=True)
+    msgs = [m.message for m in failing_workers_client.log_messages]
+    assert any("indexing in worker processes failed" in m for m in msgs), msgs
+    assert any("indexed 172 files" in m for m in msgs), msgs
+    # every file is in the index: the 160 filler functions of the four projects are found
+    found = await failing_workers_client.workspace_symbol_async(T.WorkspaceSymbolParams(query="f"))
+    names = {(s.location.uri, s.name) for s in found or [] if re.fullmatch(r"f\d+\.f\d+", s.name)}
+    assert len(names) == 160, len(names)
+
+
 def test_cache_entries_held_back_by_a_scan_are_those_it_would_have_written(tmp_path, monkeypatch):
     """`Session.scan(defer=...)` (the open folders, scanned before the first diagnostics) writes
     nothing to the cache; `write_deferred` then writes exactly what a plain scan writes."""
@@ -205,3 +234,19 @@ def test_cache_entries_held_back_by_a_scan_are_those_it_would_have_written(tmp_p
     Session.write_deferred(held)
     want = entries(tmp_path / "plain")
     assert want and entries(tmp_path / "held") == want
+
+
+def test_an_indexing_worker_does_not_import_the_protocol_libraries():
+    """A worker imports the module of its initializer (`workers.watch_parent`) and of the work it
+    is given: pygls and lsprotocol (~0.4 s CPU per worker) must not come with them."""
+    from convex_lsp.server import workers
+
+    from tests._worker_probe import loaded
+
+    pool = workers.start_pool(1)
+    try:
+        with workers.workers_skip_main_module():
+            got = pool.submit(loaded, ["pygls", "lsprotocol", "convex_lsp.server.session"]).result(timeout=120)
+        assert got == ["convex_lsp.server.session"]  # (warm_up ran there: the probe sees that worker's modules)
+    finally:
+        workers.stop_pool(pool)
