@@ -255,14 +255,19 @@ def _run_units(ctx, plan, runner, n: int, with_fixes: bool, progress) -> list:
             progress.advance(len(plan.load) * 0.5)
         return out
     finally:
-        for proc, conn in workers:
-            try:
-                conn.close()
-            except Exception:
-                pass
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.terminate()
+        _stop(workers)
+
+
+def _stop(workers) -> None:
+    """Close each worker's pipe and wait for it (a few seconds, then terminate it)."""
+    for proc, conn, *_ in workers:
+        try:
+            conn.close()
+        except Exception:
+            pass
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.terminate()
 
 
 def _run_shares(ctx, plan, n: int, with_fixes: bool, progress) -> Optional[list]:
@@ -312,11 +317,4 @@ def _run_shares(ctx, plan, n: int, with_fixes: bool, progress) -> Optional[list]
         log.warning("parallel linting failed (%s); linting in one process", e)
         return None
     finally:
-        for proc, conn, _ in workers:
-            try:
-                conn.close()
-            except Exception:
-                pass
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.terminate()
+        _stop(workers)
