@@ -119,9 +119,14 @@ def _type_string(node: Node) -> Optional[str]:
 
 
 # ------------------------------------------------------------------ inference
+_TREE_MEMO = "returns_infer.tree"  # FileModel.memo key: the _TreeMemo every Inferer of that model shares
+
+
 class _TreeMemo:
-    """An Inferer's answers that depend on the tree alone. (Not shared between Inferers: kept
-    for the tree's life they cost more in garbage collection than they save.)"""
+    """An Inferer's answers that depend on the tree alone (nothing an Inferer's recursion guards or
+    helper shapes decide), so every Inferer of one model shares them: the extractor's and the
+    rules' (CVX113, CVX101's fix). They live in the model's per-parse store (`FileModel.memo`): a
+    re-parsed tree gets a new model and a new store, never another tree's node ids."""
 
     def __init__(self):
         self.idents: dict[str, tuple] = {}  # name -> (starts, identifiers spelled so), found on demand
@@ -130,6 +135,16 @@ class _TreeMemo:
         self.spans: dict[int, Optional[tuple]] = {}  # function id -> where its tests are (see _test_spans)
         self.tests: dict[int, tuple] = {}  # function id -> (reads its conditions narrow, their heads)
         self.leaves: dict[int, frozenset] = {}  # condition node id -> the reads it tests
+
+
+def _tree_memo(model) -> _TreeMemo:
+    store = getattr(model, "memo", None)
+    if store is None:
+        return _TreeMemo()
+    tree = store.get(_TREE_MEMO)
+    if tree is None:
+        tree = store[_TREE_MEMO] = _TreeMemo()
+    return tree
 
 
 class Inferer:
@@ -141,7 +156,7 @@ class Inferer:
         self.v_names = v_locals(model) or {"v"}
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
-        self._tree = _TreeMemo()
+        self._tree = _tree_memo(model)
         self._chains_by_call: Optional[dict] = None  # see _chains
         self._handlers_by_id: Optional[dict] = None  # see _handlers
 
