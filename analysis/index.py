@@ -14,6 +14,7 @@ from typing import Iterable, Optional
 
 from . import convex as cx
 from .facts import FileFacts, IndexFact, RegistrationFact, Span, TableFact
+from .module_paths import module_candidates
 from .project import FunctionsDir, Workspace
 from .references import FunctionRef, IndexRef, ReferenceIndex, TableRef
 
@@ -88,21 +89,6 @@ KNOWN_PACKAGE_TABLES = {
     ("@convex-dev/auth/server", "authTables"): _AUTH_TABLES,
     ("convex-helpers/server/rateLimit", "rateLimitTables"): {"rateLimits": [("name", ("name", "key"))]},
 }
-
-
-def module_candidates(folder: str, spec: str) -> tuple[str, ...]:
-    """The files a relative import specifier may name, in TypeScript's order of preference."""
-    base = posixpath.normpath(posixpath.join(folder.replace(os.sep, "/"), spec))
-    stem = base
-    for ext in (".js", ".mjs", ".cjs", ".jsx"):
-        if stem.endswith(ext):
-            stem = stem[: -len(ext)]
-            break
-    cands = (base, stem + ".ts", stem + ".tsx", stem + ".mts", stem + ".js", stem + ".jsx", stem + ".mjs",
-             stem + ".cjs", stem + "/index.ts", stem + "/index.tsx", stem + "/index.js")
-    if os.sep != "/":
-        cands = tuple(c.replace("/", os.sep) for c in cands)
-    return cands
 
 
 def _package_tables(source: str, name: str, file: str) -> Optional[dict[str, TableFact]]:

@@ -49,8 +49,7 @@ def relative_inside(path: str, folder: str) -> Optional[str]:
     """`os.path.relpath(path, folder)` for a plain absolute `path` inside a plain absolute `folder`
     (no `.`/`..` components, no doubled separators), by slicing; None when that cannot be told so
     (then ask `os.path.relpath`)."""
-    if os.sep != "/" or not folder.startswith("/") or "/." in path or "//" in path or "/." in folder \
-            or "//" in folder or folder.endswith("/") or path.endswith("/"):
+    if not (_plain_absolute(path) and _plain_absolute(folder)):
         return None
     n = len(folder)
     if len(path) > n + 1 and path.startswith(folder) and path[n] == "/":
@@ -168,11 +167,18 @@ _FOLDER_SETS: dict[tuple[str, ...], frozenset[str]] = {}
 _REAL_DIRS: dict[str, str] = {}  # folder -> its real path (see real_path; emptied by discover)
 
 
+def _plain_absolute(path: str) -> bool:
+    """An absolute POSIX path without `.`/`..` components, doubled separators or a trailing one
+    (hidden names such as `.cache` are plain)."""
+    return (os.sep == "/" and path.startswith("/") and "//" not in path and "/./" not in path
+            and "/../" not in path and not path.endswith(("/", "/.", "/..")))
+
+
 def real_path(path: str) -> str:
     """`os.path.realpath(path)`, with the real paths of the folders above memoised (`discover`
     empties the memo): one `lstat` per call instead of one per path component. Absolute paths
     without `.`/`..` components only (others, and the memo's own misses, go the plain way)."""
-    if not path.startswith(os.sep) or "/." in path or "//" in path or path.endswith(os.sep) or os.sep != "/":
+    if not _plain_absolute(path):
         return os.path.realpath(path)
     parent, name = os.path.split(path)
     real_parent = _REAL_DIRS.get(parent)

@@ -234,10 +234,10 @@ def _run_units(ctx, plan, runner, n: int, with_fixes: bool, progress) -> list:
         out = [f for found in done.values() for f in found]
         if left:
             # the whole index, in the plan's order, then the plain lint of what is left
-            runner.close()
             runner.index_loaded()
-            index = runner.index
+            runner.close()
             state = runner.state
+            index = state.an.index
             for proc, conn in workers:
                 got = pickle.loads(conn.recv_bytes())
                 if not isinstance(got, dict):
@@ -247,7 +247,7 @@ def _run_units(ctx, plan, runner, n: int, with_fixes: bool, progress) -> list:
                         index.set_facts(p, f)
                         state.in_index.add(p)
             index.reorder(plan.load)
-            an = runner.an
+            an = state.an
             for p in left:
                 out.extend(lint_models([an.models[p]], index, plan.config_for, plan.targets, an, with_fixes))
                 an.models.release(p)
@@ -255,14 +255,19 @@ def _run_units(ctx, plan, runner, n: int, with_fixes: bool, progress) -> list:
             progress.advance(len(plan.load) * 0.5)
         return out
     finally:
-        for proc, conn in workers:
-            try:
-                conn.close()
-            except Exception:
-                pass
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.terminate()
+        _stop(workers)
+
+
+def _stop(workers) -> None:
+    """Close each worker's pipe and wait for it (a few seconds, then terminate it)."""
+    for proc, conn, *_ in workers:
+        try:
+            conn.close()
+        except Exception:
+            pass
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.terminate()
 
 
 def _run_shares(ctx, plan, n: int, with_fixes: bool, progress) -> Optional[list]:
@@ -312,11 +317,4 @@ def _run_shares(ctx, plan, n: int, with_fixes: bool, progress) -> Optional[list]
         log.warning("parallel linting failed (%s); linting in one process", e)
         return None
     finally:
-        for proc, conn, _ in workers:
-            try:
-                conn.close()
-            except Exception:
-                pass
-            proc.join(timeout=5)
-            if proc.is_alive():
-                proc.terminate()
+        _stop(workers)

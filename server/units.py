@@ -98,7 +98,7 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str],
     nothing, which is safe); its files in the plan's order, the units in the order of their first
     file. And the bytes read, of files up to `keep_bytes` in all (not to read them twice).
     `join=False` (tests): one unit per functions folder, imports ignored (units not closed)."""
-    from convex_lsp.analysis.index import module_candidates
+    from convex_lsp.analysis.module_paths import module_candidates
     from convex_lsp.analysis.source import UnreadableFile, read_source_bytes
 
     ws = plan.workspace
@@ -177,14 +177,26 @@ class UnitRunner:
         self.progress = progress
         self.join = join
         self.refs_only, self.units, self.read = plan_units(plan, budget, join)
-        self.an = state.an
-        self.index = self.an.index
         self.guard = LoadGuard(_pending(plan))
-        self.index.install_guard(self.guard)
+        self._guarded = None  # the index the guard is installed on (made when first needed: a run
+        # answered from the cache never makes one)
         self.done: dict[str, list[Finding]] = {}
         self.unindexed: list[str] = []  # loaded, not indexed yet: indexed when a unit is linted
         self.loaded = 0
         self._position = {p: i for i, p in enumerate(plan.load)}
+
+    @property
+    def an(self):
+        return self.state.an
+
+    @property
+    def index(self):
+        """The run's index, with the guard installed (before anything is indexed: it counts them)."""
+        index = self.state.an.index
+        if self._guarded is None:
+            index.install_guard(self.guard)
+            self._guarded = index
+        return index
 
     def _load(self, path: str, room: int) -> int:
         """Load `path`; keep its tree if it is a target and its source fits in `room` bytes.
@@ -203,6 +215,8 @@ class UnitRunner:
         return 0
 
     def index_loaded(self) -> None:
+        if self.unindexed and self._guarded is None:
+            self.index.refresh()  # (installs the guard)
         self.state.index_paths(self.unindexed)
         self.unindexed.clear()
 
@@ -244,7 +258,9 @@ class UnitRunner:
             models.release(path)
 
     def close(self) -> None:
-        self.index.remove_guard()
+        if self._guarded is not None:
+            self._guarded.remove_guard()
+            self._guarded = None
 
 
 def run_units(plan, state: _CacheState, with_fixes: bool, budget: int, progress=None,

@@ -101,8 +101,11 @@ def test_real_path_is_os_realpath(tmp_path):
     (base / "a" / "fl.ts").symlink_to(base / "a" / "b" / "f.ts")
     (base / "a" / "dangling").symlink_to(base / "nowhere")
     (base / "a" / "loop").symlink_to(base / "a" / "loop")
+    (base / ".hid").mkdir()
+    (base / ".hid" / "ln").symlink_to(base / "a")
     paths = [str(base / p) for p in ("a", "a/b/f.ts", "link/b/f.ts", "link", "a/fl.ts", "a/dangling", "a/loop",
-                                     "link/b/../b/f.ts", "a/./b", "missing/x.ts", ".hidden/x", "a/b/")]
+                                     "link/b/../b/f.ts", "a/./b", "missing/x.ts", ".hidden/x", "a/b/",
+                                     ".hid/ln/b/f.ts", ".hid/ln/..", ".hid/ln/../link", "a/b/.", "..x/y")]
     paths += ["/", "relative/x.ts", str(base) + "//a"]
     _REAL_DIRS.clear()
     for _ in range(2):  # cold, then from the memo
@@ -143,6 +146,8 @@ def test_import_statements_made_with_the_imports_facts_are_the_ones_a_walk_finds
     ("/w/convex", "/w/convex"), ("/w/other/a.ts", "/w/convex"), ("/w/convex/../x.ts", "/w/convex"),
     ("/w/convex//a.ts", "/w/convex"), ("/w/convex/./a.ts", "/w/convex"), ("/w/convex/a.ts", "/w/convex/"),
     ("/w/cönvex/ü.ts", "/w/cönvex"), ("/w/convex/.hidden/a.ts", "/w/convex"), ("/", "/"),
+    ("/root/.cache/p/convex/a.ts", "/root/.cache/p/convex"), ("/w/convex/..a.ts", "/w/convex"),
+    ("/w/convex/a/..", "/w/convex"), ("/w/convex/a/.", "/w/convex"), ("/w/.convex/a.ts", "/w/.convex/"),
 ])
 def test_relative_inside_is_relpath_when_it_answers(path, folder):
     import os
