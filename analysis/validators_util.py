@@ -157,12 +157,21 @@ def validator_members(model) -> list[tuple[Node, str]]:
     if names and getattr(model, "root", None) is not None:
         data = model.src.data
         firsts = {name.encode("utf-8")[0] for name in names}  # `v.x` starts with its object
+        spelled = [name.encode("utf-8") for name in names]
+        size = len(data)
         bound = {name for name in names if _declared_again(model, name)}
         shadowed = _ShadowWalk()
         # (in any order, sorted below: the model's member expressions need no sort of their own; the
         # names read from the bytes, as `text` would, without keeping them)
         for n in nodes_any_order(model, "member_expression"):
-            if data[n.start_byte] not in firsts:
+            start = n.start_byte
+            if data[start] not in firsts:
+                continue
+            for raw in spelled:  # the name, then no ASCII identifier character (`value.x` is not `v.x`)
+                end = start + len(raw)
+                if data.startswith(raw, start) and (end >= size or data[end] not in _WORD_BYTES):
+                    break
+            else:
                 continue
             obj = n.child_by_field_name("object")
             if obj is None or obj.type != "identifier":
@@ -205,6 +214,7 @@ def _declared_again(model, name: str) -> bool:
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+_WORD_BYTES = frozenset(ord(c) for c in _WORD_CHARS)
 
 
 def validator_call(node: Optional[Node], names: set[str]) -> Optional[tuple[str, Node]]:

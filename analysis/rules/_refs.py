@@ -141,6 +141,7 @@ def value_uses(root: Node, names: set[str]) -> dict[str, list[Node]]:
 
 _SKIPPED_FOR_VALUE_USES = frozenset({"import_statement", "export_clause"}) | TYPE_CONTEXTS
 _IDENTIFIER_TYPES = ("identifier", "shorthand_property_identifier")
+_ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
 def value_uses_in(model, names: set[str], where=None, first: bool = False) -> dict[str, list[Node]]:
@@ -157,12 +158,16 @@ def value_uses_in(model, names: set[str], where=None, first: bool = False) -> di
             got = {k: ns for k, ns in got.items() if ns}
         return got
     data = model.src.data
+    size = len(data)
     hits: list[tuple[int, str, Node]] = []
     for name in names:
         raw = name.encode("utf-8")
         i = data.find(raw)
         while i != -1:
             end = i + len(raw)
+            if (i and data[i - 1] in _ASCII_WORD) or (end < size and data[end] in _ASCII_WORD):
+                i = data.find(raw, i + 1)  # inside a longer name (`requireAuth`): no identifier of its own
+                continue
             node = root.named_descendant_for_byte_range(i, end)
             if node is not None and node.type in _IDENTIFIER_TYPES and node.start_byte == i \
                     and node.end_byte == end and (where is None or where(node)) and not _inside_skipped(node):

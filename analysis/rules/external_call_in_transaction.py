@@ -11,7 +11,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import TRANSACTIONAL, transactional_helpers
 from ..syntax import member_chain, text, unwrap
-from ._calls import with_wrapped_callees
+from ._calls import nodes_any_order, with_wrapped_callees
 
 # Packages whose clients talk to the network. Matched exactly or as `pkg/subpath`.
 # (`@convex-dev/resend` is a Convex component meant to be used from mutations: not here.)
@@ -94,6 +94,12 @@ def _free(ident: Node, model) -> bool:
     return True
 
 
+def _global_new(node: Node) -> bool:
+    """`new <one of GLOBAL_NEWS>(…)` as written (whether the name is the global one: `classify`)."""
+    ctor = node.child_by_field_name("constructor")
+    return ctor is not None and ctor.type == "identifier" and text(ctor) in GLOBAL_NEWS
+
+
 def classify(node: Node, model, sdk: _Sdk) -> Optional[str]:
     """A short description of the external effect, or None."""
     if node.type == "new_expression":
@@ -137,9 +143,9 @@ def check(ctx):
         candidates = list(model.calls)  # `client.any.method(…)`: any name
     else:
         candidates = with_wrapped_callees(model, model.calls_named(*GLOBAL_CALLS, *sdk.ai))
-    data = model.src.data
-    if b"new " in data and any(name.encode() in data for name in GLOBAL_NEWS):
-        candidates = candidates + model.nodes_of_type("new_expression")
+    # `new WebSocket(…)` & co: the file's few `new` expressions, as the model's query found them (a
+    # look at each constructor is cheaper than searching the bytes for the three names)
+    candidates = candidates + [n for n in nodes_any_order(model, "new_expression") if _global_new(n)]
     helpers = None
     for node in candidates:
         what = classify(node, model, sdk)
