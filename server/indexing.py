@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from lsprotocol import types as T
 
 from .diagnostics import everything_changed, folder_indexed
-from .session import Session, worker_count
+from .session import Session, cpu_count, worker_count
 from .workers import scan, start_pool, stop_pool, wait_for_open_folders
 
 if TYPE_CHECKING:
@@ -214,12 +214,12 @@ class _Run:
 
     async def open_folders_first(self, jobs: int, in_flight: dict) -> bool:
         """Where the workers would take every core (`workers.wait_for_open_folders`): the open
-        documents' folders are indexed before any other, by this process (a thread) and by one
-        worker process (started at `initialize`, ~0.2 s CPU: the other core's help), and their documents
-        diagnosed; the other workers start with the other folders' chunks afterwards. Editors
-        open a document right after `initialized`: when none is open yet, wait for one a
-        moment. Returns whether the worker has answered; its chunk still under way (all taken
-        back by this process by then, `steal`) is left in `in_flight`."""
+        documents' folders are indexed before any other, by this process (a thread) and by
+        workers on the other cores (one on 2 cores; the first started at `initialize`, each
+        ~0.2 s CPU), and their documents diagnosed; the remaining workers start with the other
+        folders' chunks afterwards. Editors open a document right after `initialized`: when none
+        is open yet, wait for one a moment. Returns whether a worker has answered; their chunks
+        still under way (all taken back by this process by then, `steal`) are left in `in_flight`."""
         if not self.s.documents:
             try:
                 await asyncio.wait_for(self.opened.wait(), OPEN_GRACE_S)
@@ -228,22 +228,25 @@ class _Run:
         ls, s, queue = self.ls, self.s, self.queue
         if self.pool is None:  # (one is started at `initialize`: the pool adds the others on demand)
             self.pool = start_pool(jobs, warm=0, workspace=s.workspace)
+        helpers = max(1, min(jobs, cpu_count() - 1))  # the cores this process leaves free
         self.help_open_folders()
         answered = False
-        fut = None
+        mine: set = set()  # the helpers' chunks under way
         while self.helper is not None and not self.helper.done():
-            if fut is None:
+            while len(mine) < helpers:
                 chunk = queue.take_open(ls, WORKER_OPEN_BATCH)
-                if chunk:
-                    fut = scan(self.pool, s.workspace, chunk)
-                    in_flight[fut] = chunk
-                    self.early[id(fut)] = chunk
-            await asyncio.wait([w for w in (fut, self.helper) if w is not None], return_when=asyncio.FIRST_COMPLETED)
-            if fut is not None and fut.done():
+                if not chunk:
+                    break
+                fut = scan(self.pool, s.workspace, chunk)
+                in_flight[fut] = chunk
+                self.early[id(fut)] = chunk
+                mine.add(fut)
+            await asyncio.wait([*mine, self.helper], return_when=asyncio.FIRST_COMPLETED)
+            for fut in [f for f in mine if f.done()]:
                 items = fut.result()  # (a broken pool raises: the chunk stays in `in_flight`, put back)
+                mine.discard(fut)
                 chunk = in_flight.pop(fut)
                 self.early.pop(id(fut), None)
-                fut = None
                 answered = True
                 if ls.session is not s:
                     return answered
