@@ -13,6 +13,7 @@ from convex_lsp.analysis.model import FileModel
 from convex_lsp.analysis.source import SourceFile
 from convex_lsp.analysis.syntax import file_cache
 from tests.ruletester import first_fixes, lint_files
+from tests.test_returns_deferred import HELPERS
 
 SCHEMA = """
 import { defineSchema, defineTable } from "convex/server";
@@ -23,28 +24,12 @@ export default defineSchema({
 });
 """
 
-MODEL = """
-import { Doc, Id } from "../_generated/dataModel";
-// Übersicht: helpers calling each other (a recursion is cut where it is first met)
-export async function ping(ctx, id: Id<"users">) {
-  if (!id) return pong(ctx, id);
-  return { kind: "ping", user: await ctx.db.get(id), label: "héllo" };
-}
-export async function pong(ctx, id) {
-  return id ? ping(ctx, id) : null;
-}
-export const latest = async (ctx, n: number) =>
-  (await ctx.db.query("messages").withIndex("by_n", (q) => q.eq("n", n)).order("desc").take(3))
-    .map((m) => ({ body: m.body, n }));
-export function userOrNull(ctx, id: Id<"users">): Promise<Doc<"users"> | null> {
-  return ctx.db.get(id);
-}
-"""
+MODEL = HELPERS  # helpers calling each other, an ERROR node, non-ASCII (test_returns_deferred's)
 
 FUNCTIONS = """
 import { query, mutation, internalMutation, internalQuery } from "./_generated/server";
 import { v } from "convex/values";
-import { ping, pong, latest, userOrNull } from "./model/helpers";
+import { ping, pong, latest, userOrNull } from "./helpers";
 
 // «Grüße»: the same helpers from here, in another order
 async function local(db, id) {
@@ -98,7 +83,7 @@ export const six = internalQuery({
 });
 """
 
-FILES = {"convex/schema.ts": SCHEMA, "convex/model/helpers.ts": MODEL, "convex/things.ts": FUNCTIONS}
+FILES = {"convex/schema.ts": SCHEMA, "convex/helpers.ts": MODEL, "convex/things.ts": FUNCTIONS}
 
 
 @pytest.fixture
