@@ -17,7 +17,7 @@ from .convex import file_cache
 from .facts import FileFacts, Span
 from .index import BuilderInfo, SchemaModel, WorkspaceIndex
 from .model import FileModel, Registration
-from .project import TEST_FILE_RE, FunctionsDir, Workspace, relative_inside
+from .project import TEST_FILE_RE, FunctionsDir, Workspace, relpath_within
 from .refs_extract import wanted
 from .registry import Finding, Rule, all_rules, extractors, get_rule
 from .deferred import adopt_model
@@ -150,19 +150,20 @@ def is_reference_only(ws: Workspace, path: str) -> bool:
     """A file read for references only, never linted: outside every functions folder, or a test
     inside one."""
     d = ws.dir_for(path)
-    if d is None:
-        return True
-    return bool(TEST_FILE_RE.search(os.path.relpath(path, d.path).replace(os.sep, "/")))
+    return d is None or _is_test_in(relpath_within(path, d.path))
+
+
+def _is_test_in(rel: str) -> bool:
+    """`rel` (a path relative to its functions folder) is a test file."""
+    return bool(TEST_FILE_RE.search(rel.replace(os.sep, "/")))
 
 
 def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
                  lines=None, memo: Optional[dict] = None, known: Optional[FileFacts] = None) -> FileModel:
     fdir, module = _module_and_dir(ws, path)
-    rel = relative_inside(path, fdir) if fdir is not None else None
-    if rel is None and fdir is not None:
-        rel = os.path.relpath(path, fdir)
+    rel = relpath_within(path, fdir) if fdir is not None else None
     generated = rel is not None and "_generated" in rel.split(os.sep)[:1]
-    if not generated and is_reference_only(ws, path):
+    if not generated and (rel is None or _is_test_in(rel)):  # (is_reference_only, from what is known here)
         # client code, tests, scripts: the references only, and no parse at all for a file whose
         # bytes could not hold one
         src = SourceFile.unparsed(path, data)

@@ -257,6 +257,17 @@ class FileModel:
             cache[key] = found
         return found
 
+    def nodes_any_order(self, *types: str) -> list[Node]:
+        """`nodes_of_type(*types)` in no particular order, for a rule whose answer does not depend
+        on it: the nodes the main query captured, without the sort (a few ms per rule over a
+        project), when it captured them all."""
+        got = self._prefetched
+        if got and all(t in got for t in types):
+            if len(types) == 1:
+                return got[types[0]]
+            return [n for t in types for n in got[t]]
+        return self.nodes_of_type(*types)
+
     def nodes_of_type_within(self, node: Node, *types: str) -> list[Node]:
         """`nodes_of_type(*types)` strictly inside `node` (document order), found by bisection."""
         found = self.nodes_of_type(*types)

@@ -36,9 +36,7 @@ class FunctionsDir:
     convex_version: Optional[str] = None  # "1.25.4" or a range "^1.17.0"
 
     def module_of(self, file_path: str) -> Optional[str]:
-        rel = relative_inside(file_path, self.path)
-        if rel is None:
-            rel = os.path.relpath(file_path, self.path)
+        rel = relpath_within(file_path, self.path)
         if rel.startswith(".."):
             return None
         base, _ = os.path.splitext(rel)
@@ -55,6 +53,12 @@ def relative_inside(path: str, folder: str) -> Optional[str]:
     if len(path) > n + 1 and path.startswith(folder) and path[n] == "/":
         return path[n + 1:]
     return None
+
+
+def relpath_within(path: str, folder: str) -> str:
+    """`os.path.relpath(path, folder)`, by slicing when `relative_inside` can tell."""
+    rel = relative_inside(path, folder)
+    return rel if rel is not None else os.path.relpath(path, folder)
 
 
 @dataclass

@@ -14,7 +14,6 @@ from typing import Iterator, Optional
 from tree_sitter import Node
 
 from .convex import _memo
-from .rules._calls import nodes_any_order
 from .syntax import FUNCTION_TYPES, LOOP_TYPES, call_args, text, unwrap
 
 VALUES_MODULE = "convex/values"
@@ -163,7 +162,7 @@ def validator_members(model) -> list[tuple[Node, str]]:
         shadowed = _ShadowWalk()
         # (in any order, sorted below: the model's member expressions need no sort of their own; the
         # names read from the bytes, as `text` would, without keeping them)
-        for n in nodes_any_order(model, "member_expression"):
+        for n in model.nodes_any_order("member_expression"):
             start = n.start_byte
             if data[start] not in firsts:
                 continue

@@ -17,18 +17,6 @@ from ..syntax import WRAPPER_TYPES
 _WRAPPED = "_cvx_wrapped_callee_calls"
 
 
-def nodes_any_order(model, *types: str) -> list[Node]:
-    """`model.nodes_of_type(*types)` in no particular order, for a rule whose answer does not depend
-    on it: the nodes the model's main query captured, without the sort (a few ms per rule over a
-    project), when the model has them all."""
-    got = getattr(model, "_prefetched", None)
-    if got and all(t in got for t in types):
-        if len(types) == 1:
-            return got[types[0]]
-        return [n for t in types for n in got[t]]
-    return model.nodes_of_type(*types)
-
-
 def calls_named_within(model, node: Node, *names: str) -> list[Node]:
     """`model.calls_named(*names)` restricted to the calls inside `node`, like `model.calls_within(node)`."""
     lo, hi = node.start_byte, node.end_byte
@@ -44,10 +32,8 @@ def wrapped_callee_calls(model) -> list[Node]:
         calls = model.calls
         # the callee index already read each plain callee (`f(…)`, `x.f(…)`): look again only at the
         # calls it could not name (None), a few per file
-        raw = getattr(model, "_raw_callees", None)
-        if raw is None:
-            todo = calls
-        elif None in raw:  # (a scan in C: most files have no such call)
+        raw = model.raw_callees()
+        if None in raw:  # (a scan in C: most files have no such call)
             todo = [calls[i] for i, r in enumerate(raw) if r is None]
         else:
             todo = ()

@@ -8,7 +8,7 @@ that walks up only when told True gets what the walk alone gives."""
 from __future__ import annotations
 
 _SPACE = b" \t\r\n\f\v"
-_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
+WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 # what may come right before a statement on its line: the end of another statement or of a block,
 # a block's or a case's opening, a control statement's head, a comment, a parenthesis (an
 # expression statement may be parenthesised)
@@ -47,9 +47,9 @@ def may_start_statement(model, node) -> bool:
     c = data[i - 1]
     if c in _STATEMENT_BEFORE:
         return True
-    if c in _WORD:
+    if c in WORD_BYTES:
         j = i
-        while j > 0 and data[j - 1] in _WORD:
+        while j > 0 and data[j - 1] in WORD_BYTES:
             j -= 1
         return data[j:i] in (b"else", b"do") or data[j - 1:j] in (b"\\",) or (j > 0 and data[j - 1] >= 0x80)
     return c >= 0x80  # (a character the rules above do not know)

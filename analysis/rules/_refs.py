@@ -16,6 +16,7 @@ from tree_sitter import Node
 
 from .. import convex as cx
 from ..fs import walk
+from ._neighbours import WORD_BYTES
 from ..project import TEST_FILE_RE, _read_json, keep_dir
 from ..syntax import FUNCTION_TYPES, call_args, member_chain, string_value, text, unwrap
 
@@ -141,7 +142,6 @@ def value_uses(root: Node, names: set[str]) -> dict[str, list[Node]]:
 
 _SKIPPED_FOR_VALUE_USES = frozenset({"import_statement", "export_clause"}) | TYPE_CONTEXTS
 _IDENTIFIER_TYPES = ("identifier", "shorthand_property_identifier")
-_ASCII_WORD = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
 
 
 def value_uses_in(model, names: set[str], where=None, first: bool = False) -> dict[str, list[Node]]:
@@ -165,7 +165,7 @@ def value_uses_in(model, names: set[str], where=None, first: bool = False) -> di
         i = data.find(raw)
         while i != -1:
             end = i + len(raw)
-            if (i and data[i - 1] in _ASCII_WORD) or (end < size and data[end] in _ASCII_WORD):
+            if (i and data[i - 1] in WORD_BYTES) or (end < size and data[end] in WORD_BYTES):
                 i = data.find(raw, i + 1)  # inside a longer name (`requireAuth`): no identifier of its own
                 continue
             node = root.named_descendant_for_byte_range(i, end)

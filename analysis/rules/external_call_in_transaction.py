@@ -11,7 +11,7 @@ from .. import convex as cx
 from ..registry import Rule
 from ..runtime_util import TRANSACTIONAL, transactional_helpers
 from ..syntax import member_chain, text, unwrap
-from ._calls import nodes_any_order, with_wrapped_callees
+from ._calls import with_wrapped_callees
 
 # Packages whose clients talk to the network. Matched exactly or as `pkg/subpath`.
 # (`@convex-dev/resend` is a Convex component meant to be used from mutations: not here.)
@@ -145,7 +145,7 @@ def check(ctx):
         candidates = with_wrapped_callees(model, model.calls_named(*GLOBAL_CALLS, *sdk.ai))
     # `new WebSocket(…)` & co: the file's few `new` expressions, as the model's query found them (a
     # look at each constructor is cheaper than searching the bytes for the three names)
-    candidates = candidates + [n for n in nodes_any_order(model, "new_expression") if _global_new(n)]
+    candidates = candidates + [n for n in model.nodes_any_order("new_expression") if _global_new(n)]
     helpers = None
     for node in candidates:
         what = classify(node, model, sdk)

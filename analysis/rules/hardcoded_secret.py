@@ -10,7 +10,6 @@ from tree_sitter import Node
 
 from ..registry import Rule
 from ..syntax import text
-from ._calls import nodes_any_order
 
 class _JsonWebToken:
     r"""`\beyJ[..]{10,}\.eyJ[..]{10,}\.[..]{16,}` in linear time.
@@ -161,7 +160,7 @@ def check(ctx):
     if model.functions_dir is None or model.facts.is_generated:
         return
     data = model.src.data
-    for node in nodes_any_order(model, "string", "template_string"):  # (each literal on its own)
+    for node in model.nodes_any_order("string", "template_string"):  # (each literal on its own)
         a, b = node.start_byte, node.end_byte
         if b - a < 14:
             continue  # fewer than 12 characters between the quotes
@@ -196,7 +195,7 @@ def check(ctx):
             name = _assigned_name(node, parent)
             if name and SECRET_NAME_RE.search(name) and not NOT_SECRET_NAME_RE.search(name):
                 hit = (f"a random-looking value assigned to `{name}`", None)
-        if hit is None or _in_type_position(node, parent if parent is not None else node.parent):
+        if hit is None or _in_type_position(node, parent):
             continue
         label, sev = hit
         if sev == "info":
