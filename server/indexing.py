@@ -74,9 +74,9 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
                 while queue or in_flight:
                     # a few chunks per worker at a time, so that a folder opened meanwhile goes next
                     while queue and len(in_flight) < jobs * 2:
-                        chunk = queue.take(ls, size if started else BATCH, open_folders=started)
+                        chunk = queue.take(size if started else BATCH, open_folders=started)
                         if not chunk:
-                            chunk = queue.take(ls, BATCH)  # only open folders are left
+                            chunk = queue.take(BATCH)  # only open folders are left
                         if not chunk:
                             break
                         fut = scan(pool, s.workspace, chunk)
@@ -87,13 +87,9 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
                         break
                     done_futs, _ = await asyncio.wait(list(in_flight), return_when=asyncio.FIRST_COMPLETED)
                     for fut in done_futs:
-                        items = fut.result()  # (a broken pool raises: the chunk stays in `in_flight`, put back)
-                        chunk = in_flight.pop(fut)
-                        run.early.pop(id(fut), None)
                         started = True
-                        if ls.session is not s:
+                        if not run.answered(fut, in_flight):
                             return
-                        run.ingest(items, chunk)
             except (asyncio.CancelledError, KeyboardInterrupt):
                 raise
             except Exception as e:  # no processes here (sandbox, broken pool): use a thread
@@ -108,7 +104,7 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
                 await run.writer  # the open folders' cache entries are written (`_help`)
         if not jobs:
             while queue:
-                chunk = queue.take(ls, BATCH)
+                chunk = queue.take(BATCH)
                 items = await loop.run_in_executor(ls.thread_pool, lambda c=chunk: list(s.scan(c)))
                 if ls.session is not s:
                     return  # the project was reloaded meanwhile
@@ -187,10 +183,21 @@ class _Run:
                 message=f"{self.done}/{self.total} files", percentage=int(100 * self.done / self.total)))
         _count_down(self.ls, self.left, chunk)
 
+    def answered(self, fut, in_flight: dict) -> bool:
+        """A worker's chunk came back: its facts into the index. False when the session was
+        replaced meanwhile (nothing indexed then)."""
+        items = fut.result()  # (a broken pool raises: the chunk stays in `in_flight`, put back)
+        chunk = in_flight.pop(fut)
+        self.early.pop(id(fut), None)
+        if self.ls.session is not self.s:
+            return False
+        self.ingest(items, chunk)
+        return True
+
     def help_open_folders(self) -> None:
         """Scan what is left of the open documents' folders in this process too (a thread), in
         small chunks, alongside the worker processes (started, if needed)."""
-        if self.local and (self.helper is None or self.helper.done()) and (self.queue.open_left(self.ls) or self.early):
+        if self.local and (self.helper is None or self.helper.done()) and (self.queue.open_left() or self.early):
             self.helper = asyncio.ensure_future(self._help())
 
     async def start_progress(self) -> None:
@@ -225,7 +232,7 @@ class _Run:
                 await asyncio.wait_for(self.opened.wait(), OPEN_GRACE_S)
             except asyncio.TimeoutError:
                 return False
-        ls, s, queue = self.ls, self.s, self.queue
+        s, queue = self.s, self.queue
         if self.pool is None:  # (one is started at `initialize`: the pool adds the others on demand)
             self.pool = start_pool(jobs, warm=0, workspace=s.workspace)
         helpers = max(1, min(jobs, cpu_count() - 1))  # the cores this process leaves free
@@ -234,7 +241,7 @@ class _Run:
         mine: set = set()  # the helpers' chunks under way
         while self.helper is not None and not self.helper.done():
             while len(mine) < helpers:
-                chunk = queue.take_open(ls, WORKER_OPEN_BATCH)
+                chunk = queue.take_open(WORKER_OPEN_BATCH)
                 if not chunk:
                     break
                 fut = scan(self.pool, s.workspace, chunk)
@@ -243,14 +250,10 @@ class _Run:
                 mine.add(fut)
             await asyncio.wait([*mine, self.helper], return_when=asyncio.FIRST_COMPLETED)
             for fut in [f for f in mine if f.done()]:
-                items = fut.result()  # (a broken pool raises: the chunk stays in `in_flight`, put back)
                 mine.discard(fut)
-                chunk = in_flight.pop(fut)
-                self.early.pop(id(fut), None)
                 answered = True
-                if ls.session is not s:
+                if not self.answered(fut, in_flight):
                     return answered
-                self.ingest(items, chunk)
         await asyncio.sleep(0)  # the diagnostics scheduled by the last chunk (`call_soon`) go first
         return answered
 
@@ -259,7 +262,7 @@ class _Run:
         s = self.s
         try:
             while self.local and self.ls.session is s:
-                chunk = self.queue.take_open(self.ls, LOCAL_BATCH) or self.steal(LOCAL_BATCH)
+                chunk = self.queue.take_open(LOCAL_BATCH) or self.steal(LOCAL_BATCH)
                 if not chunk:
                     break
                 stop = lambda: not self.local or self.ls.session is not s  # noqa: E731
@@ -345,24 +348,23 @@ class _Queue:
     def __bool__(self) -> bool:
         return self.n > 0
 
-    def take(self, ls, size: int, open_folders: bool = True) -> list[str]:
+    def take(self, size: int, open_folders: bool = True) -> list[str]:
         """The next chunk: of an open document's folder first (unless `open_folders` is False:
         then of other folders only, [] when only open ones are left)."""
-        wanted = {_folder(self.s, p) for p in self.s.documents}
         if open_folders:
-            for d in wanted:
-                q = self.by_folder.get(d)
-                if q:
-                    return self._pop(d, q, min(size, BATCH))
+            got = self.take_open(min(size, BATCH))
+            if got:
+                return got
+        wanted = {_folder(self.s, p) for p in self.s.documents}
         for d, q in self.by_folder.items():
             if q and (open_folders or d not in wanted):
                 return self._pop(d, q, size)
         return []
 
-    def open_left(self, ls) -> bool:
+    def open_left(self) -> bool:
         return any(self.by_folder.get(_folder(self.s, p)) for p in self.s.documents)
 
-    def take_open(self, ls, size: int) -> list[str]:
+    def take_open(self, size: int) -> list[str]:
         """Files of the open documents' folders only ([] when none is left)."""
         for p in self.s.documents:
             d = _folder(self.s, p)

@@ -33,21 +33,20 @@ def test_the_queue_keeps_open_folders_for_whoever_may_take_them():
     paths = [f"{d}/f{i}.ts" for d, n in folders.items() for i in range(n)]
     s = _session(folders, ["/w/b/f0.ts"])
     q = indexing._Queue(s, paths)
-    ls = SimpleNamespace(session=s)
     # starting workers get other folders only; the open one is left to this process
-    first = q.take(ls, 200, open_folders=False)
+    first = q.take(200, open_folders=False)
     assert first and all(p.startswith("/w/a/") for p in first)
-    assert q.take(ls, 200, open_folders=False) == []  # only the open folder is left
-    assert q.open_left(ls)
+    assert q.take(200, open_folders=False) == []  # only the open folder is left
+    assert q.open_left()
     got = []
     while True:
-        chunk = q.take_open(ls, indexing.LOCAL_BATCH)
+        chunk = q.take_open(indexing.LOCAL_BATCH)
         if not chunk:
             break
         assert len(chunk) <= indexing.LOCAL_BATCH and all(p.startswith("/w/b/") for p in chunk)
         got += chunk
     assert sorted(got) == sorted(p for p in paths if p.startswith("/w/b/"))
-    assert not q and not q.open_left(ls)
+    assert not q and not q.open_left()
 
 
 def test_workers_that_answered_take_the_open_folder_first():
@@ -55,7 +54,7 @@ def test_workers_that_answered_take_the_open_folder_first():
     paths = [f"{d}/f{i}.ts" for d, n in folders.items() for i in range(n)]
     s = _session(folders, ["/w/b/f3.ts"])
     q = indexing._Queue(s, paths)
-    chunk = q.take(SimpleNamespace(session=s), 200)
+    chunk = q.take(200)
     assert len(chunk) == indexing.BATCH and all(p.startswith("/w/b/") for p in chunk)
 
 
@@ -138,7 +137,7 @@ def test_open_folder_files_given_to_starting_workers_are_taken_back_once(monkeyp
     s.add_scanned = lambda items: added.extend(p for p, _, _ in items) or set()
     ls = SimpleNamespace(session=s, ready_dirs=set(), progress=False)
     run = indexing._Run(ls, paths)
-    early = run.queue.take(ls, indexing.BATCH)  # only the open folder: given to a starting worker
+    early = run.queue.take(indexing.BATCH)  # only the open folder: given to a starting worker
     run.early[1] = early
     assert not run.queue
     stolen = run.steal(5)
