@@ -449,13 +449,6 @@ def _view_of(body: str) -> str:
     return digest("view", _SPAN_JSON.sub("null", body))
 
 
-def facts_view(facts: FileFacts) -> str:
-    """What other files' findings may depend on in this file's facts: all of them but byte
-    positions (an edit that only moves text keeps the view): the facts' JSON text with every
-    span blanked, so that storing the facts and taking their view encode them once."""
-    return _view_of(_dumps(encode(facts)))
-
-
 def config_fingerprint(config) -> str:
     data = {}
     for f in dataclasses.fields(config):

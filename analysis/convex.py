@@ -154,21 +154,18 @@ def _binding_of(name: str, node: Node):
 
 def _binding_of_m(node: Node, name: str) -> Optional[tuple[Node, Node]]:
     """Find the function parameter (fn, param) that binds `name` around `node`."""
-    fns = enclosing_functions(node)
-    return _binding_in(fns[0], name) if fns else None
+    fn = innermost_function(node)
+    return _binding_in(fn, name) if fn is not None else None
 
 
 @_memo
 def _binding_in(fn: Node, name: str) -> Optional[tuple[Node, Node]]:
     """The function parameter (fn, param) binding `name` in `fn` or a function around it (the
     answer is the same for every node of `fn` that no nested function holds: asked once)."""
-    p = _param_bindings(fn).get(name)
-    if p is not None:
-        return fn, p
-    for outer in enclosing_functions(fn):
-        p = _param_bindings(outer).get(name)
+    for cur in (fn,) + enclosing_functions(fn):
+        p = _param_bindings(cur).get(name)
         if p is not None:
-            return outer, p
+            return cur, p
     return None
 
 
@@ -246,6 +243,12 @@ def enclosing_functions(node: Node) -> tuple[Node, ...]:
             _active.pins.append(node)
             return found
     return _walk_enclosing(node, memo)
+
+
+def innermost_function(node: Node) -> Optional[Node]:
+    """The innermost function around `node` (`enclosing_functions(node)[0]`), None at top level."""
+    fns = enclosing_functions(node)
+    return fns[0] if fns else None
 
 
 def _walk_enclosing(node: Node, memo: Optional[dict]) -> tuple[Node, ...]:
@@ -372,8 +375,8 @@ def _is_ctx_member(node: Node, member: str) -> bool:
 def _declared_from_ctx_m(node: Node, name: str, member: str) -> bool:
     """`const { db } = ctx;` (or `const db = ctx.db`) somewhere in an enclosing function; likewise
     for the other ctx members (`const { runQuery, scheduler } = ctx`)."""
-    fns = enclosing_functions(node)
-    return _declared_in(fns[0], name, member) if fns else False
+    fn = innermost_function(node)
+    return _declared_in(fn, name, member) if fn is not None else False
 
 
 @_memo

@@ -199,7 +199,6 @@ def load_facts(path: str, ws: Workspace, cache=None, with_view: bool = True) -> 
     if cache is None:
         model = build_model(path, None, ws)
         return model.facts, model
-    from .cache import facts_view
     from .source import UnreadableFile, read_source_bytes
 
     try:
@@ -215,7 +214,10 @@ def load_facts(path: str, ws: Workspace, cache=None, with_view: bool = True) -> 
         if facts is not None:
             return facts, None
     model = build_model(path, data, ws)
-    cache.put_facts(key, model.facts, facts_view(model.facts) if with_view else None)
+    if with_view:
+        cache.store_facts(key, model.facts)  # (facts and view encoded once)
+    else:
+        cache.put_facts(key, model.facts, None)
     return model.facts, model
 
 

@@ -536,18 +536,10 @@ class FileModel:
         auth, calls = self._calls_facts(fn)
         self.facts.helpers[name] = HelperFact(name=name, exported=exported, authenticates=auth, calls=calls)
 
-    def _authenticates(self, node: Node) -> bool:
-        """Does a call inside `node` look like an auth check (`syntax.callee_name` matching
-        AUTH_CALL_RE)? From the callee index: each name is matched once per process."""
-        raw = self._raw_callees
-        for i in self._calls_within_idx(node):
-            got = raw[i]
-            if got is not None and got[1] and _is_auth_name(got[1]):
-                return True
-        return False
-
     def _calls_facts(self, node: Node) -> tuple[bool, tuple[str, ...]]:
-        """`(self._authenticates(node), tuple(self._plain_calls(node)))` in one pass over the calls."""
+        """(a call inside `node` looks like an auth check: `syntax.callee_name` matching AUTH_CALL_RE,
+        the names of its plain calls: `f` for `f(…)`, `a.f` for `a.f(…)`), in one pass over the
+        callee index (each name matched once per process)."""
         out: list[str] = []
         auth = False
         raw = self._raw_callees
@@ -565,24 +557,6 @@ class FileModel:
                 if got[3].type in ("property_identifier", "private_property_identifier"):
                     out.append(text(obj) + "." + got[1])
         return auth, tuple(out)
-
-    def _plain_calls(self, node: Node) -> list[str]:
-        out: list[str] = []
-        raw = self._raw_callees
-        for i in self._calls_within_idx(node):
-            got = raw[i]
-            if got is None:
-                continue
-            if got[0]:
-                out.append(got[1])
-                continue
-            # `a.b(…)`: what `member_chain` gives when the chain has two links, without the whole chain
-            obj = unwrap(got[2].child_by_field_name("object"))
-            if obj is not None and obj.type in ("identifier", "this"):
-                prop = got[3]  # (never None for a member callee the index names)
-                if prop.type in ("property_identifier", "private_property_identifier"):
-                    out.append(text(obj) + "." + got[1])
-        return out
 
     def calls_within(self, node: Node) -> list[Node]:
         """All call_expressions inside node (document order), via bisect on `self.calls`."""

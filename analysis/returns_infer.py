@@ -196,7 +196,7 @@ class Inferer:
             return HandlerReturns([ReturnSite(body, body, self.expr(body, 0))], False)
         got = self._tree.bodies.get(body.id)
         if got is None:
-            got = self._tree.bodies[body.id] = (byte_scan.own_returns(body, self.model.src.data, _innermost_function),
+            got = self._tree.bodies[body.id] = (byte_scan.own_returns(body, self.model.src.data, cx.innermost_function),
                                                 can_complete(body))
         returns, falls_off = got
         sites = []
@@ -470,8 +470,9 @@ class Inferer:
         value = decl.child_by_field_name("value")
         if value is None:
             return UNKNOWN
-        around = cx.enclosing_functions(decl)
-        scope = around[0] if around else self.model.root
+        scope = cx.innermost_function(decl)
+        if scope is None:
+            scope = self.model.root
         if not is_const and _reassigned(self.named(scope, name)):
             return UNKNOWN
         fresh = _unwrap(value)[0] is not None and _unwrap(value)[0].type in ("object", "array")
@@ -532,10 +533,9 @@ class Inferer:
     def _narrow(self, use: Node, name: str, shape: Shape) -> Shape:
         """`if (!doc) throw …` before the use rules `null` out; any other test of the name makes
         its `null` uncertain."""
-        around = cx.enclosing_functions(use)
-        if not around:
+        fn = cx.innermost_function(use)
+        if fn is None:
             return shape
-        fn = around[0]
         mentions = False
         for other in self.named(fn, name):
             if other.start_byte >= use.start_byte:
@@ -929,11 +929,6 @@ def _strip_parens(n: Optional[Node]) -> Optional[Node]:
     while n is not None and n.type == "parenthesized_expression":
         n = n.named_children[0] if n.named_children else None
     return n
-
-
-def _innermost_function(node: Node) -> Optional[Node]:
-    around = cx.enclosing_functions(node)
-    return around[0] if around else None
 
 
 def _text_is(node: Optional[Node], s: str) -> bool:

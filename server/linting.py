@@ -108,7 +108,9 @@ class LazyModels(dict):
             raise KeyError(path)
         from convex_lsp.analysis.engine import build_model
 
-        facts = self._index.facts.get(path) if self._index is not None else None
+        # (a read past the load guard, analysis/load_guard.py: these facts only spare the
+        # extractors; a file not indexed yet is parsed from its bytes all the same)
+        facts = dict.get(self._index.facts, path) if self._index is not None else None
         model = self[path] = build_model(path, None, self._plan.workspace, known=facts)
         return model
 

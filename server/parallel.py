@@ -165,6 +165,7 @@ def run_parallel(plan, n: int, with_fixes: bool = False, progress=None) -> Optio
         finally:
             runner.close()
     runner.close()
+    del runner  # (its bytes read for the units: not carried into the forked workers)
     return _run_shares(ctx, plan, n, with_fixes, progress)
 
 

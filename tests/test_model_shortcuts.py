@@ -189,9 +189,27 @@ def test_check_source_raises_as_decode_source(data):
 
 
 def test_calls_facts_are_authenticates_and_plain_calls(model):
-    from convex_lsp.analysis.syntax import FUNCTION_TYPES
+    """`FileModel._calls_facts` (one pass over the callee index) == the walk it replaced: each call's
+    `callee_name` matched against AUTH_CALL_RE, and `f` / `a.f` (a two-link member chain) per call."""
+    from convex_lsp.analysis import convex as cx
+    from convex_lsp.analysis.syntax import FUNCTION_TYPES, callee_name, member_chain, text
+
+    def authenticates(node):
+        return any((name := callee_name(c)) and cx.AUTH_CALL_RE.match(name) for c in model.calls_within(node))
+
+    def plain_calls(node):
+        out = []
+        for call in model.calls_within(node):
+            fn = call.child_by_field_name("function")
+            if fn is not None and fn.type == "identifier":
+                out.append(text(fn))
+            elif fn is not None and fn.type == "member_expression":
+                chain = member_chain(fn)
+                if chain and len(chain) == 2:
+                    out.append(".".join(chain))
+        return tuple(out)
 
     fns = [n for n in walk(model.root) if n.type in FUNCTION_TYPES or n.type == "call_expression"]
     assert len(fns) > 10 and any(model._calls_facts(fn)[0] for fn in fns) and any(model._calls_facts(fn)[1] for fn in fns)
     for fn in fns:
-        assert model._calls_facts(fn) == (model._authenticates(fn), tuple(model._plain_calls(fn)))
+        assert model._calls_facts(fn) == (bool(authenticates(fn)), plain_calls(fn))

@@ -9,6 +9,7 @@ import textwrap
 import pytest
 
 from convex_lsp.analysis import byte_scan, paths_util
+from convex_lsp.analysis import convex as cx
 from convex_lsp.analysis import returns_infer as ri
 from convex_lsp.analysis.model import FileModel
 from convex_lsp.analysis.source import SourceFile
@@ -65,7 +66,7 @@ def test_own_returns_are_the_returns_a_walk_finds(model):
         want = [n.id for n in returns_of(body)]
         assert [n.id for n in byte_scan.own_returns(body, model.src.data)] == want
         with file_cache(model.memo):  # asking convex's function index (a body without `class`)
-            assert [n.id for n in byte_scan.own_returns(body, model.src.data, ri._innermost_function)] == want
+            assert [n.id for n in byte_scan.own_returns(body, model.src.data, cx.innermost_function)] == want
         checked += bool(want)
     assert checked >= 4  # the outer function, the callback, the method, `pick`
 
