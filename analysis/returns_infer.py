@@ -129,7 +129,9 @@ class _TreeMemo:
     re-parsed tree gets a new model and a new store, never another tree's node ids."""
 
     def __init__(self):
-        self.idents: dict[str, tuple] = {}  # name -> (starts, identifiers spelled so), found on demand
+        self.top: Optional[tuple] = None  # (the file's top-level nodes, their starts), see Inferer.named
+        self.idents: dict[tuple, list] = {}  # (name, top-level node index) -> the identifiers spelled so in it
+        self.named: dict[tuple, list] = {}  # (name, scope id) -> Inferer.named's answer
         self.bodies: dict[int, tuple] = {}  # statement block id -> (its own returns, can it fall off)
         self.conditions: dict[int, list] = {}  # function id -> the conditions starting in it
         self.spans: dict[int, Optional[tuple]] = {}  # function id -> where its tests are (see _test_spans)
@@ -175,17 +177,34 @@ class Inferer:
         return self._handlers_by_id
 
     def named(self, scope: Node, name: str) -> list[Node]:
-        """The identifiers (and shorthand properties) spelled `name` inside `scope`, in document
-        order; each name is looked for once per file, in the bytes."""
-        idents = self._tree.idents
-        found = idents.get(name)
-        if found is None:
-            nodes = byte_scan.identifiers_named(self.model.root, self.model.src.data, name)
-            if nodes is None:  # an empty (MISSING) name: a query over the whole tree
-                nodes = _identifier_nodes(self.model.root, self.path, name)
-            found = idents[name] = ([n.start_byte for n in nodes], nodes)
-        starts, nodes = found
-        return nodes[bisect_left(starts, scope.start_byte):bisect_left(starts, scope.end_byte)]
+        """The identifiers (and shorthand properties) spelled `name` starting inside `scope`, in
+        document order; looked for in the bytes of the top-level statements holding `scope`, each
+        once per name (a name is mostly asked about in one function of a file of many)."""
+        tree = self._tree
+        key = (name, scope.id)
+        got = tree.named.get(key)
+        if got is not None:
+            return got
+        root = self.model.root
+        lo, hi = scope.start_byte, scope.end_byte
+        if not name:  # an empty (MISSING) name: a query over the whole tree
+            nodes = _identifier_nodes(root, self.path, name)
+        else:
+            if tree.top is None:
+                kids = root.children
+                tree.top = (kids, [k.start_byte for k in kids])
+            kids, starts = tree.top
+            data = self.model.src.data
+            nodes = []
+            for k in range(max(bisect_right(starts, lo) - 1, 0), bisect_left(starts, hi)):
+                part = tree.idents.get((name, k))
+                if part is None:
+                    kid = kids[k]
+                    part = tree.idents[(name, k)] = byte_scan.identifiers_named(
+                        root, data, name, kid.start_byte, kid.end_byte)
+                nodes.extend(part)
+        got = tree.named[key] = [n for n in nodes if lo <= n.start_byte < hi]
+        return got
 
     # ---------------------------------------------------------- functions
     def function_returns(self, fn: Node) -> Optional[HandlerReturns]:
