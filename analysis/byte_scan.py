@@ -8,7 +8,7 @@ Used by the return inference (analysis/returns_infer.py)."""
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import Iterator, Optional
 
 from tree_sitter import Node
 
@@ -37,20 +37,27 @@ def identifiers_named(root: Node, data: bytes, name: str, lo: int = 0, hi: Optio
         return None
     out = []
     size = len(raw)
+    for i in name_starts(data, raw, lo, hi):
+        node = root.named_descendant_for_byte_range(i, i + size)
+        if node is not None and node.type in _NAME_TYPES and node.start_byte == i and node.end_byte == i + size:
+            out.append(node)
+    return out
+
+
+def name_starts(data: bytes, raw: bytes, lo: int = 0, hi: Optional[int] = None) -> Iterator[int]:
+    """Where a name token spelled `raw` may start (within bytes `lo`-`hi`): every place the bytes
+    are there, but not inside a longer word. A name token ends before no word character, and
+    starts after none (see _after_token)."""
     end = len(data)
     if hi is None:
         hi = end
+    size = len(raw)
     i = data.find(raw, lo, hi)
     while i != -1:
         j = i + size
-        # a name token ends before no word character, and starts after none (see _after_token):
-        # the node is not asked for
         if (j >= end or data[j] not in _WORD) and (i == 0 or data[i - 1] not in _WORD or _after_token(data, i)):
-            node = root.named_descendant_for_byte_range(i, j)
-            if node is not None and node.type in _NAME_TYPES and node.start_byte == i and node.end_byte == j:
-                out.append(node)
+            yield i
         i = data.find(raw, i + 1, hi)
-    return out
 
 
 def _after_token(data: bytes, i: int) -> bool:

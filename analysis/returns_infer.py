@@ -26,7 +26,7 @@ from .syntax import (
     string_value, text,
 )
 from .validator_algebra import (
-    BOOLEAN, EXTRA_KEY, NEVER, NULL, NUMBER, PLAIN_VALIDATOR_CALLS, STRING, SYMBOLIC, UNDEFINED, UNKNOWN, Field,
+    BOOLEAN, EXTRA_KEY, NEVER, NULL, NUMBER, STRING, SYMBOLIC, UNDEFINED, UNKNOWN, Field,
     Shape, literal, nullable, pair_key, parse_validator, union, with_maybe_null, without_null,
 )
 from .validators_util import can_complete, v_locals
@@ -1157,12 +1157,13 @@ def extract(model) -> dict:
     registration's inferred return shape (for `ctx.run*` callers of a function without `returns`).
 
     Each part is worked out when another file first asks for it (analysis/deferred.py, when
-    deferring is on): few files are ever asked, and a helper's shape is a walk of its body. They come
-    out as the eager computation gives them (the helpers, then the functions, with one Inferer: a
-    recursion between helpers is cut where it was first met; the constants read no Inferer state)."""
+    deferring is on): few files are ever asked, and a helper's shape is a walk of its body; a
+    constant is parsed when asked for by name. They come out as the eager computation gives them
+    (the helpers, then the functions, with one Inferer: a recursion between helpers is cut where it
+    was first met; the constants read no Inferer state)."""
     if not deferred.ENABLED:
         return eager_summary(model)
-    consts = Deferred(Pending(model, lambda m: _consts(m, Inferer(m)), {}))
+    consts = deferred.defer(model, lambda m: _constants(m).all(), {}, lambda m, name: _constants(m).entry(name))
     if not (_exported_helpers(model) or _summarized_registrations(model)):
         return {"consts": consts, "helpers": {}, "functions": {}}
     pending = Pending(model, lambda m: _shapes(m, Inferer(m)), ({}, {}))
@@ -1172,33 +1173,69 @@ def extract(model) -> dict:
 def eager_summary(model) -> dict:
     """`extract` with every part worked out now (the reference the deferred parts are tested against)."""
     inf = Inferer(model)
-    consts = _consts(model, inf)
+    consts = _constants(model).all()
     helpers, functions = _shapes(model, inf)
     return {"consts": consts, "helpers": helpers, "functions": functions}
 
 
-def _consts(model, inf: "Inferer") -> dict:
-    consts: dict[str, Shape] = {}
-    for stmt in model.root.named_children:
-        decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
-        if decl is None or decl.type not in ("lexical_declaration", "variable_declaration"):
-            continue
-        for d in decl.named_children:
-            if d.type != "variable_declarator":
+_CONSTANTS = "returns_infer.constants"  # FileModel.memo key: the file's _Constants
+
+
+def _constants(model) -> "_Constants":
+    got = model.memo.get(_CONSTANTS)
+    if got is None:
+        got = model.memo[_CONSTANTS] = _Constants(model)
+    return got
+
+
+class _Constants:
+    """The top-level `const x = <validator>` of a file (exported or not), each parsed once when
+    first needed: all of them (`all`, the summary's "consts") or those of one name (`entry`)."""
+
+    def __init__(self, model):
+        self.path = model.path
+        self.v_names = v_locals(model) or {"v"}
+        self.values: list[tuple[str, Node]] = []  # (name, value), in the file's order
+        self.named: dict[str, list[Node]] = {}  # name -> its values, in order
+        self.shapes: dict[int, Shape] = {}  # value id -> its validator shape
+        for stmt in model.root.named_children:
+            decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
+            if decl is None or decl.type not in ("lexical_declaration", "variable_declaration"):
                 continue
-            n = d.child_by_field_name("name")
-            val = d.child_by_field_name("value")
-            if n is None or n.type != "identifier" or val is None:
-                continue
-            called = _plain_call_name(val) if val.type == "call_expression" else None
-            if called is not None and called not in PLAIN_VALIDATOR_CALLS:
-                continue  # `query({…})`, `defineTable(…)`: not a validator (parse_validator says unknown)
-            if val.type in ("call_expression", "object", "member_expression", "as_expression",
-                            "satisfies_expression", "identifier"):
-                shape = parse_validator(val, model.path, inf.v_names)
-                if _worth_keeping(shape):
-                    consts[text(n)] = shape
-    return consts
+            for d in decl.named_children:
+                if d.type != "variable_declarator":
+                    continue
+                n = d.child_by_field_name("name")
+                val = d.child_by_field_name("value")
+                if n is not None and n.type == "identifier" and val is not None and val.type in (
+                        "call_expression", "object", "member_expression", "as_expression", "satisfies_expression",
+                        "identifier"):
+                    name = text(n)
+                    self.values.append((name, val))
+                    self.named.setdefault(name, []).append(val)
+
+    def _shape(self, val: Node) -> Shape:
+        got = self.shapes.get(val.id)
+        if got is None:
+            got = self.shapes[val.id] = parse_validator(val, self.path, self.v_names)
+        return got
+
+    def all(self) -> dict:
+        consts: dict[str, Shape] = {}
+        for name, val in self.values:
+            shape = self._shape(val)
+            if _worth_keeping(shape):
+                consts[name] = shape
+        return consts
+
+    def entry(self, name: str):
+        """`all().get(name)`, parsing only the values of that name (ABSENT when it has none)."""
+        out = deferred.ABSENT
+        for val in self.named.get(name, ()):
+            shape = self._shape(val)
+            if _worth_keeping(shape):
+                out = shape
+        return out
 
 
 def _exported_helpers(model) -> list:
@@ -1230,12 +1267,6 @@ def _shapes(model, inf: "Inferer") -> tuple[dict, dict]:
             if shape.kind != "unknown":
                 functions[reg.fact.name] = shape
     return helpers, functions
-
-
-def _plain_call_name(call: Node) -> Optional[str]:
-    """`f` of `f(…)`; None when the callee is not a plain name."""
-    fn = call.child_by_field_name("function")
-    return text(fn) if fn is not None and fn.type == "identifier" else None
 
 
 def _worth_keeping(s: Shape) -> bool:
