@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from . import convex_versions as cv
 from . import fs
+from .records import record, field
 
 SKIP_DIRS = frozenset({"node_modules", ".git", "_generated", "dist", "build", ".next", ".turbo",
                        ".cache", "coverage", ".venv", "venv", "__pycache__", ".convex"})
@@ -28,7 +28,7 @@ BUILD_DIRS = frozenset({"dist", "build", "out", ".next", "coverage", ".vercel", 
 MAX_REFERENCE_FILES = 20_000
 
 
-@dataclass
+@record
 class FunctionsDir:
     path: str  # absolute, real path
     project_root: str  # folder holding package.json / convex.json
@@ -61,7 +61,7 @@ def relpath_within(path: str, folder: str) -> str:
     return rel if rel is not None else os.path.relpath(path, folder)
 
 
-@dataclass
+@record
 class Workspace:
     roots: list[str]
     functions_dirs: list[FunctionsDir] = field(default_factory=list)
