@@ -9,13 +9,13 @@ import difflib
 import os
 import re
 import posixpath
-from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from tree_sitter import Node
 
 from .. import convex as cx
 from ..fs import walk
+from ..records import record
 from ._neighbours import WORD_BYTES
 from ..project import TEST_FILE_RE, _read_json, keep_dir
 from ..syntax import FUNCTION_TYPES, call_args, member_chain, string_value, text, unwrap
@@ -56,7 +56,7 @@ def project_dependencies(project_root: str) -> set[str]:
     return out
 
 
-@dataclass
+@record
 class ImportStmt:
     node: Node  # import_statement
     source: str
@@ -201,7 +201,7 @@ def at_evaluation_time(node: Node) -> bool:
 
 
 # ----------------------------------------------------------------- references
-@dataclass
+@record
 class FnRef:
     node: Node  # the argument expression
     root: Optional[str]  # "api" | "internal" (imported name) for a generated reference, else None
@@ -328,9 +328,13 @@ def generated_import_ok(path: str, functions_dir: str, source: str) -> bool:
 _VISIBLE_CACHE: dict[tuple, bool] = {}
 
 
-def _disk_modules(functions_dir: str) -> set[str]:
+def _disk_modules(functions_dir: str, inner_dirs: frozenset[str] = frozenset()) -> set[str]:
+    """The function modules on disk under `functions_dir`, leaving out `inner_dirs`: functions
+    folders of their own inside it (a local component's folder: its modules are not the app's)."""
     out: set[str] = set()
     for dirpath, dirnames, filenames in walk(functions_dir, keep_dir):
+        if inner_dirs:
+            dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in inner_dirs]
         for name in filenames:
             if not name.endswith(MODULE_EXTS) or name.endswith(".d.ts"):
                 continue
@@ -359,7 +363,9 @@ def folder_fully_seen(index, functions_dir: str) -> bool:
             ok = False
         seen.add(f.module)
     if ok:
-        ok = _disk_modules(functions_dir) <= seen
+        below = functions_dir + os.sep
+        inner = frozenset(d.path for d in index.workspace.functions_dirs if d.path.startswith(below))
+        ok = _disk_modules(functions_dir, inner) <= seen
     if len(_VISIBLE_CACHE) > 64:
         _VISIBLE_CACHE.clear()
     _VISIBLE_CACHE[key] = ok
@@ -396,7 +402,7 @@ def _modules(index, functions_dir: str) -> set[str]:
     return _module_table(index, functions_dir)[0]
 
 
-@dataclass
+@record
 class Lookup:
     status: str  # found | namespace | no_export | no_module | unknown
     visibility: Optional[str] = None
