@@ -9,7 +9,6 @@ import difflib
 import os
 import re
 import posixpath
-from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from tree_sitter import Node
@@ -17,6 +16,7 @@ from tree_sitter import Node
 from .. import convex as cx
 from ..fs import walk
 from ..model import ImportStmt, top_level_imports
+from ..records import record
 from ._neighbours import WORD_BYTES
 from ..project import TEST_FILE_RE, _read_json, keep_dir
 from ..syntax import FUNCTION_TYPES, call_args, member_chain, string_value, text, unwrap
@@ -150,7 +150,7 @@ def at_evaluation_time(node: Node) -> bool:
 
 
 # ----------------------------------------------------------------- references
-@dataclass
+@record
 class FnRef:
     node: Node  # the argument expression
     root: Optional[str]  # "api" | "internal" (imported name) for a generated reference, else None
@@ -351,7 +351,7 @@ def _modules(index, functions_dir: str) -> set[str]:
     return _module_table(index, functions_dir)[0]
 
 
-@dataclass
+@record
 class Lookup:
     status: str  # found | namespace | no_export | no_module | unknown
     visibility: Optional[str] = None
