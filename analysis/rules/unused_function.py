@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import re
 
+from .. import lazy_re
 from ..config import keeps
 from ..project import _read_json
 from ..registry import Rule
 from ._refs import folder_fully_seen
 
 # `npx convex run tasks:seed`, `convex dev --run init`, `convex run --prod jobs/cleanup:run`
-_RUN_RE = re.compile(r"\bconvex\s+run\s+(?:--?[\w-]+(?:=\S+)?\s+)*([\w/.-]+(?::\w+)?)"
+_RUN_RE = lazy_re.compile(r"\bconvex\s+run\s+(?:--?[\w-]+(?:=\S+)?\s+)*([\w/.-]+(?::\w+)?)"
                      r"|\bconvex\s+dev\b[^&;|]*?--run(?:=|\s+)([\w/.-]+(?::\w+)?)")
 _RUN_CACHE: dict[str, frozenset] = {}
 
