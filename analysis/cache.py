@@ -468,12 +468,16 @@ def config_fingerprint(config) -> str:
 def layout_fingerprint(workspace, paths: Iterable[str]) -> str:
     """The project layout and the disk state rules read besides the loaded files: the functions
     folders, the modification times of the folders holding files (a module added or removed)
-    and of each project's package.json / convex.json."""
+    and of each project's package.json / convex.json / Markdown files (CVX406 reads the commands
+    they say to run)."""
+    from .project import project_docs
+
     parts = []
     for d in workspace.functions_dirs:
         parts.append([d.path, d.project_root, d.kind, d.convex_version])
         for name in ("package.json", "convex.json"):
             parts.append(_stamp(os.path.join(d.project_root, name)))
+        parts.extend(_stamp(p) for p in project_docs(d.project_root, workspace.inside_roots, d.path))
         # fs.walk: os.walk recurses (a 1,000-level folder chain was a RecursionError)
         for dirpath, _, _ in walk(d.path, lambda x: not x.startswith(".") and x != "node_modules"):
             parts.append(_stamp(dirpath))

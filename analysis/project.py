@@ -289,6 +289,35 @@ def _locked_convex(project_root: str, inside) -> Optional[str]:
     return None
 
 
+MAX_DOC_FILES = 20  # Markdown files read per folder
+
+
+def project_docs(project_root: str, inside=None, functions_dir: Optional[str] = None) -> list[str]:
+    """The Markdown files (`README.md`, `CONTRIBUTING.md`, ...) directly in the functions folder,
+    in the project's folder and in up to three folders above it that `inside` admits (a monorepo's
+    root README): where a project tells how to run its functions by hand. At most MAX_DOC_FILES
+    per folder, sorted by name."""
+    out: list[str] = []
+    folders = [functions_dir] if functions_dir else []
+    cur = project_root
+    for _ in range(4):
+        folders.append(cur)
+        parent = os.path.dirname(cur)
+        if parent == cur or inside is None or not inside(parent):
+            break
+        cur = parent
+    for folder in folders:
+        try:
+            names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".md"))
+        except OSError:
+            continue
+        for n in names[:MAX_DOC_FILES]:
+            p = os.path.join(folder, n)
+            if os.path.isfile(p) and not os.path.islink(p):
+                out.append(p)
+    return out
+
+
 def _is_component_config(path: str) -> bool:
     try:
         return b"defineComponent(" in fs.read_regular(path, 200_000)
