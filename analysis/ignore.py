@@ -1,5 +1,5 @@
-"""Path patterns with gitignore semantics (`exclude`, `per-file-ignores`, `.gitignore` files),
-through `pathspec`, the library pip, black and others match them with.
+"""Path patterns with gitignore semantics (`exclude`, `per-file-ignores`, `.gitignore` files, the
+workspace walk), through `pathspec`, the library pip, black and others match them with.
 
 - `**` matches any number of folders, none included: `convex/**/*.ts` matches `convex/x.ts`;
 - a pattern with a `/` (other than a trailing one) is anchored to the folder of the file that
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from .fs import read_regular
 
@@ -50,6 +50,74 @@ def matches(rel: str, patterns: Iterable[str]) -> bool:
     return compile_patterns(tuple(patterns)).match_file(rel)
 
 
+def folder_spec(folder: str):
+    """The compiled `.gitignore` of `folder`, or None (no such file, only comments, unreadable, or
+    pathspec missing). A regular file only: a FIFO named .gitignore must not block a walk."""
+    try:
+        text = read_regular(os.path.join(folder, ".gitignore"), 1_000_000).decode("utf-8", "replace")
+    except OSError:
+        return None
+    lines = text.splitlines()
+    if not any(line.strip() and not line.lstrip().startswith("#") for line in lines):
+        return None
+    ps = _pathspec()
+    return ps.GitIgnoreSpec.from_lines(lines) if ps is not None else None
+
+
+def ignored_by(chain: list[tuple[str, object]], path: str, is_dir: bool) -> bool:
+    """Is `path` ignored by the `.gitignore` files in `chain`, (folder, spec) pairs from the top
+    down? The deepest file with a pattern matching `path` decides, as in git."""
+    for base, spec in reversed(chain):
+        rel = os.path.relpath(path, base).replace(os.sep, "/")
+        if rel.startswith("../"):  # a .gitignore applies below its folder only
+            continue
+        res = spec.check_file(rel + "/" if is_dir else rel)
+        if res.include is not None:
+            return bool(res.include)
+    return False
+
+
+def walk_files(root: str, skip_dirs, exts: tuple[str, ...], allowed: Callable[[str], bool],
+               warnings: Optional[list] = None) -> Iterator[str]:
+    """Files under `root` ending in one of `exts`, in a stable order: folders in `skip_dirs`, hidden
+    folders, paths ignored by a `.gitignore` at or below `root` and symbolic links leaving the
+    workspace (`allowed`) are not entered."""
+    from .fs import walk
+    from .project import real_path
+
+    chains: dict[str, list[tuple[str, object]]] = {}
+    seen_real: set[str] = set()
+    for dirpath, dirnames, filenames in walk(root, warnings=warnings):  # iterative, regular files only
+        real = real_path(dirpath)
+        if real in seen_real or not allowed(real):
+            dirnames[:] = []
+            continue
+        seen_real.add(real)
+        chain = chains.get(os.path.dirname(dirpath), [])
+        if ".gitignore" in filenames:
+            spec = folder_spec(dirpath)
+            if spec is not None:
+                chain = chain + [(dirpath, spec)]
+        chains[dirpath] = chain
+        keep = []
+        for d in sorted(dirnames):
+            if d in skip_dirs or d.startswith("."):
+                continue
+            if chain and ignored_by(chain, os.path.join(dirpath, d), True):
+                continue
+            keep.append(d)
+        dirnames[:] = keep
+        for name in sorted(filenames):
+            if not name.endswith(exts):
+                continue
+            p = os.path.join(dirpath, name)
+            if chain and ignored_by(chain, p, False):
+                continue
+            if os.path.islink(p) and not allowed(p):
+                continue
+            yield p
+
+
 class GitIgnore:
     """The `.gitignore` files that apply to a path: those of its folder and of every folder above
     it, up to the repository root (the folder holding `.git`) or, outside a repository, the
@@ -61,17 +129,7 @@ class GitIgnore:
 
     def _spec(self, folder: str):
         if folder not in self._specs:
-            spec = None
-            try:
-                # a regular file only: a FIFO named .gitignore must not block the walk
-                lines = read_regular(os.path.join(folder, ".gitignore"), 1_000_000) \
-                    .decode("utf-8", "replace").splitlines()
-                if any(line.strip() and not line.lstrip().startswith("#") for line in lines):
-                    ps = _pathspec()  # (not installed: .gitignore files are not read)
-                    spec = ps.GitIgnoreSpec.from_lines(lines) if ps is not None else None
-            except OSError:
-                pass
-            self._specs[folder] = spec
+            self._specs[folder] = folder_spec(folder)
         return self._specs[folder]
 
     def _repo_root(self, folder: str, fallback: str) -> str:
@@ -96,23 +154,17 @@ class GitIgnore:
         top = self._repo_root(project_root, project_root)
         if os.path.commonpath([top, path]) != top:
             return False
-        chain = []
+        chain = []  # (folder, spec) from the top down to the file's folder
         cur = folder
         while True:
-            chain.append(cur)
+            spec = self._spec(cur)
+            if spec is not None:
+                chain.append((cur, spec))
             if cur == top:
                 break
             parent = os.path.dirname(cur)
             if parent == cur:
                 break
             cur = parent
-        for d in chain:  # deepest first: the first .gitignore with a matching pattern decides
-            spec = self._spec(d)
-            if spec is None:
-                continue
-            rel = os.path.relpath(path, d).replace(os.sep, "/")
-            res = spec.check_file(rel)
-            if res.include is not None:
-                return bool(res.include)
-            # a folder above the file ignored by this .gitignore (`build/`) ignores the file too
-        return False
+        chain.reverse()
+        return ignored_by(chain, path, False)

@@ -129,7 +129,7 @@ class Workspace:
         client code, tests (also those inside a functions folder), scripts, other packages of a
         monorepo. Build output, `node_modules/`, `_generated/` and git-ignored files are left out.
         (`linted`: the paths of `source_files()`, when the caller has them.)"""
-        from .gitignore import walk_files
+        from .ignore import walk_files
 
         if linted is None:
             linted = {p for p, _ in self.source_files()}

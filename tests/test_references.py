@@ -208,17 +208,28 @@ def test_monorepo_client_package_is_read(tmp_path):
     assert any("monorepo" in w for w in ws.warnings)
 
 
-def test_gitignore_reader():
-    from convex_lsp.analysis.gitignore import ignored, parse
+def test_gitignore_reader(tmp_path):
+    from convex_lsp.analysis.ignore import folder_spec, ignored_by
 
-    rules = parse("/r", "# build\n/out\nlogs/\n*.local.ts\n!keep.local.ts\nsrc/**/gen/\n\\#hash.ts\n")
-    assert ignored(rules, "/r/out", True) and not ignored(rules, "/r/src/out", True)  # anchored
-    assert ignored(rules, "/r/a/logs", True) and not ignored(rules, "/r/a/logs", False)  # folders only
-    assert ignored(rules, "/r/src/x.local.ts", False) and not ignored(rules, "/r/src/keep.local.ts", False)
-    assert ignored(rules, "/r/src/gen", True) and ignored(rules, "/r/src/a/b/gen", True)
-    assert ignored(rules, "/r/#hash.ts", False) and not ignored(rules, "/r/src/x.ts", False)
-    nested = rules + parse("/r/pkg", "*.ts\n")
-    assert ignored(nested, "/r/pkg/a.ts", False) and not ignored(nested, "/r/a.ts", False)
+    r = str(tmp_path)
+    (tmp_path / ".gitignore").write_text(
+        "# build\n/out\nlogs/\n*.local.ts\n!keep.local.ts\nsrc/**/gen/\n\\#hash.ts\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / ".gitignore").write_text("*.ts\n!x.local.ts\n")
+    chain = [(r, folder_spec(r))]
+    j = os.path.join
+    assert ignored_by(chain, j(r, "out"), True) and not ignored_by(chain, j(r, "src/out"), True)  # anchored
+    assert ignored_by(chain, j(r, "a/logs"), True) and not ignored_by(chain, j(r, "a/logs"), False)  # folders only
+    assert ignored_by(chain, j(r, "src/x.local.ts"), False) and not ignored_by(chain, j(r, "src/keep.local.ts"), False)
+    assert ignored_by(chain, j(r, "src/gen"), True) and ignored_by(chain, j(r, "src/a/b/gen"), True)
+    assert ignored_by(chain, j(r, "#hash.ts"), False) and not ignored_by(chain, j(r, "src/x.ts"), False)
+    nested = chain + [(j(r, "pkg"), folder_spec(j(r, "pkg")))]
+    assert ignored_by(nested, j(r, "pkg/a.ts"), False) and not ignored_by(nested, j(r, "a.ts"), False)
+    # the deeper file decides: it re-includes what the top one ignores
+    assert ignored_by(chain, j(r, "pkg/x.local.ts"), False) and not ignored_by(nested, j(r, "pkg/x.local.ts"), False)
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / ".gitignore").write_text("# only a comment\n\n")
+    assert folder_spec(j(r, "empty")) is None and folder_spec(j(r, "missing")) is None
 
 
 def test_javascript_functions_files_are_linted_like_typescript(tmp_path):

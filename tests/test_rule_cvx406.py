@@ -57,6 +57,24 @@ CASES = [
          "scripts": {"cleanup": "npx convex run jobs:cleanup", "digest": "convex run --prod jobs:sendDigest"}}
     """}, filename="convex/jobs.ts", name="run by package.json scripts"),
     invalid(JOBS, [4, 6], filename="convex/jobs.ts", message="is never referenced", name="nothing references them"),
+    invalid(JOBS, [4, 6], files={
+        "convex/convex.config.ts": """
+            import { defineApp } from "convex/server";
+            import ratelimits from "./ratelimits/convex.config";
+            const app = defineApp();
+            app.use(ratelimits);
+            export default app;
+        """,
+        "convex/ratelimits/convex.config.ts": """
+            import { defineComponent } from "convex/server";
+            export default defineComponent("ratelimits");
+        """,
+        "convex/ratelimits/limits.ts": """
+            import { mutation } from "./_generated/server";
+            export const take = mutation({ args: {}, handler: async () => null });
+        """,
+    }, filename="convex/jobs.ts", message="is never referenced",
+       name="a local component inside the functions folder does not hide the app's unused functions"),
     valid("""
         import { internalMutation, internalQuery } from "./_generated/server";
         /**

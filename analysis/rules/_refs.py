@@ -328,9 +328,13 @@ def generated_import_ok(path: str, functions_dir: str, source: str) -> bool:
 _VISIBLE_CACHE: dict[tuple, bool] = {}
 
 
-def _disk_modules(functions_dir: str) -> set[str]:
+def _disk_modules(functions_dir: str, inner_dirs: frozenset[str] = frozenset()) -> set[str]:
+    """The function modules on disk under `functions_dir`, leaving out `inner_dirs`: functions
+    folders of their own inside it (a local component's folder: its modules are not the app's)."""
     out: set[str] = set()
     for dirpath, dirnames, filenames in walk(functions_dir, keep_dir):
+        if inner_dirs:
+            dirnames[:] = [d for d in dirnames if os.path.join(dirpath, d) not in inner_dirs]
         for name in filenames:
             if not name.endswith(MODULE_EXTS) or name.endswith(".d.ts"):
                 continue
@@ -359,7 +363,9 @@ def folder_fully_seen(index, functions_dir: str) -> bool:
             ok = False
         seen.add(f.module)
     if ok:
-        ok = _disk_modules(functions_dir) <= seen
+        below = functions_dir + os.sep
+        inner = frozenset(d.path for d in index.workspace.functions_dirs if d.path.startswith(below))
+        ok = _disk_modules(functions_dir, inner) <= seen
     if len(_VISIBLE_CACHE) > 64:
         _VISIBLE_CACHE.clear()
     _VISIBLE_CACHE[key] = ok
