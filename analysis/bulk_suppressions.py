@@ -20,10 +20,10 @@ from __future__ import annotations
 import json
 import os
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from .fs import write_atomic
+from .records import record, field
 from .registry import Finding, get_rule
 
 FILE_NAME = "convex-lsp-suppressions.json"
@@ -46,7 +46,7 @@ def _rule_key(code_or_name: str) -> str:
     return r.name if r is not None else code_or_name
 
 
-@dataclass
+@record
 class Suppressions:
     """The counts of one project root: {relative file: {rule name: count}}."""
 

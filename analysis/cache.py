@@ -21,14 +21,13 @@ linted file's findings), so a run over unchanged files reads one entry and parse
 
 Safety: entries are JSON (never pickle), written to a temporary file and renamed into place
 (atomic: a concurrent writer leaves one whole entry or the other), and checked when read (format
-version, the key stored inside, types only from this package's own dataclasses); anything else is
+version, the key stored inside, types only from this package's own record classes); anything else is
 a miss, and the run computes the answer. The folder is bounded (`CONVEX_LSP_CACHE_MAX_MB`, default
 256): when a run wrote entries and the folder is over the bound, the oldest entries are deleted.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -40,6 +39,7 @@ from typing import Any, Iterable, Optional
 from . import __version__
 from .fs import walk, write_atomic
 from .facts import FileFacts, Span
+from .records import fields_of, is_record
 
 FORMAT = 1  # bump when the entry layout or the encoding changes
 SUBDIR = f"v{FORMAT}"
@@ -107,7 +107,7 @@ _PREFIX = "convex_lsp."
 
 
 def encode(obj: Any, spans: bool = True) -> Any:
-    """Plain JSON data for facts and findings: dataclasses of this package, tuples, sets, dicts
+    """Plain JSON data for facts and findings: record classes of this package, tuples, sets, dicts
     with any scalar keys. `spans=False` leaves byte positions out (for digests)."""
     if obj is None or obj is True or obj is False or type(obj) in (int, float, str):
         return obj
@@ -134,14 +134,14 @@ def encode(obj: Any, spans: bool = True) -> Any:
         settled = getattr(obj, "settled", None)  # a part of a summary worked out on first use
         if settled is not None:
             return encode(settled(), spans)
-        if not (dataclasses.is_dataclass(obj) and t.__module__.startswith(_PREFIX)):
+        if not (is_record(obj) and t.__module__.startswith(_PREFIX)):
             raise NotCacheable(t.__name__)
-        shape = _SHAPES[t] = (f"{t.__module__}:{t.__qualname__}", tuple(f.name for f in dataclasses.fields(obj)))
+        shape = _SHAPES[t] = (f"{t.__module__}:{t.__qualname__}", fields_of(t))
     name, fields = shape
     return {"c": name, "f": {f: encode(getattr(obj, f), spans) for f in fields}}
 
 
-_SHAPES: dict[type, tuple[str, tuple[str, ...]]] = {}  # a dataclass -> (its name, its fields)
+_SHAPES: dict[type, tuple[str, tuple[str, ...]]] = {}  # a record class -> (its name, its fields)
 
 
 _CLASSES: dict[str, type] = {}
@@ -160,8 +160,8 @@ def _class(name: str) -> type:
 
         mod = importlib.import_module(module)  # only this package's own modules (checked above)
     cls = getattr(mod, qual, None)
-    if not isinstance(cls, type) or not dataclasses.is_dataclass(cls):
-        raise ValueError(f"not a dataclass: {name!r}")
+    if not isinstance(cls, type) or not is_record(cls):
+        raise ValueError(f"not a record class: {name!r}")
     _CLASSES[name] = cls
     return cls
 
@@ -195,7 +195,7 @@ def decode(data: Any) -> Any:
     if "c" in data:
         cls = _class(data["c"])
         fields = data["f"]
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = set(fields_of(cls))
         if type(fields) is not dict or set(fields) != names:
             raise ValueError("fields do not match")
         obj = object.__new__(cls)
@@ -451,26 +451,30 @@ def _view_of(body: str) -> str:
 
 def config_fingerprint(config) -> str:
     data = {}
-    for f in dataclasses.fields(config):
-        v = getattr(config, f.name)
+    for name in fields_of(config):
+        v = getattr(config, name)
         if isinstance(v, (set, frozenset)):
             v = sorted(v)
         elif isinstance(v, list):
             v = [[g, sorted(c)] if isinstance(c, (set, frozenset)) else c for g, c in v] \
-                if f.name == "per_file_ignores" else list(v)
-        data[f.name] = v
+                if name == "per_file_ignores" else list(v)
+        data[name] = v
     return digest(data)
 
 
 def layout_fingerprint(workspace, paths: Iterable[str]) -> str:
     """The project layout and the disk state rules read besides the loaded files: the functions
     folders, the modification times of the folders holding files (a module added or removed)
-    and of each project's package.json / convex.json."""
+    and of each project's package.json / convex.json / Markdown files (CVX406 reads the commands
+    they say to run)."""
+    from .project import project_docs
+
     parts = []
     for d in workspace.functions_dirs:
         parts.append([d.path, d.project_root, d.kind, d.convex_version])
         for name in ("package.json", "convex.json"):
             parts.append(_stamp(os.path.join(d.project_root, name)))
+        parts.extend(_stamp(p) for p in project_docs(d.project_root, workspace.inside_roots, d.path))
         # fs.walk: os.walk recurses (a 1,000-level folder chain was a RecursionError)
         for dirpath, _, _ in walk(d.path, lambda x: not x.startswith(".") and x != "node_modules"):
             parts.append(_stamp(dirpath))

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .ignore import matches
+from .records import record, field
 from .toml_compat import tomllib
 from .registry import all_rules, get_rule, resolve_selectors
 
@@ -28,7 +28,7 @@ class ConfigError(Exception):
         self.message = message
 
 
-@dataclass
+@record
 class Config:
     select: Optional[set[str]] = None  # None: the rules on by default
     ignore: set[str] = field(default_factory=set)
@@ -91,7 +91,7 @@ class Config:
     def merged(self, other: dict[str, Any], source: str = "editor settings") -> "Config":
         """A copy with keys from another mapping (editor settings) applied on top."""
         base = parse_mapping(other, source, self.root)
-        out = Config(**{k: getattr(self, k) for k in self.__dataclass_fields__})
+        out = Config(**{k: getattr(self, k) for k in self._record_fields})
         for key in other:
             attr = key.replace("-", "_")
             if hasattr(base, attr):

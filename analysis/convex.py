@@ -10,11 +10,11 @@ from __future__ import annotations
 import bisect
 import functools
 import re
-from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from tree_sitter import Node
 
+from .records import record, field
 from .syntax import (  # noqa: F401 (file_cache: its home was here, callers import it from here)
     FUNCTION_TYPES,
     _PINS,
@@ -458,14 +458,14 @@ def _destructured_member(ident: Node, name: str) -> bool:
     return pat.type == "object_pattern" and is_registration_handler(fn)
 
 
-@dataclass
+@record
 class ChainStep:
     method: str
     call: Node  # the call_expression of this step
     member: Node  # the member_expression (…).method
 
 
-@dataclass
+@record
 class QueryChain:
     root: Node  # ctx.db.query("t") call
     table: Optional[str]

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
 from typing import Optional
+
+from .records import record
 
 Version = tuple[int, int, int]
 
 LATEST: Version = (1, 51, 0)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Feature:
     name: str
     version: Version
@@ -84,7 +85,7 @@ def version_text(v: Version) -> str:
     return ".".join(str(x) for x in v)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ProjectVersion:
     """The releases a project may run: `low`..`high` (equal for an exact version)."""
 

@@ -8,11 +8,12 @@ Rule families may add their own per-file summaries under `FileFacts.extra` (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from .records import record, field
 
-@dataclass(frozen=True, slots=True)
+
+@record(frozen=True, slots=True)
 class Span:
     """A byte range plus its 0-based start/end (row, code-point column)."""
 
@@ -24,7 +25,7 @@ class Span:
     ecol: int
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ImportFact:
     local: str
     imported: str  # "default", "*" or the exported name
@@ -32,7 +33,7 @@ class ImportFact:
     type_only: bool
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ExportFact:
     name: str  # exported name ("default" for export default)
     local: Optional[str]  # local binding it exports (None for `export default <expr>`)
@@ -40,7 +41,7 @@ class ExportFact:
     star: bool = False  # `export * from "./y"`
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class BuilderDef:
     """`const authedQuery = customQuery(query, {...})` and friends."""
 
@@ -52,7 +53,7 @@ class BuilderDef:
     calls: tuple[str, ...] = ()  # plain functions its customization calls (`ns.fn` for namespaced ones)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class RegistrationFact:
     name: Optional[str]  # export name (or local const name when not exported)
     exported: bool
@@ -70,7 +71,7 @@ class RegistrationFact:
     decl_start: int = -1  # the statement declaring it (`const`/`export const`), for `export` insertion
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class IndexFact:
     name: str
     fields: tuple[str, ...]
@@ -84,7 +85,7 @@ class IndexFact:
     filter_fields: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TableFact:
     name: Optional[str]
     fields: dict[str, str]  # field -> validator source text
@@ -96,7 +97,7 @@ class TableFact:
     doc_validator: Optional[str] = None  # source text of the defineTable argument
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class SchemaEntry:
     """One entry of the defineSchema({...}) object."""
 
@@ -107,13 +108,13 @@ class SchemaEntry:
     span: Optional[Span] = None
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class SchemaFact:
     entries: list[SchemaEntry]
     span: Span  # the defineSchema call
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class ApiRefFact:
     """A reference to a Convex function. `root` "api" | "internal" (the `_generated/api` import,
     spelled as imported), "components" (`components.<name>.<module>.<fn>`; `path` starts with the
@@ -128,7 +129,7 @@ class ApiRefFact:
     segments: tuple[Span, ...] = ()  # one span per `path` segment, as written (renames)
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class IndexUseFact:
     table: Optional[str]
     index: str
@@ -138,14 +139,14 @@ class IndexUseFact:
     eq_fields: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class TableRefFact:
     table: str
     span: Span  # the string literal (with quotes)
     how: str  # query | insert | table | v.id | system | get/patch/replace/delete/normalizeId | Id | Doc
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class HelperFact:
     """A plain (non-registered) function defined at the top level of a file."""
 
@@ -155,7 +156,7 @@ class HelperFact:
     calls: tuple[str, ...] = ()
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class FileFacts:
     path: str
     functions_dir: Optional[str]

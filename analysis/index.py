@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import os
 import posixpath
-from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from . import convex as cx
 from .facts import FileFacts, IndexFact, RegistrationFact, Span, TableFact
 from .module_paths import module_candidates
 from .project import FunctionsDir, Workspace
+from .records import record, field
 from .references import FunctionRef, IndexRef, ReferenceIndex, TableRef
 
 
-@dataclass
+@record
 class BuilderInfo:
     kind: str  # query | mutation | action | http
     visibility: str  # public | internal
@@ -34,7 +34,7 @@ class BuilderInfo:
         return f"{vis}{kind}"
 
 
-@dataclass
+@record
 class FunctionInfo:
     api_path: tuple[str, ...]  # ("foo", "bar", "baz") for api.foo.bar.baz
     kind: str
@@ -46,7 +46,7 @@ class FunctionInfo:
     use_node: bool = False
 
 
-@dataclass
+@record
 class SchemaModel:
     file: str
     functions_dir: str

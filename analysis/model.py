@@ -10,7 +10,6 @@ import bisect
 import functools
 import operator
 import re
-from dataclasses import dataclass, field
 from typing import Optional
 
 import tree_sitter as ts
@@ -32,6 +31,7 @@ from .facts import (
     TableFact,
     TableRefFact,
 )
+from .records import record, field
 from .refs_extract import extract_references
 from .source import SourceFile, kind_for_path, language
 from .syntax import (
@@ -112,7 +112,7 @@ SUPPRESS_RE = re.compile(
 )
 
 
-@dataclass
+@record
 class Suppression:
     kind: str  # next-line | line | file | misplaced-file (a file directive after the first statement: no effect)
     rules: tuple[str, ...]  # empty = all
@@ -147,7 +147,7 @@ def parse_suppression(raw: str, start: int, end: int, span: Span, lines, first_s
     return Suppression(kind, rules, row, target, span)
 
 
-@dataclass
+@record
 class Registration:
     fact: RegistrationFact
     call: Node  # builder(...) call

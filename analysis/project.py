@@ -8,11 +8,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
 from typing import Iterator, Optional
 
 from . import convex_versions as cv
 from . import fs
+from .records import record, field
 
 SKIP_DIRS = frozenset({"node_modules", ".git", "_generated", "dist", "build", ".next", ".turbo",
                        ".cache", "coverage", ".venv", "venv", "__pycache__", ".convex"})
@@ -28,7 +28,7 @@ BUILD_DIRS = frozenset({"dist", "build", "out", ".next", "coverage", ".vercel", 
 MAX_REFERENCE_FILES = 20_000
 
 
-@dataclass
+@record
 class FunctionsDir:
     path: str  # absolute, real path
     project_root: str  # folder holding package.json / convex.json
@@ -61,7 +61,7 @@ def relpath_within(path: str, folder: str) -> str:
     return rel if rel is not None else os.path.relpath(path, folder)
 
 
-@dataclass
+@record
 class Workspace:
     roots: list[str]
     functions_dirs: list[FunctionsDir] = field(default_factory=list)
@@ -294,6 +294,35 @@ def _locked_convex(project_root: str, inside) -> Optional[str]:
             return None
         cur = parent
     return None
+
+
+MAX_DOC_FILES = 20  # Markdown files read per folder
+
+
+def project_docs(project_root: str, inside=None, functions_dir: Optional[str] = None) -> list[str]:
+    """The Markdown files (`README.md`, `CONTRIBUTING.md`, ...) directly in the functions folder,
+    in the project's folder and in up to three folders above it that `inside` admits (a monorepo's
+    root README): where a project tells how to run its functions by hand. At most MAX_DOC_FILES
+    per folder, sorted by name."""
+    out: list[str] = []
+    folders = [functions_dir] if functions_dir else []
+    cur = project_root
+    for _ in range(4):
+        folders.append(cur)
+        parent = os.path.dirname(cur)
+        if parent == cur or inside is None or not inside(parent):
+            break
+        cur = parent
+    for folder in folders:
+        try:
+            names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".md"))
+        except OSError:
+            continue
+        for n in names[:MAX_DOC_FILES]:
+            p = os.path.join(folder, n)
+            if os.path.isfile(p) and not os.path.islink(p):
+                out.append(p)
+    return out
 
 
 def _is_component_config(path: str) -> bool:

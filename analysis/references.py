@@ -2,7 +2,7 @@
 
 Query side of the facts `refs_extract.py` puts into every file's `FileFacts` (functions folder,
 client code, tests, scripts). `WorkspaceIndex` owns one `ReferenceIndex`; its answers are plain
-frozen dataclasses (no nodes, no LSP types):
+frozen records (no nodes, no LSP types):
 
 - `FunctionRef(file, span, root, api_path, kind, functions_dir, segment_spans, backend)`
 - `TableRef(file, span, table, how, functions_dir)`
@@ -18,16 +18,16 @@ import json
 import os
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import Optional, Union
 
 from .facts import FileFacts, Span
+from .records import record
 from .refs_extract import BACKEND_KINDS, TYPE
 
 _GEN_API = re.compile(r"(^|/)_generated/api(\.js|\.ts|\.d\.ts)?$")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class FunctionRef:
     file: str
     span: Span  # the whole reference expression (strings: the literal's content)
@@ -48,7 +48,7 @@ class FunctionRef:
         return self.backend and self.kind in BACKEND_KINDS
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TableRef:
     file: str
     span: Span  # the table name string literal (with quotes)
@@ -57,7 +57,7 @@ class TableRef:
     functions_dir: Optional[str]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IndexRef:
     file: str
     span: Span  # the index name string literal (with quotes)

@@ -1,4 +1,4 @@
-"""The rule registry, findings and the fix interface (plain dataclasses, no LSP types).
+"""The rule registry, findings and the fix interface (plain data classes, no LSP types).
 
 A rule is one module under `analysis/rules/` that defines `RULE = Rule(...)` (or `RULES =
 [...]` for a small family). Modules are discovered automatically, so adding a rule never
@@ -12,8 +12,9 @@ import importlib
 import pkgutil
 import re
 import threading
-from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Optional
+
+from .records import record, field
 
 # `check` and `keep_words` receive an engine.FileContext; this module does not import the engine
 # (the engine imports the registry), so the type is spelled `Any` here.
@@ -21,7 +22,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 SEVERITIES = ("error", "warning", "info", "hint")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Rule:
     code: str
     name: str
@@ -96,7 +97,7 @@ class Rule:
         return "\n".join(lines)
 
 
-@dataclass
+@record
 class TextEdit:
     path: str
     start: int  # byte offsets in the file's current bytes
@@ -104,14 +105,14 @@ class TextEdit:
     new_text: str
 
 
-@dataclass
+@record
 class Fix:
     title: str
     applicability: str  # "safe" | "unsafe"
     edits: list[TextEdit]
 
 
-@dataclass
+@record
 class Finding:
     code: str
     name: str

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
 from typing import Optional
 
 from tree_sitter import Node
@@ -21,6 +20,7 @@ from . import byte_scan
 from . import deferred
 from .deferred import Deferred, Pending
 from . import convex as cx
+from .records import record
 from .syntax import (
     FUNCTION_TYPES, call_args, function_params, param_pattern, return_value,
     string_value, text,
@@ -40,14 +40,14 @@ _BOOLEAN_METHODS = {"includes", "startsWith", "endsWith", "some", "every", "has"
 _SAME_ARRAY = {"filter", "slice", "reverse", "sort", "toSorted", "toReversed"}
 
 
-@dataclass
+@record
 class ReturnSite:
     node: Node  # the return statement (or the expression body of an arrow)
     value: Optional[Node]  # the returned expression (None: `return;`)
     shape: Shape
 
 
-@dataclass
+@record
 class HandlerReturns:
     sites: list  # [ReturnSite]
     falls_off: bool  # the body can reach its end (returns undefined)

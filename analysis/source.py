@@ -12,13 +12,13 @@ import itertools
 import os
 import re
 import threading
-from dataclasses import dataclass, field
 from typing import Optional
 
 import tree_sitter as ts
 import tree_sitter_typescript as tst
 
 from .fs import NotRegularFile, read_regular
+from .records import record, field
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
@@ -223,7 +223,7 @@ class LineIndex:
         return start + min(consumed, len(line))
 
 
-@dataclass
+@record
 class SourceFile:
     """One parsed file. `path` is absolute; `rel` is what reports show."""
 

@@ -16,16 +16,16 @@ they travel in `FileFacts.extra`.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from tree_sitter import Node
 
+from .records import record, field
 from .syntax import call_args, string_value, text, unwrap
 
 
 # ------------------------------------------------------------------ shapes
-@dataclass(frozen=True)
+@record(frozen=True)
 class Field:
     name: str  # "..." for a spread (shape: what is spread)
     shape: "Shape"
@@ -33,7 +33,7 @@ class Field:
     source: str = field(default="", compare=False)  # the table whose documents carry the field
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Shape:
     """kind: any unknown never null string number boolean int64 bytes id literal undefined
     array object record union optional | symbolic: doc tablefields ref helper fnret paginate op."""
@@ -602,7 +602,7 @@ class Resolver:
 
 
 # ------------------------------------------------------------------ judging
-@dataclass
+@record
 class Verdict:
     kind: str  # accepted | rejected | unknown
     reason: str = ""  # missing-field extra-field optional-required null literal wrong-type array-object

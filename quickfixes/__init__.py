@@ -15,10 +15,10 @@ Plain data only (no LSP types). Entry points:
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional, Union
 
 from ..analysis.engine import LazyLog
+from ..analysis.records import record, field
 from ..analysis.registry import Finding, Fix, TextEdit
 from .suppress import suppression_fixes
 from .indexes import index_rename_blocker
@@ -166,7 +166,7 @@ def unified_diff(old: Union[bytes, str], new: Union[bytes, str], path: str) -> s
     return "".join(out)
 
 
-@dataclass
+@record
 class FixReport:
     original: dict[str, bytes] = field(default_factory=dict)  # path -> bytes before any fix
     contents: dict[str, bytes] = field(default_factory=dict)  # path -> new bytes (changed files only)

@@ -13,12 +13,12 @@ No pygls here, and nothing imported that the CLI does not need.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Callable, Iterable, Optional
 
 from convex_lsp.analysis.config import CONFIG_NAMES, Config, ConfigError, load_file
 from convex_lsp.analysis.ignore import GitIgnore
 from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover, set_reference_roots
+from convex_lsp.analysis.records import record, field
 from convex_lsp.analysis.registry import Finding, resolve_selectors
 
 from .linting import (  # noqa: F401  (re-exported: the CLI and tests use them through runner)
@@ -36,14 +36,14 @@ class UsageError(Exception):
     """A bad command line, path or configuration: exit 2 with this message."""
 
 
-@dataclass
+@record
 class Overrides:
     select: Optional[list[str]] = None
     ignore: list[str] = field(default_factory=list)
     extend_select: list[str] = field(default_factory=list)
 
 
-@dataclass
+@record
 class Plan:
     workspace: Workspace
     configs: dict[str, Config]  # functions dir path -> config
@@ -77,7 +77,7 @@ def split_selectors(values: Optional[Iterable[str]], flag: str) -> list[str]:
 
 def apply_overrides(cfg: Config, ov: Overrides) -> Config:
     """Command-line selection on top of a file's (as in ruff: a later `select` resets)."""
-    out = Config(**{k: getattr(cfg, k) for k in cfg.__dataclass_fields__})
+    out = Config(**{k: getattr(cfg, k) for k in cfg._record_fields})
     out.ignore = set(cfg.ignore)
     out.extend_select = set(cfg.extend_select)
     ignore = resolve_selectors(ov.ignore)

@@ -274,6 +274,27 @@ def test_schema_change_invalidates_other_files_findings(tmp_path, cache_dir, par
     assert restored == before
 
 
+def test_readme_change_changes_unused_function_findings(tmp_path, cache_dir):
+    """CVX406 reads the commands a README gives (`convex run jobs:cleanup`): editing the README
+    changes the findings of an unchanged file, with the cache on as without it."""
+    jobs = ('import { internalMutation } from "./_generated/server";\n'
+            'export const cleanup = internalMutation({ args: {}, handler: async () => null });\n')
+    root = project(tmp_path / "p", {"convex/jobs.ts": jobs})
+
+    def unused():
+        found, _ = _run(root, cache_dir)
+        assert found == _run(root)[0]
+        return [k for k in found if k[3] == "CVX406" and k[0].endswith("jobs.ts")]
+
+    assert unused()
+    with open(os.path.join(root, "README.md"), "w") as fh:
+        fh.write("After a deploy: `npx convex run jobs:cleanup`\n")
+    assert not unused()
+    with open(os.path.join(root, "README.md"), "w") as fh:
+        fh.write("After a deploy: nothing to run.\n")
+    assert unused()
+
+
 def test_size_bound_deletes_oldest_entries(tmp_path):
     c = Cache(str(tmp_path / "cache"), max_bytes=20_000)
     for i in range(60):

@@ -56,6 +56,20 @@ CASES = [
         {"name": "app", "dependencies": {"convex": "^1.25.0"},
          "scripts": {"cleanup": "npx convex run jobs:cleanup", "digest": "convex run --prod jobs:sendDigest"}}
     """}, filename="convex/jobs.ts", name="run by package.json scripts"),
+    valid(JOBS.replace("./_generated", "./_generated"), files={
+        "packages/backend/package.json": '{"name": "backend", "dependencies": {"convex": "^1.25.0"}}',
+        "package.json": '{"name": "monorepo", "private": true, "workspaces": ["packages/*"]}',
+        "README.md": """
+            # Setup
+            ```sh
+            cd packages/backend && bunx convex run jobs:cleanup | bunx convex env set X
+            npx convex run --prod jobs:sendDigest '{}'
+            ```
+        """}, filename="packages/backend/convex/jobs.ts", name="run by the commands the monorepo's README gives"),
+    invalid(JOBS, [6], files={"convex/README.md": "Run `npx convex run jobs:cleanup` after a deploy.\n",
+                              "convex/lib/NOTES.md": "npx convex run jobs:sendDigest\n"},
+            filename="convex/jobs.ts", message="is never referenced",
+            name="the functions folder's README counts, a sub-folder's notes do not"),
     invalid(JOBS, [4, 6], filename="convex/jobs.ts", message="is never referenced", name="nothing references them"),
     invalid(JOBS, [4, 6], files={
         "convex/convex.config.ts": """

@@ -9,13 +9,13 @@ import difflib
 import os
 import re
 import posixpath
-from dataclasses import dataclass
 from typing import Iterator, Optional
 
 from tree_sitter import Node
 
 from .. import convex as cx
 from ..fs import walk
+from ..records import record
 from ._neighbours import WORD_BYTES
 from ..project import TEST_FILE_RE, _read_json, keep_dir
 from ..syntax import FUNCTION_TYPES, call_args, member_chain, string_value, text, unwrap
@@ -56,7 +56,7 @@ def project_dependencies(project_root: str) -> set[str]:
     return out
 
 
-@dataclass
+@record
 class ImportStmt:
     node: Node  # import_statement
     source: str
@@ -201,7 +201,7 @@ def at_evaluation_time(node: Node) -> bool:
 
 
 # ----------------------------------------------------------------- references
-@dataclass
+@record
 class FnRef:
     node: Node  # the argument expression
     root: Optional[str]  # "api" | "internal" (imported name) for a generated reference, else None
@@ -402,7 +402,7 @@ def _modules(index, functions_dir: str) -> set[str]:
     return _module_table(index, functions_dir)[0]
 
 
-@dataclass
+@record
 class Lookup:
     status: str  # found | namespace | no_export | no_module | unknown
     visibility: Optional[str] = None

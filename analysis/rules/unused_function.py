@@ -6,32 +6,55 @@ import os
 import re
 
 from ..config import keeps
-from ..project import _read_json
+from ..fs import read_regular
+from ..project import _read_json, project_docs
 from ..registry import Rule
 from ._refs import folder_fully_seen
 
 # `npx convex run tasks:seed`, `convex dev --run init`, `convex run --prod jobs/cleanup:run`
 _RUN_RE = re.compile(r"\bconvex\s+run\s+(?:--?[\w-]+(?:=\S+)?\s+)*([\w/.-]+(?::\w+)?)"
                      r"|\bconvex\s+dev\b[^&;|]*?--run(?:=|\s+)([\w/.-]+(?::\w+)?)")
-_RUN_CACHE: dict[str, frozenset] = {}
+_RUN_CACHE: dict[tuple, frozenset] = {}
 
 
-def _run_by_scripts(project_root: str) -> frozenset:
-    """Function names the project's package.json scripts run by hand (`convex run a/b:f`)."""
-    got = _RUN_CACHE.get(project_root)
+def _run_by_hand(d, inside) -> frozenset:
+    """Function names the project runs by hand (`convex run a/b:f`, `convex dev --run init`): in
+    its package.json scripts and in the commands its Markdown files (README.md ...; the monorepo's
+    too) tell a developer to type. Kept while none of those files changes (a language server lives
+    through edits to them)."""
+    pkg_path = os.path.join(d.project_root, "package.json")
+    docs = project_docs(d.project_root, inside, d.path)
+    key = (d.path, tuple(_stamp(p) for p in (pkg_path, *docs)))
+    got = _RUN_CACHE.get(key)
     if got is None:
-        pkg = _read_json(os.path.join(project_root, "package.json")) or {}
-        names = set()
+        pkg = _read_json(pkg_path) or {}
+        texts = []
         scripts = pkg.get("scripts")
         if isinstance(scripts, dict):
-            for cmd in scripts.values():
-                if isinstance(cmd, str):
-                    for m in _RUN_RE.finditer(cmd):
-                        name = m.group(1) or m.group(2)
-                        mod, _, fn = name.partition(":")
-                        names.add(tuple(mod.split("/")) + (fn or "default",))
-        got = _RUN_CACHE[project_root] = frozenset(names)
+            texts += [cmd for cmd in scripts.values() if isinstance(cmd, str)]
+        for doc in docs:
+            try:
+                texts.append(read_regular(doc, 1_000_000)[:1_000_000].decode("utf-8", "replace"))
+            except OSError:
+                continue
+        names = set()
+        for text in texts:
+            for m in _RUN_RE.finditer(text):
+                name = m.group(1) or m.group(2)
+                mod, _, fn = name.partition(":")
+                names.add(tuple(mod.split("/")) + (fn or "default",))
+        if len(_RUN_CACHE) > 256:
+            _RUN_CACHE.clear()
+        got = _RUN_CACHE[key] = frozenset(names)
     return got
+
+
+def _stamp(path: str) -> tuple:
+    try:
+        st = os.stat(path)
+        return (path, st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (path, None, None)
 
 
 def keep_words(ctx):
@@ -81,7 +104,7 @@ def check(ctx):
         api_path = tuple(facts.module.split("/")) + (fact.name,)
         if _reached(idx, d.path, api_path, ctx.path, mine):
             continue
-        if keeps(ctx.config, api_path) or api_path in _run_by_scripts(d.project_root):
+        if keeps(ctx.config, api_path) or api_path in _run_by_hand(d, idx.workspace.inside_roots):
             continue
         decl = reg.decl.parent if reg.decl is not None and reg.decl.parent is not None else reg.call
         stmt = decl.parent if decl.parent is not None and decl.parent.type == "export_statement" else decl
@@ -125,8 +148,9 @@ RULE = Rule(
             "`internal.a.b` (value or type), no string reference (`makeFunctionReference(\"a:b\")`, `\"a:b\"` given "
             "to `ctx.run*`), no scheduler or cron job, in the functions, tests, scripts or client code. Public "
             "functions are left alone (an outside client may call them), and so are functions listed under "
-            "`keep` in the configuration, run by a `package.json` script (`convex run a:b`, `convex dev --run "
-            "init`), or whose comment says they are run by hand (the dashboard, `convex run`, a manual escape "
+            "`keep` in the configuration, run by a `package.json` script or by a command the project's Markdown files "
+            "give (`convex run a:b`, `convex dev --run init`, in a README of the functions folder, the project "
+            "or the monorepo above it), or whose comment says they are run by hand (the dashboard, `convex run`, a manual escape "
             "hatch, a migration or backfill, debugging).",
     why="Internal functions can only be called by the backend itself (or by hand from the dashboard and "
         "`npx convex run`). One that nothing calls is dead code that still deploys, still has to be kept "
