@@ -151,11 +151,66 @@ class Deferred(Mapping):
         return (dict, (self.settled(),))
 
 
-def defer(model, compute: Callable[[Any], dict], fallback: Optional[dict] = None):
-    """`compute(model)` (a dict), worked out when first read (at once when deferring is off)."""
+_ABSENT = object()
+
+
+class Keyed(Deferred):
+    """A `Deferred` whose entries are worked out one by one when asked for (`entry(model, key)`:
+    the value `compute(model)` has for `key`, or ABSENT), as long as the model is held: few entries
+    of a summary are read, and each costs a parse. Iterating, sizing, comparing or pickling it
+    works the whole mapping out (as `Deferred`), as does a read once the model is gone."""
+
+    __slots__ = ("_entry", "_entries")
+
+    def __init__(self, pending: Pending, entry: Callable[[Any, Any], Any]):
+        super().__init__(pending)
+        self._entry = entry
+        self._entries: dict = {}
+
+    def _get(self, key):
+        pending = self._pending
+        if pending.value is not _UNSET:
+            return pending.value.get(key, _ABSENT)
+        got = self._entries.get(key, _UNSET)
+        if got is _UNSET:
+            model = pending.model() if pending.model is not None else None
+            if model is None:
+                return self.settled().get(key, _ABSENT)
+            from .syntax import own_file_cache
+
+            try:
+                with own_file_cache(model.memo):
+                    got = self._entry(model, key)
+            except Exception:  # the whole summary says what a failure gives (its fallback)
+                return self.settled().get(key, _ABSENT)
+            self._entries[key] = got
+        return got
+
+    def __getitem__(self, key):
+        got = self._get(key)
+        if got is _ABSENT:
+            raise KeyError(key)
+        return got
+
+    def __contains__(self, key) -> bool:
+        return self._get(key) is not _ABSENT
+
+    def get(self, key, default=None):
+        got = self._get(key)
+        return default if got is _ABSENT else got
+
+
+ABSENT = _ABSENT  # what an `entry` function answers for a key the mapping does not have
+
+
+def defer(model, compute: Callable[[Any], dict], fallback: Optional[dict] = None,
+          entry: Optional[Callable[[Any, Any], Any]] = None):
+    """`compute(model)` (a dict), worked out when first read (at once when deferring is off); with
+    `entry(model, key)` (see `Keyed`), one entry at a time while the model is held."""
     if not ENABLED:
         return compute(model)
-    return Deferred(Pending(model, compute, {} if fallback is None else fallback))
+    pending = Pending(model, compute, {} if fallback is None else fallback)
+    return Deferred(pending) if entry is None else Keyed(pending, entry)
 
 
 def adopt_model(facts, model) -> None:

@@ -26,7 +26,7 @@ from .syntax import (
     string_value, text,
 )
 from .validator_algebra import (
-    BOOLEAN, EXTRA_KEY, NEVER, NULL, NUMBER, PLAIN_VALIDATOR_CALLS, STRING, SYMBOLIC, UNDEFINED, UNKNOWN, Field,
+    BOOLEAN, EXTRA_KEY, NEVER, NULL, NUMBER, STRING, SYMBOLIC, UNDEFINED, UNKNOWN, Field,
     Shape, literal, nullable, pair_key, parse_validator, union, with_maybe_null, without_null,
 )
 from .validators_util import can_complete, v_locals
@@ -129,7 +129,9 @@ class _TreeMemo:
     re-parsed tree gets a new model and a new store, never another tree's node ids."""
 
     def __init__(self):
-        self.idents: dict[str, tuple] = {}  # name -> (starts, identifiers spelled so), found on demand
+        self.top: Optional[tuple] = None  # (the file's top-level nodes, their starts), see Inferer.named
+        self.idents: dict[tuple, list] = {}  # (name, top-level node index) -> the identifiers spelled so in it
+        self.named: dict[tuple, list] = {}  # (name, scope id) -> Inferer.named's answer
         self.bodies: dict[int, tuple] = {}  # statement block id -> (its own returns, can it fall off)
         self.conditions: dict[int, list] = {}  # function id -> the conditions starting in it
         self.spans: dict[int, Optional[tuple]] = {}  # function id -> where its tests are (see _test_spans)
@@ -175,17 +177,34 @@ class Inferer:
         return self._handlers_by_id
 
     def named(self, scope: Node, name: str) -> list[Node]:
-        """The identifiers (and shorthand properties) spelled `name` inside `scope`, in document
-        order; each name is looked for once per file, in the bytes."""
-        idents = self._tree.idents
-        found = idents.get(name)
-        if found is None:
-            nodes = byte_scan.identifiers_named(self.model.root, self.model.src.data, name)
-            if nodes is None:  # an empty (MISSING) name: a query over the whole tree
-                nodes = _identifier_nodes(self.model.root, self.path, name)
-            found = idents[name] = ([n.start_byte for n in nodes], nodes)
-        starts, nodes = found
-        return nodes[bisect_left(starts, scope.start_byte):bisect_left(starts, scope.end_byte)]
+        """The identifiers (and shorthand properties) spelled `name` starting inside `scope`, in
+        document order; looked for in the bytes of the top-level statements holding `scope`, each
+        once per name (a name is mostly asked about in one function of a file of many)."""
+        tree = self._tree
+        key = (name, scope.id)
+        got = tree.named.get(key)
+        if got is not None:
+            return got
+        root = self.model.root
+        lo, hi = scope.start_byte, scope.end_byte
+        if not name:  # an empty (MISSING) name: a query over the whole tree
+            nodes = _identifier_nodes(root, self.path, name)
+        else:
+            if tree.top is None:
+                kids = root.children
+                tree.top = (kids, [k.start_byte for k in kids])
+            kids, starts = tree.top
+            data = self.model.src.data
+            nodes = []
+            for k in range(max(bisect_right(starts, lo) - 1, 0), bisect_left(starts, hi)):
+                part = tree.idents.get((name, k))
+                if part is None:
+                    kid = kids[k]
+                    part = tree.idents[(name, k)] = byte_scan.identifiers_named(
+                        root, data, name, kid.start_byte, kid.end_byte)
+                nodes.extend(part)
+        got = tree.named[key] = [n for n in nodes if lo <= n.start_byte < hi]
+        return got
 
     # ---------------------------------------------------------- functions
     def function_returns(self, fn: Node) -> Optional[HandlerReturns]:
@@ -1138,12 +1157,13 @@ def extract(model) -> dict:
     registration's inferred return shape (for `ctx.run*` callers of a function without `returns`).
 
     Each part is worked out when another file first asks for it (analysis/deferred.py, when
-    deferring is on): few files are ever asked, and a helper's shape is a walk of its body. They come
-    out as the eager computation gives them (the helpers, then the functions, with one Inferer: a
-    recursion between helpers is cut where it was first met; the constants read no Inferer state)."""
+    deferring is on): few files are ever asked, and a helper's shape is a walk of its body; a
+    constant is parsed when asked for by name. They come out as the eager computation gives them
+    (the helpers, then the functions, with one Inferer: a recursion between helpers is cut where it
+    was first met; the constants read no Inferer state)."""
     if not deferred.ENABLED:
         return eager_summary(model)
-    consts = Deferred(Pending(model, lambda m: _consts(m, Inferer(m)), {}))
+    consts = deferred.defer(model, lambda m: _constants(m).all(), {}, lambda m, name: _constants(m).entry(name))
     if not (_exported_helpers(model) or _summarized_registrations(model)):
         return {"consts": consts, "helpers": {}, "functions": {}}
     pending = Pending(model, lambda m: _shapes(m, Inferer(m)), ({}, {}))
@@ -1153,33 +1173,69 @@ def extract(model) -> dict:
 def eager_summary(model) -> dict:
     """`extract` with every part worked out now (the reference the deferred parts are tested against)."""
     inf = Inferer(model)
-    consts = _consts(model, inf)
+    consts = _constants(model).all()
     helpers, functions = _shapes(model, inf)
     return {"consts": consts, "helpers": helpers, "functions": functions}
 
 
-def _consts(model, inf: "Inferer") -> dict:
-    consts: dict[str, Shape] = {}
-    for stmt in model.root.named_children:
-        decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
-        if decl is None or decl.type not in ("lexical_declaration", "variable_declaration"):
-            continue
-        for d in decl.named_children:
-            if d.type != "variable_declarator":
+_CONSTANTS = "returns_infer.constants"  # FileModel.memo key: the file's _Constants
+
+
+def _constants(model) -> "_Constants":
+    got = model.memo.get(_CONSTANTS)
+    if got is None:
+        got = model.memo[_CONSTANTS] = _Constants(model)
+    return got
+
+
+class _Constants:
+    """The top-level `const x = <validator>` of a file (exported or not), each parsed once when
+    first needed: all of them (`all`, the summary's "consts") or those of one name (`entry`)."""
+
+    def __init__(self, model):
+        self.path = model.path
+        self.v_names = v_locals(model) or {"v"}
+        self.values: list[tuple[str, Node]] = []  # (name, value), in the file's order
+        self.named: dict[str, list[Node]] = {}  # name -> its values, in order
+        self.shapes: dict[int, Shape] = {}  # value id -> its validator shape
+        for stmt in model.root.named_children:
+            decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
+            if decl is None or decl.type not in ("lexical_declaration", "variable_declaration"):
                 continue
-            n = d.child_by_field_name("name")
-            val = d.child_by_field_name("value")
-            if n is None or n.type != "identifier" or val is None:
-                continue
-            called = _plain_call_name(val) if val.type == "call_expression" else None
-            if called is not None and called not in PLAIN_VALIDATOR_CALLS:
-                continue  # `query({…})`, `defineTable(…)`: not a validator (parse_validator says unknown)
-            if val.type in ("call_expression", "object", "member_expression", "as_expression",
-                            "satisfies_expression", "identifier"):
-                shape = parse_validator(val, model.path, inf.v_names)
-                if _worth_keeping(shape):
-                    consts[text(n)] = shape
-    return consts
+            for d in decl.named_children:
+                if d.type != "variable_declarator":
+                    continue
+                n = d.child_by_field_name("name")
+                val = d.child_by_field_name("value")
+                if n is not None and n.type == "identifier" and val is not None and val.type in (
+                        "call_expression", "object", "member_expression", "as_expression", "satisfies_expression",
+                        "identifier"):
+                    name = text(n)
+                    self.values.append((name, val))
+                    self.named.setdefault(name, []).append(val)
+
+    def _shape(self, val: Node) -> Shape:
+        got = self.shapes.get(val.id)
+        if got is None:
+            got = self.shapes[val.id] = parse_validator(val, self.path, self.v_names)
+        return got
+
+    def all(self) -> dict:
+        consts: dict[str, Shape] = {}
+        for name, val in self.values:
+            shape = self._shape(val)
+            if _worth_keeping(shape):
+                consts[name] = shape
+        return consts
+
+    def entry(self, name: str):
+        """`all().get(name)`, parsing only the values of that name (ABSENT when it has none)."""
+        out = deferred.ABSENT
+        for val in self.named.get(name, ()):
+            shape = self._shape(val)
+            if _worth_keeping(shape):
+                out = shape
+        return out
 
 
 def _exported_helpers(model) -> list:
@@ -1211,12 +1267,6 @@ def _shapes(model, inf: "Inferer") -> tuple[dict, dict]:
             if shape.kind != "unknown":
                 functions[reg.fact.name] = shape
     return helpers, functions
-
-
-def _plain_call_name(call: Node) -> Optional[str]:
-    """`f` of `f(…)`; None when the callee is not a plain name."""
-    fn = call.child_by_field_name("function")
-    return text(fn) if fn is not None and fn.type == "identifier" else None
 
 
 def _worth_keeping(s: Shape) -> bool:

@@ -192,13 +192,13 @@ def parse_validator(node: Optional[Node], path: str, v_names=("v",), depth: int 
     if t != "call_expression":
         return UNKNOWN
     fn = node.child_by_field_name("function")
-    args = call_args(node)
     if fn is None:
         return UNKNOWN
     if fn.type == "identifier":
         name = text(fn)
         if name not in PLAIN_VALIDATOR_CALLS:
-            return UNKNOWN
+            return UNKNOWN  # `query({…})`, `defineTable(…)`: not a validator
+        args = call_args(node)
         if name == "paginationResultValidator" and args:
             return paginated(parse_validator(args[0], path, v_names, depth + 1))
         if name == "doc" and len(args) == 2 and string_value(args[1]) is not None:
@@ -208,6 +208,7 @@ def parse_validator(node: Optional[Node], path: str, v_names=("v",), depth: int 
         return UNKNOWN
     if fn.type != "member_expression":
         return UNKNOWN
+    args = call_args(node)
     obj = unwrap(fn.child_by_field_name("object"))
     method = text(fn.child_by_field_name("property"))
     if _is_v(obj, v_names):

@@ -13,6 +13,7 @@ from typing import Iterator, Optional
 
 from tree_sitter import Node
 
+from . import byte_scan
 from .convex import _memo
 from .syntax import FUNCTION_TYPES, LOOP_TYPES, call_args, text, unwrap
 
@@ -64,32 +65,6 @@ def is_shadowed(ident: Node, name: str) -> bool:
             return True
         cur = cur.parent
     return False
-
-
-class _ShadowWalk:
-    """`is_shadowed` for many identifiers of one file: the answer for each node above them is kept,
-    so the identifiers of one object or function share the walk up (a validator object names `v`
-    once per field)."""
-
-    def __init__(self) -> None:
-        self.known: dict[tuple[str, int], bool] = {}
-
-    def __call__(self, ident: Node, name: str) -> bool:
-        known = self.known
-        pending: list[Node] = []
-        cur = ident.parent
-        found = False
-        while cur is not None and cur.type != "program":
-            got = known.get((name, cur.id))
-            if got is not None:
-                found = got
-                break
-            pending.append(cur)
-            cur = cur.parent
-        for node in reversed(pending):  # outermost first
-            found = found or (node.type in _SCOPE_TYPES and name in scope_names(node))
-            known[(name, node.id)] = found
-        return found
 
 
 _SCOPE_TYPES = FUNCTION_TYPES | {"statement_block", "switch_case", "switch_default", "for_statement",
@@ -158,8 +133,7 @@ def validator_members(model) -> list[tuple[Node, str]]:
         firsts = {name.encode("utf-8")[0] for name in names}  # `v.x` starts with its object
         spelled = [name.encode("utf-8") for name in names]
         size = len(data)
-        bound = {name for name in names if _declared_again(model, name)}
-        shadowed = _ShadowWalk()
+        found = []
         # (in any order, sorted below: the model's member expressions need no sort of their own; the
         # names read from the bytes, as `text` would, without keeping them)
         for n in model.nodes_any_order("member_expression"):
@@ -179,12 +153,45 @@ def validator_members(model) -> list[tuple[Node, str]]:
             if name not in names:
                 continue
             prop = n.child_by_field_name("property")
-            if prop is not None and prop.type == "property_identifier" \
-                    and not (name in bound and shadowed(obj, name)):
-                out.append((n, data[prop.start_byte:prop.end_byte].decode("utf-8", "replace")))
+            if prop is not None and prop.type == "property_identifier":
+                found.append((n, obj, name, prop))
+        # a name bound again somewhere: the members inside a scope binding it are not on the import
+        scopes = {name: _binding_scopes(model, name, {obj.start_byte for _, obj, nm, _ in found if nm == name})
+                  for name in names if _declared_again(model, name)}
+        for n, obj, name, prop in found:
+            spans = scopes.get(name)
+            if spans and any(s <= obj.start_byte and obj.end_byte <= e for s, e in spans):
+                continue
+            out.append((n, data[prop.start_byte:prop.end_byte].decode("utf-8", "replace")))
         out.sort(key=lambda x: x[0].start_byte)
     model._cvx_validator_members = out
     return out
+
+
+def _binding_scopes(model, name: str, uses: set) -> list[tuple[int, int]]:
+    """The (start, end) of every scope node (not the program) binding `name` (`scope_names`): a
+    node inside one of them is shadowed there (`is_shadowed`). The names a scope binds are spelled
+    in it, so each is found from a place the name is written (`uses`: the starts of the member
+    objects `name.x`, never a binding) by going down the tree from the root through the nodes
+    holding it (a walk up asks tree-sitter for each parent from the root again)."""
+    root = model.root
+    raw = name.encode("utf-8")
+    out: dict[int, tuple[int, int]] = {}
+    seen: set[int] = set()
+    for i in byte_scan.name_starts(model.src.data, raw):
+        if i in uses:
+            continue
+        cursor = root.walk()
+        while cursor.goto_first_child_for_byte(i) is not None:
+            node = cursor.node
+            if node.start_byte > i:
+                break  # in no child (between two)
+            if node.id in seen:
+                continue
+            seen.add(node.id)
+            if node.type in _SCOPE_TYPES and name in scope_names(node):
+                out[node.id] = (node.start_byte, node.end_byte)
+    return list(out.values())
 
 
 @functools.lru_cache(maxsize=64)

@@ -110,6 +110,57 @@ def test_deferred_parts_asked_from_inside_another_files_lint():
     assert got == eager["helpers"]
 
 
+CONSTANTS = textwrap.dedent("""
+    import { v } from "convex/values";
+    import { query } from "./_generated/server";
+    import { shared } from "./shared";
+    export const doc = v.object({ name: v.string(), tags: v.array(v.string()) });
+    var twice = v.string();
+    var twice = query({ args: {}, handler: async () => null });  // not a validator: the first one stays
+    var thrice = v.number(); var thrice = v.boolean();  // the last one wins
+    const spread = { ...doc.fields, extra: v.optional(v.id("users")) };
+    export const extended = doc.extend({ more: v.null() }) as any;
+    const alias = shared;
+    const opaque = someCall();
+    const plain = 3;
+    export const list = query({ args: {}, returns: v.array(doc), handler: async () => [] });
+    function notAConstant() { const inner = v.string(); return inner; }
+""")
+
+
+def test_constants_are_parsed_one_name_at_a_time():
+    from convex_lsp.analysis import deferred as d
+
+    model, deferred, eager = _summaries("/w/convex/consts.ts", CONSTANTS)
+    consts = deferred["consts"]
+    assert isinstance(consts, d.Keyed)
+    assert list(eager["consts"]) == ["doc", "twice", "thrice", "spread", "extended", "alias"]
+    for name in ["thrice", "twice", "doc", "alias", "opaque", "plain", "list", "inner", "nope", ""]:
+        assert (name in consts) == (name in eager["consts"]), name
+        assert consts.get(name) == eager["consts"].get(name), name
+        if name in eager["consts"]:
+            assert consts[name] == eager["consts"][name]
+        else:
+            with pytest.raises(KeyError):
+                consts[name]
+    assert consts._pending.value is d._UNSET  # nothing worked out as a whole yet
+    parsed = model.memo[ri._CONSTANTS].shapes
+    assert len(parsed) == 8  # two `thrice`, two `twice`, `doc`, `alias`, `opaque`, `list`; not `spread`, `extended`
+    assert list(consts.items()) == list(eager["consts"].items())  # the whole, in the file's order
+    assert consts._pending.value is not d._UNSET and consts.get("spread") == eager["consts"]["spread"]
+
+
+def test_constants_asked_once_the_tree_is_gone_come_from_the_file(tmp_path):
+    path = tmp_path / "convex" / "consts.ts"
+    path.parent.mkdir()
+    path.write_bytes(CONSTANTS.encode())
+    model, deferred, eager = _summaries(str(path), CONSTANTS)
+    assert deferred["consts"]["twice"] == eager["consts"]["twice"]
+    del model
+    gc.collect()
+    assert deferred["consts"]["thrice"] == eager["consts"]["thrice"] and deferred["consts"] == eager["consts"]
+
+
 def _summarised_on_disk(tmp_path):
     """HELPERS written to a file and summarised, the model let go: (path, deferred, eager)."""
     path = tmp_path / "convex" / "helpers.ts"

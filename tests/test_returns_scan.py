@@ -40,9 +40,33 @@ CODE = textwrap.dedent("""
 """)
 
 
+# tokens next to other words and characters: the byte checks made before asking the tree must keep
+# every node the tree has there (broken code too: a name right after a number or a regex's flags)
+EDGES = textwrap.dedent("""
+    const é = 1, args$ = 2, $args = 3, _return = 4;
+    export function edge(args, doc, x) {
+      const undo = doc?.diff ?? args; const switcher = { doc, args };
+      if (x ?.5 : 7) { return 1args; }
+      const r = /a/gargs; const n = 0x1fargs + 123nargs + 1.5eargs;
+      while (éargs || argsé || args\u00a0&& doc) { do { x = x?.y ? args : doc; } while (doc && !x); }
+      switch (args) { case "return args": return undo; default: return $args?.x ?? _return; }
+      return (args) ? args$ : (doc ? 1 : 2);
+    }
+""")
+
+
+def _model(code: str) -> FileModel:
+    return FileModel(SourceFile.from_bytes("/w/convex/x.ts", code.encode()), "/w/convex", "x")
+
+
 @pytest.fixture(scope="module")
 def model():
-    return FileModel(SourceFile.from_bytes("/w/convex/x.ts", CODE.encode()), "/w/convex", "x")
+    return _model(CODE)
+
+
+@pytest.fixture(scope="module")
+def edges():
+    return _model(EDGES)
 
 
 def _all(node):
@@ -57,7 +81,12 @@ def _functions(model):
     return [n for n in _all(model.root) if n.type in FUNCTION_TYPES]
 
 
-def test_own_returns_are_the_returns_a_walk_finds(model):
+def test_own_returns_are_the_returns_a_walk_finds(model, edges):
+    assert _own_returns_checked(edges) == 1
+    assert _own_returns_checked(model) >= 4  # the outer function, the callback, the method, `pick`
+
+
+def _own_returns_checked(model) -> int:
     checked = 0
     for fn in _functions(model):
         body = fn.child_by_field_name("body")
@@ -68,16 +97,23 @@ def test_own_returns_are_the_returns_a_walk_finds(model):
         with file_cache(model.memo):  # asking convex's function index (a body without `class`)
             assert [n.id for n in byte_scan.own_returns(body, model.src.data, cx.innermost_function)] == want
         checked += bool(want)
-    assert checked >= 4  # the outer function, the callback, the method, `pick`
+    return checked
 
 
-def test_identifiers_named_are_the_identifiers_a_query_finds(model):
+def test_identifiers_named_are_the_identifiers_a_query_finds(model, edges):
+    assert {"id", "ids", "opts", "returnValue", "x"} <= _identifiers_compared(model)
+    names = _identifiers_compared(edges)
+    assert {"args", "doc", "args$", "$args", "é"} <= names
+    assert len(byte_scan.identifiers_named(edges.root, edges.src.data, "args")) >= 8
+    assert byte_scan.identifiers_named(model.root, model.src.data, "") is None
+
+
+def _identifiers_compared(model) -> set:
     names = {text(n) for n in _all(model.root) if n.type in ("identifier", "shorthand_property_identifier")}
-    assert {"id", "ids", "opts", "returnValue", "x"} <= names
-    for name in names | {"return", "idx", "nothing"}:
+    for name in names | {"return", "idx", "nothing", "args", "gargs", "fargs", "1"}:
         got = byte_scan.identifiers_named(model.root, model.src.data, name)
         assert [n.id for n in got] == [n.id for n in ri._identifier_nodes(model.root, model.path, name)], name
-    assert byte_scan.identifiers_named(model.root, model.src.data, "") is None
+    return names
 
 
 def _tests_something(n) -> bool:
@@ -85,7 +121,12 @@ def _tests_something(n) -> bool:
     return n.type != "binary_expression" or text(n.child_by_field_name("operator")) in ("&&", "||")
 
 
-def test_condition_nodes_are_the_nodes_starting_in_the_function(model):
+def test_condition_nodes_are_the_nodes_starting_in_the_function(model, edges):
+    assert _conditions_compared(model)  # `function () {…} || opts` starts with the function it holds
+    assert not _conditions_compared(edges)
+
+
+def _conditions_compared(model) -> bool:
     types = ri._COND_TYPES
     everything = [n for n in _all(model.root) if n.type in types and _tests_something(n)]
     seen_outside = False
@@ -95,7 +136,7 @@ def test_condition_nodes_are_the_nodes_starting_in_the_function(model):
         assert {n.id for n in got if _tests_something(n)} == want
         assert len({n.id for n in got}) == len(got)
         seen_outside |= any(n.end_byte > fn.end_byte for n in got)
-    assert seen_outside  # `function () {…} || opts` starts with the function it holds
+    return seen_outside
 
 
 def _slow_tested(inf, node, read):
