@@ -28,15 +28,14 @@ a miss, and the run computes the answer. The folder is bounded (`CONVEX_LSP_CACH
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import re
 import sys
 import time
 from typing import Any, Iterable, Optional
 
 from . import __version__
+from . import lazy_re
 from .fs import walk, write_atomic
 from .facts import FileFacts, Span
 from .records import fields_of, is_record
@@ -77,6 +76,8 @@ def tool_fingerprint() -> str:
     quick fixes: a changed rule (a development checkout, an upgrade) never reads old answers."""
     global _FINGERPRINT
     if _FINGERPRINT is None:
+        import hashlib  # (here: OpenSSL's start-up is a few ms, spared when the cache is off)
+
         h = hashlib.sha256(f"convex-lsp {__version__} format {FORMAT} py{sys.version_info[:2]}".encode())
         here = os.path.dirname(os.path.abspath(__file__))
         folders = [here, os.path.join(here, "rules"), os.path.join(os.path.dirname(here), "quickfixes")]
@@ -211,6 +212,8 @@ def _hashable(x: Any) -> Any:
 
 
 def digest(*parts: Any) -> str:
+    import hashlib
+
     h = hashlib.sha256()
     for p in parts:
         if isinstance(p, bytes):
@@ -442,7 +445,7 @@ def _dumps(encoded: Any) -> str:
 
 
 # an encoded Span in `_dumps` text (a string value holding these characters has its quotes escaped)
-_SPAN_JSON = re.compile(r'\{"S":\[-?\d+,-?\d+,-?\d+,-?\d+,-?\d+,-?\d+\]\}')
+_SPAN_JSON = lazy_re.compile(r'\{"S":\[-?\d+,-?\d+,-?\d+,-?\d+,-?\d+,-?\d+\]\}')
 
 
 def _view_of(body: str) -> str:

@@ -19,6 +19,7 @@ import functools
 import re
 from typing import Optional
 
+from . import lazy_re
 from .records import record
 
 Version = tuple[int, int, int]
@@ -196,10 +197,10 @@ def _parsed(spec: str) -> ProjectVersion:
 # ------------------------------------------------------------------ lockfiles
 LOCKFILES = ("package-lock.json", "pnpm-lock.yaml", "yarn.lock", "bun.lock")
 
-_PNPM_RE = re.compile(r"(?m)^\s+/?convex@(\d+\.\d+\.\d+)[^\s:]*:\s*$")
-_PNPM_IMPORTER_RE = re.compile(r"(?m)^\s+convex:\s*\n\s+specifier:[^\n]*\n\s+version:\s*'?(\d+\.\d+\.\d+)")
-_YARN_RE = re.compile(r'(?m)^"?convex@[^\n]*:\s*\n\s+version:?\s+"?(\d+\.\d+\.\d+)')
-_BUN_RE = re.compile(r'"convex":\s*\[\s*"convex@(\d+\.\d+\.\d+)"')
+_PNPM_RE = lazy_re.compile(r"(?m)^\s+/?convex@(\d+\.\d+\.\d+)[^\s:]*:\s*$")
+_PNPM_IMPORTER_RE = lazy_re.compile(r"(?m)^\s+convex:\s*\n\s+specifier:[^\n]*\n\s+version:\s*'?(\d+\.\d+\.\d+)")
+_YARN_RE = lazy_re.compile(r'(?m)^"?convex@[^\n]*:\s*\n\s+version:?\s+"?(\d+\.\d+\.\d+)')
+_BUN_RE = lazy_re.compile(r'"convex":\s*\[\s*"convex@(\d+\.\d+\.\d+)"')
 
 
 def lockfile_versions(name: str, data: str) -> list[str]:

@@ -6,7 +6,6 @@ query chains and the workspace facts.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
@@ -78,6 +77,8 @@ def index_name_deployable(name: str) -> bool:
 
 
 def closest(name: str, candidates, n: int = 3) -> list[str]:
+    import difflib  # (here: only a miss asks for suggestions)
+
     cands = sorted(set(candidates))
     out = difflib.get_close_matches(name, cands, n=n, cutoff=0.5)
     if not out:

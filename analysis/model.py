@@ -9,13 +9,13 @@ from __future__ import annotations
 import bisect
 import functools
 import operator
-import re
 from typing import Optional
 
 import tree_sitter as ts
 from tree_sitter import Node
 
 from . import convex as cx
+from . import lazy_re
 from .facts import (
     BuilderDef,
     ExportFact,
@@ -107,7 +107,7 @@ def _is_auth_name(name: str) -> bool:
 
 # the directive must open the comment (`// convex-lsp-…`, `/* convex-lsp-… */`): prose that merely
 # mentions it is not a suppression
-SUPPRESS_RE = re.compile(
+SUPPRESS_RE = lazy_re.compile(
     r"^(?://|/\*)[\s*]*convex-lsp-(disable-next-line|disable-line|disable)(?=\s|$|\*/)([^\n*]*)"
 )
 

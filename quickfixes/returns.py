@@ -37,11 +37,6 @@ from ._util import (
     uses_semicolons,
 )
 
-V_ID_RE = re.compile(r"""^v\s*\.\s*id\s*\(\s*["'`]([^"'`]+)["'`]\s*\)$""")
-_STRING_RE = re.compile(r'"(?:\\.|[^"\\])*"|\'(?:\\.|[^\'\\])*\'|`(?:\\.|[^`\\])*`')
-_IDENT_RE = re.compile(r"(?<![.\w$])([A-Za-z_$][\w$]*)")
-_ALLOWED_FREE = {"v", "true", "false", "null", "undefined"}
-
 
 # ------------------------------------------------------------------ object-literal keys
 def insert_key_edit(model, obj: Node, entry: str, after: Optional[Node] = None,

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 
+from ..analysis import lazy_re
 from ..analysis.registry import Finding, Fix, TextEdit
 from ._util import ancestors, indent_at, newline_of, node_at
 
-_NEXT_LINE_RE = re.compile(rb"^([ \t]*)//[ \t]*convex-lsp-disable-next-line\b([^\r\n]*)$")
+_NEXT_LINE_RE = lazy_re.compile(rb"^([ \t]*)//[ \t]*convex-lsp-disable-next-line\b([^\r\n]*)$")
 
 
 def _rules_end(line: bytes, start: int) -> tuple[int, bytes]:

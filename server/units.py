@@ -25,7 +25,6 @@ order (`WorkspaceIndex.reorder`), as is everything linted at the end.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from typing import Optional
@@ -33,8 +32,6 @@ from typing import Optional
 from convex_lsp.analysis.registry import Finding
 
 from .linting import _CacheState, lint_file_cached, lint_models
-
-log = logging.getLogger("convex_lsp")
 
 
 # the rest of a quoted relative specifier from its first `./` to the closing quote: `./x"`, and `./x"`
@@ -274,7 +271,10 @@ class UnitRunner:
                                       self.with_fixes)
         facts.scope = None
         if guard.tainted:
-            log.debug("unit of %s linted again at the end: it read %s", unit[0], guard.reason)
+            import logging  # (here: logging costs a few ms to import; this is rare)
+
+            logging.getLogger("convex_lsp").debug("unit of %s linted again at the end: it read %s",
+                                                  unit[0], guard.reason)
         else:
             self.done.update(found)
         for path in kept:

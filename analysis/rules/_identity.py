@@ -9,6 +9,7 @@ from typing import Optional
 from tree_sitter import Node
 
 from .. import convex as cx
+from .. import lazy_re
 from ..syntax import callee_name, call_args, descendants_of_type, function_params, param_pattern, text, unwrap
 
 # ctx members every Convex context has; anything else was added by a custom builder
@@ -17,7 +18,7 @@ STANDARD_CTX_MEMBERS = frozenset({
 })
 
 # names of functions (from packages we cannot read, or api references) that suggest an identity check
-IDENTITY_NAME_RE = re.compile(
+IDENTITY_NAME_RE = lazy_re.compile(
     r"(user|viewer|identity|auth|session|account|member|permission|access|role|admin|owner|principal|"
     r"caller|current|\bme\b|^me$|guard|protect|signed|login|token)",
     re.IGNORECASE,
@@ -25,11 +26,11 @@ IDENTITY_NAME_RE = re.compile(
 
 
 # function references (`api.users.viewer`) whose result is the caller
-_IDENTITY_REF_WORDS = re.compile(
+_IDENTITY_REF_WORDS = lazy_re.compile(
     r"(viewer|current|^me$|whoami|identity|loggedin|signedin|session|authenticat|authoriz|getme|myself)",
     re.IGNORECASE,
 )
-_WORD_RUN = re.compile(r"\w+")
+_WORD_RUN = lazy_re.compile(r"\w+")
 
 
 def is_identity_ref(name: str) -> bool:

@@ -5,7 +5,6 @@ Not a rule module (the leading underscore keeps the registry away)."""
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import posixpath
@@ -473,6 +472,8 @@ def _children(modules: set[str], prefix: str) -> list[str]:
 
 
 def _close(word: str, options) -> tuple[str, ...]:
+    import difflib  # (here: only a miss asks for suggestions)
+
     return tuple(difflib.get_close_matches(word, list(options), n=3, cutoff=0.6))
 
 

@@ -8,6 +8,7 @@ from typing import Optional
 from tree_sitter import Node
 
 from .. import convex as cx
+from .. import lazy_re
 from ..registry import Rule
 from ..syntax import (
     call_args,
@@ -40,7 +41,7 @@ WRITES = {("db", "insert"), ("db", "patch"), ("db", "replace"), ("db", "delete")
           ("scheduler", "runAfter"), ("scheduler", "runAt")}
 _WRITE_METHODS = frozenset(method for _, method in WRITES)
 # `role: v.union(v.literal("user"), v.literal("assistant"))`: the author of a chat message, not a privilege
-CHAT_ROLE_RE = re.compile(r"assistant|system|tool|model", re.IGNORECASE)
+CHAT_ROLE_RE = lazy_re.compile(r"assistant|system|tool|model", re.IGNORECASE)
 
 
 def _pattern_names(pat: Node) -> list[tuple[Optional[str], str]]:

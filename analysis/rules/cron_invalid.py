@@ -15,7 +15,6 @@ DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "satur
 RANGES = {"minuteUTC": (0, 59), "hourUTC": (0, 23), "day": (1, 31)}
 CRON_FIELDS = (("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12),
                ("day of week", 0, 7))
-_NUM_RE = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def _number(node) -> Optional[float]:

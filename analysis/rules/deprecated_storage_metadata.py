@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import re
 from typing import Optional
 
 from tree_sitter import Node
 
+from .. import lazy_re
 from ..convex import _binding_of, ctx_call
 from ..convex_versions import version_of
 from ..registry import Rule
 from ..syntax import FUNCTION_TYPES, call_args, function_body, param_type_text, text, unwrap
 
 # a helper whose ctx parameter is typed like this has `db` (query or mutation context)
-_DB_CTX_TYPE_RE = re.compile(r"\b(?:Generic)?(?:Query|Mutation)Ctx\b")
+_DB_CTX_TYPE_RE = lazy_re.compile(r"\b(?:Generic)?(?:Query|Mutation)Ctx\b")
 # the fields of the old metadata object that a `_storage` document does not have
 _OLD_ONLY_FIELDS = ("storageId",)
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import re
 
+from .. import lazy_re
 from ..registry import Rule
 
 KNOWN = ("api", "server", "dataModel", "component")
-MARKER_RE = re.compile(rb"automatically\s+generated", re.IGNORECASE)
+MARKER_RE = lazy_re.compile(rb"automatically\s+generated", re.IGNORECASE)
 
 
 def check(ctx):

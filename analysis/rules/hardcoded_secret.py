@@ -9,6 +9,7 @@ from typing import Optional
 
 from tree_sitter import Node
 
+from .. import lazy_re
 from ..registry import Rule
 from ..syntax import text
 
@@ -35,31 +36,31 @@ class _JsonWebToken:
 # (label, pattern, severity or None for the rule's default). Every pattern runs in time linear in
 # the literal's length (tests/test_reliability_bounds.py feeds each an adversarial literal).
 PATTERNS: list[tuple[str, re.Pattern, Optional[str]]] = [
-    ("Stripe live secret key", re.compile(r"\b[sr]k_live_[0-9A-Za-z]{16,}"), None),
-    ("Stripe test secret key", re.compile(r"\b[sr]k_test_[0-9A-Za-z]{16,}"), "info"),
-    ("OpenAI project key", re.compile(r"\bsk-proj-[0-9A-Za-z_-]{20,}"), None),
-    ("Anthropic API key", re.compile(r"\bsk-ant-[0-9A-Za-z_-]{20,}"), None),
-    ("OpenAI API key", re.compile(r"\bsk-[0-9A-Za-z_-]{40,}"), None),
-    ("Resend API key", re.compile(r"(?<![A-Za-z0-9_])re_[0-9A-Za-z_]{20,}\b"), None),
-    ("AWS access key id", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), None),
-    ("GitHub token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{36,}\b"), None),
-    ("GitHub token", re.compile(r"\bgithub_pat_[0-9A-Za-z_]{40,}\b"), None),
-    ("Slack token", re.compile(r"\bxox[abpr]-[0-9A-Za-z-]{10,}"), None),
-    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), None),
+    ("Stripe live secret key", lazy_re.compile(r"\b[sr]k_live_[0-9A-Za-z]{16,}"), None),
+    ("Stripe test secret key", lazy_re.compile(r"\b[sr]k_test_[0-9A-Za-z]{16,}"), "info"),
+    ("OpenAI project key", lazy_re.compile(r"\bsk-proj-[0-9A-Za-z_-]{20,}"), None),
+    ("Anthropic API key", lazy_re.compile(r"\bsk-ant-[0-9A-Za-z_-]{20,}"), None),
+    ("OpenAI API key", lazy_re.compile(r"\bsk-[0-9A-Za-z_-]{40,}"), None),
+    ("Resend API key", lazy_re.compile(r"(?<![A-Za-z0-9_])re_[0-9A-Za-z_]{20,}\b"), None),
+    ("AWS access key id", lazy_re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), None),
+    ("GitHub token", lazy_re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{36,}\b"), None),
+    ("GitHub token", lazy_re.compile(r"\bgithub_pat_[0-9A-Za-z_]{40,}\b"), None),
+    ("Slack token", lazy_re.compile(r"\bxox[abpr]-[0-9A-Za-z-]{10,}"), None),
+    ("Google API key", lazy_re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), None),
     # a header, then 40 characters of base64, whitespace or `\n` escapes
-    ("private key", re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[A-Za-z0-9+/=\s\\]{40}"), None),
+    ("private key", lazy_re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[A-Za-z0-9+/=\s\\]{40}"), None),
     ("JSON Web Token", _JsonWebToken(), None),
 ]
 
-SECRET_NAME_RE = re.compile(
+SECRET_NAME_RE = lazy_re.compile(
     r"(?:api_?key|secret|secret_?key|client_?secret|access_?token|auth_?token|bearer_?token|refresh_?token|"
     r"private_?key|access_?key|password|passwd|signing_?key|webhook_?secret|token)$",
     re.IGNORECASE,
 )
-NOT_SECRET_NAME_RE = re.compile(r"(?:page|cursor|next|continuation|csrf|cancel|continue|sync|type)_?token$",
+NOT_SECRET_NAME_RE = lazy_re.compile(r"(?:page|cursor|next|continuation|csrf|cancel|continue|sync|type)_?token$",
                                 re.IGNORECASE)
 
-PLACEHOLDER_RE = re.compile(
+PLACEHOLDER_RE = lazy_re.compile(
     r"\.\.\.|…|x{4,}|X{4,}|\*{3,}|<[^<>]*>|\{\{|\$\{|your|example|sample|placeholder|dummy|fake|changeme|"
     r"change_me|replace|insert|redacted|todo|fixme|test_?key|mock|foo|bar|0{8,}|1234567|abcdef",
     re.IGNORECASE,

@@ -8,12 +8,13 @@ from typing import Optional
 from tree_sitter import Node
 
 from .. import convex as cx
+from .. import lazy_re
 from ..registry import Rule
 from ..syntax import call_args, callee_name, descendants_of_type, function_params, param_pattern, text, unwrap
 from ._calls import calls_named_within
 from ._identity import helper_authenticates
 
-VERIFY_NAME_RE = re.compile(
+VERIFY_NAME_RE = lazy_re.compile(
     r"(verif|validat|authenticat|authoriz|signature|constructEvent|webhook|hmac|checkAuth|requireAuth|"
     r"getUserIdentity|getAuthUserId|bearer|apiKey|secret)",
     re.IGNORECASE,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 
+from .. import lazy_re
 from ..registry import Rule
 from ..syntax import FUNCTION_TYPES, text
 from ..syntax import call_args
@@ -30,7 +30,7 @@ def _indent_of(src: bytes, offset: int) -> str:
     return src[line_start:i].decode()
 
 
-_MAY_BE_UNDEFINED = re.compile(r"\b(void|undefined|any|unknown)\b")
+_MAY_BE_UNDEFINED = lazy_re.compile(r"\b(void|undefined|any|unknown)\b")
 
 
 def _return_type_excludes_undefined(fn) -> bool:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 
+from .. import lazy_re
 from ..convex import ctx_call
 from ..convex_versions import version_of
 from ..registry import Rule
@@ -12,8 +12,8 @@ from ..syntax import (FUNCTION_TYPES, call_args, function_params, object_pairs, 
 
 # the explicit-table overloads of db.get/patch/replace/delete shipped in convex 1.31.0
 OLD_ARITY = {"get": 1, "delete": 1, "patch": 2, "replace": 2}
-_ID_TYPE_RE = re.compile(r"^(?:Id|GenericId)<\s*[\"']([A-Za-z0-9_]+)[\"']\s*>$")
-_VID_RE = re.compile(r"^v\.id\(\s*[\"']([A-Za-z0-9_]+)[\"']\s*\)$")
+_ID_TYPE_RE = lazy_re.compile(r"^(?:Id|GenericId)<\s*[\"']([A-Za-z0-9_]+)[\"']\s*>$")
+_VID_RE = lazy_re.compile(r"^v\.id\(\s*[\"']([A-Za-z0-9_]+)[\"']\s*\)$")
 
 
 def _table_of_id(ctx, arg) -> str | None:

@@ -8,14 +8,15 @@ from typing import Optional
 from tree_sitter import Node
 
 from .. import convex as cx
+from .. import lazy_re
 from ..registry import Rule
 from ..runtime_util import ACTIONS, belongs_to, in_try_body, is_promise_all_arg
 from ..syntax import FUNCTION_TYPES, call_args, text, unwrap
 from ._calls import calls_named_within
 
 # A loop over pre-chunked work (`for (const batch of batches)`) already batches.
-_BATCH_RE = re.compile(r"batch|chunk|page|slice|group", re.I)
-_RETRY_RE = re.compile(r"attempt|retr|tries|tried", re.I)
+_BATCH_RE = lazy_re.compile(r"batch|chunk|page|slice|group", re.I)
+_RETRY_RE = lazy_re.compile(r"attempt|retr|tries|tried", re.I)
 
 
 def _loop_of(call: Node, handler: Node) -> Optional[tuple[str, Node]]:

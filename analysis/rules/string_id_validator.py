@@ -13,13 +13,14 @@ from typing import Optional
 from tree_sitter import Node
 
 from .. import convex as cx
+from .. import lazy_re
 from ..deferred import defer
 from ..registry import Rule
 from ..syntax import (FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, param_pattern,
                       param_type_text, string_value, text, unwrap)
 from ..validators_util import v_locals, validator_call
 
-ID_TYPE_RE = re.compile(r"""^\s*(?:Id|GenericId)\s*<\s*["'`](\w+)["'`]\s*>(?:\s*(\[\s*\]))?\s*+$""")
+ID_TYPE_RE = lazy_re.compile(r"""^\s*(?:Id|GenericId)\s*<\s*["'`](\w+)["'`]\s*>(?:\s*(\[\s*\]))?\s*+$""")
 DB_ID_METHODS = ("get", "patch", "replace", "delete")
 _ID_CALLS = frozenset(DB_ID_METHODS + ("insert",))
 UNKNOWN = ""  # evidence of an id whose table the code does not name

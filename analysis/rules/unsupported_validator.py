@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 from ..convex_versions import FEATURES, version_of, version_text
 from ..registry import Rule
 from ..syntax import text
@@ -68,6 +66,8 @@ def check(ctx):
         call = _call_of(member)
         node = call if call is not None else member
         prop = member.child_by_field_name("property")
+        import difflib  # (here: only an unknown member asks for suggestions)
+
         close = difflib.get_close_matches(name, sorted(V_MEMBERS), n=3, cutoff=0.6)
         hint = _HINTS.get(name) or (f"did you mean `v.{close[0]}`?" if close else "")
         ctx.report(

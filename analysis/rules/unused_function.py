@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 
+from .. import lazy_re
 from ..config import keeps
 from ..fs import read_regular
 from ..project import _read_json, project_docs
@@ -12,7 +13,7 @@ from ..registry import Rule
 from ._refs import folder_fully_seen
 
 # `npx convex run tasks:seed`, `convex dev --run init`, `convex run --prod jobs/cleanup:run`
-_RUN_RE = re.compile(r"\bconvex\s+run\s+(?:--?[\w-]+(?:=\S+)?\s+)*([\w/.-]+(?::\w+)?)"
+_RUN_RE = lazy_re.compile(r"\bconvex\s+run\s+(?:--?[\w-]+(?:=\S+)?\s+)*([\w/.-]+(?::\w+)?)"
                      r"|\bconvex\s+dev\b[^&;|]*?--run(?:=|\s+)([\w/.-]+(?::\w+)?)")
 _RUN_CACHE: dict[tuple, frozenset] = {}
 
