@@ -97,10 +97,10 @@ def _entropy(s: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
-_SPACE = re.compile(r"\s")  # (`\s` of a str pattern is `str.isspace`)
-_LOWER, _UPPER, _DIGIT = re.compile(r"[a-z]"), re.compile(r"[A-Z]"), re.compile(r"[0-9]")
-_ENV_NAME = re.compile(r"[A-Z0-9_]+")
-_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+_SPACE = lazy_re.compile(r"\s")  # (`\s` of a str pattern is `str.isspace`)
+_LOWER, _UPPER, _DIGIT = lazy_re.compile(r"[a-z]"), lazy_re.compile(r"[A-Z]"), lazy_re.compile(r"[0-9]")
+_ENV_NAME = lazy_re.compile(r"[A-Z0-9_]+")
+_UUID = lazy_re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
 def _looks_random(s: str) -> bool:
