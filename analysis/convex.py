@@ -18,8 +18,8 @@ from .records import record, field
 from .syntax import (  # noqa: F401 (file_cache: its home was here, callers import it from here)
     FUNCTION_TYPES,
     _PINS,
-    _TEXTS,
     _active,
+    _texts_of,
     file_cache,
     call_args,
     function_params,
@@ -117,9 +117,7 @@ def memo_answer(store: dict, fn, node: Node, value) -> None:
     if table is None:
         table = store[fn] = {}
     table[node.id] = value
-    if _TEXTS not in store:  # (as `file_cache` sets a store up)
-        store[_TEXTS] = {}
-        store[_PINS] = []
+    _texts_of(store)  # (as `file_cache` sets a store up)
     store[_PINS].append(node)  # the tree stays alive as long as the memo
 
 

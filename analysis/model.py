@@ -43,6 +43,7 @@ from .syntax import (
     pair_value,
     string_value,
     text,
+    text_reader,
     unwrap,
 )
 
@@ -148,6 +149,76 @@ def parse_suppression(raw: str, start: int, end: int, span: Span, lines, first_s
 
 
 @record
+class ImportStmt:
+    """One import statement (`read_import`)."""
+
+    node: Node  # import_statement
+    source: str
+    source_node: Node
+    type_only: bool  # `import type ...` or every specifier is `type`
+    side_effect: bool  # `import "./x"`
+    locals: list[str]  # value bindings it introduces
+    bindings: list[ImportFact] = field(default_factory=list)  # every name it binds (type-only too), as facts
+
+
+def read_import(stmt: Node, text_of=text) -> Optional[ImportStmt]:
+    """What an import statement binds (None without a plain string source). `text_of`: `text`, or
+    the model's reader of this tree."""
+    src = stmt.child_by_field_name("source")
+    source = string_value(src)
+    if source is None:
+        return None
+    stmt_type = any(c.type == "type" for c in stmt.children)
+    clause = next((c for c in stmt.named_children if c.type == "import_clause"), None)
+    if clause is None:
+        return ImportStmt(stmt, source, src, stmt_type, True, [])
+    locals_: list[str] = []
+    bindings: list[ImportFact] = []
+    n_specs = 0
+    for c in clause.named_children:
+        if c.type == "identifier":
+            n_specs += 1
+            local = text_of(c)
+            locals_.append(local)
+            bindings.append(ImportFact(local, "default", source, stmt_type))
+        elif c.type == "namespace_import":
+            n_specs += 1
+            ident = next((x for x in c.named_children if x.type == "identifier"), None)
+            if ident is not None:
+                local = text_of(ident)
+                locals_.append(local)
+                bindings.append(ImportFact(local, "*", source, stmt_type))
+        elif c.type == "named_imports":
+            for spec in c.named_children:
+                if spec.type != "import_specifier":
+                    continue
+                n_specs += 1
+                name = spec.child_by_field_name("name")
+                alias = spec.child_by_field_name("alias")
+                spec_type = any(x.type == "type" for x in spec.children)
+                imported = string_value(name) if name is not None and name.type == "string" else text_of(name)
+                bindings.append(ImportFact(text_of(alias) if alias is not None else imported, imported, source,
+                                           stmt_type or spec_type))
+                if not spec_type:
+                    locals_.append(text_of(alias) if alias is not None else text_of(name))
+    type_only = stmt_type or (n_specs > 0 and not locals_)
+    return ImportStmt(stmt, source, src, type_only, False, [] if stmt_type else locals_, bindings)
+
+
+@cx._memo
+def top_level_imports(root: Node) -> list[ImportStmt]:
+    """The file's top-level import statements, read (several rules ask: once per file while it is
+    linted; the model's pass over the imports gives it)."""
+    out = []
+    for stmt in root.named_children:
+        if stmt.type == "import_statement":
+            got = read_import(stmt)
+            if got is not None:
+                out.append(got)
+    return out
+
+
+@record
 class Registration:
     fact: RegistrationFact
     call: Node  # builder(...) call
@@ -166,6 +237,8 @@ class Registration:
 
 
 class FileModel:
+    text_of = staticmethod(text)  # (a model without a tree: replaced by a reader of the tree's bytes)
+
     def __init__(self, src: SourceFile, functions_dir: Optional[str] = None, module: Optional[str] = None,
                  refs_only: bool = False, memo: Optional[dict] = None, known: Optional[FileFacts] = None):
         """`known`: this file's facts, taken from these bytes before (a tree parsed again after it
@@ -193,11 +266,13 @@ class FileModel:
             return
         root = src.tree.root_node
         self.root = root
+        # `syntax.text` for this tree's nodes (cheaper: see text_reader)
+        self.text_of = text_reader(src.data, root, self.memo)
         self.errors = error_ranges(root)
         if refs_only:
             # client code, tests, scripts: the imports, then the references found from their bytes
             # (no whole-tree query, no query chains: see refs_extract's light mode)
-            self._extract_imports([c for c in root.named_children if c.type == "import_statement"])
+            self._extract_imports([c for c in root.named_children if c.type == "import_statement"])  # (all top-level)
             extract_references(self, light=True)
             return
         caps = ts.QueryCursor(_query(kind_for_path(src.path))).captures(root)
@@ -312,63 +387,21 @@ class FileModel:
 
     # ------------------------------------------------------------------ imports
     def _extract_imports(self, nodes: list[Node], top: Optional[list[Node]] = None) -> None:
-        """The imports' facts. `top`: the file's top-level statements: the same pass also makes the
-        `rules._refs.ImportStmt` list of the top-level imports (what `_refs.import_statements` gives),
-        kept in the model's memo for the rules and extractors that ask."""
-        stmts = None
-        if top is not None:
-            from .rules import _refs
-
-            stmts = []
-            top_ids = {c.id for c in top if c.type == "import_statement"}
+        """The imports' facts (`nodes`: every import statement, by start), read by `read_import`. Its
+        answers for the top-level statements (`top`: the file's top-level statements; None: `nodes`
+        are) are what `top_level_imports` gives: kept in the model's memo for the rules that ask."""
+        top_ids = None if top is None else {c.id for c in top if c.type == "import_statement"}
+        stmts = []
         imports = self.facts.imports
+        text_of = self.text_of
         for node in nodes:
-            src_node = node.child_by_field_name("source")
-            source = string_value(src_node)
-            if source is None:
+            stmt = read_import(node, text_of)
+            if stmt is None:
                 continue
-            stmt_type_only = any(c.type == "type" for c in node.children)
-            clause = next((c for c in node.named_children if c.type == "import_clause"), None)
-            listed = stmts is not None and node.id in top_ids
-            if clause is None:
-                if listed:
-                    stmts.append(_refs.ImportStmt(node, source, src_node, stmt_type_only, True, []))
-                continue
-            locals_: list[str] = []
-            n_specs = 0
-            for c in clause.named_children:
-                if c.type == "identifier":
-                    n_specs += 1
-                    local = text(c)
-                    locals_.append(local)
-                    imports.append(ImportFact(local, "default", source, stmt_type_only))
-                elif c.type == "namespace_import":
-                    n_specs += 1
-                    ident = next((x for x in c.named_children if x.type == "identifier"), None)
-                    if ident is not None:
-                        local = text(ident)
-                        locals_.append(local)
-                        imports.append(ImportFact(local, "*", source, stmt_type_only))
-                elif c.type == "named_imports":
-                    for spec in c.named_children:
-                        if spec.type != "import_specifier":
-                            continue
-                        n_specs += 1
-                        name = spec.child_by_field_name("name")
-                        alias = spec.child_by_field_name("alias")
-                        spec_type = any(x.type == "type" for x in spec.children)
-                        imported = string_value(name) if name is not None and name.type == "string" else text(name)
-                        local = text(alias) if alias is not None else imported
-                        imports.append(ImportFact(local, imported, source, stmt_type_only or spec_type))
-                        if not spec_type:
-                            locals_.append(text(alias) if alias is not None else text(name))
-            if listed:
-                type_only = stmt_type_only or (n_specs > 0 and not locals_)
-                stmts.append(_refs.ImportStmt(node, source, src_node, type_only, False,
-                                              [] if stmt_type_only else locals_))
-        if stmts is not None:
-            # (the answer `_refs._import_statements(root)` would memoise: one walk of the imports less)
-            cx.memo_answer(self.memo, _refs._import_statements, self.root, stmts)
+            imports += stmt.bindings
+            if top_ids is None or node.id in top_ids:
+                stmts.append(stmt)
+        cx.memo_answer(self.memo, top_level_imports, self.root, stmts)  # (one walk of the imports less)
 
     def import_of(self, local: str) -> Optional[ImportFact]:
         return self.facts.import_of(local)
@@ -406,7 +439,7 @@ class FileModel:
                     if d.type == "variable_declarator":
                         self._top_level_declarator(d, exported)
             elif decl.type in ("function_declaration", "generator_function_declaration"):
-                name = text(decl.child_by_field_name("name"))
+                name = self.text_of(decl.child_by_field_name("name"))
                 if name:
                     self._add_helper(name, decl, exported)
 
@@ -432,9 +465,9 @@ class FileModel:
             local = None
             v = unwrap(value)
             if v is not None and v.type == "identifier":
-                local = text(v)
+                local = self.text_of(v)
             elif v is not None and v.type in ("function_declaration", "class_declaration"):
-                local = text(v.child_by_field_name("name")) or None
+                local = self.text_of(v.child_by_field_name("name")) or None
             facts.exports.append(ExportFact("default", local))
             facts.default_export = self._describe_default(v)
             return
@@ -444,18 +477,18 @@ class FileModel:
                     if d.type == "variable_declarator":
                         n = d.child_by_field_name("name")
                         if n is not None and n.type == "identifier":
-                            facts.exports.append(ExportFact(text(n), text(n)))
+                            facts.exports.append(ExportFact(self.text_of(n), self.text_of(n)))
             else:
                 n = decl.child_by_field_name("name")
                 if n is not None:
-                    facts.exports.append(ExportFact(text(n), text(n)))
+                    facts.exports.append(ExportFact(self.text_of(n), self.text_of(n)))
             return
         clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
         if clause is None:
             if source is not None:
                 ns = next((c for c in stmt.named_children if c.type == "namespace_export"), None)
                 if ns is not None:
-                    name = text(ns.named_children[-1]) if ns.named_children else ""
+                    name = self.text_of(ns.named_children[-1]) if ns.named_children else ""
                     facts.exports.append(ExportFact(name, None, source=source, star=False))
                 else:
                     facts.exports.append(ExportFact("*", None, source=source, star=True))
@@ -463,9 +496,9 @@ class FileModel:
         for spec in clause.named_children:
             if spec.type != "export_specifier":
                 continue
-            name = text(spec.child_by_field_name("name"))
+            name = self.text_of(spec.child_by_field_name("name"))
             alias = spec.child_by_field_name("alias")
-            facts.exports.append(ExportFact(text(alias) if alias is not None else name, name, source=source))
+            facts.exports.append(ExportFact(self.text_of(alias) if alias is not None else name, name, source=source))
 
     def _describe_default(self, v: Optional[Node]) -> str:
         if v is None:
@@ -474,13 +507,13 @@ class FileModel:
             return callee_name(v) or "call"
         if v.type == "identifier":
             # resolve to the initializer of a top-level const
-            name = text(v)
+            name = self.text_of(v)
             for stmt in self.root.named_children:
                 decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
                 if decl is None or decl.type not in ("lexical_declaration", "variable_declaration"):
                     continue
                 for d in decl.named_children:
-                    if d.type == "variable_declarator" and text(d.child_by_field_name("name")) == name:
+                    if d.type == "variable_declarator" and self.text_of(d.child_by_field_name("name")) == name:
                         init = unwrap(d.child_by_field_name("value"))
                         if init is not None and init.type == "call_expression":
                             return callee_name(init) or "call"
@@ -493,14 +526,14 @@ class FileModel:
         value = unwrap(d.child_by_field_name("value"))
         if name_node is None or name_node.type != "identifier" or value is None:
             return
-        name = text(name_node)
+        name = self.text_of(name_node)
         if value.type == "call_expression":
             callee = callee_name(value)
             fn = value.child_by_field_name("function")
             if fn is not None and fn.type == "identifier" and callee in cx.CUSTOM_FACTORIES:
                 args = call_args(value)
                 base = unwrap(args[0]) if args else None
-                base_name = text(base) if base is not None and base.type == "identifier" else None
+                base_name = self.text_of(base) if base is not None and base.type == "identifier" else None
                 auth, calls = self._calls_facts(value)
                 self.facts.builders[name] = BuilderDef(
                     name=name, factory=callee, base=base_name,
@@ -512,7 +545,7 @@ class FileModel:
                 self.facts.tables[name] = table
                 return
         elif value.type == "identifier":
-            ref = text(value)
+            ref = self.text_of(value)
             if ref in self.facts.builders or self.builder_name_local_kind(ref) is not None or self.import_of(ref):
                 self.facts.builders[name] = BuilderDef(name=name, factory="alias", base=ref,
                                                        authenticates=False, span=self.span(d))
@@ -555,7 +588,7 @@ class FileModel:
             obj = unwrap(got[2].child_by_field_name("object"))
             if obj is not None and obj.type in ("identifier", "this"):
                 if got[3].type in ("property_identifier", "private_property_identifier"):
-                    out.append(text(obj) + "." + got[1])
+                    out.append(self.text_of(obj) + "." + got[1])
         return auth, tuple(out)
 
     def calls_within(self, node: Node) -> list[Node]:
@@ -604,12 +637,12 @@ class FileModel:
                 continue
             t = fn.type
             if t == "identifier":
-                name = text(fn)
+                name = self.text_of(fn)
             elif t == "member_expression":
                 prop = fn.child_by_field_name("property")
                 if prop is None:
                     continue
-                name = text(prop)
+                name = self.text_of(prop)
             else:
                 continue
             raw[i] = (t == "identifier", name, fn, prop if t != "identifier" else None)
@@ -663,7 +696,7 @@ class FileModel:
             if len(args) != 1:
                 continue
             arg = args[0]
-            name = text(fn)
+            name = self.text_of(fn)
             if arg.type == "object":
                 pairs = object_pairs(arg)
                 if "handler" not in pairs:
@@ -692,7 +725,7 @@ class FileModel:
             decl = p
             nn = p.child_by_field_name("name")
             if nn is not None and nn.type == "identifier":
-                name = text(nn)
+                name = self.text_of(nn)
                 start = nn.start_byte
             gp = p.parent.parent if p.parent is not None else None
             exported = gp is not None and gp.type == "export_statement"
@@ -719,8 +752,8 @@ class FileModel:
             has_args="args" in pairs, has_returns="returns" in pairs,
             authenticates=auth,
             span=self.span(start, end),
-            args_text=text(args_v) if args_v is not None else None,
-            returns_text=text(ret_v) if ret_v is not None else None,
+            args_text=self.text_of(args_v) if args_v is not None else None,
+            returns_text=self.text_of(ret_v) if ret_v is not None else None,
             arg_names=arg_names,
             calls=calls,
             end=call.end_byte,
@@ -748,7 +781,7 @@ class FileModel:
             if fn is None:
                 continue
             if fn.type == "member_expression":
-                prop = text(fn.child_by_field_name("property"))
+                prop = self.text_of(fn.child_by_field_name("property"))
                 if prop == "query":
                     chain = cx.query_chain_from_root(call)
                     if chain is not None:
@@ -774,7 +807,7 @@ class FileModel:
                             facts.table_refs.append(TableRefFact(t, self.span(a[0]), "insert"))
                 elif prop == "id":
                     obj = fn.child_by_field_name("object")
-                    if obj is not None and obj.type == "identifier" and text(obj) == "v":
+                    if obj is not None and obj.type == "identifier" and self.text_of(obj) == "v":
                         a = call_args(call)
                         t = string_value(a[0]) if a else None
                         if t is not None:
@@ -824,7 +857,7 @@ class FileModel:
                 while start is not None and start.type in ("call_expression", "member_expression"):
                     start = start.child_by_field_name("function") if start.type == "call_expression" \
                         else start.child_by_field_name("object")
-                if start is None or start.type != "identifier" or text(start) != name:
+                if start is None or start.type != "identifier" or self.text_of(start) != name:
                     return  # assigned something else
                 reassigned.append((p, start))
                 continue
@@ -866,7 +899,7 @@ class FileModel:
             fn = call.child_by_field_name("function")
             if fn is None or fn.type != "identifier":
                 continue
-            base = returning.get(text(fn))
+            base = returning.get(self.text_of(fn))
             if base is None:
                 continue
             steps = cx.steps_above(call)
@@ -878,7 +911,7 @@ class FileModel:
     def _extract_schema(self) -> None:
         for call in self.calls_named("defineSchema"):
             fn = call.child_by_field_name("function")
-            if fn is None or fn.type != "identifier" or text(fn) != "defineSchema":
+            if fn is None or fn.type != "identifier" or self.text_of(fn) != "defineSchema":
                 continue
             args = call_args(call)
             obj = unwrap(args[0]) if args else None
@@ -888,20 +921,20 @@ class FileModel:
             for child in obj.named_children:
                 if child.type == "pair":
                     key = child.child_by_field_name("key")
-                    tname = string_value(key) if key is not None and key.type == "string" else text(key)
+                    tname = string_value(key) if key is not None and key.type == "string" else self.text_of(key)
                     val = unwrap(child.child_by_field_name("value"))
                     t = self._table_from_expr(val, tname, key_node=key)
                     if t is not None:
                         entries.append(SchemaEntry("table", tname, table=t, span=self.span(key)))
                     elif val is not None and val.type in ("identifier", "member_expression"):
-                        entries.append(SchemaEntry("ref", tname, ref=text(val), span=self.span(key)))
+                        entries.append(SchemaEntry("ref", tname, ref=self.text_of(val), span=self.span(key)))
                     else:
                         entries.append(SchemaEntry("unknown", tname, span=self.span(key)))
                 elif child.type == "shorthand_property_identifier":
-                    entries.append(SchemaEntry("ref", text(child), ref=text(child), span=self.span(child)))
+                    entries.append(SchemaEntry("ref", self.text_of(child), ref=self.text_of(child), span=self.span(child)))
                 elif child.type == "spread_element":
                     inner = unwrap(child.named_children[0]) if child.named_children else None
-                    entries.append(SchemaEntry("spread", None, ref=text(inner) if inner is not None else None,
+                    entries.append(SchemaEntry("spread", None, ref=self.text_of(inner) if inner is not None else None,
                                                span=self.span(child)))
             self.facts.schema = SchemaFact(entries=entries, span=self.span(call))
             return
@@ -917,12 +950,12 @@ class FileModel:
             if fn is None:
                 return None
             if fn.type == "identifier":
-                if text(fn) != "defineTable":
+                if self.text_of(fn) != "defineTable":
                     return None
                 break
             if fn.type != "member_expression":
                 return None
-            steps.append((text(fn.child_by_field_name("property")), cur))
+            steps.append((self.text_of(fn.child_by_field_name("property")), cur))
             cur = unwrap(fn.child_by_field_name("object"))
         else:
             return None
@@ -936,7 +969,7 @@ class FileModel:
             open_fields = False
             for key, pair in object_pairs(doc).items():
                 if pair.type == "pair":
-                    fields[key] = text(pair_value(pair))
+                    fields[key] = self.text_of(pair_value(pair))
                     field_spans[key] = self.span(pair.child_by_field_name("key"))
                 elif pair.type == "shorthand_property_identifier":
                     fields[key] = key
@@ -944,13 +977,13 @@ class FileModel:
                     open_fields = open_fields  # validator reference, still a known field name
             if any(c.type == "spread_element" for c in doc.named_children):
                 open_fields = True
-        elif doc is not None and doc.type == "call_expression" and text(doc.child_by_field_name("function")) == "v.object":
+        elif doc is not None and doc.type == "call_expression" and self.text_of(doc.child_by_field_name("function")) == "v.object":
             inner = call_args(doc)
             if inner and inner[0].type == "object":
                 open_fields = False
                 for key, pair in object_pairs(inner[0]).items():
                     if pair.type == "pair":
-                        fields[key] = text(pair_value(pair))
+                        fields[key] = self.text_of(pair_value(pair))
                         field_spans[key] = self.span(pair.child_by_field_name("key"))
         indexes: list[IndexFact] = []
         for method, call in reversed(steps):
@@ -976,7 +1009,7 @@ class FileModel:
                 sp = object_pairs(spec)
                 if "fields" in sp:
                     arr = unwrap(pair_value(sp["fields"]))
-                if "staged" in sp and text(pair_value(sp["staged"])) == "true":
+                if "staged" in sp and self.text_of(pair_value(sp["staged"])) == "true":
                     staged = True
                 if "searchField" in sp:
                     search_field = string_value(pair_value(sp["searchField"]))
@@ -1005,7 +1038,7 @@ class FileModel:
         return TableFact(name=name, fields=fields, field_spans=field_spans, indexes=indexes,
                          span=self.span(key_node) if key_node is not None else self.span(define),
                          file=self.path, open_fields=open_fields,
-                         doc_validator=text(doc) if doc is not None else None)
+                         doc_validator=self.text_of(doc) if doc is not None else None)
 
     # ------------------------------------------------------------ suppressions
     def _extract_suppressions(self) -> None:
@@ -1014,6 +1047,6 @@ class FileModel:
         first_stmt = next((c for c in self.root.named_children if c.type != "comment"), None)
         first = first_stmt.start_byte if first_stmt is not None else None
         for c in self.comments:
-            s = parse_suppression(text(c), c.start_byte, c.end_byte, self.span(c), self.src.lines, first)
+            s = parse_suppression(self.text_of(c), c.start_byte, c.end_byte, self.span(c), self.src.lines, first)
             if s is not None:
                 self.suppressions.append(s)

@@ -70,11 +70,17 @@ _STOP = frozenset({"statement_block", "program", "class_body", "arguments", "obj
 
 
 _ROLE_NAMES = frozenset(RUN_NAMES) | CLIENT_CALL_FUNCS | frozenset(SCHEDULE_NAMES) | frozenset(CRON_METHODS) \
-    | CLIENT_METHODS  # the callee names `_Ctx.call_role` answers for (and the hooks: `_is_hook`)
+    | CLIENT_METHODS
 
 
 def _is_hook(name: str) -> bool:
     return name.startswith("use") and len(name) > 3 and name[3].isupper()
+
+
+def _role_name(name: str) -> bool:
+    """Could a call of a callee of this name (`f(…)` or `x.f(…)`) take a function reference? The
+    first test of `_Ctx.call_role`; `_string_refs` asks the callee index for these names only."""
+    return name in _ROLE_NAMES or _is_hook(name)
 
 
 def wanted(data: bytes) -> bool:
@@ -181,6 +187,8 @@ class _Ctx:
             return None
         if fn.type == "identifier":
             name = text(fn)
+            if not _role_name(name):
+                return None
             if name in RUN_NAMES:
                 return (TEST if self.test else RUN), 0, name
             if name in CLIENT_CALL_FUNCS:
@@ -191,6 +199,8 @@ class _Ctx:
         if fn.type != "member_expression":
             return None
         method = text(fn.child_by_field_name("property"))
+        if not _role_name(method):
+            return None
         if method in RUN_NAMES:
             return (TEST if self.test else RUN), 0, method
         if method in SCHEDULE_NAMES:
@@ -405,9 +415,11 @@ def _string_refs(model, st: _Ctx) -> None:
                 calls.append(node.parent.parent)
         seen_calls: set[int] = set()
         calls = [c for c in calls if not (c.id in seen_calls or seen_calls.add(c.id))]
-    else:
+    elif has_strings:
         # the calls `_Ctx.call_role` may answer for (it goes by the callee's name first)
-        calls = model.calls_named(*make_ref, *(n for n in model.callee_names() if n in _ROLE_NAMES or _is_hook(n)))
+        calls = model.calls_named(*make_ref, *(n for n in model.callee_names() if _role_name(n)))
+    else:
+        calls = model.calls_named(*make_ref)
     for call in calls:
         fn = call.child_by_field_name("function")
         if fn is None:

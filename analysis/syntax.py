@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from tree_sitter import Node
 
@@ -42,10 +42,7 @@ def file_cache(store: Optional[dict] = None) -> Iterator[None]:
         yield
         return
     cache = {} if store is None else store
-    texts = cache.get(_TEXTS)
-    if texts is None:
-        texts = cache[_TEXTS] = {}
-        cache[_PINS] = []
+    texts = _texts_of(cache)
     _active.cache, _active.texts, _active.pins = cache, texts, cache[_PINS]
     try:
         yield
@@ -64,6 +61,15 @@ def own_file_cache(store: dict) -> Iterator[None]:
             yield
     finally:
         _active.cache, _active.texts, _active.pins = saved
+
+
+def _texts_of(store: dict) -> dict:
+    """The text memo of a file's store (set up with its pins on first use)."""
+    texts = store.get(_TEXTS)
+    if texts is None:
+        texts = store[_TEXTS] = {}
+        store[_PINS] = []
+    return texts
 
 
 def active_cache() -> Optional[dict]:
@@ -93,6 +99,38 @@ def text(node: Optional[Node]) -> str:
         return got
     raw = node.text
     return raw.decode("utf-8", "replace") if raw is not None else ""
+
+
+def text_reader(data: bytes, root: Node, store: dict) -> Callable[[Optional[Node]], str]:
+    """`text` for the nodes of the one tree parsed from `data` whose root is `root` (the caller
+    vouches: a node of another tree would be read from the wrong bytes), memoised in the same table
+    as `text` in `store` (a file's memo). A miss is sliced from the file's text (an ASCII file
+    decoded once) or bytes: `Node.text` copies through a memoryview, several times slower. The root
+    is pinned once: every node read here is of its tree, which stays alive as long as the memo."""
+    texts = _texts_of(store)
+    store[_PINS].append(root)
+    get = texts.get
+    if data.isascii():
+        whole = data.decode("ascii")
+
+        def read(node: Optional[Node]) -> str:
+            if node is None:
+                return ""
+            i = node.id
+            got = get(i)
+            if got is None:
+                got = texts[i] = whole[node.start_byte:node.end_byte]
+            return got
+    else:
+        def read(node: Optional[Node]) -> str:
+            if node is None:
+                return ""
+            i = node.id
+            got = get(i)
+            if got is None:
+                got = texts[i] = data[node.start_byte:node.end_byte].decode("utf-8", "replace")
+            return got
+    return read
 
 
 def string_value(node: Optional[Node]) -> Optional[str]:

@@ -14,6 +14,7 @@ from tree_sitter import Node
 
 from .. import convex as cx
 from ..fs import walk
+from ..model import ImportStmt, top_level_imports
 from ..records import record
 from ._neighbours import WORD_BYTES
 from ..project import TEST_FILE_RE, _read_json, keep_dir
@@ -55,62 +56,10 @@ def project_dependencies(project_root: str) -> set[str]:
     return out
 
 
-@record
-class ImportStmt:
-    node: Node  # import_statement
-    source: str
-    source_node: Node
-    type_only: bool  # `import type ...` or every specifier is `type`
-    side_effect: bool  # `import "./x"`
-    locals: list[str]  # value bindings it introduces
-
-
 def import_statements(root: Node) -> list[ImportStmt]:
-    """The file's import statements (several rules ask; one walk per file while it is linted)."""
-    return _import_statements(root)
-
-
-@cx._memo
-def _import_statements(root: Node) -> list[ImportStmt]:
-    return list(_walk_imports(root))
-
-
-def _walk_imports(root: Node) -> Iterator[ImportStmt]:
-    for stmt in root.named_children:
-        if stmt.type != "import_statement":
-            continue
-        src = stmt.child_by_field_name("source")
-        source = string_value(src)
-        if source is None:
-            continue
-        stmt_type = any(c.type == "type" for c in stmt.children)
-        clause = next((c for c in stmt.named_children if c.type == "import_clause"), None)
-        if clause is None:
-            yield ImportStmt(stmt, source, src, stmt_type, True, [])
-            continue
-        locals_: list[str] = []
-        n_specs = 0
-        for c in clause.named_children:
-            if c.type == "identifier":
-                n_specs += 1
-                locals_.append(text(c))
-            elif c.type == "namespace_import":
-                n_specs += 1
-                ident = next((x for x in c.named_children if x.type == "identifier"), None)
-                if ident is not None:
-                    locals_.append(text(ident))
-            elif c.type == "named_imports":
-                for spec in c.named_children:
-                    if spec.type != "import_specifier":
-                        continue
-                    n_specs += 1
-                    if any(x.type == "type" for x in spec.children):
-                        continue
-                    alias = spec.child_by_field_name("alias")
-                    name = spec.child_by_field_name("name")
-                    locals_.append(text(alias) if alias is not None else text(name))
-        type_only = stmt_type or (n_specs > 0 and not locals_)
-        yield ImportStmt(stmt, source, src, type_only, False, [] if stmt_type else locals_)
+    """The file's top-level import statements (`model.top_level_imports`: read once per file while
+    it is linted, by the model's pass over the imports when it made the tree's model)."""
+    return top_level_imports(root)
 
 
 TYPE_CONTEXTS = frozenset({
