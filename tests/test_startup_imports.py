@@ -72,3 +72,32 @@ def test_grammar_binding_is_the_packages():
                                (b.language_tsx, pkg.language_tsx, "tsx")):
         assert tree_sitter.Language(mine()) == tree_sitter.Language(theirs()) == source.language(kind)
     assert source.language("ts") != source.language("tsx")
+
+
+CLI_PROBE = """
+import argparse, sys
+from convex_lsp.server import cli
+
+def helps(ap):
+    sub = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))
+    return [ap.format_help(), ap.format_usage()] + [p.format_help() for p in sub.choices.values()]
+
+ap = cli.build_parser()
+print("shutil" in sys.modules)
+cli._BuildingFormatter = argparse.HelpFormatter  # the parser as argparse builds it by default
+print(helps(ap) == helps(cli.build_parser()))
+print(max(len(line) for line in helps(ap)[0].splitlines()))
+"""
+
+
+def test_building_the_parser_leaves_shutil_out_and_help_is_unchanged():
+    import os
+
+    widths = []
+    for cols in ("60", "150"):
+        env = dict(os.environ, COLUMNS=cols)
+        out = subprocess.run([sys.executable, "-c", CLI_PROBE], capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == ["False", "True", out.stdout.split()[2]]
+        widths.append(int(out.stdout.split()[2]))
+    assert widths[0] < widths[1]  # the help follows the terminal's width
