@@ -138,6 +138,8 @@ def classify(node: Node, model, sdk: _Sdk) -> Optional[str]:
 
 def check(ctx):
     model = ctx.model
+    if not model.helper_nodes and not any(b.kind in TRANSACTIONAL for _, b in ctx.registrations()):
+        return  # nothing here runs in a transaction (a plain helper might, through its callers)
     sdk = _Sdk(model)
     if sdk.clients or sdk.http:
         candidates = list(model.calls)  # `client.any.method(…)`: any name
