@@ -129,13 +129,6 @@ class FileContext:
         ))
 
 
-def _module_and_dir(ws: Workspace, path: str) -> tuple[Optional[str], Optional[str]]:
-    d = ws.dir_for(path)
-    if d is None:
-        return None, None
-    return d.path, d.module_of(path)
-
-
 def build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
                 lines=None, known: Optional[FileFacts] = None) -> FileModel:
     """Parse + extract one file (also runs the rule modules' fact extractors; `known`: the facts
@@ -160,7 +153,7 @@ def _is_test_in(rel: str) -> bool:
 
 def _build_model(path: str, data: Optional[bytes], ws: Workspace, old_tree=None, parsed=None,
                  lines=None, memo: Optional[dict] = None, known: Optional[FileFacts] = None) -> FileModel:
-    fdir, module = _module_and_dir(ws, path)
+    fdir, module = ws.module_and_dir(path)
     rel = relpath_within(path, fdir) if fdir is not None else None
     generated = rel is not None and "_generated" in rel.split(os.sep)[:1]
     if not generated and (rel is None or _is_test_in(rel)):  # (is_reference_only, from what is known here)
@@ -206,7 +199,7 @@ def load_facts(path: str, ws: Workspace, cache=None, with_view: bool = True) -> 
     except UnreadableFile:
         model = build_model(path, None, ws)
         return model.facts, model
-    fdir, module = _module_and_dir(ws, path)
+    fdir, module = ws.module_and_dir(path)
     key = cache.facts_key(path, fdir, module, data)
     got = cache.get_facts(key, need_view=False)
     if got is not None:

@@ -109,16 +109,26 @@ class GuardedFacts(dict):
     """`WorkspaceIndex.facts` while a guard is installed: reads of pending files go to the guard.
     `scope`: while a closed unit is linted, the paths a scan of every file yields (see above)."""
 
-    __slots__ = ("guard", "scope")
+    __slots__ = ("guard", "_scope", "_view")
 
     def __init__(self, data, guard: LoadGuard):
         super().__init__(data)
         self.guard = guard
-        self.scope: Optional[list[str]] = None
+        self._scope: Optional[list[str]] = None
+        self._view: Optional[dict] = None  # the scope's facts, made when first scanned
+
+    @property
+    def scope(self) -> Optional[list[str]]:
+        return self._scope
+
+    @scope.setter
+    def scope(self, paths: Optional[list[str]]) -> None:
+        self._scope = paths
+        self._view = None
 
     def _scan(self) -> Optional[list[str]]:
-        if self.scope is not None and self.guard.closed:
-            return self.scope
+        if self._scope is not None and self.guard.closed:
+            return self._scope
         self.guard.every_file()
         return None
 
@@ -143,9 +153,21 @@ class GuardedFacts(dict):
         scope = self._scan()
         return dict.__iter__(self) if scope is None else iter(scope)
 
+    def __setitem__(self, key, value) -> None:
+        dict.__setitem__(self, key, value)
+        self._view = None
+
+    def __delitem__(self, key) -> None:
+        dict.__delitem__(self, key)
+        self._view = None
+
     def _scoped(self, scope: list[str]) -> dict:
-        get = dict.__getitem__
-        return {p: get(self, p) for p in scope}
+        """The scope's facts (made once per scope, until a file's facts are set)."""
+        view = self._view
+        if view is None:
+            get = dict.__getitem__
+            view = self._view = {p: get(self, p) for p in scope}
+        return view
 
     def keys(self):
         scope = self._scan()

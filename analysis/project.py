@@ -98,6 +98,13 @@ class Workspace:
             answers[path] = found
         return found
 
+    def module_and_dir(self, path: str) -> tuple[Optional[str], Optional[str]]:
+        """(the functions folder holding `path`, `path`'s module name in it), or (None, None)."""
+        d = self.dir_for(path)
+        if d is None:
+            return None, None
+        return d.path, d.module_of(path)
+
     def inside_roots(self, path: str) -> bool:
         return _under_one_of(real_path(path), self.roots)
 

@@ -154,6 +154,7 @@ class _CacheState:
         self.views_digest: Optional[str] = None
         self.indexed = False
         self.in_index: set[str] = set()  # the paths whose facts are in the index
+        self.probed: set[str] = set()  # the paths whose facts `probe` took from the cache
         self._config_fps: dict[int, str] = {}
         self.summary_key: Optional[str] = None
         self.old_facts: dict = {}
@@ -184,32 +185,15 @@ class _CacheState:
     def load(self, path: str, data: Optional[bytes] = None):
         """Take `path`'s facts, from the cache when possible; the model when it was parsed.
         (`data`: the file's bytes as `read_source_bytes` gave them, when they were read before.)"""
-        from convex_lsp.analysis.source import UnreadableFile, read_source_bytes
-
         cache = self.cache
         if cache is None:
             return self._parse(path, data)
+        if path in self.probed:
+            return None  # taken from the cache already (`probe`)
         if data is None:
-            try:
-                data = read_source_bytes(path)
-            except UnreadableFile:
-                data = None
-        if data is not None:
-            d = self.plan.workspace.dir_for(path)
-            fdir, module = (d.path, d.module_of(path)) if d is not None else (None, None)
-            key = self.keys[path] = cache.facts_key(path, fdir, module, data)
-            known = self.old_facts.get(path)
-            if type(known) is list and len(known) == 2 and known[0] == key and type(known[1]) is str:
-                self.cached_entries[path] = _UNREAD
-                self.views[path] = known[1]
-                self.new_facts[path] = known
-                return None
-            self.changed = True
-            got = cache.get_facts(key)
-            if got is not None:
-                self.cached_entries[path], self.views[path] = got
-                self.new_facts[path] = [key, self.views[path]]
-                return None
+            data = _read(path)
+        if data is not None and self._from_cache(path, data):
+            return None
         self.changed = True
         model = self._parse(path, data)
         if data is not None:
@@ -218,6 +202,34 @@ class _CacheState:
                 self.views[path] = view
                 self.new_facts[path] = [self.keys[path], view]
         return model
+
+    def probe(self, path: str) -> bool:
+        """Take `path`'s facts from the cache if they are there (its `load` is then a no-op);
+        whether they were."""
+        data = _read(path)
+        if data is None or not self._from_cache(path, data):
+            return False
+        self.probed.add(path)
+        return True
+
+    def _from_cache(self, path: str, data: bytes) -> bool:
+        """`path`'s facts (of these bytes) taken from the run summary or the cache, if they are there."""
+        cache = self.cache
+        fdir, module = self.plan.workspace.module_and_dir(path)
+        key = self.keys[path] = cache.facts_key(path, fdir, module, data)
+        known = self.old_facts.get(path)
+        if type(known) is list and len(known) == 2 and known[0] == key and type(known[1]) is str:
+            self.cached_entries[path] = _UNREAD
+            self.views[path] = known[1]
+            self.new_facts[path] = known
+            return True
+        self.changed = True
+        got = cache.get_facts(key)
+        if got is not None:
+            self.cached_entries[path], self.views[path] = got
+            self.new_facts[path] = [key, self.views[path]]
+            return True
+        return False
 
     def _parse(self, path: str, data: Optional[bytes]):
         from convex_lsp.analysis.engine import build_model
@@ -319,6 +331,15 @@ class _CacheState:
                     findings[path] = known
             self.cache.put_manifest(self.summary_key, self.new_facts, findings)
         self.cache.trim()
+
+
+def _read(path: str) -> Optional[bytes]:
+    from convex_lsp.analysis.source import UnreadableFile, read_source_bytes
+
+    try:
+        return read_source_bytes(path)
+    except UnreadableFile:
+        return None
 
 
 def lint_file_cached(plan, path: str, state: _CacheState, with_fixes: bool,

@@ -201,7 +201,7 @@ def _unit_worker(conn, runner, counter, order: list[int]) -> None:
 
 
 def _run_units(ctx, plan, runner, n: int, with_fixes: bool, progress) -> list:
-    from .linting import lint_models
+    from .units import lint_targets
 
     runner.load_references()
     runner.index_loaded()  # (before the fork: every process has them)
@@ -229,32 +229,23 @@ def _run_units(ctx, plan, runner, n: int, with_fixes: bool, progress) -> list:
             done.update(payload)
             if progress is not None:
                 progress.advance(loaded * 0.5)
-        left = [p for p in plan.load if p in plan.targets and p not in done]
+        left = any(p in plan.targets and p not in done for p in plan.load)
         for proc, conn in workers:
             conn.send_bytes(b"facts" if left else b"bye")
-        out = [f for found in done.values() for f in found]
+        state = runner.state
         if left:
-            # the whole index, in the plan's order, then the plain lint of what is left
+            # the whole index (the workers' facts too), in the plan's order, for the plain lint of what is left
             runner.index_loaded()
             runner.close()
-            state = runner.state
-            index = state.an.index
             for proc, conn in workers:
                 got = pickle.loads(conn.recv_bytes())
                 if not isinstance(got, dict):
                     raise RuntimeError(f"worker failed: {got!r}")
                 for p, f in got.items():
                     if p not in state.in_index:
-                        index.set_facts(p, f)
-                        state.in_index.add(p)
-            index.reorder(plan.load)
-            an = state.an
-            for p in left:
-                out.extend(lint_models([an.models[p]], index, plan.config_for, plan.targets, an, with_fixes))
-                an.models.release(p)
-        if progress is not None:
-            progress.advance(len(plan.load) * 0.5)
-        return out
+                        state.parsed[p] = f
+            state.ensure_index()
+        return lint_targets(plan, state, with_fixes, done, progress)
     finally:
         _stop(workers)
 

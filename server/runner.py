@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterable, Optional
 
-from convex_lsp.analysis.config import Config, ConfigError, find_config, load_file
+from convex_lsp.analysis.config import CONFIG_NAMES, Config, ConfigError, load_file
 from convex_lsp.analysis.ignore import GitIgnore
 from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover, set_reference_roots
 from convex_lsp.analysis.records import record, field
@@ -52,6 +52,7 @@ class Plan:
     targets: set[str]  # files whose findings are reported
     warnings: list[str] = field(default_factory=list)
     refs_only: set[str] = field(default_factory=set)  # in `load` for their references only (never linted)
+    real_paths: dict[str, str] = field(default_factory=dict)  # a path as given -> its real path
 
     def config_for(self, path: str) -> Config:
         d = self.workspace.dir_for(path)
@@ -163,7 +164,8 @@ def _under_any(paths: Iterable[str], given: list[str]) -> Iterable[str]:
 
 def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path: Optional[str] = None) -> Plan:
     overrides = overrides or Overrides()
-    given = _check_paths(paths or ["."])
+    paths = paths or ["."]
+    given = _check_paths(paths)
     # Discover from each path's project root so that `check convex/model` still sees the
     # whole functions folder (the index needs the schema and the builders); report only
     # on the files under the given paths. (Thousands of files may be named: one answer per
@@ -185,11 +187,12 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
         explicit = load_file(config_path)  # ConfigError propagates
 
     cache: dict[str, Config] = {}
+    nearest = _config_finder()
 
     def config_at(start: str) -> Optional[Config]:
         if explicit is not None:
             return explicit
-        found = find_config(start)
+        found = nearest(start)
         if found is None:
             return None
         if found not in cache:
@@ -246,7 +249,36 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
     load.extend(refs_only)
 
     targets = set(_under_any(lintable, given))
-    return Plan(ws, configs, default, load, targets, list(ws.warnings), refs_only=set(refs_only))
+    return Plan(ws, configs, default, load, targets, list(ws.warnings), refs_only=set(refs_only),
+                real_paths=dict(zip(paths, given)))
+
+
+def _config_finder() -> Callable[[str], Optional[str]]:
+    """`find_config`, each folder looked at once (a workspace's functions folders and project roots
+    share their parent folders)."""
+    memo: dict[str, Optional[str]] = {}
+
+    def nearest(start: str) -> Optional[str]:
+        cur = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start))
+        walked: list[str] = []
+        found: Optional[str] = None
+        while True:
+            if cur in memo:
+                found = memo[cur]
+                break
+            walked.append(cur)
+            found = next((c for c in (os.path.join(cur, n) for n in CONFIG_NAMES) if os.path.isfile(c)), None)
+            if found is not None:
+                break
+            parent = os.path.dirname(cur)
+            if parent == cur:
+                break
+            cur = parent
+        for folder in walked:
+            memo[folder] = found
+        return found
+
+    return nearest
 
 
 def _excluded_anywhere(path: str, configs: dict[str, Config]) -> bool:
@@ -259,7 +291,7 @@ def _excluded_anywhere(path: str, configs: dict[str, Config]) -> bool:
 
 def skip_reason(plan: Plan, path: str) -> Optional[str]:
     """Why a file named on the command line is not linted (None: it is)."""
-    real = os.path.realpath(path)
+    real = plan.real_paths.get(path) or os.path.realpath(path)
     if real in plan.targets:
         return None
     from convex_lsp.analysis.project import BUILD_DIRS, SOURCE_EXTS, TEST_FILE_RE

@@ -88,27 +88,42 @@ def _nested(names: list[str]) -> tuple[set[str], set[str]]:
     return above, inside
 
 
-def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str], list[list[str]], dict[str, bytes]]:
+def classify(plan) -> list[tuple[str, Optional[str], bool]]:
+    """(path, functions folder or None, reference-only) of every file of the plan, in its order."""
+    ws = plan.workspace
+    refs_only = plan.refs_only
+    out: list[tuple[str, Optional[str], bool]] = []
+    for path in plan.load:
+        if path in refs_only:
+            out.append((path, None, True))
+        else:
+            d = ws.dir_for(path)
+            out.append((path, d.path if d is not None else None, False))
+    return out
+
+
+def plan_units(plan, keep_bytes: int = 0, join: bool = True,
+               classified: Optional[list] = None) -> tuple[list[str], list[list[str]], dict[str, bytes]]:
     """(reference-only files, units). A unit is a set of functions folders (each with its
     `_generated/` files) closed under relative imports either way, found by a scan of the files'
     bytes for relative specifiers (a string that only looks like one joins two folders for
     nothing, which is safe); its files in the plan's order, the units in the order of their first
     file. And the bytes read, of files up to `keep_bytes` in all (not to read them twice).
-    `join=False` (tests): one unit per functions folder, imports ignored (units not closed)."""
+    `join=False` (tests): one unit per functions folder, imports ignored (units not closed).
+    (`classified`: `classify(plan)`, when the caller has it.)"""
     from convex_lsp.analysis.module_paths import module_candidates
+    from convex_lsp.analysis.project import relpath_within
     from convex_lsp.analysis.source import UnreadableFile, read_source_bytes
 
-    ws = plan.workspace
     refs_only: list[str] = []
     folders: dict[Optional[str], int] = {}
     folder_of: dict[str, int] = {}
     dir_path: dict[str, Optional[str]] = {}
-    for path in plan.load:
-        if path in plan.refs_only:
+    for path, fdir, is_ref in classified if classified is not None else classify(plan):
+        if is_ref:
             refs_only.append(path)
             continue
-        d = ws.dir_for(path)
-        fdir = dir_path[path] = d.path if d is not None else None
+        dir_path[path] = fdir
         folder_of[path] = folders.setdefault(fdir, len(folders))
     parent = list(range(len(folders)))
     read: dict[str, bytes] = {}
@@ -124,7 +139,7 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str],
         above, inside = _nested([f for f in folders if f is not None])
         for path, u in folder_of.items():
             fdir = dir_path[path]
-            if fdir is None or os.path.relpath(path, fdir).split(os.sep)[0] == "_generated":
+            if fdir is None or relpath_within(path, fdir).split(os.sep)[0] == "_generated":
                 continue
             try:
                 data = read_source_bytes(path)
@@ -148,16 +163,6 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True) -> tuple[list[str],
     return refs_only, list(units.values()), read
 
 
-def _pending(plan):
-    ws = plan.workspace
-    for path in plan.load:
-        if path in plan.refs_only:
-            yield path, None, True
-        else:
-            d = ws.dir_for(path)
-            yield path, (d.path if d is not None else None), False
-
-
 class UnitRunner:
     """One process's share of the unit pipeline: the load guard on the index, the reference-only
     files, then `lint_unit` for each unit it is given (in any order, in any process: a unit needs
@@ -173,14 +178,34 @@ class UnitRunner:
         self.budget = budget
         self.progress = progress
         self.join = join
-        self.refs_only, self.units, self.read = plan_units(plan, budget, join)
-        self.guard = LoadGuard(_pending(plan))
+        self._classified = classify(plan)
+        self.refs_only = [path for path, _, is_ref in self._classified if is_ref]
+        self._units: Optional[list[list[str]]] = None  # (planned when first asked: `units`)
+        self.read: dict[str, bytes] = {}
+        self.guard = LoadGuard(self._classified)
         self._guarded = None  # the index the guard is installed on (made when first needed: a run
         # answered from the cache never makes one)
         self.done: dict[str, list[Finding]] = {}
         self.unindexed: list[str] = []  # loaded, not indexed yet: indexed when a unit is linted
         self.loaded = 0
-        self._position = {p: i for i, p in enumerate(plan.load)}
+        self._position: Optional[dict[str, int]] = None
+
+    @property
+    def units(self) -> list[list[str]]:
+        """The units (`plan_units`), worked out when first asked: none when every functions file's
+        facts come from the persistent cache (no unit would have a tree to lint: a warm run)."""
+        if self._units is None:
+            if self.state.cache is not None and self._all_cached():
+                self._units = []
+            else:
+                _, self._units, self.read = plan_units(self.plan, self.budget, self.join, self._classified)
+        return self._units
+
+    def _all_cached(self) -> bool:
+        """Are the facts of every file a unit would load in the cache? (Those found are taken from it
+        now; the first file that is not ends the look.)"""
+        probe = self.state.probe
+        return all(probe(path) for path, _, is_ref in self._classified if not is_ref)
 
     @property
     def an(self):
@@ -233,15 +258,13 @@ class UnitRunner:
             return  # nothing to lint now (cached, or not reported on)
         index, guard, models = self.index, self.guard, self.an.models
         self.index_loaded()
+        # (indexing this unit's files dropped every view computed before it)
         if not guard.pending:
             index.reorder(self.plan.load)  # nothing left to load: the plan's order, as one pass gives
-        else:
-            index.refresh()  # no view computed before this unit is reused
         guard.reset(closed=self.join)
         facts = index.facts
         if self.join:  # a scan of every file: the unit's and the reference-only files (analysis/load_guard.py)
-            facts.scope = sorted((p for p in (*unit, *self.refs_only) if dict.__contains__(facts, p)),
-                                 key=self._position.__getitem__)
+            facts.scope = self._scope(unit, facts)
         found: dict[str, list[Finding]] = {}
         for path in kept:
             found[path] = lint_models([models[path]], index, self.plan.config_for, self.plan.targets, self.an,
@@ -256,6 +279,23 @@ class UnitRunner:
             self.done.update(found)
         for path in kept:
             models.release(path)
+
+    def _scope(self, unit: list[str], facts) -> list[str]:
+        """The unit's and the reference-only files that are indexed, in the plan's order (both lists
+        are in it already: merged, not sorted)."""
+        from heapq import merge
+
+        has = dict.__contains__
+        mine = [p for p in unit if has(facts, p)]
+        refs = [p for p in self.refs_only if has(facts, p)]
+        if not refs or not mine:
+            return mine or refs
+        if self._position is None:
+            self._position = {p: i for i, p in enumerate(self.plan.load)}
+        pos = self._position
+        if pos[mine[-1]] < pos[refs[0]]:  # (a plan made by `prepare`: the reference-only files last)
+            return mine + refs
+        return list(merge(mine, refs, key=pos.__getitem__))
 
     def close(self) -> None:
         if self._guarded is not None:
@@ -281,6 +321,13 @@ def run_units(plan, state: _CacheState, with_fixes: bool, budget: int, progress=
 def run_serial_units(plan, state: _CacheState, with_fixes: bool, budget: int, progress=None) -> list[Finding]:
     done = run_units(plan, state, with_fixes, budget, progress)
     state.finish_load()
+    return lint_targets(plan, state, with_fixes, done, progress)
+
+
+def lint_targets(plan, state: _CacheState, with_fixes: bool, done: dict[str, list[Finding]],
+                 progress=None) -> list[Finding]:
+    """Every target's findings, in the plan's order: `done`'s (linted in a unit), else the cache's,
+    else linted now with the whole index (its files' trees let go after)."""
     out: list[Finding] = []
     for path in plan.load:
         if path in plan.targets:

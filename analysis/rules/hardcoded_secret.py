@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import chain
 from typing import Optional
 
 from tree_sitter import Node
@@ -96,17 +97,22 @@ def _entropy(s: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in counts.values())
 
 
+_SPACE = lazy_re.compile(r"\s")  # (`\s` of a str pattern is `str.isspace`)
+_LOWER, _UPPER, _DIGIT = lazy_re.compile(r"[a-z]"), lazy_re.compile(r"[A-Z]"), lazy_re.compile(r"[0-9]")
+_ENV_NAME = lazy_re.compile(r"[A-Z0-9_]+")
+_UUID = lazy_re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
 def _looks_random(s: str) -> bool:
-    if len(s) < 20 or len(s) > 512 or any(ch.isspace() for ch in s):
+    if len(s) < 20 or len(s) > 512 or _SPACE.search(s):
         return False
     if "://" in s or s.startswith(("/", ".", "#", "@")) or "." in s and s.count(".") != 2:
         return False
-    classes = sum(bool(re.search(p, s)) for p in (r"[a-z]", r"[A-Z]", r"[0-9]"))
-    if classes < 2 or not re.search(r"[0-9]", s):
+    if not _DIGIT.search(s) or not (_LOWER.search(s) or _UPPER.search(s)):  # two classes, one of them digits
         return False
-    if re.fullmatch(r"[A-Z0-9_]+", s):  # an env var name such as OPENAI_API_KEY_2
+    if _ENV_NAME.fullmatch(s):  # an env var name such as OPENAI_API_KEY_2
         return False
-    if re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", s, re.IGNORECASE):
+    if _UUID.fullmatch(s):
         return False  # a UUID is an identifier, not a credential
     return _entropy(s) >= 3.5
 
@@ -161,7 +167,8 @@ def check(ctx):
     if model.functions_dir is None or model.facts.is_generated:
         return
     data = model.src.data
-    for node in model.nodes_any_order("string", "template_string"):  # (each literal on its own)
+    for node in chain(model.nodes_any_order("string"), model.nodes_any_order("template_string")):
+        # (each literal on its own: in no particular order)
         a, b = node.start_byte, node.end_byte
         if b - a < 14:
             continue  # fewer than 12 characters between the quotes

@@ -15,9 +15,8 @@ def has_auth_config(ctx) -> bool:
     d = ctx.functions_dir
     if d is None:
         return True
-    for path, facts in ctx.index.facts.items():
-        if facts.functions_dir == d.path and facts.module == "auth.config":
-            return True
+    if any(facts.module == "auth.config" for facts in ctx.index.files_in(d.path)):
+        return True
     return any(os.path.isfile(os.path.join(d.path, "auth.config" + ext)) for ext in AUTH_CONFIG_EXTS)
 
 

@@ -29,9 +29,7 @@ def extract(model):
 
 def _order_sensitive(ctx, table: str, index: str) -> bool:
     d = ctx.functions_dir
-    for facts in ctx.index.facts.values():
-        if d is not None and facts.functions_dir != d.path:
-            continue
+    for facts in ctx.index.files_in(d.path) if d is not None else ctx.index.facts.values():
         for t, name in facts.extra.get("redundant_index", ()):
             if name == index and t in (table, None):
                 return True

@@ -446,9 +446,7 @@ def _field_evidence(ctx, table: str, field: str, target: str) -> bool:
     owners = [t for t, tf in schema.tables.items() if field in tf.fields]
     unique = owners == [table]
     d = ctx.functions_dir
-    for path, f in ctx.index.facts.items():
-        if d is not None and f.functions_dir != d.path:
-            continue
+    for f in ctx.index.files_in(d.path) if d is not None else ctx.index.facts.values():
         ex = f.extra.get("string_id_validator")
         if not ex:
             continue
