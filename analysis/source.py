@@ -15,10 +15,10 @@ import threading
 from typing import Optional
 
 import tree_sitter as ts
-import tree_sitter_typescript as tst
 
 from .fs import NotRegularFile, read_regular
 from .records import record, field
+from .ts_grammar import binding as tst
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
