@@ -1192,9 +1192,14 @@ _CONSTANTS = "returns_infer.constants"  # FileModel.memo key: the file's _Consta
 
 
 def _constants(model) -> "_Constants":
-    got = model.memo.get(_CONSTANTS)
+    return _in_memo(model, _CONSTANTS, _Constants)
+
+
+def _in_memo(model, key: str, make):
+    """`model.memo[key]`, made by `make(model)` when first asked (it lives as long as the parse)."""
+    got = model.memo.get(key)
     if got is None:
-        got = model.memo[_CONSTANTS] = _Constants(model)
+        got = model.memo[key] = make(model)
     return got
 
 
@@ -1283,10 +1288,7 @@ _LAZY_SHAPES = "returns_infer.lazy_shapes"  # FileModel.memo key: the file's _Sh
 
 
 def _lazy_shapes(model) -> "_Shapes":
-    got = model.memo.get(_LAZY_SHAPES)
-    if got is None:
-        got = model.memo[_LAZY_SHAPES] = _Shapes(model)
-    return got
+    return _in_memo(model, _LAZY_SHAPES, _Shapes)
 
 
 class _Shapes:
