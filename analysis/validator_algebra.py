@@ -600,7 +600,7 @@ class Resolver:
                 shape, opt = UNKNOWN, True
             elif shape.kind == "union" and any(m.kind == "undefined" for m in shape.items):
                 shape, opt = union([m for m in shape.items if m.kind != "undefined"]), True
-            out[f.name] = Field(f.name, shape, opt, f.source)
+            out[f.name] = f if shape is f.shape and opt == f.optional else Field(f.name, shape, opt, f.source)
         return Shape("object", fields=tuple(out.values()), open=open_, origin=s.origin)
 
     def _op(self, s: Shape, depth: int) -> Shape:
