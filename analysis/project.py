@@ -118,7 +118,10 @@ class Workspace:
                 owner = self.dir_for(path)
                 if owner is not d:
                     continue
-                rel = os.path.relpath(path, d.path).replace(os.sep, "/")
+                # (walked from d.path: the path is d.path + os.sep + rel; os.path.relpath costs more)
+                rel = path[len(d.path) + 1:] if path.startswith(d.path + os.sep) else os.path.relpath(path, d.path)
+                if os.sep != "/":
+                    rel = rel.replace(os.sep, "/")
                 if not include_tests and TEST_FILE_RE.search(rel):
                     continue
                 seen.add(path)

@@ -45,14 +45,26 @@ def _note_or_warn(quiet: bool):
 # ---------------------------------------------------------------- parser
 
 
+class _BuildingFormatter(argparse.HelpFormatter):
+    """The formatter argparse makes for every `add_argument` (to check the argument's metavar) while
+    the parser is built: a fixed width instead of the terminal's, so that building does not import
+    shutil (and bz2, lzma) and ask for the terminal size forty times. `build_parser` gives every
+    parser argparse's own formatter once built: help, usage and errors print as before."""
+
+    def __init__(self, prog, indent_increment=2, max_help_position=24, width=None):
+        super().__init__(prog, indent_increment, max_help_position, 80 if width is None else width)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog=PROG, description="Linter and language server for Convex TypeScript backends.")
+    quick = {"formatter_class": _BuildingFormatter}
+    ap = argparse.ArgumentParser(prog=PROG, description="Linter and language server for Convex TypeScript backends.",
+                                 **quick)
     ap.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     # `prog` given: argparse would build a help formatter to work it out (and import shutil for it)
     sub = ap.add_subparsers(dest="command", metavar="COMMAND", prog=PROG)
 
     c = sub.add_parser("check", help="lint a project (default: the current directory)",
-                       description="Lint Convex functions folders under the given paths.")
+                       description="Lint Convex functions folders under the given paths.", **quick)
     c.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: .)")
     c.add_argument("--output-format", choices=_formats(), default="text",
                    help="text (default), concise (one line per finding), json, sarif, github (annotations), "
@@ -77,14 +89,16 @@ def build_parser() -> argparse.ArgumentParser:
     check_extras().add_arguments(c)
 
     r = sub.add_parser("rule", help="show a rule's documentation",
-                       description="Show the documentation of a rule (by name or code), or of every rule.")
+                       description="Show the documentation of a rule (by name or code), or of every rule.", **quick)
     r.add_argument("rule", nargs="?", metavar="NAME-OR-CODE")
     r.add_argument("--all", action="store_true", help="every rule")
     r.add_argument("--output-format", choices=("text", "json"), default="text")
 
-    s = sub.add_parser("serve", help="run the language server (stdio)")
+    s = sub.add_parser("serve", help="run the language server (stdio)", **quick)
     s.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
     s.add_argument("--stdio", action="store_true", help="use stdio (the default)")
+    for p in (ap, c, r, s):
+        p.formatter_class = argparse.HelpFormatter
     return ap
 
 

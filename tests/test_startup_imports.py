@@ -9,12 +9,14 @@ import sys
 from convex_lsp.analysis import lazy_re, registry, rules
 
 # stdlib modules `check` needs only sometimes (suggestions, the cache, debug logging) or never
-DEFERRED = ("dataclasses", "inspect", "difflib", "hashlib", "logging")
+DEFERRED = ("dataclasses", "inspect", "difflib", "hashlib", "logging", "importlib.resources", "tempfile")
 
 PROBE = f"""
 import sys
 import convex_lsp.server.cli, convex_lsp.server.runner, convex_lsp.server.units, convex_lsp.server.reporters
 import convex_lsp.analysis.engine, convex_lsp.analysis.cache, convex_lsp.quickfixes
+from convex_lsp.analysis.source import language
+language('ts'), language('tsx')
 from convex_lsp.analysis import registry
 registry.all_rules()
 print(",".join(m for m in {DEFERRED!r} if m in sys.modules))
@@ -57,3 +59,45 @@ def test_registry_lists_the_modules_pkgutil_lists(tmp_path):
     got = registry._module_names([str(tmp_path), str(tmp_path / "missing")])
     assert got == [i.name for i in sorted(pkgutil.iter_modules([str(tmp_path)]), key=lambda i: i.name)]
     assert got == ["a_rule", "b", "pkg"]
+
+
+def test_grammar_binding_is_the_packages():
+    import tree_sitter
+    import tree_sitter_typescript
+
+    from convex_lsp.analysis import source, ts_grammar
+
+    b, pkg = ts_grammar.binding, tree_sitter_typescript
+    for mine, theirs, kind in ((b.language_typescript, pkg.language_typescript, "ts"),
+                               (b.language_tsx, pkg.language_tsx, "tsx")):
+        assert tree_sitter.Language(mine()) == tree_sitter.Language(theirs()) == source.language(kind)
+    assert source.language("ts") != source.language("tsx")
+
+
+CLI_PROBE = """
+import argparse, sys
+from convex_lsp.server import cli
+
+def helps(ap):
+    sub = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))
+    return [ap.format_help(), ap.format_usage()] + [p.format_help() for p in sub.choices.values()]
+
+ap = cli.build_parser()
+print("shutil" in sys.modules)
+cli._BuildingFormatter = argparse.HelpFormatter  # the parser as argparse builds it by default
+print(helps(ap) == helps(cli.build_parser()))
+print(max(len(line) for line in helps(ap)[0].splitlines()))
+"""
+
+
+def test_building_the_parser_leaves_shutil_out_and_help_is_unchanged():
+    import os
+
+    widths = []
+    for cols in ("60", "150"):
+        env = dict(os.environ, COLUMNS=cols)
+        out = subprocess.run([sys.executable, "-c", CLI_PROBE], capture_output=True, text=True, timeout=300, env=env)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == ["False", "True", out.stdout.split()[2]]
+        widths.append(int(out.stdout.split()[2]))
+    assert widths[0] < widths[1]  # the help follows the terminal's width
