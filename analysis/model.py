@@ -154,16 +154,91 @@ class ImportStmt:
 
     node: Node  # import_statement
     source: str
-    source_node: Node
+    src_node: Optional[Node]  # (the source string node: see `source_node`)
     type_only: bool  # `import type ...` or every specifier is `type`
     side_effect: bool  # `import "./x"`
     locals: list[str]  # value bindings it introduces
     bindings: list[ImportFact] = field(default_factory=list)  # every name it binds (type-only too), as facts
 
+    @property
+    def source_node(self) -> Node:
+        """The source string node (found when first asked: most statements are never reported)."""
+        got = self.src_node
+        if got is None:
+            got = self.src_node = self.node.child_by_field_name("source")
+        return got
 
-def read_import(stmt: Node, text_of=text) -> Optional[ImportStmt]:
+
+_ID = rb"[A-Za-z_$][\w$]*"
+# an import statement spelled plainly (ASCII names, no comment, no attributes): its parts are what
+# the statement's nodes say, read from its bytes (`read_import`'s way for a statement without errors)
+_PLAIN_IMPORT = lazy_re.compile(rb"import\s*(?:(?P<clause>[\w$\s,*{}]*?)\s*from\s*)?(?P<src>\"[^\"\\\n]*\"|'[^'\\\n]*')\s*;?")
+_DEFAULT = lazy_re.compile(rb"(?s)(" + _ID + rb")(?:\s*,\s*(.*))?")
+_NAMESPACE = lazy_re.compile(rb"\*\s*as\s+(" + _ID + rb")")
+_SPEC = lazy_re.compile(rb"\s*(" + _ID + rb")(?:\s+as\s+(" + _ID + rb"))?\s*")
+_TYPE_WORDS = frozenset({"type", "typeof"})  # (a modifier or a name: the nodes tell)
+
+
+def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
+    """`read_import` from the bytes, for a statement (without errors) spelled as `_PLAIN_IMPORT`
+    says; None when it is not (then the nodes are read)."""
+    m = _PLAIN_IMPORT.fullmatch(data, stmt.start_byte, stmt.end_byte)
+    if m is None:
+        return None
+    source = m.group("src")[1:-1].decode("utf-8", "replace")
+    clause = m.group("clause")
+    if clause is None:
+        return ImportStmt(stmt, source, None, False, True, [])
+    locals_: list[str] = []
+    bindings: list[ImportFact] = []
+    rest: Optional[bytes] = clause
+    if not clause.startswith((b"{", b"*")):
+        d = _DEFAULT.fullmatch(clause)
+        if d is None:
+            return None
+        local = d.group(1).decode("ascii")
+        if local in _TYPE_WORDS:
+            return None
+        locals_.append(local)
+        bindings.append(ImportFact(local, "default", source, False))
+        rest = d.group(2)
+    if rest is None:
+        pass
+    elif rest.startswith(b"*"):
+        n = _NAMESPACE.fullmatch(rest)
+        if n is None:
+            return None
+        local = n.group(1).decode("ascii")
+        locals_.append(local)
+        bindings.append(ImportFact(local, "*", source, False))
+    elif rest.startswith(b"{") and rest.endswith(b"}") and rest.count(b"{") == 1 and rest.count(b"}") == 1:
+        specs = rest[1:-1].split(b",")
+        if not specs[-1].strip():
+            specs.pop()  # a trailing comma (or none at all: `{}`)
+        for raw in specs:
+            sm = _SPEC.fullmatch(raw)
+            if sm is None:
+                return None
+            name = sm.group(1).decode("ascii")
+            if name in _TYPE_WORDS:
+                return None
+            alias = sm.group(2)
+            local = alias.decode("ascii") if alias is not None else name
+            locals_.append(local)
+            bindings.append(ImportFact(local, name, source, False))
+    else:
+        return None
+    return ImportStmt(stmt, source, None, False, False, locals_, bindings)
+
+
+def read_import(stmt: Node, text_of=text, data: Optional[bytes] = None) -> Optional[ImportStmt]:
     """What an import statement binds (None without a plain string source). `text_of`: `text`, or
-    the model's reader of this tree."""
+    the model's reader of this tree; `data`: the bytes of the statement's file, when known (a plain
+    statement is read from them: `_read_plain_import`)."""
+    if data is not None and not stmt.has_error:
+        got = _read_plain_import(stmt, data)
+        if got is not None:
+            return got
     src = stmt.child_by_field_name("source")
     source = string_value(src)
     if source is None:
@@ -301,9 +376,7 @@ class FileModel:
             start, end = node_or_start.start_byte, node_or_start.end_byte
         else:
             start = node_or_start
-        lines = self.src.lines
-        sr, sc = lines.position(start)
-        er, ec = lines.position(end)
+        sr, sc, er, ec = self.src.lines.positions(start, end)
         return Span(start, end, sr, sc, er, ec)
 
     def in_error(self, node: Node) -> bool:
@@ -394,8 +467,9 @@ class FileModel:
         stmts = []
         imports = self.facts.imports
         text_of = self.text_of
+        data = self.src.data
         for node in nodes:
-            stmt = read_import(node, text_of)
+            stmt = read_import(node, text_of, data)
             if stmt is None:
                 continue
             imports += stmt.bindings

@@ -88,7 +88,13 @@ def wanted(data: bytes) -> bool:
     return any(tok in data for tok in _PREFILTER) or _has_string_ref(data)
 
 
+# a word each match of TEST_PATH_RE holds: a path with none of them is no test's (no regex scan)
+_TEST_WORDS = ("test", "spec", "__", "e2e", "cypress", "playwright", "jest")
+
+
 def is_test_path(path: str) -> bool:
+    if not any(w in path for w in _TEST_WORDS):
+        return False
     return TEST_PATH_RE.search(path.replace(os.sep, "/")) is not None
 
 

@@ -221,3 +221,63 @@ def test_string_references_found_through_the_role_names_are_those_of_every_call(
     got = refs()
     monkeypatch.setattr(refs_extract, "_role_name", lambda name: True)  # every call asked
     assert got == refs() and len(got) >= 7
+
+
+IMPORT_VARIANTS = [
+    'import x from "y";', "import x from 'y'", 'import {a, b as c,} from "./z";', 'import * as ns from "q";',
+    'import "side";', "import './side'", 'import x, * as y from "z";', 'import x, {} from "z";', 'import {} from "z";',
+    'import from from "x";', 'import { from } from "x";', 'import { as } from "x";', 'import { as as as } from "x";',
+    'import type from "x";', 'import typeof from "x";', 'import {type A} from "x";', 'import { type as B } from "x";',
+    'import { type } from "x";', 'import type { A, B } from "x";', 'import type X from "x";', 'import * as type from "x";',
+    'import x from "y" /* c */;', 'import /* c */ x from "y";', 'import { a, // c\n b } from "y";',
+    'import { a,, b } from "x";', 'import x {a} from "y";', 'import x,{a}from"y"', 'import\n  x,\n  {\n a as b\n }\nfrom\n"y"',
+    'import { "e-f" as g } from "x";', 'import { default as d } from "x";', 'import { if } from "x";',
+    'import x from "y" with { type: "json" };', 'import x from "y" assert { type: "json" };',
+    'import x = require("y");', 'import { a as } from "x";', 'import { a from "x";', 'import défaut from "./ü";',
+    'import x from "./ü";', 'import { $a, _b as $c } from "x";', 'import x from "a\\"b";', "import x, y from 'z';",
+    'import * as ns, { a } from "x";', 'import {a} , x from "y";', 'import x from `y`;', 'import {a}\nfrom "y"\n',
+]
+
+
+@pytest.mark.parametrize("path", ["/w/convex/v.ts", "/w/convex/v.js", "/w/convex/v.tsx"])
+def test_imports_read_from_the_bytes_are_what_their_nodes_say(path):
+    from convex_lsp.analysis import model as model_mod
+
+    read = 0
+    for code in IMPORT_VARIANTS:
+        data = ("// ü\n" + code + "\nexport const q = 1;\n").encode()
+        src = SourceFile.from_bytes(path, data)
+        for node in walk(src.tree.root_node):
+            if node.type != "import_statement":
+                continue
+            fast = model_mod.read_import(node, text, data)
+            slow = model_mod.read_import(node)
+            assert (fast is None) == (slow is None), code
+            if fast is None:
+                continue
+            read += model_mod._read_plain_import(node, data) is not None and not node.has_error
+            assert _import_rows([fast]) == _import_rows([slow]), code
+    assert read >= 20  # (the fast way was taken)
+
+
+@pytest.mark.parametrize("data", [b"", b"a", b"ab\ncd\n\nef", b"x\r\ny\rz\n", "é\nü x\n".encode(), b"\n\n\n"])
+def test_line_index_positions_are_two_positions(data):
+    from convex_lsp.analysis.source import LineIndex
+
+    lines = LineIndex(data)
+    offsets = range(-2, len(data) + 3)
+    for start in offsets:
+        for end in offsets:
+            assert lines.positions(start, end) == lines.position(start) + lines.position(end), (start, end)
+
+
+def test_test_paths_told_by_their_words_as_by_the_pattern():
+    from convex_lsp.analysis.refs_extract import TEST_PATH_RE, is_test_path
+
+    paths = ["/w/convex/a.test.ts", "/w/convex/a.spec.tsx", "/w/__tests__/x.ts", "/w/__mocks__/m.js", "/w/tests/x.ts",
+             "/w/test/x.ts", "/w/e2e/x.ts", "/w/cypress/x.ts", "/w/playwright/x.ts", "/w/vitest.setup.ts",
+             "/w/jest.setup.mjs", "/w/test.setup.cjs", "/w/convex/latest.ts", "/w/contest/x.ts", "/w/convex/a.ts",
+             "/w/src/spectacle.tsx", "/w/tests", "/w/x.test.tsx.bak", "/w/ü/tests/x.ts",
+             "/w/__x__/y.ts", "/w/jestx/setup.ts"]
+    assert [is_test_path(p) for p in paths] == [TEST_PATH_RE.search(p) is not None for p in paths]
+    assert sum(map(is_test_path, paths)) >= 12
