@@ -156,21 +156,22 @@ _ABSENT = object()
 
 class Keyed(Deferred):
     """A `Deferred` whose entries are worked out one by one when asked for (`entry(model, key)`:
-    the value `compute(model)` has for `key`, or ABSENT), as long as the model is held: few entries
-    of a summary are read, and each costs a parse. Iterating, sizing, comparing or pickling it
-    works the whole mapping out (as `Deferred`), as does a read once the model is gone."""
+    the value `compute(model)` has for `key`, ABSENT, or WHOLE when only the whole tells), as long
+    as the model is held: few entries of a summary are read, and each costs a parse or an inference.
+    Iterating, sizing, comparing or pickling it works the whole mapping out (as `Deferred`), as does
+    a read once the model is gone."""
 
     __slots__ = ("_entry", "_entries")
 
-    def __init__(self, pending: Pending, entry: Callable[[Any, Any], Any]):
-        super().__init__(pending)
+    def __init__(self, pending: Pending, entry: Callable[[Any, Any], Any], part: Optional[int] = None):
+        super().__init__(pending, part)
         self._entry = entry
         self._entries: dict = {}
 
     def _get(self, key):
         pending = self._pending
         if pending.value is not _UNSET:
-            return pending.value.get(key, _ABSENT)
+            return self.settled().get(key, _ABSENT)
         got = self._entries.get(key, _UNSET)
         if got is _UNSET:
             model = pending.model() if pending.model is not None else None
@@ -182,6 +183,8 @@ class Keyed(Deferred):
                 with own_file_cache(model.memo):
                     got = self._entry(model, key)
             except Exception:  # the whole summary says what a failure gives (its fallback)
+                got = WHOLE
+            if got is WHOLE:
                 return self.settled().get(key, _ABSENT)
             self._entries[key] = got
         return got
@@ -201,6 +204,7 @@ class Keyed(Deferred):
 
 
 ABSENT = _ABSENT  # what an `entry` function answers for a key the mapping does not have
+WHOLE = object()  # what it answers when the entry can only be read from the whole mapping
 
 
 def defer(model, compute: Callable[[Any], dict], fallback: Optional[dict] = None,

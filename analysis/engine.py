@@ -41,6 +41,9 @@ PARSE_ERROR = "CVX902"
 UNUSED_SUPPRESSION = "CVX901"
 
 
+_UNSET = object()
+
+
 class FileContext:
     """What a rule's `check` sees: one file's model plus the workspace index."""
 
@@ -73,22 +76,27 @@ class FileContext:
 
     @property
     def functions_dir(self) -> Optional[FunctionsDir]:
-        return self._once("functions_dir", lambda: self.index.functions_dir(self.model.path))
+        return self._once("functions_dir", self._functions_dir)
+
+    def _functions_dir(self) -> Optional[FunctionsDir]:
+        return self.index.functions_dir(self.model.path)
 
     @property
     def schema(self) -> Optional[SchemaModel]:
-        return self._once("schema", lambda: self.index.schema_for(self.model.path))
+        return self._once("schema", self._schema)
+
+    def _schema(self) -> Optional[SchemaModel]:
+        return self.index.schema_for(self.model.path)
 
     def _once(self, key: str, compute):
         """`compute()`, asked once per lint of the file (see `_shared`)."""
         shared = self._shared
         if shared is None:
             return compute()
-        try:
-            return shared[key]
-        except KeyError:
+        got = shared.get(key, _UNSET)
+        if got is _UNSET:
             got = shared[key] = compute()
-            return got
+        return got
 
     def builder(self, reg: Registration) -> Optional[BuilderInfo]:
         return self.index.resolve_builder(self.model.path, reg.builder)
@@ -330,17 +338,27 @@ def raw_findings(model: FileModel, index: WorkspaceIndex, config: Config,
     if model.facts.refs_only:
         return findings
     ctx = FileContext(model, index, None, None, config, {})
+    forcing = config.severity
     with file_cache(model.memo):
         for rule, sev in rules:
-            ctx.for_rule(rule, sev)
-            forced = config.severity.get(rule.code)
+            if sev:
+                ctx.rule, ctx.severity = rule, sev  # (`for_rule`, written out: its findings list is empty)
+            else:
+                ctx.for_rule(rule, sev)
             try:
                 for _ in rule.check(ctx) or ():
                     pass
             except Exception:
                 log.exception("rule %s crashed on %s", rule.code, path)
+                if ctx.findings:
+                    ctx.findings = []
                 continue
-            for f in ctx.findings:
+            found = ctx.findings
+            if not found:
+                continue
+            ctx.findings = []
+            forced = forcing.get(rule.code)
+            for f in found:
                 if f.path != path:
                     findings.append(f)
                     continue
@@ -349,7 +367,8 @@ def raw_findings(model: FileModel, index: WorkspaceIndex, config: Config,
                 if forced and forced != "off":
                     f.severity = forced
                 findings.append(f)
-    return _dedupe(findings)  # a helper's query steps are seen from each chain that continues them
+    # (a helper's query steps are seen from each chain that continues them)
+    return _dedupe(findings) if len(findings) > 1 else findings
 
 
 def finish_findings(model, findings: list[Finding], config: Config) -> list[Finding]:

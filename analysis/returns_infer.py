@@ -18,7 +18,7 @@ from tree_sitter import Node
 
 from . import byte_scan
 from . import deferred
-from .deferred import Deferred, Pending
+from .deferred import Keyed, Pending
 from . import convex as cx
 from .records import record
 from .syntax import (
@@ -158,6 +158,10 @@ class Inferer:
         self.v_names = v_locals(model) or {"v"}
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
+        # helpers asked for too deep, and recursions cut: where an answer may depend on the questions
+        # asked before (a helper's shape memoised, or being worked out); none, and every answer is
+        # the one any order of questions gives (see _Shapes)
+        self.cuts = 0
         self._tree = _tree_memo(model)
         self._chains_by_call: Optional[dict] = None  # see _chains
         self._handlers_by_id: Optional[dict] = None  # see _handlers
@@ -226,9 +230,14 @@ class Inferer:
 
     def helper_shape(self, fn: Node, depth: int = 0) -> Shape:
         """What a model-layer helper returns (its annotation when the body says too little)."""
-        if fn.id in self._helper_memo:
-            return self._helper_memo[fn.id]
-        if fn.id in self._active or depth > _MAX_DEPTH:
+        deep = depth > _MAX_DEPTH
+        if deep:
+            self.cuts += 1
+        got = self._helper_memo.get(fn.id)
+        if got is not None:
+            return got
+        if deep or fn.id in self._active:
+            self.cuts += not deep
             return UNKNOWN
         self._active.add(fn.id)
         try:
@@ -1167,7 +1176,8 @@ def extract(model) -> dict:
     if not (_exported_helpers(model) or _summarized_registrations(model)):
         return {"consts": consts, "helpers": {}, "functions": {}}
     pending = Pending(model, lambda m: _shapes(m, Inferer(m)), ({}, {}))
-    return {"consts": consts, "helpers": Deferred(pending, 0), "functions": Deferred(pending, 1)}
+    return {"consts": consts, "helpers": Keyed(pending, lambda m, name: _lazy_shapes(m).helper(name), 0),
+            "functions": Keyed(pending, lambda m, name: _lazy_shapes(m).function(name), 1)}
 
 
 def eager_summary(model) -> dict:
@@ -1267,6 +1277,60 @@ def _shapes(model, inf: "Inferer") -> tuple[dict, dict]:
             if shape.kind != "unknown":
                 functions[reg.fact.name] = shape
     return helpers, functions
+
+
+_LAZY_SHAPES = "returns_infer.lazy_shapes"  # FileModel.memo key: the file's _Shapes
+
+
+def _lazy_shapes(model) -> "_Shapes":
+    got = model.memo.get(_LAZY_SHAPES)
+    if got is None:
+        got = model.memo[_LAZY_SHAPES] = _Shapes(model)
+    return got
+
+
+class _Shapes:
+    """The summary's helper and function shapes one name at a time (`_shapes` works them all out,
+    the helpers then the functions, with one Inferer).
+
+    A helper's shape depends on the questions asked before only through a recursion cut (`A` calls
+    `B` calls `A`: whichever is asked first sees the other's call to it as unknown) or a helper asked
+    for too deep (a memoised shape is given, else unknown); the Inferer counts both (`cuts`). An
+    answer worked out with none is the one every order of questions gives, `_shapes`' too: a helper
+    in no cycle and reached at no cut depth has one shape. Once a cut is met, the memo may hold
+    answers of that order only: this Inferer answers no more (WHOLE: `_shapes` is worked out)."""
+
+    def __init__(self, model):
+        self.inf = Inferer(model)
+        self.helpers = dict(_exported_helpers(model))
+        self.functions: dict[str, list] = {}
+        for reg in _summarized_registrations(model):
+            self.functions.setdefault(reg.fact.name, []).append(reg)
+
+    def helper(self, name: str):
+        fn = self.helpers.get(name)
+        if fn is None:
+            return deferred.ABSENT
+        if self.inf.cuts:
+            return deferred.WHOLE
+        shape = self.inf.helper_shape(fn)
+        if self.inf.cuts:
+            return deferred.WHOLE
+        return shape if shape.kind != "unknown" else deferred.ABSENT
+
+    def function(self, name: str):
+        out = deferred.ABSENT
+        for reg in self.functions.get(name, ()):
+            if self.inf.cuts:
+                return deferred.WHOLE
+            hr = self.inf.function_returns(reg.handler)
+            if self.inf.cuts:
+                return deferred.WHOLE
+            if hr is not None and not hr.falls_off and hr.sites:
+                shape = hr.shape
+                if shape.kind != "unknown":
+                    out = shape
+        return out
 
 
 def _worth_keeping(s: Shape) -> bool:

@@ -25,12 +25,20 @@ from .syntax import call_args, string_value, text, unwrap
 
 
 # ------------------------------------------------------------------ shapes
+# Shapes and fields are made by the thousand: their `__init__` sets the instance's dict at once (the
+# one a frozen record writes field by field through `object.__setattr__`, 3x slower for a Shape)
+_set_fields = object.__setattr__
+
+
 @record(frozen=True)
 class Field:
     name: str  # "..." for a spread (shape: what is spread)
     shape: "Shape"
     optional: bool = False
     source: str = field(default="", compare=False)  # the table whose documents carry the field
+
+    def __init__(self, name: str, shape: "Shape", optional: bool = False, source: str = ""):
+        _set_fields(self, "__dict__", {"name": name, "shape": shape, "optional": optional, "source": source})
 
 
 @record(frozen=True)
@@ -46,6 +54,11 @@ class Shape:
     open: bool = False  # object: fields the analysis cannot see may be present
     origin: str = field(default="", compare=False)  # for messages: "`.unique()`", "`ctx.db.get`"
     maybe: bool = field(default=False, compare=False)  # a union member the handler may not produce
+
+    def __init__(self, kind: str, table: str = "", value: Any = None, items: tuple = (), fields: tuple = (),
+                 open: bool = False, origin: str = "", maybe: bool = False):
+        _set_fields(self, "__dict__", {"kind": kind, "table": table, "value": value, "items": items,
+                                       "fields": fields, "open": open, "origin": origin, "maybe": maybe})
 
 
 UNKNOWN = Shape("unknown")
@@ -344,6 +357,10 @@ class Resolver:
         self.schema = index.schema_for(path) if index is not None else None
         self._memo: dict = {}
         self._active: set = set()
+        # resolutions cut (too deep, or a name met inside its own resolution): an answer worked out
+        # with none is the same whenever it is asked again no deeper (see _flatten)
+        self.cuts = 0
+        self._flat: dict[int, tuple] = {}  # id(object shape) -> (it, the depth it was flattened at, flat)
 
     # --- other files' summaries
     def _summary(self, path: str) -> Optional[dict]:
@@ -383,6 +400,7 @@ class Resolver:
         """`s` with its top level made concrete (objects flattened: spreads merged, optional
         fields marked); unknown when something cannot be followed."""
         if depth > 20:
+            self.cuts += 1
             return UNKNOWN
         k = s.kind
         if k == "ref":
@@ -424,6 +442,7 @@ class Resolver:
         if key in self._memo:
             return self._memo[key]
         if key in self._active:
+            self.cuts += 1
             return UNKNOWN
         self._active.add(key)
         try:
@@ -445,6 +464,19 @@ class Resolver:
         return UNKNOWN
 
     def _flatten(self, s: Shape, depth: int) -> Shape:
+        """An object shape with its spreads merged and its symbolic fields resolved. Judging asks for
+        the same objects again and again: a flattening met with no cut is kept, and given again to a
+        question asked no deeper (the names it resolved are memoised: the same answer)."""
+        got = self._flat.get(id(s))
+        if got is not None and got[0] is s and depth <= got[1]:
+            return got[2]
+        cuts = self.cuts
+        out = self._flatten_now(s, depth)
+        if self.cuts == cuts:
+            self._flat[id(s)] = (s, depth, out)
+        return out
+
+    def _flatten_now(self, s: Shape, depth: int) -> Shape:
         if not any(f.name == "..." or f.shape.kind == "optional" or (f.shape.kind in SYMBOLIC and f.shape.kind != "doc")
                    for f in s.fields):
             return s

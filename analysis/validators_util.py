@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 from tree_sitter import Node
 
 from . import byte_scan
-from .convex import _memo
+from .convex import _memo, innermost_function
 from .syntax import FUNCTION_TYPES, LOOP_TYPES, call_args, text, unwrap
 
 VALUES_MODULE = "convex/values"
@@ -403,9 +403,7 @@ def returns_value(fn: Node, data: Optional[bytes] = None) -> bool:
     if body.type != "statement_block":
         return True
     if data is not None:
-        from .byte_scan import own_returns
-
-        for n in own_returns(body, data):
+        for n in byte_scan.own_returns(body, data, innermost_function):
             vals = [c for c in n.named_children if c.type != "comment"]
             if vals and text(vals[0]) not in ("undefined", "void 0"):
                 return True

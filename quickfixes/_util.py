@@ -174,8 +174,9 @@ def returns_in(body: Node, data: Optional[bytes] = None) -> list[Node]:
     from the `return` keywords in them (analysis/byte_scan.py) instead of a walk of the body."""
     if data is not None:
         from ..analysis.byte_scan import own_returns
+        from ..analysis.convex import innermost_function
 
-        return own_returns(body, data)
+        return own_returns(body, data, innermost_function)
     return returns_of(body)
 
 

@@ -8,6 +8,7 @@ documents, or a literal.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Optional
 
@@ -19,7 +20,9 @@ from ..analysis import validator_algebra as va
 from ..analysis.returns_infer import Inferer, builder_dialect
 from ..analysis.validator_algebra import Resolver
 from ..analysis.validators_util import can_complete  # the rule's own reachability (CVX104)
-from ..analysis.syntax import FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, string_value, text, unwrap
+from ..analysis.syntax import (
+    FUNCTION_TYPES, call_args, function_params, object_pairs, own_file_cache, pair_value, string_value, text, unwrap,
+)
 from ._imports import add_named_import
 from ._util import (
     IDENT_RE,
@@ -216,6 +219,24 @@ def _returns_anchor(reg):
 
 
 # ------------------------------------------------------------------ fixes
+def _with_file_memo(fix):
+    """The fix worked out with its file's memo store in use, as the file's rules were: their answers
+    (is this a ctx, a file's texts, the functions around a node) are read again, not worked out
+    again by walks up the tree (fixes are attached after the lint, outside its store)."""
+
+    @functools.wraps(fix)
+    def run(finding: Finding, an) -> list[Fix]:
+        model = an.models.get(finding.path)
+        store = getattr(model, "memo", None)
+        if store is None:
+            return fix(finding, an)
+        with own_file_cache(store):
+            return fix(finding, an)
+
+    return run
+
+
+@_with_file_memo
 def fix_missing_returns(finding: Finding, an) -> list[Fix]:
     model = an.models.get(finding.path)
     if model is None or getattr(model, "root", None) is None:
@@ -283,6 +304,7 @@ def _merge_imports(edits: list[TextEdit]) -> list[TextEdit]:
     return out
 
 
+@_with_file_memo
 def fix_returns_mismatch(finding: Finding, an) -> list[Fix]:
     """CVX113: replace the `returns` validator with the inferred one (unsafe)."""
     model = an.models.get(finding.path)
@@ -337,6 +359,7 @@ def _handler_at(model, finding: Finding) -> Optional[Node]:
     return None
 
 
+@_with_file_memo
 def fix_implicit_undefined(finding: Finding, an) -> list[Fix]:
     model = an.models.get(finding.path)
     if model is None or getattr(model, "root", None) is None:

@@ -161,6 +161,58 @@ def test_constants_asked_once_the_tree_is_gone_come_from_the_file(tmp_path):
     assert deferred["consts"]["thrice"] == eager["consts"]["thrice"] and deferred["consts"] == eager["consts"]
 
 
+SHAPES = textwrap.dedent("""
+    import { internalQuery } from "./_generated/server";
+    import { Id } from "./_generated/dataModel";
+    export async function leaf(ctx, id: Id<"users">) { return await ctx.db.get(id); }
+    export async function middle(ctx, id: Id<"users">) { return { user: await leaf(ctx, id), n: 1 }; }
+    export const top = async (ctx, id: Id<"users">) => [await middle(ctx, id)];
+    export async function ping(ctx, id) { return id ? { pong: await pong(ctx, id) } : null; }
+    export async function pong(ctx, id) { return id ? [await ping(ctx, id)] : "done"; }
+    export async function deep(ctx, id: Id<"users">) {
+      return { a: { b: { c: { d: { e: { f: { g: { h: { i: { j: { k: { l: await leaf(ctx, id) } } } } } } } } } } } };
+    }
+    export async function viaPing(ctx, id) { return { p: await ping(ctx, id), t: await top(ctx, id) }; }
+    export const mapped = (rows) => rows.map(middle);
+    export const byName = internalQuery({ args: {}, handler: async (ctx, { id }) => ({ t: await top(ctx, id) }) });
+    export const cyclic = internalQuery({ args: {}, handler: async (ctx, { id }) => pong(ctx, id) });
+    export const byName = internalQuery({ args: {}, handler: async (ctx) => "second" });
+""")
+
+
+def _ask(summary, kind: str, name: str):
+    part = summary[kind]
+    return (name in part, part.get(name))
+
+
+def test_helper_and_function_shapes_one_name_at_a_time():
+    from convex_lsp.analysis import deferred as d
+
+    names = [("helpers", n) for n in ["leaf", "middle", "top", "ping", "pong", "deep", "viaPing", "mapped", "nope"]]
+    names += [("functions", n) for n in ["byName", "cyclic", "nope"]]
+    _, _, eager = _summaries("/w/convex/shapes.ts", SHAPES)
+    assert {"leaf", "middle", "top", "ping", "pong", "deep", "viaPing"} <= set(eager["helpers"])
+    assert eager["functions"]["byName"].kind == "literal"  # the second registration of the name wins
+    # `deep` reads `leaf` 13 levels down: the shape `leaf` was memoised with when asked before it,
+    # else unknown; in the file's order `leaf` comes first
+    assert "unknown" not in repr(eager["helpers"]["deep"])
+    orders = [names, names[::-1], names[3:] + names[:3], [names[5]] + names, [names[4]] + names, names[9:] + names]
+    for order in orders:
+        model, deferred, eager = _summaries("/w/convex/shapes.ts", SHAPES)
+        for kind, name in order:
+            assert _ask(deferred, kind, name) == (name in eager[kind], eager[kind].get(name)), (kind, name, order[0])
+    # answered alone: no recursion met, no helper too deep
+    for kind, name in [("helpers", "top"), ("helpers", "mapped"), ("functions", "byName"), ("helpers", "nope")]:
+        model, deferred, eager = _summaries("/w/convex/shapes.ts", SHAPES)
+        assert _ask(deferred, kind, name) == (name in eager[kind], eager[kind].get(name))
+        assert deferred[kind]._pending.value is d._UNSET, name
+    # the rest of the file worked out with them (the order `_shapes` asks in)
+    for kind, name in [("helpers", "ping"), ("helpers", "viaPing"), ("helpers", "deep"), ("functions", "cyclic")]:
+        model, deferred, eager = _summaries("/w/convex/shapes.ts", SHAPES)
+        assert _ask(deferred, kind, name) == (name in eager[kind], eager[kind].get(name))
+        assert deferred[kind]._pending.value is not d._UNSET, name
+
+
 def _summarised_on_disk(tmp_path):
     """HELPERS written to a file and summarised, the model let go: (path, deferred, eager)."""
     path = tmp_path / "convex" / "helpers.ts"

@@ -238,9 +238,10 @@ def test_paginate_events_are_the_calls_a_plain_loop_classifies():
                 found.append((call, ("call", name)))
     idle = mp._idle_helpers(m.helper_nodes, found)
     want = {c.id: k for c, k in found if k[0] == "leaf" or k[1] not in idle}
-    classify, starts = mp._classifier(m)
+    classify, starts, kinds = mp._classifier(m)
     assert {c.id: classify(c) for c in m.calls if classify(c) is not None} == want
     assert starts == sorted(c.start_byte for c in m.calls if c.id in want)
+    assert kinds == [want[c.id] for c in sorted((c for c in m.calls if c.id in want), key=lambda c: c.start_byte)]
     names = sorted(k[1] for k in want.values() if k[0] == "call")
     # not `(pageOf)(…)`, `Posts.deep.page(…)`, a default or package import, nor the idle helper
     assert names == ["Posts.page", "Posts.page", "Posts.page", "Posts.pinned", "Types.f", "local", "pageOf",

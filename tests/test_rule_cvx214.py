@@ -102,6 +102,27 @@ export const looped = mutation({
   },
 });
 """, [11, 18], files=FILES, filename="convex/posts.ts", name="helper running two, paginate in map"),
+    invalid(HEAD + """
+async function viaBoth(c: any, opts: any) { return await Posts.both(c, opts); }
+async function deep1(c: any, opts: any) { return deep2(c, opts); }
+async function deep2(c: any, opts: any) { return viaBoth(c, opts); }
+export const deep = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => deep1(ctx, paginationOpts),
+});
+""", [12], files=FILES, filename="convex/posts.ts", message="can run 2 paginated queries",
+            name="local helpers reaching a model helper that runs two"),
+    valid(HEAD + """
+async function idleA(c: any, n: number): Promise<any> { return n ? idleB(c, n - 1) : Posts.pinned(c, 1); }
+async function idleB(c: any, n: number): Promise<any> { return idleA(c, n); }
+export const loops = query({
+  args: { paginationOpts: paginationOptsValidator, n: v.number() },
+  handler: async (ctx, { paginationOpts, n }) => {
+    for (const x of [1, 2]) { await idleA(ctx, n); }
+    return await ctx.db.query("posts").paginate(paginationOpts);
+  },
+});
+""", files=FILES, filename="convex/posts.ts", name="helpers calling each other in a loop, none paginating"),
     invalid("""
 import { query } from "./_generated/server";
 import { paginationOptsValidator } from "convex/server";

@@ -94,8 +94,17 @@ def _free(ident: Node, model) -> bool:
     return True
 
 
-def _global_new(node: Node) -> bool:
+_NEW_FIRSTS = frozenset(n.encode()[0] for n in GLOBAL_NEWS) | {ord("/")}  # (`/`: a comment first)
+
+
+def _global_new(node: Node, data: bytes) -> bool:
     """`new <one of GLOBAL_NEWS>(…)` as written (whether the name is the global one: `classify`)."""
+    i = node.start_byte + 3  # (after `new`: the constructor starts at the first byte that is no space)
+    n = len(data)
+    while i < n and data[i] in b" \t\r\n\v\f":
+        i += 1
+    if i < n and data[i] < 0x80 and data[i] not in _NEW_FIRSTS:
+        return False  # (not a name of GLOBAL_NEWS, nor a comment, nor other Unicode space before one)
     ctor = node.child_by_field_name("constructor")
     return ctor is not None and ctor.type == "identifier" and text(ctor) in GLOBAL_NEWS
 
@@ -138,6 +147,8 @@ def classify(node: Node, model, sdk: _Sdk) -> Optional[str]:
 
 def check(ctx):
     model = ctx.model
+    if not model.helper_nodes and not any(b.kind in TRANSACTIONAL for _, b in ctx.registrations()):
+        return  # nothing here runs in a transaction (a plain helper might, through its callers)
     sdk = _Sdk(model)
     if sdk.clients or sdk.http:
         candidates = list(model.calls)  # `client.any.method(…)`: any name
@@ -145,7 +156,8 @@ def check(ctx):
         candidates = with_wrapped_callees(model, model.calls_named(*GLOBAL_CALLS, *sdk.ai))
     # `new WebSocket(…)` & co: the file's few `new` expressions, as the model's query found them (a
     # look at each constructor is cheaper than searching the bytes for the three names)
-    candidates = candidates + [n for n in model.nodes_any_order("new_expression") if _global_new(n)]
+    data = model.src.data
+    candidates = candidates + [n for n in model.nodes_any_order("new_expression") if _global_new(n, data)]
     helpers = None
     for node in candidates:
         what = classify(node, model, sdk)

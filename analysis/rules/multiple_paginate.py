@@ -100,11 +100,12 @@ def _classifier(model):
                 found_calls.append((call, ("call", name)))
     idle = _idle_helpers(model.helper_nodes, found_calls)
     events = {call.id: kind for call, kind in found_calls if kind[0] == "leaf" or kind[1] not in idle}
-    starts = [call.start_byte for call, _ in found_calls if call.id in events]
+    counted = [(call.start_byte, kind) for call, kind in found_calls if call.id in events]
+    starts = [at for at, _ in counted]
 
     def classify(call: Node):
         return events.get(call.id)
-    return classify, starts
+    return classify, starts, [kind for _, kind in counted]
 
 
 def _idle_helpers(helpers: dict, found: list) -> set[str]:
@@ -149,15 +150,27 @@ def summary(model, fn: Node):
     """The path summary of one function of this file (memoised per tree: the extractor's helpers and
     the rule's handlers share it). Only the calls that count and the `return`/`throw` statements
     are visited (see `summarize_function`'s `marks`)."""
-    memo = _rule_memo(model)
-    if "classify" not in memo:
-        memo["classify"] = _classifier(model)
-    classify, events = memo["classify"]
-    trees = memo.setdefault("summaries", {})
+    classify, events, _ = _classified(model)
+    trees = _rule_memo(model).setdefault("summaries", {})
     tree = trees.get(fn.id)
     if tree is None:
         tree = trees[fn.id] = summarize_function(fn, classify, _marks(model.src.data, events, fn))
     return tree
+
+
+def _classified(model):
+    """`_classifier(model)`, once per tree."""
+    memo = _rule_memo(model)
+    got = memo.get("classify")
+    if got is None:
+        got = memo["classify"] = _classifier(model)
+    return got
+
+
+def _events_in(model, fn: Node) -> list:
+    """The kinds (`("leaf", …)`, `("call", name)`) of the counted calls written inside `fn`."""
+    _, starts, kinds = _classified(model)
+    return kinds[bisect_left(starts, fn.start_byte):bisect_left(starts, fn.end_byte)]
 
 
 _EXITS = re.compile(rb"return|throw")
@@ -194,6 +207,22 @@ def extract_now(model):
     return out
 
 
+def _calls_or_leaf(tree):
+    """The names of the calls in a summary tree, and None for each leaf."""
+    stack = [tree]
+    while stack:
+        t = stack.pop()
+        kind = t[0]
+        if kind == "leaf":
+            yield None
+        elif kind == "call":
+            yield t[1]
+        elif kind in ("seq", "alt"):
+            stack.extend(t[1])
+        else:
+            stack.append(t[1])
+
+
 def _mentions_events(tree) -> bool:
     kind = tree[0]
     if kind in ("leaf", "call"):
@@ -210,6 +239,7 @@ class _Resolver:
         self.ctx = ctx
         self.index = ctx.index
         self.memo: dict[tuple[str, str], int] = {}
+        self.dead: set[tuple[str, str]] = set()  # (path, name) calls that reach no counted call
 
     def count(self, path: str, name: str, depth: int = 0) -> int:
         key = (path, name)
@@ -228,6 +258,33 @@ class _Resolver:
                 n = worst(tree, lambda callee: self.count(tpath, callee, depth + 1))[0]
         self.memo[key] = n
         return n
+
+    def may_reach_leaf(self, path: str, names) -> bool:
+        """Can a call of one of `names` from `path` reach a counted `.paginate()`, following calls
+        through every helper summary whatever the depth? No: each of their `count`s is 0 (in any
+        order: `count` only ever follows these same calls, to a bounded depth)."""
+        dead = self.dead
+        todo = [(path, n) for n in names if (path, n) not in dead]
+        seen = set(todo)
+        while todo:
+            at, name = todo.pop()
+            target = self._resolve(at, name)
+            if target is None:
+                continue
+            tpath, tname = target
+            facts = self.index.facts.get(tpath)
+            tree = facts.extra.get("multiple_paginate", {}).get(tname) if facts is not None else None
+            if tree is None:
+                continue
+            for callee in _calls_or_leaf(tree):
+                if callee is None:
+                    return True
+                key = (tpath, callee)
+                if key not in seen and key not in dead:
+                    seen.add(key)
+                    todo.append(key)
+        dead.update(seen)  # (everything they reach was looked at: no leaf)
+        return False
 
     def _resolve(self, path: str, name: str) -> Optional[tuple[str, str]]:
         facts = self.index.facts.get(path)
@@ -252,6 +309,11 @@ def check(ctx):
     resolver = _Resolver(ctx)
     lines = ctx.model.src.lines
     for reg, b in regs:
+        kinds = _events_in(ctx.model, reg.handler)
+        if not kinds:
+            continue  # (an empty summary)
+        if all(k[0] == "call" for k in kinds) and not resolver.may_reach_leaf(ctx.path, {k[1] for k in kinds}):
+            continue  # every call it makes counts 0
         tree = summary(ctx.model, reg.handler)
         total, leaves = worst(tree, lambda name: resolver.count(ctx.path, name))
         if total < 2:
