@@ -157,57 +157,67 @@ def _init_source(names, specs, frozen: bool, glb: dict) -> str:
     return f"def __init__({', '.join(params)}):\n" + ("\n".join(body) if body else "  pass") + "\n"
 
 
-_TEMPLATES: dict[tuple[int, bool], Any] = {}
+_TEMPLATES: dict[tuple[int, bool, bool], Any] = {}
+_RESERVED = ("self", "_setattr", "_HAS_DEFAULT_FACTORY")
 
 
-def _template(n: int, frozen: bool):
+def _template(n: int, frozen: bool, factories: bool):
     """The code of `__init__(self, f0, ..., f<n-1>)` storing each argument in its field (frozen:
-    through object.__setattr__), compiled once per (n, frozen). A record without default factories
-    gets this code with its own field names put in (`CodeType.replace`, ~1 us; compiling its own
-    source costs 30-200 us): the same instructions a compile of its own source would give.
-    None when the compiled code is not laid out as expected (another Python): compile then."""
-    key = (n, frozen)
+    through object.__setattr__; `factories`: an argument left at its default-factory marker is
+    replaced by `_dflt_f<i>()`), compiled once per (n, frozen, factories). A record gets this code
+    with its own field names put in (`CodeType.replace`, ~1 us; compiling its own source costs
+    30-350 us): the instructions a compile of its own source gives (`factories`: plus the marker
+    test for the fields without a factory). None when the compiled code is not laid out as
+    expected (another Python): the record's own source is compiled then."""
+    key = (n, frozen, factories)
     if key not in _TEMPLATES:
         ps = tuple(f"f{i}" for i in range(n))
-        glb: dict = {}
-        exec(_init_source(ps, dict.fromkeys(ps, _MISSING), frozen, glb), glb)
+        spec = _Field(_MISSING, list, True, True) if factories else _MISSING
+        glb: dict = {"_HAS_DEFAULT_FACTORY": _MISSING}
+        exec(_init_source(ps, dict.fromkeys(ps, spec), frozen, glb), glb)
         code = glb["__init__"].__code__
-        if frozen:
-            ok = (code.co_names == (("_setattr",) if n else ())
-                  and [c for c in code.co_consts if isinstance(c, str)] == list(ps))
-        else:
-            ok = code.co_names == ps
-        _TEMPLATES[key] = code if ok and code.co_varnames[: n + 1] == ("self",) + ps else None
+        names = set() if frozen else set(ps)
+        if frozen and n:
+            names.add("_setattr")
+        if factories and n:
+            names.update(["_HAS_DEFAULT_FACTORY"] + [f"_dflt_{p}" for p in ps])
+        ok = (set(code.co_names) == names and code.co_varnames[: n + 1] == ("self",) + ps
+              and (not frozen or [c for c in code.co_consts if isinstance(c, str)] == list(ps)))
+        _TEMPLATES[key] = code if ok else None
     return _TEMPLATES[key]
 
 
 def _init_function(cls: type, names: tuple[str, ...], specs: dict, frozen: bool):
     """The record's `__init__` (what `@dataclass` writes for it)."""
     qualname = f"{cls.__qualname__}.__init__"
-    plain = all(not isinstance(s, _Field) or s.default_factory is _MISSING for s in specs.values())
-    code = _template(len(names), frozen) if plain else None
+    glb: dict = {"_HAS_DEFAULT_FACTORY": _MISSING, "_setattr": object.__setattr__}
+    defaults = []
+    for i, name in enumerate(names):
+        spec = specs[name]
+        if isinstance(spec, _Field) and spec.default_factory is not _MISSING:
+            glb[f"_dflt_f{i}"] = spec.default_factory
+            defaults.append(_MISSING)
+            continue
+        value = spec.default if isinstance(spec, _Field) else spec
+        if value is not _MISSING:
+            defaults.append(value)
+        elif defaults:
+            raise TypeError(f"non-default argument {name!r} follows default argument")
+    factories = len(glb) > 2
+    plain_names = not any(n in _RESERVED or n.startswith("_dflt_") for n in names)
+    code = _template(len(names), frozen, factories) if plain_names else None
     if code is not None:
-        defaults = []
-        for name in names:
-            spec = specs[name]
-            value = spec.default if isinstance(spec, _Field) else spec
-            if value is _MISSING:
-                if defaults:
-                    raise TypeError(f"non-default argument {name!r} follows default argument")
-            else:
-                defaults.append(value)
         rename = dict(zip((f"f{i}" for i in range(len(names))), names))
         changes: dict = {"co_varnames": ("self",) + names + code.co_varnames[len(names) + 1:]}
         if frozen:
             changes["co_consts"] = tuple(rename.get(c, c) if isinstance(c, str) else c for c in code.co_consts)
         else:
-            changes["co_names"] = names
+            changes["co_names"] = tuple(rename.get(c, c) for c in code.co_names)
         if hasattr(code, "co_qualname"):
             changes["co_qualname"] = qualname
-        fn = FunctionType(code.replace(**changes), {"_setattr": object.__setattr__}, "__init__",
-                          tuple(defaults) or None)
+        fn = FunctionType(code.replace(**changes), glb, "__init__", tuple(defaults) or None)
     else:
-        glb: dict = {"_HAS_DEFAULT_FACTORY": _MISSING, "_setattr": object.__setattr__}
+        glb = {"_HAS_DEFAULT_FACTORY": _MISSING, "_setattr": object.__setattr__}
         exec(_init_source(names, specs, frozen, glb), glb)
         fn = glb["__init__"]
     fn.__qualname__ = qualname

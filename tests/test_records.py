@@ -93,7 +93,8 @@ def test_field_order_and_unsupported_forms_are_refused():
 def test_package_records_keep_their_semantics():
     from convex_lsp.analysis import records
 
-    assert records._TEMPLATES.get((6, True)) is not None  # Span's __init__ came from the shared template
+    assert records._TEMPLATES.get((6, True, False)) is not None  # Span's __init__: the shared template
+    assert records._TEMPLATES.get((21, False, True)) is not None  # FileFacts' (with default factories)
     s = facts.Span(1, 2, 0, 1, 0, 2)
     assert {s: 1}[facts.Span(1, 2, 0, 1, 0, 2)] == 1  # frozen: hashable by value
     with pytest.raises(AttributeError):
