@@ -126,6 +126,7 @@ class GitIgnore:
     def __init__(self) -> None:
         self._specs: dict[str, object] = {}
         self._top: dict[str, str] = {}
+        self._chains: dict[tuple[str, str], list] = {}
 
     def _spec(self, folder: str):
         if folder not in self._specs:
@@ -150,21 +151,30 @@ class GitIgnore:
         return top
 
     def ignored(self, path: str, project_root: str) -> bool:
-        folder = os.path.dirname(path)
         top = self._repo_root(project_root, project_root)
         if os.path.commonpath([top, path]) != top:
             return False
-        chain = []  # (folder, spec) from the top down to the file's folder
-        cur = folder
-        while True:
-            spec = self._spec(cur)
-            if spec is not None:
-                chain.append((cur, spec))
-            if cur == top:
-                break
-            parent = os.path.dirname(cur)
-            if parent == cur:
-                break
-            cur = parent
-        chain.reverse()
-        return ignored_by(chain, path, False)
+        chain = self._chain(os.path.dirname(path), top)
+        return bool(chain) and ignored_by(chain, path, False)
+
+    def _chain(self, folder: str, top: str) -> list:
+        """(folder, spec) of the `.gitignore` files from `top` down to `folder` (one per folder
+        asked: the files of a folder share it)."""
+        key = (folder, top)
+        chain = self._chains.get(key)
+        if chain is None:
+            chain = []
+            cur = folder
+            while True:
+                spec = self._spec(cur)
+                if spec is not None:
+                    chain.append((cur, spec))
+                if cur == top:
+                    break
+                parent = os.path.dirname(cur)
+                if parent == cur:
+                    break
+                cur = parent
+            chain.reverse()
+            self._chains[key] = chain
+        return chain
