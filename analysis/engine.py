@@ -273,26 +273,23 @@ class Analyzer:
 
 def enabled_rules(config: Config, path: str, generated: bool = False) -> list[tuple[Rule, str]]:
     """(rule, severity) for the rules `config` turns on for `path` (`_generated/` files get only the
-    rules written for them). Remembered per configuration (its settings as they are now: a changed
-    configuration is asked again), and per path only when `per-file-ignores` makes paths differ."""
-    key = (config.fingerprint(), generated,
-           (path, config.root or os.getcwd()) if config.per_file_ignores else None)
-    memo = _ENABLED.get(id(config))
-    if memo is None or memo[0] is not config:
-        memo = _ENABLED[id(config)] = (config, {})
-        if len(_ENABLED) > 64:  # configurations come and go (editor settings): keep a few
-            for k in list(_ENABLED)[:32]:
-                del _ENABLED[k]
-            _ENABLED[id(config)] = memo
-    got = memo[1].get(key)
+    rules written for them). Remembered per settings (as they are now: a changed configuration is
+    asked again; the projects of a workspace that configure nothing share one answer), and per path
+    only when `per-file-ignores` makes paths differ."""
+    fp = config.fingerprint()
+    if config.per_file_ignores:
+        key = (fp, generated, path, config.root or os.getcwd())
+    else:  # (the root, the fingerprint's last item, matters only to per-file-ignores)
+        key = (fp[:-1] if fp[-1] == config.root else fp, generated)
+    got = _ENABLED.get(key)
     if got is None:
-        if len(memo[1]) > 4096:
-            memo[1].clear()
-        got = memo[1][key] = _enabled_rules(config, path, generated)
+        if len(_ENABLED) > 4096:
+            _ENABLED.clear()
+        got = _ENABLED[key] = _enabled_rules(config, path, generated)
     return list(got)
 
 
-_ENABLED: dict[int, tuple[Config, dict]] = {}
+_ENABLED: dict[tuple, list[tuple[Rule, str]]] = {}
 
 
 def _enabled_rules(config: Config, path: str, generated: bool) -> list[tuple[Rule, str]]:

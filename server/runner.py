@@ -123,7 +123,7 @@ def _check_paths(paths: list[str]) -> list[str]:
         if st is None or not stat.S_ISREG(st.st_mode) or not os.access(p, os.R_OK) or ".." in p.split(os.sep):
             out.append(_check_path(p))  # a folder, a link, or the error message
             continue
-        head, tail = os.path.split(os.path.abspath(p))
+        head, tail = os.path.split(p)  # (the folder as given: its real path is the same answer)
         real = real_dirs.get(head)
         if real is None:
             real = real_dirs[head] = os.path.realpath(head)
