@@ -101,6 +101,32 @@ def sort_by_start(nodes: list[Node]) -> list[Node]:
     return nodes
 
 
+class Fields:
+    """A grammar's field ids (`node.child_by_field_id(F.name)` is `node.child_by_field_name("name")`
+    without looking the name up among the grammar's field names on every call: a third of the cost of
+    the call). The two grammars number their fields differently: for the nodes of one tree only."""
+
+    __slots__ = ("alias", "arguments", "declaration", "function", "index", "key", "left", "name", "object",
+                 "property", "right", "source", "value")
+
+    def __init__(self, kind: str):
+        lang = language(kind)
+        for name in self.__slots__:
+            setattr(self, name, lang.field_id_for_name(name))
+
+
+@functools.lru_cache(maxsize=None)
+def fields_of(kind: str) -> Fields:
+    """The field ids of the grammar `kind` (`source.kind_for_path`) parses with."""
+    return Fields(kind)
+
+
+# a member expression spelled `name.name` (ASCII): its object is an identifier, or one of these
+# words' own nodes (`this` is taken as an identifier is: see `_calls_facts`)
+_NAME_DOT_NAME = lazy_re.compile(rb"([A-Za-z_$][\w$]*)\.[A-Za-z_$][\w$]*")
+_NOT_IDENTIFIERS = frozenset({b"super", b"null", b"undefined", b"true", b"false", b"import", b"new"})
+
+
 @functools.lru_cache(maxsize=4096)
 def _is_auth_name(name: str) -> bool:
     return cx.AUTH_CALL_RE.match(name) is not None
@@ -320,6 +346,7 @@ class FileModel:
         was let go): they become `self.facts`, and the passes that only fill facts are skipped."""
         self.src = src
         self.path = src.path
+        self.F = fields_of(kind_for_path(src.path))  # (this tree's grammar's field ids)
         self.functions_dir = functions_dir
         self.module = module
         self.facts = FileFacts(path=src.path, functions_dir=functions_dir, module=module, error=src.error,
@@ -500,7 +527,7 @@ class FileModel:
             if stmt.type == "export_statement":
                 exported = True
                 self._extract_export(stmt)
-                decl = stmt.child_by_field_name("declaration")
+                decl = stmt.child_by_field_id(self.F.declaration)
                 if decl is None:
                     continue
             if stmt.type == "expression_statement" and not facts.use_node and not self.facts.registrations:
@@ -513,7 +540,7 @@ class FileModel:
                     if d.type == "variable_declarator":
                         self._top_level_declarator(d, exported)
             elif decl.type in ("function_declaration", "generator_function_declaration"):
-                name = self.text_of(decl.child_by_field_name("name"))
+                name = self.text_of(decl.child_by_field_id(self.F.name))
                 if name:
                     self._add_helper(name, decl, exported)
 
@@ -531,17 +558,17 @@ class FileModel:
 
     def _extract_export(self, stmt: Node) -> None:
         facts = self.facts
-        source = string_value(stmt.child_by_field_name("source"))
+        source = string_value(stmt.child_by_field_id(self.F.source))
         is_default = any(c.type == "default" for c in stmt.children)
-        decl = stmt.child_by_field_name("declaration")
+        decl = stmt.child_by_field_id(self.F.declaration)
         if is_default:
-            value = stmt.child_by_field_name("value") or decl
+            value = stmt.child_by_field_id(self.F.value) or decl
             local = None
             v = unwrap(value)
             if v is not None and v.type == "identifier":
                 local = self.text_of(v)
             elif v is not None and v.type in ("function_declaration", "class_declaration"):
-                local = self.text_of(v.child_by_field_name("name")) or None
+                local = self.text_of(v.child_by_field_id(self.F.name)) or None
             facts.exports.append(ExportFact("default", local))
             facts.default_export = self._describe_default(v)
             return
@@ -549,11 +576,11 @@ class FileModel:
             if decl.type in ("lexical_declaration", "variable_declaration"):
                 for d in decl.named_children:
                     if d.type == "variable_declarator":
-                        n = d.child_by_field_name("name")
+                        n = d.child_by_field_id(self.F.name)
                         if n is not None and n.type == "identifier":
                             facts.exports.append(ExportFact(self.text_of(n), self.text_of(n)))
             else:
-                n = decl.child_by_field_name("name")
+                n = decl.child_by_field_id(self.F.name)
                 if n is not None:
                     facts.exports.append(ExportFact(self.text_of(n), self.text_of(n)))
             return
@@ -570,8 +597,8 @@ class FileModel:
         for spec in clause.named_children:
             if spec.type != "export_specifier":
                 continue
-            name = self.text_of(spec.child_by_field_name("name"))
-            alias = spec.child_by_field_name("alias")
+            name = self.text_of(spec.child_by_field_id(self.F.name))
+            alias = spec.child_by_field_id(self.F.alias)
             facts.exports.append(ExportFact(self.text_of(alias) if alias is not None else name, name, source=source))
 
     def _describe_default(self, v: Optional[Node]) -> str:
@@ -583,12 +610,12 @@ class FileModel:
             # resolve to the initializer of a top-level const
             name = self.text_of(v)
             for stmt in self.root.named_children:
-                decl = stmt.child_by_field_name("declaration") if stmt.type == "export_statement" else stmt
+                decl = stmt.child_by_field_id(self.F.declaration) if stmt.type == "export_statement" else stmt
                 if decl is None or decl.type not in ("lexical_declaration", "variable_declaration"):
                     continue
                 for d in decl.named_children:
-                    if d.type == "variable_declarator" and self.text_of(d.child_by_field_name("name")) == name:
-                        init = unwrap(d.child_by_field_name("value"))
+                    if d.type == "variable_declarator" and self.text_of(d.child_by_field_id(self.F.name)) == name:
+                        init = unwrap(d.child_by_field_id(self.F.value))
                         if init is not None and init.type == "call_expression":
                             return callee_name(init) or "call"
                         return "identifier"
@@ -596,14 +623,14 @@ class FileModel:
         return v.type
 
     def _top_level_declarator(self, d: Node, exported: bool) -> None:
-        name_node = d.child_by_field_name("name")
-        value = unwrap(d.child_by_field_name("value"))
+        name_node = d.child_by_field_id(self.F.name)
+        value = unwrap(d.child_by_field_id(self.F.value))
         if name_node is None or name_node.type != "identifier" or value is None:
             return
         name = self.text_of(name_node)
         if value.type == "call_expression":
             callee = callee_name(value)
-            fn = value.child_by_field_name("function")
+            fn = value.child_by_field_id(self.F.function)
             if fn is not None and fn.type == "identifier" and callee in cx.CUSTOM_FACTORIES:
                 args = call_args(value)
                 base = unwrap(args[0]) if args else None
@@ -629,7 +656,7 @@ class FileModel:
             for key, pair in object_pairs(value).items():
                 if pair.type != "pair":
                     continue
-                t = self._table_from_expr(unwrap(pair_value(pair)), key, key_node=pair.child_by_field_name("key"))
+                t = self._table_from_expr(unwrap(pair_value(pair)), key, key_node=pair.child_by_field_id(self.F.key))
                 if t is not None:
                     group[key] = t
             if group:
@@ -650,6 +677,7 @@ class FileModel:
         out: list[str] = []
         auth = False
         raw = self._raw_callees
+        data = self.src.data
         for i in self._calls_within_idx(node):
             got = raw[i]
             if got is None:
@@ -659,7 +687,12 @@ class FileModel:
             if got[0]:
                 out.append(got[1])
                 continue
-            obj = unwrap(got[2].child_by_field_name("object"))
+            fn = got[2]
+            m = _NAME_DOT_NAME.fullmatch(data, fn.start_byte, fn.end_byte)
+            if m is not None and m.group(1) not in _NOT_IDENTIFIERS:
+                out.append(m.group().decode("ascii"))  # (`a.f` spelled plainly: an identifier's property)
+                continue
+            obj = unwrap(fn.child_by_field_id(self.F.object))
             if obj is not None and obj.type in ("identifier", "this"):
                 if got[3].type in ("property_identifier", "private_property_identifier"):
                     out.append(self.text_of(obj) + "." + got[1])
@@ -705,18 +738,20 @@ class FileModel:
         # per call: (is an identifier, name, callee node) when the callee is a plain identifier or
         # member expression (what syntax.callee_name reads), else None
         raw: list[Optional[tuple[bool, str, Node]]] = [None] * len(self.calls)
+        f_function, f_property = self.F.function, self.F.property
+        text_of = self.text_of
         for i, call in enumerate(self.calls):
-            fn = call.child_by_field_name("function")
+            fn = call.child_by_field_id(f_function)  # (child_by_field_id(self.F.function), without the name's look-up)
             if fn is None:
                 continue
             t = fn.type
             if t == "identifier":
-                name = self.text_of(fn)
+                name = text_of(fn)
             elif t == "member_expression":
-                prop = fn.child_by_field_name("property")
+                prop = fn.child_by_field_id(f_property)
                 if prop is None:
                     continue
-                name = self.text_of(prop)
+                name = text_of(prop)
             else:
                 continue
             raw[i] = (t == "identifier", name, fn, prop if t != "identifier" else None)
@@ -763,7 +798,7 @@ class FileModel:
         if not builders:
             return
         for call in self.calls_named(*builders):
-            fn = call.child_by_field_name("function")
+            fn = call.child_by_field_id(self.F.function)
             if fn is None or fn.type != "identifier":
                 continue
             args = call_args(call)
@@ -794,10 +829,10 @@ class FileModel:
         name = None
         exported = False
         start = call.start_byte
-        if p is not None and p.type == "variable_declarator" and p.child_by_field_name("value") is not None \
-                and p.child_by_field_name("value").id == outer.id:
+        if p is not None and p.type == "variable_declarator" and p.child_by_field_id(self.F.value) is not None \
+                and p.child_by_field_id(self.F.value).id == outer.id:
             decl = p
-            nn = p.child_by_field_name("name")
+            nn = p.child_by_field_id(self.F.name)
             if nn is not None and nn.type == "identifier":
                 name = self.text_of(nn)
                 start = nn.start_byte
@@ -812,7 +847,7 @@ class FileModel:
         if config is not None:
             end = config.start_byte + 1
         else:
-            argsnode = call.child_by_field_name("arguments")
+            argsnode = call.child_by_field_id(self.F.arguments)
             end = argsnode.start_byte + 1 if argsnode is not None else call.end_byte
         args_v = pair_value(pairs["args"]) if "args" in pairs else None
         ret_v = pair_value(pairs["returns"]) if "returns" in pairs else None
@@ -851,11 +886,11 @@ class FileModel:
     def _extract_chains_and_refs(self) -> None:
         facts = self.facts
         for call in self.calls_named("query", "table", "insert", "id"):
-            fn = call.child_by_field_name("function")
+            fn = call.child_by_field_id(self.F.function)
             if fn is None:
                 continue
             if fn.type == "member_expression":
-                prop = self.text_of(fn.child_by_field_name("property"))
+                prop = self.text_of(fn.child_by_field_id(self.F.property))
                 if prop == "query":
                     chain = cx.query_chain_from_root(call)
                     if chain is not None:
@@ -880,7 +915,7 @@ class FileModel:
                         if t is not None:
                             facts.table_refs.append(TableRefFact(t, self.span(a[0]), "insert"))
                 elif prop == "id":
-                    obj = fn.child_by_field_name("object")
+                    obj = fn.child_by_field_id(self.F.object)
                     if obj is not None and obj.type == "identifier" and self.text_of(obj) == "v":
                         a = call_args(call)
                         t = string_value(a[0]) if a else None
@@ -924,13 +959,13 @@ class FileModel:
             if cx.enclosing_functions(ident)[:1] != home:
                 return  # used inside a nested function: not followed
             p = ident.parent
-            left = p.child_by_field_name("left") if p is not None and p.type == "assignment_expression" else None
+            left = p.child_by_field_id(self.F.left) if p is not None and p.type == "assignment_expression" else None
             if left is not None and left.id == ident.id:
-                right = p.child_by_field_name("right")
+                right = p.child_by_field_id(self.F.right)
                 start = cx._expression_top(right) if right is not None else None
                 while start is not None and start.type in ("call_expression", "member_expression"):
-                    start = start.child_by_field_name("function") if start.type == "call_expression" \
-                        else start.child_by_field_name("object")
+                    start = start.child_by_field_id(self.F.function) if start.type == "call_expression" \
+                        else start.child_by_field_id(self.F.object)
                 if start is None or start.type != "identifier" or self.text_of(start) != name:
                     return  # assigned something else
                 reassigned.append((p, start))
@@ -970,7 +1005,7 @@ class FileModel:
         if not returning:
             return
         for call in self.calls_named(*returning):
-            fn = call.child_by_field_name("function")
+            fn = call.child_by_field_id(self.F.function)
             if fn is None or fn.type != "identifier":
                 continue
             base = returning.get(self.text_of(fn))
@@ -984,7 +1019,7 @@ class FileModel:
     # ------------------------------------------------------------ schema
     def _extract_schema(self) -> None:
         for call in self.calls_named("defineSchema"):
-            fn = call.child_by_field_name("function")
+            fn = call.child_by_field_id(self.F.function)
             if fn is None or fn.type != "identifier" or self.text_of(fn) != "defineSchema":
                 continue
             args = call_args(call)
@@ -994,9 +1029,9 @@ class FileModel:
             entries: list[SchemaEntry] = []
             for child in obj.named_children:
                 if child.type == "pair":
-                    key = child.child_by_field_name("key")
+                    key = child.child_by_field_id(self.F.key)
                     tname = string_value(key) if key is not None and key.type == "string" else self.text_of(key)
-                    val = unwrap(child.child_by_field_name("value"))
+                    val = unwrap(child.child_by_field_id(self.F.value))
                     t = self._table_from_expr(val, tname, key_node=key)
                     if t is not None:
                         entries.append(SchemaEntry("table", tname, table=t, span=self.span(key)))
@@ -1020,7 +1055,7 @@ class FileModel:
         steps: list[tuple[str, Node]] = []
         cur = expr
         while cur is not None and cur.type == "call_expression":
-            fn = cur.child_by_field_name("function")
+            fn = cur.child_by_field_id(self.F.function)
             if fn is None:
                 return None
             if fn.type == "identifier":
@@ -1029,8 +1064,8 @@ class FileModel:
                 break
             if fn.type != "member_expression":
                 return None
-            steps.append((self.text_of(fn.child_by_field_name("property")), cur))
-            cur = unwrap(fn.child_by_field_name("object"))
+            steps.append((self.text_of(fn.child_by_field_id(self.F.property)), cur))
+            cur = unwrap(fn.child_by_field_id(self.F.object))
         else:
             return None
         define = cur
@@ -1044,21 +1079,21 @@ class FileModel:
             for key, pair in object_pairs(doc).items():
                 if pair.type == "pair":
                     fields[key] = self.text_of(pair_value(pair))
-                    field_spans[key] = self.span(pair.child_by_field_name("key"))
+                    field_spans[key] = self.span(pair.child_by_field_id(self.F.key))
                 elif pair.type == "shorthand_property_identifier":
                     fields[key] = key
                     field_spans[key] = self.span(pair)
                     open_fields = open_fields  # validator reference, still a known field name
             if any(c.type == "spread_element" for c in doc.named_children):
                 open_fields = True
-        elif doc is not None and doc.type == "call_expression" and self.text_of(doc.child_by_field_name("function")) == "v.object":
+        elif doc is not None and doc.type == "call_expression" and self.text_of(doc.child_by_field_id(self.F.function)) == "v.object":
             inner = call_args(doc)
             if inner and inner[0].type == "object":
                 open_fields = False
                 for key, pair in object_pairs(inner[0]).items():
                     if pair.type == "pair":
                         fields[key] = self.text_of(pair_value(pair))
-                        field_spans[key] = self.span(pair.child_by_field_name("key"))
+                        field_spans[key] = self.span(pair.child_by_field_id(self.F.key))
         indexes: list[IndexFact] = []
         for method, call in reversed(steps):
             if method not in ("index", "searchIndex", "vectorIndex"):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from _thread import get_ident
 from operator import attrgetter
+from types import FunctionType
 from typing import Any, Callable
 
 __all__ = ["record", "field", "fields_of", "is_record", "FrozenInstanceError"]
@@ -156,6 +157,74 @@ def _init_source(names, specs, frozen: bool, glb: dict) -> str:
     return f"def __init__({', '.join(params)}):\n" + ("\n".join(body) if body else "  pass") + "\n"
 
 
+_TEMPLATES: dict[tuple[int, bool, bool], Any] = {}
+_RESERVED = ("self", "_setattr", "_HAS_DEFAULT_FACTORY")
+
+
+def _template(n: int, frozen: bool, factories: bool):
+    """The code of `__init__(self, f0, ..., f<n-1>)` storing each argument in its field (frozen:
+    through object.__setattr__; `factories`: an argument left at its default-factory marker is
+    replaced by `_dflt_f<i>()`), compiled once per (n, frozen, factories). A record gets this code
+    with its own field names put in (`CodeType.replace`, ~1 us; compiling its own source costs
+    30-350 us): the instructions a compile of its own source gives (`factories`: plus the marker
+    test for the fields without a factory). None when the compiled code is not laid out as
+    expected (another Python): the record's own source is compiled then."""
+    key = (n, frozen, factories)
+    if key not in _TEMPLATES:
+        ps = tuple(f"f{i}" for i in range(n))
+        spec = _Field(_MISSING, list, True, True) if factories else _MISSING
+        glb: dict = {"_HAS_DEFAULT_FACTORY": _MISSING}
+        exec(_init_source(ps, dict.fromkeys(ps, spec), frozen, glb), glb)
+        code = glb["__init__"].__code__
+        names = set() if frozen else set(ps)
+        if frozen and n:
+            names.add("_setattr")
+        if factories and n:
+            names.update(["_HAS_DEFAULT_FACTORY"] + [f"_dflt_{p}" for p in ps])
+        ok = (set(code.co_names) == names and code.co_varnames[: n + 1] == ("self",) + ps
+              and (not frozen or [c for c in code.co_consts if isinstance(c, str)] == list(ps)))
+        _TEMPLATES[key] = code if ok else None
+    return _TEMPLATES[key]
+
+
+def _init_function(cls: type, names: tuple[str, ...], specs: dict, frozen: bool):
+    """The record's `__init__` (what `@dataclass` writes for it)."""
+    qualname = f"{cls.__qualname__}.__init__"
+    glb: dict = {"_HAS_DEFAULT_FACTORY": _MISSING, "_setattr": object.__setattr__}
+    defaults = []
+    for i, name in enumerate(names):
+        spec = specs[name]
+        if isinstance(spec, _Field) and spec.default_factory is not _MISSING:
+            glb[f"_dflt_f{i}"] = spec.default_factory
+            defaults.append(_MISSING)
+            continue
+        value = spec.default if isinstance(spec, _Field) else spec
+        if value is not _MISSING:
+            defaults.append(value)
+        elif defaults:
+            raise TypeError(f"non-default argument {name!r} follows default argument")
+    factories = len(glb) > 2
+    plain_names = not any(n in _RESERVED or n.startswith("_dflt_") for n in names)
+    code = _template(len(names), frozen, factories) if plain_names else None
+    if code is not None:
+        rename = dict(zip((f"f{i}" for i in range(len(names))), names))
+        changes: dict = {"co_varnames": ("self",) + names + code.co_varnames[len(names) + 1:]}
+        if frozen:
+            changes["co_consts"] = tuple(rename.get(c, c) if isinstance(c, str) else c for c in code.co_consts)
+        else:
+            changes["co_names"] = tuple(rename.get(c, c) for c in code.co_names)
+        if hasattr(code, "co_qualname"):
+            changes["co_qualname"] = qualname
+        fn = FunctionType(code.replace(**changes), glb, "__init__", tuple(defaults) or None)
+    else:
+        glb = {"_HAS_DEFAULT_FACTORY": _MISSING, "_setattr": object.__setattr__}
+        exec(_init_source(names, specs, frozen, glb), glb)
+        fn = glb["__init__"]
+    fn.__qualname__ = qualname
+    fn.__module__ = cls.__module__
+    return fn
+
+
 def _make(cls: type, frozen: bool, slots: bool) -> type:
     d = cls.__dict__
     for base in cls.__mro__[1:]:
@@ -167,8 +236,7 @@ def _make(cls: type, frozen: bool, slots: bool) -> type:
         if isinstance(ann, str) and (ann.startswith(("ClassVar", "typing.ClassVar", "InitVar", "dataclasses."))):
             raise TypeError(f"{cls.__name__}.{name}: ClassVar/InitVar fields are not supported")
     specs = {n: d.get(n, _MISSING) for n in names}
-    glb: dict = {"_HAS_DEFAULT_FACTORY": _MISSING, "_setattr": object.__setattr__}
-    exec(_init_source(names, specs, frozen, glb), glb)
+    init = _init_function(cls, names, specs, frozen)
     compared = tuple(n for n in names if not (isinstance(specs[n], _Field) and not specs[n].compare))
     shown = tuple(n for n in names if not (isinstance(specs[n], _Field) and not specs[n].repr))
 
@@ -190,15 +258,17 @@ def _make(cls: type, frozen: bool, slots: bool) -> type:
     ns["_record_fields"] = names
     ns["__match_args__"] = names
     _set = ns.setdefault
-    glb["__init__"].__qualname__ = f"{cls.__qualname__}.__init__"
-    _set("__init__", glb["__init__"])
+    _set("__init__", init)
     _set("__repr__", _repr(shown))
     key = _key(compared)
     explicit_hash = "__hash__" in d and not (d["__hash__"] is None and "__eq__" in d)
     _set("__eq__", _eq(key))
     if not explicit_hash:
         ns["__hash__"] = _hash(key) if frozen else None
-    out = type(cls)(cls.__name__, cls.__bases__, ns) if slots else cls
+    out = cls
+    if slots:
+        out = type(cls)(cls.__name__, cls.__bases__, ns)
+        out.__qualname__ = cls.__qualname__
     if not slots:
         for k, v in ns.items():
             if d.get(k, _MISSING) is not v:

@@ -160,7 +160,7 @@ def _in_http_action(model, node: Node) -> bool:
     cur = node.parent
     while cur is not None:
         if cur.type == "call_expression":
-            fn = cur.child_by_field_name("function")
+            fn = cur.child_by_field_id(model.F.function)
             if fn is not None and fn.type == "identifier" and text(fn) in ("httpAction", "httpActionGeneric"):
                 return True
         cur = cur.parent
@@ -188,7 +188,7 @@ class _Ctx:
     def call_role(self, call: Node) -> Optional[tuple[str, int, str]]:
         """(kind, argument index of the function reference, context name) of a call that takes a
         function reference, or None."""
-        fn = call.child_by_field_name("function")
+        fn = call.child_by_field_id(self.model.F.function)
         if fn is None:
             return None
         if fn.type == "identifier":
@@ -204,7 +204,7 @@ class _Ctx:
             return None
         if fn.type != "member_expression":
             return None
-        method = text(fn.child_by_field_name("property"))
+        method = text(fn.child_by_field_id(self.model.F.property))
         if not _role_name(method):
             return None
         if method in RUN_NAMES:
@@ -212,14 +212,14 @@ class _Ctx:
         if method in SCHEDULE_NAMES:
             return (TEST if self.test else SCHEDULER), 1, method
         if method in CRON_METHODS:
-            obj = unwrap(fn.child_by_field_name("object"))
+            obj = unwrap(fn.child_by_field_id(self.model.F.object))
             if obj is not None and obj.type == "identifier" and text(obj) in self.crons():
                 return CRON, CRON_METHODS[method], "cron"
             return None
         if method in CLIENT_METHODS:
             if self.test:
                 return TEST, 0, method
-            obj = unwrap(fn.child_by_field_name("object"))
+            obj = unwrap(fn.child_by_field_id(self.model.F.object))
             if obj is not None and obj.type == "identifier" and (
                     text(obj) in ("ctx", "context") if self.light else cx.is_ctx_identifier(obj)):
                 return None
@@ -298,7 +298,7 @@ def _calls_at(model, names) -> list[Node]:
                 p = node.parent
                 call = p if node.type == "identifier" else (p.parent if p is not None else None)
                 if call is not None and call.type == "call_expression":
-                    fn = call.child_by_field_name("function")
+                    fn = call.child_by_field_id(model.F.function)
                     if fn is not None and (fn.id == node.id or (p is not None and fn.id == p.id)):
                         out.append(call)
             i = data.find(raw + b"(", i + 1)
@@ -344,8 +344,8 @@ def _light_table_and_index_refs(model) -> None:
     data = model.src.data
     if b"db." in data or b"db\n" in data:
         for call in _calls_at(model, ("query", "insert", "table") + tuple(TABLE_FIRST)):
-            fn = call.child_by_field_name("function")
-            if fn is None or fn.type != "member_expression" or not _db_like(fn.child_by_field_name("object")):
+            fn = call.child_by_field_id(model.F.function)
+            if fn is None or fn.type != "member_expression" or not _db_like(fn.child_by_field_id(model.F.object)):
                 continue
             method = text(member_property(fn))
             args = call_args(call)
@@ -356,8 +356,8 @@ def _light_table_and_index_refs(model) -> None:
                 facts.table_refs.append(TableRefFact(t, model.span(args[0]), method))
     if b"v.id(" in data:
         for call in _calls_at(model, ("id",)):
-            fn = call.child_by_field_name("function")
-            obj = fn.child_by_field_name("object") if fn is not None and fn.type == "member_expression" else None
+            fn = call.child_by_field_id(model.F.function)
+            obj = fn.child_by_field_id(model.F.object) if fn is not None and fn.type == "member_expression" else None
             args = call_args(call)
             t = string_value(args[0]) if args and obj is not None and text(obj) == "v" else None
             if t is not None:
@@ -366,7 +366,7 @@ def _light_table_and_index_refs(model) -> None:
         args = call_args(call)
         if not args:
             continue
-        fn = call.child_by_field_name("function")
+        fn = call.child_by_field_id(model.F.function)
         if fn is None or fn.type != "member_expression":
             continue
         iname = string_value(args[0])
@@ -381,8 +381,8 @@ def _member_ref(model, st: _Ctx, ident: Node, root: str) -> None:
     segs = []
     cur = ident
     while cur.parent is not None and cur.parent.type in ("member_expression", "subscript_expression") \
-            and cur.parent.child_by_field_name("object") is not None \
-            and cur.parent.child_by_field_name("object").id == cur.id:
+            and cur.parent.child_by_field_id(model.F.object) is not None \
+            and cur.parent.child_by_field_id(model.F.object).id == cur.id:
         parent = cur.parent
         if parent.type == "member_expression":
             prop = member_property(parent)  # (the `property` field is wrong inside `typeof`)
@@ -391,7 +391,7 @@ def _member_ref(model, st: _Ctx, ident: Node, root: str) -> None:
             path.append(text(prop))
             segs.append(model.span(prop))
         else:
-            idx = parent.child_by_field_name("index")
+            idx = parent.child_by_field_id(model.F.index)
             s = string_value(idx)
             if s is None:
                 break
@@ -427,7 +427,7 @@ def _string_refs(model, st: _Ctx) -> None:
     else:
         calls = model.calls_named(*make_ref)
     for call in calls:
-        fn = call.child_by_field_name("function")
+        fn = call.child_by_field_id(model.F.function)
         if fn is None:
             continue
         if fn.type == "identifier" and text(fn) in make_ref:
@@ -460,10 +460,10 @@ def _string_refs(model, st: _Ctx) -> None:
 def _table_refs(model) -> None:
     facts = model.facts
     for call in model.calls_named(*TABLE_FIRST):
-        fn = call.child_by_field_name("function")
+        fn = call.child_by_field_id(model.F.function)
         if fn is None or fn.type != "member_expression":
             continue
-        method = text(fn.child_by_field_name("property"))
+        method = text(fn.child_by_field_id(model.F.property))
         if method not in TABLE_FIRST:
             continue
         args = call_args(call)
@@ -509,7 +509,7 @@ def _helper_index_refs(model, calls) -> None:
     `ctx.vectorSearch("t", "by_embedding", …)`."""
     facts = model.facts
     for call in calls:
-        fn = call.child_by_field_name("function")
+        fn = call.child_by_field_id(model.F.function)
         if fn is None:
             continue
         if fn.type == "identifier":
@@ -547,9 +547,9 @@ def _index_refs(model) -> None:
                 chain_table[step.call.id] = chain.table
     _helper_index_refs(model, model.calls_named(*RELATION_HELPERS, "vectorSearch"))
     for call in model.calls_named("withIndex", "withSearchIndex"):
-        fn = call.child_by_field_name("function")
+        fn = call.child_by_field_id(model.F.function)
         if fn is not None and fn.type == "member_expression":
-            method = text(fn.child_by_field_name("property"))
+            method = text(fn.child_by_field_id(model.F.property))
             if method not in ("withIndex", "withSearchIndex"):
                 continue
             args = call_args(call)

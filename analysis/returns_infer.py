@@ -1176,8 +1176,8 @@ def extract(model) -> dict:
     if not (_exported_helpers(model) or _summarized_registrations(model)):
         return {"consts": consts, "helpers": {}, "functions": {}}
     pending = Pending(model, lambda m: _shapes(m, Inferer(m)), ({}, {}))
-    return {"consts": consts, "helpers": Keyed(pending, lambda m, name: _lazy_shapes(m).helper(name), 0),
-            "functions": Keyed(pending, lambda m, name: _lazy_shapes(m).function(name), 1)}
+    return {"consts": consts, "helpers": Keyed(pending, lambda m, name: _lazy_shapes(m).helper(m, name), 0),
+            "functions": Keyed(pending, lambda m, name: _lazy_shapes(m).function(m, name), 1)}
 
 
 def eager_summary(model) -> dict:
@@ -1192,9 +1192,14 @@ _CONSTANTS = "returns_infer.constants"  # FileModel.memo key: the file's _Consta
 
 
 def _constants(model) -> "_Constants":
-    got = model.memo.get(_CONSTANTS)
+    return _in_memo(model, _CONSTANTS, _Constants)
+
+
+def _in_memo(model, key: str, make):
+    """`model.memo[key]`, made by `make(model)` when first asked (it lives as long as the parse)."""
+    got = model.memo.get(key)
     if got is None:
-        got = model.memo[_CONSTANTS] = _Constants(model)
+        got = model.memo[key] = make(model)
     return got
 
 
@@ -1283,10 +1288,7 @@ _LAZY_SHAPES = "returns_infer.lazy_shapes"  # FileModel.memo key: the file's _Sh
 
 
 def _lazy_shapes(model) -> "_Shapes":
-    got = model.memo.get(_LAZY_SHAPES)
-    if got is None:
-        got = model.memo[_LAZY_SHAPES] = _Shapes(model)
-    return got
+    return _in_memo(model, _LAZY_SHAPES, _Shapes)
 
 
 class _Shapes:
@@ -1302,35 +1304,42 @@ class _Shapes:
 
     def __init__(self, model):
         self.inf = Inferer(model)
+        self.inf.model = None  # (kept in the model's memo: it holds the model only while it answers)
         self.helpers = dict(_exported_helpers(model))
         self.functions: dict[str, list] = {}
         for reg in _summarized_registrations(model):
             self.functions.setdefault(reg.fact.name, []).append(reg)
 
-    def helper(self, name: str):
+    def helper(self, model, name: str):
         fn = self.helpers.get(name)
         if fn is None:
             return deferred.ABSENT
-        if self.inf.cuts:
-            return deferred.WHOLE
-        shape = self.inf.helper_shape(fn)
-        if self.inf.cuts:
-            return deferred.WHOLE
-        return shape if shape.kind != "unknown" else deferred.ABSENT
+        got = self._answer(model, lambda inf: inf.helper_shape(fn))
+        return got if got is deferred.WHOLE or got.kind != "unknown" else deferred.ABSENT
 
-    def function(self, name: str):
+    def function(self, model, name: str):
         out = deferred.ABSENT
         for reg in self.functions.get(name, ()):
-            if self.inf.cuts:
-                return deferred.WHOLE
-            hr = self.inf.function_returns(reg.handler)
-            if self.inf.cuts:
-                return deferred.WHOLE
+            hr = self._answer(model, lambda inf: inf.function_returns(reg.handler))
+            if hr is deferred.WHOLE:
+                return hr
             if hr is not None and not hr.falls_off and hr.sites:
                 shape = hr.shape
                 if shape.kind != "unknown":
                     out = shape
         return out
+
+    def _answer(self, model, ask):
+        """`ask(inferer)`, or WHOLE when a cut was met (then or before)."""
+        inf = self.inf
+        if inf.cuts:
+            return deferred.WHOLE
+        inf.model = model
+        try:
+            got = ask(inf)
+        finally:
+            inf.model = None
+        return deferred.WHOLE if inf.cuts else got
 
 
 def _worth_keeping(s: Shape) -> bool:

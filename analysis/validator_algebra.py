@@ -16,6 +16,7 @@ they travel in `FileFacts.extra`.
 from __future__ import annotations
 
 import os
+import re
 from typing import Any, Optional
 
 from tree_sitter import Node
@@ -321,6 +322,94 @@ def paginated(elem: Shape) -> Shape:
 # ------------------------------------------------------------------ parsing text (other files)
 _TEXT_CACHE: dict[tuple[str, str], Shape] = {}
 
+# A schema field's or a `returns` text is mostly a few `v.<member>(…)` calls and names: read those
+# without a parse (`_read_simple`); anything else is parsed (a tree-sitter parse costs ~50 us).
+_SIMPLE_TOKEN = re.compile(r'[ \t\r\n]*(?:([A-Za-z_$][A-Za-z0-9_$]*)|"([^"\\\r\n]*)"|([.(),]))')
+# words the grammar does not read as an `identifier` (or may not): the text is parsed
+_NOT_NAMES = frozenset({
+    "null", "undefined", "true", "false", "this", "super", "new", "typeof", "void", "delete", "await", "yield",
+    "function", "class", "async", "import", "export", "in", "instanceof", "of", "let", "var", "const", "if",
+    "else", "return", "throw", "try", "catch", "finally", "switch", "case", "default", "for", "while", "do",
+    "break", "continue", "with", "debugger", "enum", "extends", "implements", "interface", "package",
+    "private", "protected", "public", "static", "get", "set", "as", "satisfies", "keyof", "infer", "is",
+    "declare", "namespace", "module", "type", "abstract", "readonly", "unique", "asserts", "accessor",
+    "override", "global", "require", "from", "target", "meta",
+})
+
+
+def _read_simple(src: str, path: str):
+    """`parse_validator` of `src` when it is made of names, `v.<member>(…)` calls of the members
+    read below and plain double-quoted strings (their arguments); None for anything else."""
+    toks: list = []
+    pos, end = 0, len(src.rstrip(" \t\r\n"))
+    while pos < end:
+        m = _SIMPLE_TOKEN.match(src, pos)
+        if m is None:
+            return None
+        name, string, punct = m.groups()
+        toks.append(("n", name) if name is not None else ("s", string) if string is not None else ("p", punct))
+        pos = m.end()
+    if pos != end:
+        return None
+    toks.append(("p", ""))  # the end
+    got = _simple_expr(toks, 0, path, 0)
+    if got is None or got[1] != len(toks) - 1:
+        return None
+    return got[0]
+
+
+def _simple_expr(toks: list, i: int, path: str, depth: int):
+    kind, tok = toks[i]
+    if kind != "n" or tok in _NOT_NAMES or depth > 20:
+        return None
+    if toks[i + 1] != ("p", "."):
+        return Shape("ref", value=(path, tok)), i + 1  # a name
+    if tok != "v" or toks[i + 2][0] != "n" or toks[i + 3] != ("p", "("):
+        return None
+    method = toks[i + 2][1]
+    i += 4
+    args: list = []
+    if toks[i] == ("p", ")"):
+        i += 1
+    else:
+        while True:
+            if toks[i][0] == "s":
+                args.append(toks[i])
+                i += 1
+            else:
+                got = _simple_expr(toks, i, path, depth + 1)
+                if got is None:
+                    return None
+                args.append(got[0])
+                i = got[1]
+            if toks[i] == ("p", ")"):
+                i += 1
+                break
+            if toks[i] != ("p", ",") or toks[i + 1] == ("p", ")"):
+                return None  # (a trailing comma: parsed)
+            i += 1
+    shapes = [a for a in args if isinstance(a, Shape)]
+    strings = [a[1] for a in args if not isinstance(a, Shape)]
+    if method in LEAVES:
+        out = LEAVES[method] if not args else None
+    elif strings:
+        if len(args) != 1 or method not in ("id", "literal"):
+            return None
+        out = Shape("id", table=strings[0]) if method == "id" else literal(("s", strings[0]))
+    elif method == "array" and len(shapes) == 1:
+        out = Shape("array", items=(shapes[0],))
+    elif method == "optional" and len(shapes) == 1:
+        out = Shape("optional", items=(shapes[0],))
+    elif method == "nullable" and len(shapes) == 1:
+        out = nullable(shapes[0])
+    elif method == "record" and len(shapes) == 2:
+        out = Shape("record", items=(shapes[0], shapes[1]))
+    elif method == "union" and shapes:
+        out = union(shapes)
+    else:
+        out = None
+    return (out, i) if out is not None else None
+
 
 def parse_validator_text(src: str, path: str) -> Shape:
     """A validator written as text in file `path` (a fact's `returns_text`, a schema field)."""
@@ -328,15 +417,17 @@ def parse_validator_text(src: str, path: str) -> Shape:
     hit = _TEXT_CACHE.get(key)
     if hit is not None:
         return hit
-    from .source import parser_for
+    shape = _read_simple(src, path)
+    if shape is None:
+        from .source import parser_for
 
-    data = ("(" + src + ");").encode("utf-8")
-    tree = parser_for("ts", "validator-text").parse(data)
-    root = tree.root_node
-    shape = UNKNOWN
-    if not root.has_error and root.named_children and root.named_children[0].type == "expression_statement":
-        stmt = root.named_children[0]
-        shape = parse_validator(stmt.named_children[0] if stmt.named_children else None, path)
+        data = ("(" + src + ");").encode("utf-8")
+        tree = parser_for("ts", "validator-text").parse(data)
+        root = tree.root_node
+        shape = UNKNOWN
+        if not root.has_error and root.named_children and root.named_children[0].type == "expression_statement":
+            stmt = root.named_children[0]
+            shape = parse_validator(stmt.named_children[0] if stmt.named_children else None, path)
     if len(_TEXT_CACHE) > 20000:
         _TEXT_CACHE.clear()
     _TEXT_CACHE[key] = shape
@@ -509,7 +600,7 @@ class Resolver:
                 shape, opt = UNKNOWN, True
             elif shape.kind == "union" and any(m.kind == "undefined" for m in shape.items):
                 shape, opt = union([m for m in shape.items if m.kind != "undefined"]), True
-            out[f.name] = Field(f.name, shape, opt, f.source)
+            out[f.name] = f if shape is f.shape and opt == f.optional else Field(f.name, shape, opt, f.source)
         return Shape("object", fields=tuple(out.values()), open=open_, origin=s.origin)
 
     def _op(self, s: Shape, depth: int) -> Shape:

@@ -281,3 +281,61 @@ def test_test_paths_told_by_their_words_as_by_the_pattern():
              "/w/__x__/y.ts", "/w/jestx/setup.ts"]
     assert [is_test_path(p) for p in paths] == [TEST_PATH_RE.search(p) is not None for p in paths]
     assert sum(map(is_test_path, paths)) >= 12
+
+
+CALLS = textwrap.dedent("""
+    class K extends B { m() { super.f(); this.g(); this.#h?.(); } }
+    export function helper(ctx, a) {
+      this.f(); super.f(); null.f(); undefined.f(); true.f(); false.f(); import.meta.f(); new.target.f();
+      arguments.f(); async.f(); get.f(); type.f(); NaN.f(); $x.f(); _y.g(); a?.f(); (a).f(); a . f(); a./*c*/f();
+      a.#f(); ü.f(); a[0].f(); a.b.f(); f(); ctx.db.get(a); requireUser(ctx); a.f`t`; (a.f)(); a!.f(); a.f<T>();
+      a.
+    }
+    export const arrow = async (ctx) => { await ctx.runQuery(x.y); z.w(); this.v(); super.u(); };
+""")
+
+
+@pytest.mark.parametrize("path", ["/w/convex/c.ts", "/w/convex/c.js", "/w/convex/c.tsx"])
+def test_helpers_plain_calls_are_what_their_nodes_spell(path):
+    from convex_lsp.analysis.syntax import unwrap
+
+    memo: dict = {}
+    with file_cache(memo):
+        model = FileModel(SourceFile.from_bytes(path, CALLS.encode()), "/w/convex", "c", memo=memo)
+
+    def slow(fn):
+        out = []
+        for call in model.calls_within(fn):
+            f = call.child_by_field_name("function")
+            if f is not None and f.type == "identifier":
+                out.append(text(f))
+            elif f is not None and f.type == "member_expression" and f.child_by_field_name("property") is not None:
+                prop = f.child_by_field_name("property")
+                obj = unwrap(f.child_by_field_name("object"))
+                if obj is not None and obj.type in ("identifier", "this") \
+                        and prop.type in ("property_identifier", "private_property_identifier"):
+                    out.append(text(obj) + "." + text(prop))
+        return tuple(out)
+
+    assert model.root.has_error and set(model.helper_nodes) == {"helper", "arrow"}
+    for name, fn in model.helper_nodes.items():
+        assert model.facts.helpers[name].calls == slow(fn), name
+    assert {"this.f", "arguments.f", "async.f", "ü.f", "a.f", "a.#f"} <= set(model.facts.helpers["helper"].calls)
+
+
+@pytest.mark.parametrize("path", sorted(TEXTS) + ["/w/convex/t.tsx"])
+def test_field_ids_find_what_field_names_find(path):
+    from convex_lsp.analysis.model import Fields, fields_of
+    from convex_lsp.analysis.source import kind_for_path
+
+    data = (TEXTS.get(path) or CODE + CALLS + IMPORTS).encode()
+    root = SourceFile.from_bytes(path, data).tree.root_node
+    F = fields_of(kind_for_path(path))
+    found = 0
+    for node in walk(root):
+        for name in Fields.__slots__:
+            slow = node.child_by_field_name(name)
+            fast = node.child_by_field_id(getattr(F, name))
+            assert (fast is None) == (slow is None) and (slow is None or fast.id == slow.id), (node, name)
+            found += slow is not None
+    assert found >= 10

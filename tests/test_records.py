@@ -91,6 +91,10 @@ def test_field_order_and_unsupported_forms_are_refused():
 
 
 def test_package_records_keep_their_semantics():
+    from convex_lsp.analysis import records
+
+    assert records._TEMPLATES.get((6, True, False)) is not None  # Span's __init__: the shared template
+    assert records._TEMPLATES.get((21, False, True)) is not None  # FileFacts' (with default factories)
     s = facts.Span(1, 2, 0, 1, 0, 2)
     assert {s: 1}[facts.Span(1, 2, 0, 1, 0, 2)] == 1  # frozen: hashable by value
     with pytest.raises(AttributeError):
@@ -106,3 +110,28 @@ def test_package_records_keep_their_semantics():
     assert repr(f).startswith("Finding(code='CVX1', name='x', path='a.ts', start=0, end=1, message='m'")
     rule = registry.all_rules()[0]
     assert hash(rule) == hash(copy.copy(rule)) and rule == copy.copy(rule)
+
+
+@pytest.mark.parametrize("opts", OPTIONS, ids=lambda o: "+".join(o) or "plain")
+def test_constructor_errors_read_as_with_dataclass(opts):
+    """The generated `__init__` (from a shared template, or compiled for default factories) takes the
+    same arguments and fails with the same messages."""
+    D, R = _pair(opts, "Err_" + "_".join(opts))
+    plain_d = dataclasses.dataclass(**opts)(type("Plain", (), {"__annotations__": {"a": "int", "b": "int"}, "b": 2}))
+    plain_r = record(**opts)(type("Plain", (), {"__annotations__": {"a": "int", "b": "int"}, "b": 2}))
+    errors = 0
+    for d_cls, r_cls in ((D, R), (plain_d, plain_r)):
+        for args, kwargs in (((), {}), (("x",), {}), (("x", 1, 2, 3, 4, 5, 6), {}), ((), {"zz": 1}),
+                             (("x",), {"a": "y"})):
+            got = []
+            for cls in (d_cls, r_cls):
+                try:
+                    cls(*args, **kwargs)
+                    got.append(None)
+                except TypeError as e:
+                    got.append(str(e).replace(cls.__qualname__, "C"))
+            assert got[0] == got[1]
+            errors += got[0] is not None
+    assert errors >= 8  # (missing, extra, unknown and repeated arguments)
+    assert plain_r(1) == plain_r(1, 2) and plain_r(a=1, b=3).b == 3 and plain_r.__init__.__defaults__ == (2,)
+    assert plain_r.__init__.__qualname__ == "Plain.__init__" and plain_r.__init__.__module__ == plain_r.__module__

@@ -213,6 +213,25 @@ def test_helper_and_function_shapes_one_name_at_a_time():
         assert deferred[kind]._pending.value is not d._UNSET, name
 
 
+def test_entries_asked_keep_no_model_alive():
+    """A model let go is freed at once (its tree with it), entries asked or not: what answers them
+    (in the model's memo) holds the model only while it answers."""
+    import weakref
+
+    model, deferred, eager = _summaries("/w/convex/shapes.ts", SHAPES)
+    assert deferred["helpers"]["top"] == eager["helpers"]["top"] and "byName" in deferred["functions"]
+    assert "twice" not in deferred["consts"]
+    gone = weakref.ref(model)
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        del model
+        assert gone() is None
+    finally:
+        if was:
+            gc.enable()
+
+
 def _summarised_on_disk(tmp_path):
     """HELPERS written to a file and summarised, the model let go: (path, deferred, eager)."""
     path = tmp_path / "convex" / "helpers.ts"
