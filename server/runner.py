@@ -137,29 +137,36 @@ def _under_any(paths: Iterable[str], given: list[str]) -> Iterable[str]:
     folders = {g.rstrip(os.sep) for g in given}
     if "" in folders:  # the file-system root
         return list(paths)
-    memo: dict[str, bool] = {}
+    memo: dict[str, Optional[bool]] = {}
 
-    def inside(folder: str) -> bool:
-        walked = []
-        cur = folder
-        while True:
-            hit = memo.get(cur)
-            if hit is not None:
-                break
-            walked.append(cur)
-            if cur in folders:
-                hit = True
-                break
-            parent = os.path.dirname(cur)
-            if parent == cur:
-                hit = False
-                break
-            cur = parent
-        for f in walked:
-            memo[f] = hit
-        return hit
+    def given_folder(folder: str) -> Optional[bool]:
+        return True if folder in folders else None
 
-    return [p for p in paths if p in exact or inside(os.path.dirname(p))]
+    return [p for p in paths if p in exact or _nearest_up(os.path.dirname(p), memo, given_folder)]
+
+
+def _nearest_up(folder: str, memo: dict, look: Callable[[str], Optional[object]]) -> Optional[object]:
+    """`look(f)` of `folder` and of its parents, nearest first, until one answers (not None) or the
+    root is reached; every folder walked remembers the answer in `memo` (a walk stops at a folder
+    answered before)."""
+    walked: list[str] = []
+    cur = folder
+    found = None
+    while True:
+        if cur in memo:
+            found = memo[cur]
+            break
+        walked.append(cur)
+        found = look(cur)
+        if found is not None:
+            break
+        parent = os.path.dirname(cur)
+        if parent == cur:
+            break
+        cur = parent
+    for f in walked:
+        memo[f] = found
+    return found
 
 
 def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path: Optional[str] = None) -> Plan:
@@ -258,25 +265,11 @@ def _config_finder() -> Callable[[str], Optional[str]]:
     share their parent folders)."""
     memo: dict[str, Optional[str]] = {}
 
+    def config_in(folder: str) -> Optional[str]:
+        return next((c for c in (os.path.join(folder, n) for n in CONFIG_NAMES) if os.path.isfile(c)), None)
+
     def nearest(start: str) -> Optional[str]:
-        cur = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start))
-        walked: list[str] = []
-        found: Optional[str] = None
-        while True:
-            if cur in memo:
-                found = memo[cur]
-                break
-            walked.append(cur)
-            found = next((c for c in (os.path.join(cur, n) for n in CONFIG_NAMES) if os.path.isfile(c)), None)
-            if found is not None:
-                break
-            parent = os.path.dirname(cur)
-            if parent == cur:
-                break
-            cur = parent
-        for folder in walked:
-            memo[folder] = found
-        return found
+        return _nearest_up(os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start)), memo, config_in)
 
     return nearest
 
