@@ -102,7 +102,7 @@ async def index_workspace(ls: "ConvexLanguageServer") -> None:
                 await run.helper  # its last chunk
             if run.writer is not None:
                 await run.writer  # the open folders' cache entries are written (`_help`)
-        if not jobs:
+        if not jobs or queue:  # no workers, or files the helper put back when it was stopped
             while queue:
                 chunk = queue.take(BATCH)
                 items = await loop.run_in_executor(ls.thread_pool, lambda c=chunk: list(s.scan(c)))
@@ -271,7 +271,13 @@ class _Run:
                 if self.ls.session is not s:
                     return
                 if len(items) < len(chunk) and stop():
-                    return  # the indexing ended (cancelled): nothing waits for these
+                    # stopped part-way: the workers failed (their files are indexed in a thread
+                    # next) or the indexing ended. What was scanned counts, the rest goes back
+                    # to the queue (it was taken from there: lost, a folder looked incomplete)
+                    got = {p for p, _, _ in items}
+                    self.ingest(items, [p for p in chunk if p in got])
+                    self.queue.put_back([p for p in chunk if p not in got])
+                    return
                 self.ingest(items, chunk)
         except asyncio.CancelledError:
             raise

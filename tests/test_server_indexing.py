@@ -148,6 +148,43 @@ def test_open_folder_files_given_to_starting_workers_are_taken_back_once(monkeyp
     assert sorted(added) == sorted(paths) and len(added) == len(set(added)) and not run.pending
 
 
+async def test_a_helper_stopped_part_way_through_a_chunk_loses_no_file(monkeypatch):
+    """The workers fail while this process is scanning an open folder's chunk (`_Run._help`): the
+    scan stops part-way; the files scanned are indexed and the others go back to the queue, which
+    the thread that takes over empties (they were dropped: the folder then looked incomplete and
+    the rules that need all of it, CVX406, stayed silent)."""
+    import concurrent.futures
+
+    folders = {"/w/a": 12}
+    paths = [f"/w/a/f{i}.ts" for i in range(12)]
+    s = _session(folders, ["/w/a/f0.ts"])
+    added = []
+    s.add_scanned = lambda items: added.extend(p for p, _, _ in items) or set()
+    ls = SimpleNamespace(session=s, ready_dirs=set(), progress=False,
+                         thread_pool=concurrent.futures.ThreadPoolExecutor(1))
+    run = indexing._Run(ls, paths)
+    monkeypatch.setattr(indexing, "_count_down", lambda *a: None)
+
+    def scan(chunk, stop, deferred):
+        for i, p in enumerate(chunk):
+            if i == 3:
+                run.local = False  # the workers failed meanwhile: `index_workspace` stops the helper
+            if stop():
+                return
+            yield (p, None, None)
+
+    s.scan = scan
+    run.local = True
+    await run._help()
+    assert added == paths[:3]  # the first chunk's first three files, scanned before the stop
+    assert sorted(run.pending) == sorted(paths[3:])
+    left = []
+    while run.queue:
+        left += run.queue.take(indexing.BATCH)
+    assert sorted(left) == sorted(paths[3:])  # the thread that takes over finds every other file
+    ls.thread_pool.shutdown()
+
+
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER_COMMAND, server_env={
     **os.environ, "CONVEX_LSP_JOBS": "2", "CONVEX_LSP_WORKERS_START": "after-open"}))
 async def small_machine_client(lsp_client: LanguageClient):
