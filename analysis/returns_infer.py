@@ -29,7 +29,7 @@ from .validator_algebra import (
     BOOLEAN, EXTRA_KEY, NEVER, NULL, NUMBER, STRING, SYMBOLIC, UNDEFINED, UNKNOWN, Field,
     Shape, literal, nullable, pair_key, parse_validator, union, with_maybe_null, without_null,
 )
-from .validators_util import can_complete, v_locals
+from .validators_util import can_complete, function_can_fall_off, v_locals
 
 _MAX_DEPTH = 12
 _STRING_METHODS = {"toLowerCase", "toUpperCase", "trim", "trimStart", "trimEnd", "slice", "substring", "replace",
@@ -220,7 +220,7 @@ class Inferer:
         got = self._tree.bodies.get(body.id)
         if got is None:
             got = self._tree.bodies[body.id] = (byte_scan.own_returns(body, self.model.src.data, cx.innermost_function),
-                                                can_complete(body))
+                                                function_can_fall_off(fn))
         returns, falls_off = got
         sites = []
         for r in returns:

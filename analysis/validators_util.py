@@ -385,8 +385,11 @@ def _has_continue(node: Optional[Node]) -> bool:
     return False
 
 
+@_memo
 def function_can_fall_off(fn: Node) -> bool:
-    """Can this function's body finish without a `return`? Expression-bodied arrows never do."""
+    """Can this function's body finish without a `return`? Expression-bodied arrows never do.
+    Memoised per function while a file is linted (three rules, the return inference and the
+    fixes ask it of the same handlers)."""
     body = fn.child_by_field_name("body")
     if body is None or body.type != "statement_block":
         return False

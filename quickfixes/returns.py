@@ -19,7 +19,7 @@ from ..analysis.registry import Finding, Fix, TextEdit
 from ..analysis import validator_algebra as va
 from ..analysis.returns_infer import Inferer, builder_dialect
 from ..analysis.validator_algebra import Resolver
-from ..analysis.validators_util import can_complete  # the rule's own reachability (CVX104)
+from ..analysis.validators_util import function_can_fall_off  # the rule's own reachability (CVX104)
 from ..analysis.syntax import (
     FUNCTION_TYPES, call_args, function_params, object_pairs, own_file_cache, pair_value, string_value, text, unwrap,
 )
@@ -91,7 +91,7 @@ def return_null_edits(model, fn: Node) -> list[TextEdit]:
         if return_value(r) is None:
             kw = r.children[0]
             edits.append(TextEdit(path, kw.end_byte, kw.end_byte, " null"))
-    if can_complete(body):
+    if function_can_fall_off(fn):
         lines = model.src.lines
         stmts = list(body.named_children)
         one_line = lines.row_of(body.start_byte) == lines.row_of(body.end_byte)
