@@ -531,11 +531,21 @@ def query_chain_from_root(root: Node) -> Optional[QueryChain]:
     return QueryChain(root=root, table=table, table_node=table_node, system=system, steps=steps_above(root))
 
 
+_TOP_WRAPPERS = frozenset({"parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"})
+
+
 def _expression_top(node: Node) -> Node:
-    while node.parent is not None and node.parent.type in ("parenthesized_expression", "as_expression",
-                                                           "satisfies_expression", "non_null_expression"):
-        node = node.parent
-    return node
+    return _top_and_parent(node)[0]
+
+
+def _top_and_parent(node: Node) -> tuple[Node, Optional[Node]]:
+    """The outermost wrapper (parens, `as`, `satisfies`, `!`) around `node`, and its parent (each
+    `parent` is a walk down from the root in tree-sitter: asked once a level)."""
+    parent = node.parent
+    while parent is not None and parent.type in _TOP_WRAPPERS:
+        node = parent
+        parent = node.parent
+    return node, parent
 
 
 def is_for_await_source(node: Node) -> bool:
@@ -553,20 +563,21 @@ def chain_variable(chain: QueryChain) -> Optional[tuple[str, Node]]:
     declaration or assignment) when an unfinished chain is stored in a plain variable."""
     if chain.terminal is not None:
         return None
-    outer = _expression_top(chain.outer)
-    p = outer.parent
+    outer, p = _top_and_parent(chain.outer)
     if p is None:
         return None
-    if p.type == "variable_declarator" and p.child_by_field_name("value") is not None \
-            and p.child_by_field_name("value").id == outer.id:
-        name = p.child_by_field_name("name")
-        if name is not None and name.type == "identifier":
-            return text(name), p
-    if p.type == "assignment_expression" and p.child_by_field_name("right") is not None \
-            and p.child_by_field_name("right").id == outer.id:
-        left = p.child_by_field_name("left")
-        if left is not None and left.type == "identifier":
-            return text(left), p
+    if p.type == "variable_declarator":
+        value = p.child_by_field_name("value")
+        if value is not None and value.id == outer.id:
+            name = p.child_by_field_name("name")
+            if name is not None and name.type == "identifier":
+                return text(name), p
+    elif p.type == "assignment_expression":
+        right = p.child_by_field_name("right")
+        if right is not None and right.id == outer.id:
+            left = p.child_by_field_name("left")
+            if left is not None and left.type == "identifier":
+                return text(left), p
     return None
 
 
@@ -578,7 +589,8 @@ def steps_above(node: Node) -> list[ChainStep]:
         parent = cur.parent
         if parent is None or parent.type != "member_expression":
             break
-        if parent.child_by_field_name("object") is None or parent.child_by_field_name("object").id != cur.id:
+        obj = parent.child_by_field_name("object")
+        if obj is None or obj.id != cur.id:
             break
         call = parent.parent
         method = text(parent.child_by_field_name("property"))
@@ -594,11 +606,7 @@ def helper_returned_chain(chain: QueryChain) -> Optional[Node]:
     an arrow whose body is the chain), so calls of that function continue the chain."""
     if chain.terminal is not None:
         return None
-    outer = chain.outer
-    while outer.parent is not None and outer.parent.type in ("parenthesized_expression", "as_expression",
-                                                              "satisfies_expression", "non_null_expression"):
-        outer = outer.parent
-    p = outer.parent
+    outer, p = _top_and_parent(chain.outer)
     if p is None:
         return None
     if p.type == "return_statement":
@@ -606,9 +614,10 @@ def helper_returned_chain(chain: QueryChain) -> Optional[Node]:
         while fn is not None and fn.type not in FUNCTION_TYPES:
             fn = fn.parent
         return fn
-    if p.type == "arrow_function" and p.child_by_field_name("body") is not None \
-            and p.child_by_field_name("body").id == outer.id:
-        return p
+    if p.type == "arrow_function":
+        body = p.child_by_field_name("body")
+        if body is not None and body.id == outer.id:
+            return p
     return None
 
 

@@ -821,22 +821,24 @@ class FileModel:
     def _add_registration(self, call: Node, builder: str, config: Optional[Node], handler: Optional[Node],
                           pairs: dict[str, Node]) -> None:
         decl = None
+        decl_parent = None
         outer = call
-        while outer.parent is not None and outer.parent.type in ("parenthesized_expression", "as_expression",
-                                                                 "satisfies_expression"):
-            outer = outer.parent
-        p = outer.parent
+        p = outer.parent  # (each `parent` walks down from the root: asked once a level)
+        while p is not None and p.type in ("parenthesized_expression", "as_expression", "satisfies_expression"):
+            outer = p
+            p = outer.parent
         name = None
         exported = False
         start = call.start_byte
-        if p is not None and p.type == "variable_declarator" and p.child_by_field_id(self.F.value) is not None \
-                and p.child_by_field_id(self.F.value).id == outer.id:
+        value = p.child_by_field_id(self.F.value) if p is not None and p.type == "variable_declarator" else None
+        if value is not None and value.id == outer.id:
             decl = p
             nn = p.child_by_field_id(self.F.name)
             if nn is not None and nn.type == "identifier":
                 name = self.text_of(nn)
                 start = nn.start_byte
-            gp = p.parent.parent if p.parent is not None else None
+            pp = decl_parent = p.parent
+            gp = pp.parent if pp is not None else None
             exported = gp is not None and gp.type == "export_statement"
             if not exported and name:
                 exported = any(e.local == name and e.source is None for e in self.facts.exports)
@@ -866,7 +868,7 @@ class FileModel:
             arg_names=arg_names,
             calls=calls,
             end=call.end_byte,
-            decl_start=decl.parent.start_byte if decl is not None and decl.parent is not None else -1,
+            decl_start=decl_parent.start_byte if decl_parent is not None else -1,
         )
         self.facts.registrations.append(fact)
         self.registrations.append(Registration(fact=fact, call=call, config=config, handler=handler,

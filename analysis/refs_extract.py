@@ -149,12 +149,6 @@ def _in_type_position(node: Node) -> bool:
     return False
 
 
-def _outer(node: Node) -> Node:
-    while node.parent is not None and node.parent.type in (
-            "parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"):
-        node = node.parent
-    return node
-
 
 def _in_http_action(model, node: Node) -> bool:
     cur = node.parent
@@ -230,8 +224,7 @@ class _Ctx:
         """(kind, context) of a reference expression `node`."""
         if _in_type_position(node):
             return TYPE, ""
-        outer = _outer(node)
-        p = outer.parent
+        outer, p = cx._top_and_parent(node)
         if p is not None and p.type == "arguments" and p.parent is not None and p.parent.type == "call_expression":
             call = p.parent
             role = self.call_role(call)
@@ -380,10 +373,13 @@ def _member_ref(model, st: _Ctx, ident: Node, root: str) -> None:
     path: list[str] = []
     segs = []
     cur = ident
-    while cur.parent is not None and cur.parent.type in ("member_expression", "subscript_expression") \
-            and cur.parent.child_by_field_id(model.F.object) is not None \
-            and cur.parent.child_by_field_id(model.F.object).id == cur.id:
-        parent = cur.parent
+    while True:
+        parent = cur.parent  # (each `parent` walks down from the root: asked once a level)
+        if parent is None or parent.type not in ("member_expression", "subscript_expression"):
+            break
+        obj = parent.child_by_field_id(model.F.object)
+        if obj is None or obj.id != cur.id:
+            break
         if parent.type == "member_expression":
             prop = member_property(parent)  # (the `property` field is wrong inside `typeof`)
             if prop is None or prop.type not in ("property_identifier", "private_property_identifier"):

@@ -162,13 +162,16 @@ def unwrap(node: Optional[Node]) -> Optional[Node]:
     return node
 
 
+_UP_WRAPPERS = frozenset({"parenthesized_expression", "await_expression", "non_null_expression",
+                          "as_expression", "satisfies_expression"})
+
+
 def up(node: Node) -> Node:
     """The outermost wrapper (parens, await, as, !) around a node."""
-    while node.parent is not None and node.parent.type in (
-        "parenthesized_expression", "await_expression", "non_null_expression",
-        "as_expression", "satisfies_expression",
-    ):
-        node = node.parent
+    parent = node.parent  # (tree-sitter walks down from the root for each `parent`: once a level)
+    while parent is not None and parent.type in _UP_WRAPPERS:
+        node = parent
+        parent = node.parent
     return node
 
 
