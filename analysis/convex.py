@@ -558,6 +558,10 @@ def is_for_await_source(node: Node) -> bool:
     return right is not None and right.id == top.id and any(c.type == "await" for c in p.children)
 
 
+# the node types that give a value a name: (value field, name field)
+_NAMED_BY = {"variable_declarator": ("value", "name"), "assignment_expression": ("right", "left")}
+
+
 def chain_variable(chain: QueryChain) -> Optional[tuple[str, Node]]:
     """`let q = ctx.db.query("t")…;` or `q = q.filter(…)`: (the variable's name, the node of the
     declaration or assignment) when an unfinished chain is stored in a plain variable."""
@@ -566,18 +570,14 @@ def chain_variable(chain: QueryChain) -> Optional[tuple[str, Node]]:
     outer, p = _top_and_parent(chain.outer)
     if p is None:
         return None
-    if p.type == "variable_declarator":
-        value = p.child_by_field_name("value")
-        if value is not None and value.id == outer.id:
-            name = p.child_by_field_name("name")
-            if name is not None and name.type == "identifier":
-                return text(name), p
-    elif p.type == "assignment_expression":
-        right = p.child_by_field_name("right")
-        if right is not None and right.id == outer.id:
-            left = p.child_by_field_name("left")
-            if left is not None and left.type == "identifier":
-                return text(left), p
+    fields = _NAMED_BY.get(p.type)  # `const name = <outer>` or `name = <outer>`
+    if fields is None:
+        return None
+    value = p.child_by_field_name(fields[0])
+    if value is not None and value.id == outer.id:
+        name = p.child_by_field_name(fields[1])
+        if name is not None and name.type == "identifier":
+            return text(name), p
     return None
 
 
