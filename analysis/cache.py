@@ -36,7 +36,7 @@ from typing import Any, Iterable, Optional
 
 from . import __version__
 from . import lazy_re
-from .fs import walk, write_atomic
+from .fs import stamp, walk, write_atomic
 from .facts import FileFacts, Span
 from .records import fields_of, is_record
 
@@ -476,17 +476,10 @@ def layout_fingerprint(workspace, paths: Iterable[str]) -> str:
     for d in workspace.functions_dirs:
         parts.append([d.path, d.project_root, d.kind, d.convex_version])
         for name in ("package.json", "convex.json"):
-            parts.append(_stamp(os.path.join(d.project_root, name)))
-        parts.extend(_stamp(p) for p in project_docs(d.project_root, workspace.inside_roots, d.path))
+            parts.append(stamp(os.path.join(d.project_root, name)))
+        parts.extend(stamp(p) for p in project_docs(d.project_root, workspace.inside_roots, d.path))
         # fs.walk: os.walk recurses (a 1,000-level folder chain was a RecursionError)
         for dirpath, _, _ in walk(d.path, lambda x: not x.startswith(".") and x != "node_modules"):
-            parts.append(_stamp(dirpath))
+            parts.append(stamp(dirpath))
     return digest(parts)
 
-
-def _stamp(path: str) -> list:
-    try:
-        st = os.stat(path)
-        return [path, st.st_mtime_ns, st.st_size]
-    except OSError:
-        return [path, None, None]

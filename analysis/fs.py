@@ -134,3 +134,13 @@ def write_atomic(path: str, data: bytes, prefix: str = ".convex-lsp-") -> None:
         except OSError:
             pass
         raise
+
+
+def stamp(path: str) -> tuple:
+    """(path, modification time in ns, size) of a file, (path, None, None) when it cannot be
+    read: what a cache key holds for a file read besides the linted ones."""
+    try:
+        st = os.stat(path)
+        return (path, st.st_mtime_ns, st.st_size)
+    except OSError:
+        return (path, None, None)

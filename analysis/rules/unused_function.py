@@ -7,7 +7,7 @@ import re
 
 from .. import lazy_re
 from ..config import keeps
-from ..fs import read_regular
+from ..fs import read_regular, stamp
 from ..project import _read_json, project_docs
 from ..registry import Rule
 from ._refs import folder_fully_seen
@@ -25,7 +25,7 @@ def _run_by_hand(d, inside) -> frozenset:
     through edits to them)."""
     pkg_path = os.path.join(d.project_root, "package.json")
     docs = project_docs(d.project_root, inside, d.path)
-    key = (d.path, tuple(_stamp(p) for p in (pkg_path, *docs)))
+    key = (d.path, tuple(stamp(p) for p in (pkg_path, *docs)))
     got = _RUN_CACHE.get(key)
     if got is None:
         pkg = _read_json(pkg_path) or {}
@@ -49,13 +49,6 @@ def _run_by_hand(d, inside) -> frozenset:
         got = _RUN_CACHE[key] = frozenset(names)
     return got
 
-
-def _stamp(path: str) -> tuple:
-    try:
-        st = os.stat(path)
-        return (path, st.st_mtime_ns, st.st_size)
-    except OSError:
-        return (path, None, None)
 
 
 def keep_words(ctx):
