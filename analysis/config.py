@@ -72,7 +72,8 @@ class Config:
 
     def fingerprint(self) -> tuple:
         """What `effective_severity` depends on besides the path, as a hashable value (the fields may
-        be changed in place: compare fingerprints, not objects)."""
+        be changed in place: compare fingerprints, not objects). The root comes last
+        (`engine.enabled_rules` leaves it out where no per-file-ignores need it)."""
         return (None if self.select is None else frozenset(self.select), frozenset(self.ignore),
                 frozenset(self.extend_select), tuple(sorted(self.severity.items())),
                 tuple((g, frozenset(c)) for g, c in self.per_file_ignores), self.root)

@@ -280,7 +280,7 @@ def enabled_rules(config: Config, path: str, generated: bool = False) -> list[tu
     if config.per_file_ignores:
         key = (fp, generated, path, config.root or os.getcwd())
     else:  # (the root, the fingerprint's last item, matters only to per-file-ignores)
-        key = (fp[:-1] if fp[-1] == config.root else fp, generated)
+        key = (fp[:-1], generated)
     got = _ENABLED.get(key)
     if got is None:
         if len(_ENABLED) > 4096:

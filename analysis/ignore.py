@@ -14,7 +14,7 @@ import os
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Optional
 
-from .fs import read_regular
+from .fs import read_regular, walk
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +69,7 @@ def ignored_by(chain: list[tuple[str, object]], path: str, is_dir: bool) -> bool
     down? The deepest file with a pattern matching `path` decides, as in git."""
     for base, spec in reversed(chain):
         rel = os.path.relpath(path, base).replace(os.sep, "/")
-        if rel.startswith("../"):  # a .gitignore applies below its folder only
+        if rel == ".." or rel.startswith("../"):  # a .gitignore applies below its folder only
             continue
         res = spec.check_file(rel + "/" if is_dir else rel)
         if res.include is not None:
@@ -82,8 +82,7 @@ def walk_files(root: str, skip_dirs, exts: tuple[str, ...], allowed: Callable[[s
     """Files under `root` ending in one of `exts`, in a stable order: folders in `skip_dirs`, hidden
     folders, paths ignored by a `.gitignore` at or below `root` and symbolic links leaving the
     workspace (`allowed`) are not entered."""
-    from .fs import walk
-    from .project import real_path
+    from .project import real_path  # (project imports this module)
 
     chains: dict[str, list[tuple[str, object]]] = {}
     seen_real: set[str] = set()
