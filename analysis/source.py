@@ -11,7 +11,7 @@ import bisect
 import itertools
 import os
 import re
-import threading
+from _thread import _local  # (= threading.local, without importing threading)
 from typing import Optional
 
 import tree_sitter as ts
@@ -23,7 +23,7 @@ from .ts_grammar import binding as tst
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _LANGUAGES: dict[str, ts.Language] = {}
-_THREAD = threading.local()  # per-thread parsers (see parser_for)
+_THREAD = _local()  # per-thread parsers (see parser_for)
 
 
 def language(kind: str = "ts") -> ts.Language:
