@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
 import stat
 from typing import Callable, Iterator, Optional
@@ -25,6 +26,14 @@ MAX_WALK_ENTRIES = 200_000
 
 class NotRegularFile(OSError):
     """The path names a FIFO, socket, device or folder, not a regular file."""
+
+
+class FileTooLarge(OSError):
+    """The regular file is over the size the caller accepts (`size`: its size in bytes)."""
+
+    def __init__(self, size: int):
+        super().__init__(f"file is {size} bytes")
+        self.size = size
 
 
 def _kind(mode: int) -> str:
@@ -46,14 +55,19 @@ def is_regular(path: str) -> bool:
         return False
 
 
-def read_regular(path: str, limit: int) -> bytes:
+def read_regular(path: str, limit: int, refuse_over: Optional[int] = None) -> bytes:
     """Up to `limit + 1` bytes of the regular file `path` (the caller sees it is too large);
-    raises `NotRegularFile` (an OSError) for anything else, OSError when it cannot be read."""
+    raises `NotRegularFile` (an OSError) for anything else, OSError when it cannot be read, and
+    `FileTooLarge` (an OSError) before reading a file over `refuse_over` bytes (the size told by
+    the open file: no `stat` of the path beforehand)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     try:
-        mode = os.fstat(fd).st_mode
+        st = os.fstat(fd)
+        mode = st.st_mode
         if not stat.S_ISREG(mode):
             raise NotRegularFile(f"{_kind(mode)}, not a regular file")
+        if refuse_over is not None and st.st_size > refuse_over:
+            raise FileTooLarge(st.st_size)
         chunks: list[bytes] = []
         left = limit + 1
         while left > 0:
@@ -67,40 +81,78 @@ def read_regular(path: str, limit: int) -> bytes:
         os.close(fd)
 
 
-def walk(top: str, keep_dir: Callable[[str], bool] = lambda name: True,
-         warnings: Optional[list[str]] = None, max_depth: int = MAX_WALK_DEPTH,
-         max_entries: int = MAX_WALK_ENTRIES) -> Iterator[tuple[str, list[str], list[str]]]:
-    """(folder, sub-folders, regular files) top-down, names sorted; the caller may prune the
-    sub-folder list in place, as with `os.walk`. Folder links are not followed; file links are
-    listed when they point at a regular file."""
+class Listing:
+    """One folder's entries as a walk sees them: `dirs`, the sub-folders that are not links;
+    `files`, the names of regular files (file links to one included: `os.path.isfile` of each
+    is True); `links`, those of `files` that are symbolic links; `names`, every entry; `count`,
+    how many entries the folder has. Names sorted."""
+
+    __slots__ = ("dirs", "dir_set", "files", "file_set", "links", "names", "count")
+
+    def __init__(self, dirs: list[str], files: list[str], links: frozenset, names: frozenset, count: int):
+        self.dirs = dirs
+        self.dir_set = frozenset(dirs)
+        self.files = files
+        self.file_set = frozenset(files)
+        self.links = links
+        self.names = names
+        self.count = count
+
+
+def _list_folder(folder: str) -> Optional[Listing]:
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except OSError:
+        return None
+    dirs, files, links = [], [], []
+    for e in entries:
+        try:
+            if e.is_dir(follow_symlinks=False):
+                dirs.append(e.name)
+            elif e.is_file():  # follows a file link; False for FIFOs, sockets, devices
+                files.append(e.name)
+                if e.is_symlink():
+                    links.append(e.name)
+        except OSError:
+            continue
+    dirs.sort()
+    files.sort()
+    return Listing(dirs, files, frozenset(links), frozenset(e.name for e in entries), len(entries))
+
+
+def list_folder(folder: str) -> Optional[Listing]:
+    """The folder's `Listing` (None when it cannot be listed); kept while a `OneLook` is open."""
+    memo = _LOOK.get()
+    if memo is None:
+        return _list_folder(folder)
+    try:
+        return memo.listings[folder]
+    except KeyError:
+        got = memo.listings[folder] = _list_folder(folder)
+        return got
+
+
+def walk_listed(top: str, keep_dir: Callable[[str], bool] = lambda name: True,
+                warnings: Optional[list[str]] = None, max_depth: int = MAX_WALK_DEPTH,
+                max_entries: int = MAX_WALK_ENTRIES) -> Iterator[tuple[str, list[str], list[str], frozenset]]:
+    """`walk`, with the names of the files that are symbolic links as a fourth item (known from
+    the listing: no `lstat` per file)."""
     stack: list[tuple[str, int]] = [(top, 0)]
     seen = 0
     while stack:
         folder, depth = stack.pop()
-        try:
-            with os.scandir(folder) as it:
-                entries = list(it)
-        except OSError:
+        listing = list_folder(folder)
+        if listing is None:
             continue
-        seen += len(entries)
+        seen += listing.count
         if seen > max_entries:
             if warnings is not None:
                 warnings.append(f"{printable(top)}: more than {max_entries:,} files and folders; stopped listing "
                                 "(pass a narrower path)")
             return
-        dirs, files = [], []
-        for e in entries:
-            try:
-                if e.is_dir(follow_symlinks=False):
-                    if keep_dir(e.name):
-                        dirs.append(e.name)
-                elif e.is_file():  # follows a file link; False for FIFOs, sockets, devices
-                    files.append(e.name)
-            except OSError:
-                continue
-        dirs.sort()
-        files.sort()
-        yield folder, dirs, files
+        dirs = [d for d in listing.dirs if keep_dir(d)]
+        yield folder, dirs, list(listing.files), listing.links
         if dirs and depth + 1 > max_depth:
             if warnings is not None:
                 warnings.append(f"{printable(folder)}: folders nested over {max_depth} levels deep; "
@@ -108,6 +160,128 @@ def walk(top: str, keep_dir: Callable[[str], bool] = lambda name: True,
             continue
         for name in reversed(dirs):
             stack.append((os.path.join(folder, name), depth + 1))
+
+
+def walk(top: str, keep_dir: Callable[[str], bool] = lambda name: True,
+         warnings: Optional[list[str]] = None, max_depth: int = MAX_WALK_DEPTH,
+         max_entries: int = MAX_WALK_ENTRIES) -> Iterator[tuple[str, list[str], list[str]]]:
+    """(folder, sub-folders, regular files) top-down, names sorted; the caller may prune the
+    sub-folder list in place, as with `os.walk`. Folder links are not followed; file links are
+    listed when they point at a regular file."""
+    for folder, dirs, files, _ in walk_listed(top, keep_dir, warnings, max_depth, max_entries):
+        yield folder, dirs, files
+
+
+class OneLook:
+    """`with OneLook():` the disk is looked at once for the code inside (one run's `prepare`):
+    folder listings (`list_folder`) and `isfile`/`isdir`/`exists` answers are kept until the block
+    ends, for this thread (a context variable: the server's other threads look at the disk
+    afresh). Nothing is kept past the block: a long-lived server sees later changes."""
+
+    __slots__ = ("listings", "answers", "_token")
+
+    def __init__(self) -> None:
+        self.listings: dict[str, Optional[Listing]] = {}
+        self.answers: dict = {}
+        self._token = None
+
+    def __enter__(self) -> "OneLook":
+        self._token = _LOOK.set(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _LOOK.reset(self._token)
+
+
+_LOOK: contextvars.ContextVar[Optional[OneLook]] = contextvars.ContextVar("convex_lsp_one_look", default=None)
+
+
+def _listed(path: str) -> Optional[tuple[Listing, str]]:
+    """(the listing of `path`'s folder, `path`'s name) when a `OneLook` holds that listing."""
+    memo = _LOOK.get()
+    if memo is None:
+        return None
+    folder, name = os.path.split(path)
+    listing = memo.listings.get(folder)
+    return (listing, name) if listing is not None and name else None
+
+
+def isfile(path: str) -> bool:
+    """`os.path.isfile(path)`, answered from a `OneLook`'s listing or memo when one is open."""
+    memo = _LOOK.get()
+    if memo is None:
+        return os.path.isfile(path)
+    got = _listed(path)
+    if got is not None:
+        return got[1] in got[0].file_set
+    key = ("f", path)
+    ans = memo.answers.get(key)
+    if ans is None:
+        ans = memo.answers[key] = os.path.isfile(path)
+    return ans
+
+
+def isdir(path: str) -> bool:
+    """`os.path.isdir(path)`, answered from a `OneLook`'s listing or memo when one is open (a link
+    to a folder is asked of the disk)."""
+    memo = _LOOK.get()
+    if memo is None:
+        return os.path.isdir(path)
+    got = _listed(path)
+    if got is not None:
+        listing, name = got
+        if name in listing.dir_set:
+            return True
+        if name not in listing.names:
+            return False
+    key = ("d", path)
+    ans = memo.answers.get(key)
+    if ans is None:
+        ans = memo.answers[key] = os.path.isdir(path)
+    return ans
+
+
+def exists(path: str) -> bool:
+    """`os.path.exists(path)`, answered from a `OneLook`'s listing or memo when one is open."""
+    memo = _LOOK.get()
+    if memo is None:
+        return os.path.exists(path)
+    got = _listed(path)
+    if got is not None:
+        listing, name = got
+        if name not in listing.names:
+            return False
+        if name in listing.file_set or name in listing.dir_set:
+            return True
+    key = ("e", path)
+    ans = memo.answers.get(key)
+    if ans is None:
+        ans = memo.answers[key] = os.path.exists(path)
+    return ans
+
+
+def islink(path: str) -> bool:
+    """`os.path.islink(path)`, answered from a `OneLook`'s listing when one is open."""
+    got = _listed(path)
+    if got is not None:
+        listing, name = got
+        if name not in listing.names or name in listing.dir_set:
+            return False
+        if name in listing.file_set:
+            return name in listing.links
+    return os.path.islink(path)
+
+
+def remembered(key, compute: Callable[[], object]):
+    """`compute()`, kept under `key` while a `OneLook` is open (computed each time otherwise)."""
+    memo = _LOOK.get()
+    if memo is None:
+        return compute()
+    try:
+        return memo.answers[key]
+    except KeyError:
+        got = memo.answers[key] = compute()
+        return got
 
 
 def printable(path: str) -> str:

@@ -14,7 +14,7 @@ import os
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Optional
 
-from .fs import read_regular, walk
+from .fs import exists, read_regular
 
 
 @lru_cache(maxsize=1)
@@ -78,17 +78,19 @@ def ignored_by(chain: list[tuple[str, object]], path: str, is_dir: bool) -> bool
 
 
 def walk_files(root: str, skip_dirs, exts: tuple[str, ...], allowed: Callable[[str], bool],
-               warnings: Optional[list] = None) -> Iterator[str]:
+               warnings: Optional[list] = None, allowed_real: Optional[Callable[[str], bool]] = None) -> Iterator[str]:
     """Files under `root` ending in one of `exts`, in a stable order: folders in `skip_dirs`, hidden
     folders, paths ignored by a `.gitignore` at or below `root` and symbolic links leaving the
-    workspace (`allowed`) are not entered."""
-    from .project import real_path  # (project imports this module)
+    workspace (`allowed`; `allowed_real`: the same question of a real path, when it is cheaper) are
+    not entered."""
+    from .project import walk_real  # (project imports this module)
 
+    allowed_real = allowed_real or allowed
     chains: dict[str, list[tuple[str, object]]] = {}
     seen_real: set[str] = set()
-    for dirpath, dirnames, filenames in walk(root, warnings=warnings):  # iterative, regular files only
-        real = real_path(dirpath)
-        if real in seen_real or not allowed(real):
+    # iterative, regular files only
+    for dirpath, dirnames, filenames, links, real in walk_real(root, lambda name: True, warnings):
+        if real in seen_real or not allowed_real(real):
             dirnames[:] = []
             continue
         seen_real.add(real)
@@ -112,7 +114,7 @@ def walk_files(root: str, skip_dirs, exts: tuple[str, ...], allowed: Callable[[s
             p = os.path.join(dirpath, name)
             if chain and ignored_by(chain, p, False):
                 continue
-            if os.path.islink(p) and not allowed(p):
+            if name in links and not allowed(p):
                 continue
             yield p
 
@@ -124,7 +126,7 @@ class GitIgnore:
 
     def __init__(self) -> None:
         self._specs: dict[str, object] = {}
-        self._top: dict[str, str] = {}
+        self._top: dict[str, Optional[str]] = {}  # folder -> the repository root above it (None: none)
         self._chains: dict[tuple[str, str], list] = {}
 
     def _spec(self, folder: str):
@@ -133,25 +135,32 @@ class GitIgnore:
         return self._specs[folder]
 
     def _repo_root(self, folder: str, fallback: str) -> str:
-        """The repository root above `folder` (or `fallback`, the project root)."""
-        if folder in self._top:
-            return self._top[folder]
+        """The repository root above `folder` (or `fallback`, the project root). Every folder
+        walked keeps the answer (projects side by side share the folders above them)."""
+        walked: list[str] = []
         cur = folder
         while True:
-            if os.path.exists(os.path.join(cur, ".git")):
+            if cur in self._top:
+                top = self._top[cur]
+                break
+            walked.append(cur)
+            if exists(os.path.join(cur, ".git")):
                 top = cur
                 break
             parent = os.path.dirname(cur)
             if parent == cur:
-                top = fallback
+                top = None
                 break
             cur = parent
-        self._top[folder] = top
-        return top
+        for f in walked:
+            self._top[f] = top
+        return top if top is not None else fallback
 
     def ignored(self, path: str, project_root: str) -> bool:
+        from .project import relative_inside  # (project imports this module)
+
         top = self._repo_root(project_root, project_root)
-        if os.path.commonpath([top, path]) != top:
+        if relative_inside(path, top) is None and os.path.commonpath([top, path]) != top:  # (slicing first)
             return False
         chain = self._chain(os.path.dirname(path), top)
         return bool(chain) and ignored_by(chain, path, False)

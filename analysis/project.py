@@ -140,7 +140,8 @@ class Workspace:
         out: list[str] = []
         seen: set[str] = set()
         for root in roots:
-            for p in walk_files(root, BUILD_DIRS, SOURCE_EXTS, self.inside_roots_or_ref):
+            for p in walk_files(root, BUILD_DIRS, SOURCE_EXTS, self.inside_roots_or_ref,
+                                allowed_real=self._inside_roots_or_ref_real):
                 if p in seen or p in linted or p.endswith(".d.ts") or p.endswith((".min.js", ".bundle.js")):
                     continue
                 seen.add(p)
@@ -166,15 +167,19 @@ class Workspace:
     def inside_roots_or_ref(self, path: str) -> bool:
         return _under_one_of(real_path(path), self.roots + self.ref_roots)
 
+    def _inside_roots_or_ref_real(self, real: str) -> bool:
+        """`inside_roots_or_ref` of a real path."""
+        return _under_one_of(real, self.roots + self.ref_roots)
+
     def generated_files(self) -> Iterator[tuple[str, FunctionsDir]]:
         for d in self.functions_dirs:
             gen = os.path.join(d.path, "_generated")
-            if not os.path.isdir(gen) or os.path.islink(gen):
+            if not fs.isdir(gen) or fs.islink(gen):
                 continue
-            for name in sorted(os.listdir(gen)):
-                p = os.path.join(gen, name)
-                if name.endswith(GENERATED_EXTS) and os.path.isfile(p) and not os.path.islink(p):
-                    yield p, d
+            listing = fs.list_folder(gen)  # (regular files, file links known without an lstat each)
+            for name in listing.files if listing is not None else ():
+                if name.endswith(GENERATED_EXTS) and name not in listing.links:
+                    yield os.path.join(gen, name), d
 
 
 _FOLDER_SETS: dict[tuple[str, ...], frozenset[str]] = {}
@@ -230,10 +235,25 @@ def keep_dir(name: str) -> bool:
     return name not in SKIP_DIRS and not name.startswith(".")
 
 
+def walk_real(top: str, keep=keep_dir, warnings: Optional[list[str]] = None):
+    """`fs.walk_listed`, with each folder's real path as a fifth item: `real_path(top)`, then a
+    sub-folder's is its parent's plus its name (a walk enters no folder link: no `lstat` per folder).
+    The real paths are remembered for `real_path` (files' real paths then cost one `lstat`)."""
+    reals: dict[str, str] = {}
+    for dirpath, dirnames, filenames, links in fs.walk_listed(top, keep, warnings):
+        real = reals.pop(dirpath, None)
+        if real is None:
+            real = real_path(dirpath)
+        if len(_REAL_DIRS) <= 100_000:
+            _REAL_DIRS[dirpath] = real
+        yield dirpath, dirnames, filenames, links, real
+        for d in dirnames:  # (as the caller left them)
+            reals[os.path.join(dirpath, d)] = os.path.join(real, d)
+
+
 def _walk_sources(top: str, ws: Workspace) -> Iterator[str]:
     seen_real: set[str] = set()
-    for dirpath, dirnames, filenames in fs.walk(top, keep_dir, ws.warnings):
-        real = real_path(dirpath)
+    for dirpath, dirnames, filenames, links, real in walk_real(top, keep_dir, ws.warnings):
         if real in seen_real or not _under_one_of(real, ws.roots):  # (`ws.inside_roots` of a real path)
             dirnames[:] = []
             continue
@@ -242,7 +262,7 @@ def _walk_sources(top: str, ws: Workspace) -> Iterator[str]:
             if not name.endswith(SOURCE_EXTS) or name.endswith(".d.ts"):
                 continue
             p = os.path.join(dirpath, name)
-            if os.path.islink(p) and not ws.inside_roots(p):
+            if name in links and not ws.inside_roots(p):
                 ws.warnings.append(f"{p}: symbolic link to a file outside the workspace; not read")
                 continue
             yield p
@@ -283,7 +303,7 @@ def _locked_convex(project_root: str, inside) -> Optional[str]:
     for _ in range(4):
         for name in cv.LOCKFILES:
             p = os.path.join(cur, name)
-            if not os.path.isfile(p):
+            if not fs.isfile(p):
                 continue
             try:
                 data = fs.read_regular(p, 20_000_000).decode("utf-8", errors="replace")
@@ -340,8 +360,8 @@ def discover(paths: list[str]) -> Workspace:
     _REAL_DIRS.clear()  # a new look at the disk
     roots = []
     for p in paths or ["."]:
-        real = os.path.realpath(p)
-        root = real if os.path.isdir(real) else os.path.dirname(real)
+        real = real_path(p)  # (os.path.realpath, the folders above remembered)
+        root = real if fs.isdir(real) else os.path.dirname(real)
         roots.append(root)
     ws = Workspace(roots=sorted(set(roots)))
     found: dict[str, FunctionsDir] = {}
@@ -349,10 +369,10 @@ def discover(paths: list[str]) -> Workspace:
 
     def add(path: str, project_root: str, kind: str) -> None:
         real = real_path(path)
-        if not ws.inside_roots(real):
+        if not _under_one_of(real, ws.roots):  # (`ws.inside_roots` of a real path)
             ws.warnings.append(f"{os.path.join(project_root, 'convex.json')}: \"functions\" points outside the workspace ({path}); ignored")
             return
-        if not os.path.isdir(real):
+        if not fs.isdir(real):
             return
         if real not in found:
             found[real] = FunctionsDir(real, project_root, kind, convex_version(project_root, ws.inside_roots))
@@ -376,9 +396,9 @@ def discover(paths: list[str]) -> Workspace:
                 add(dirpath, proj, "component")
         # a bare functions folder given directly
         if not near_found(root):
-            if os.path.isfile(os.path.join(root, "schema.ts")) or os.path.isdir(os.path.join(root, "_generated")):
+            if fs.isfile(os.path.join(root, "schema.ts")) or fs.isdir(os.path.join(root, "_generated")):
                 add(root, os.path.dirname(root), "app")
-            elif os.path.isdir(os.path.join(root, "convex")) and not os.path.isfile(os.path.join(root, "convex.json")):
+            elif fs.isdir(os.path.join(root, "convex")) and not fs.isfile(os.path.join(root, "convex.json")):
                 # ./convex/ without a package.json (a convex.json naming another folder rules it out)
                 add(os.path.join(root, "convex"), root, "app")
     ws.functions_dirs = sorted(found.values(), key=lambda d: d.path)
@@ -412,7 +432,7 @@ def _monorepo_root(start: str, ws: Workspace, levels: int = 4, seen: Optional[di
         if got[0]:
             return None  # inside the workspace: walked anyway
         if got[1] is None:
-            got = (False, any(os.path.isfile(os.path.join(cur, m)) for m in MONOREPO_MARKERS))
+            got = (False, any(fs.isfile(os.path.join(cur, m)) for m in MONOREPO_MARKERS))
         if seen is not None:
             seen[cur] = got
         if got[1]:
@@ -447,27 +467,31 @@ def set_reference_roots(ws: Workspace) -> None:
 
 
 def _add_project(dirpath: str, add) -> None:
-    has_cfg = os.path.isfile(os.path.join(dirpath, "convex.json"))
+    has_cfg = fs.isfile(os.path.join(dirpath, "convex.json"))
     cfg = _read_json(os.path.join(dirpath, "convex.json")) if has_cfg else None
     if cfg is not None and isinstance(cfg.get("functions"), str) and cfg["functions"].strip():
         target = os.path.join(dirpath, cfg["functions"])
         add(target, dirpath, "app")  # warns when it points outside the workspace
-        if os.path.isdir(target):
+        if fs.isdir(target):
             return
     # no usable convex.json (missing, unparseable, no "functions", or a folder that does not exist):
     # the Convex default
-    if os.path.isfile(os.path.join(dirpath, "package.json")) or has_cfg:
+    if fs.isfile(os.path.join(dirpath, "package.json")) or has_cfg:
         cand = os.path.join(dirpath, "convex")
-        if os.path.isdir(cand):
+        if fs.isdir(cand):
             add(cand, dirpath, "app")
 
 
 def _functions_folder_of(project_root: str) -> str:
-    cfg = _read_json(os.path.join(project_root, "convex.json")) if os.path.isfile(
+    return fs.remembered(("functions folder", project_root), lambda: _find_functions_folder(project_root))
+
+
+def _find_functions_folder(project_root: str) -> str:
+    cfg = _read_json(os.path.join(project_root, "convex.json")) if fs.isfile(
         os.path.join(project_root, "convex.json")) else None
     if cfg is not None and isinstance(cfg.get("functions"), str) and cfg["functions"].strip():
         target = os.path.join(project_root, cfg["functions"])
-        if os.path.isdir(target):
+        if fs.isdir(target):
             return real_path(target)
     return real_path(os.path.join(project_root, "convex"))
 
@@ -480,7 +504,7 @@ def enclosing_project(path: str) -> Optional[str]:
     project's ./convex/ nor pulls the folders beside it into the run."""
     cur = path
     while True:
-        if os.path.isfile(os.path.join(cur, "package.json")) or os.path.isfile(os.path.join(cur, "convex.json")):
+        if fs.isfile(os.path.join(cur, "package.json")) or fs.isfile(os.path.join(cur, "convex.json")):
             if cur == path:
                 return cur
             fdir = _functions_folder_of(cur)
@@ -495,7 +519,7 @@ def enclosing_project(path: str) -> Optional[str]:
 def _project_root_above(path: str, ws: Workspace) -> Optional[str]:
     cur = path
     while True:
-        if os.path.isfile(os.path.join(cur, "convex.json")) or os.path.isfile(os.path.join(cur, "package.json")):
+        if fs.isfile(os.path.join(cur, "convex.json")) or fs.isfile(os.path.join(cur, "package.json")):
             return cur if ws.inside_roots(cur) or any(r.startswith(cur + os.sep) for r in ws.roots) else None
         parent = os.path.dirname(cur)
         if parent == cur:

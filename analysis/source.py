@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import os
 import re
 from _thread import _local  # (= threading.local, without importing threading)
 from typing import Optional
 
 import tree_sitter as ts
 
-from .fs import NotRegularFile, read_regular
+from .fs import FileTooLarge, NotRegularFile, read_regular
 from .records import record, field
 from .ts_grammar import binding as tst
 
@@ -130,16 +129,13 @@ def read_source_bytes(path: str) -> bytes:
     """The file's bytes: a regular file only (a FIFO or device is never opened for a blocking
     read), at most MAX_FILE_BYTES."""
     try:
-        size = os.path.getsize(path)
-        if size > MAX_FILE_BYTES:
-            raise UnreadableFile(
-                f"file is {size / 1048576:.1f} MB, over the {MAX_FILE_BYTES // 1048576} MB limit; skipped"
-            )
-        data = read_regular(path, MAX_FILE_BYTES)
+        data = read_regular(path, MAX_FILE_BYTES, refuse_over=MAX_FILE_BYTES)  # (one open + fstat)
+    except FileTooLarge as e:
+        raise UnreadableFile(
+            f"file is {e.size / 1048576:.1f} MB, over the {MAX_FILE_BYTES // 1048576} MB limit; skipped"
+        ) from None
     except NotRegularFile as e:
         raise UnreadableFile(f"{e}; skipped") from None
-    except UnreadableFile:
-        raise
     except OSError as e:
         raise UnreadableFile(f"cannot read file: {e.strerror or e}") from None
     if len(data) > MAX_FILE_BYTES:  # grew since it was measured

@@ -166,7 +166,7 @@ def cmd_check(args) -> int:
         for w in plan.warnings:
             _warn(w)
     for p in args.paths or ():
-        if os.path.isfile(p):
+        if p in plan.given_files or os.path.isfile(p):  # (a regular file as `prepare` found it)
             why = runner.skip_reason(plan, p)
             if why is not None:
                 sys.stderr.write(f"{PROG}: {p}: skipped: {why}\n")

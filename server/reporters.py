@@ -38,11 +38,15 @@ def display_path(path: str, cwd: Optional[str] = None) -> str:
 
 
 def _relative(path: str, cwd: Optional[str] = None) -> str:
+    from convex_lsp.analysis.project import relative_inside
+
     cwd = cwd or os.getcwd()
-    real_cwd = os.path.realpath(cwd)
-    for base in (cwd, real_cwd):
+    for base in (cwd, None):
+        if base is None:  # the real path of the folder, only when the path is not under it as named
+            base = os.path.realpath(cwd)
         if path == base or path.startswith(base.rstrip(os.sep) + os.sep):
-            return os.path.relpath(path, base).replace(os.sep, "/")
+            rel = relative_inside(path, base)  # (by slicing when it can tell)
+            return (rel if rel is not None else os.path.relpath(path, base)).replace(os.sep, "/")
     return path.replace(os.sep, "/")
 
 

@@ -15,7 +15,9 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterable, Optional
 
+from convex_lsp.analysis import fs
 from convex_lsp.analysis.config import CONFIG_NAMES, Config, ConfigError, load_file
+from convex_lsp.analysis.fs import OneLook
 from convex_lsp.analysis.ignore import GitIgnore
 from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover, set_reference_roots
 from convex_lsp.analysis.records import record, field
@@ -53,6 +55,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     refs_only: set[str] = field(default_factory=set)  # in `load` for their references only (never linted)
     real_paths: dict[str, str] = field(default_factory=dict)  # a path as given -> its real path
+    given_files: set[str] = field(default_factory=set)  # paths as given known to be regular files (no links)
 
     def config_for(self, path: str) -> Config:
         d = self.workspace.dir_for(path)
@@ -109,8 +112,10 @@ def _check_path(p: str) -> str:
     return os.path.realpath(p)
 
 
-def _check_paths(paths: list[str]) -> list[str]:
-    """`_check_path` of each, the real path of a folder worked out once for all its files."""
+def _check_paths(paths: list[str], files: Optional[set[str]] = None) -> list[str]:
+    """`_check_path` of each, the real path of a folder worked out once for all its files (and
+    from its parent's: one `lstat` per folder). `files`: gets the paths (as given) that are
+    regular files, not links."""
     import stat
 
     out: list[str] = []
@@ -124,11 +129,30 @@ def _check_paths(paths: list[str]) -> list[str]:
             out.append(_check_path(p))  # a folder, a link, or the error message
             continue
         head, tail = os.path.split(p)  # (the folder as given: its real path is the same answer)
-        real = real_dirs.get(head)
-        if real is None:
-            real = real_dirs[head] = os.path.realpath(head)
-        out.append(os.path.join(real, tail))
+        out.append(os.path.join(_real_dir(head, real_dirs), tail))
+        if files is not None:
+            files.add(p)
     return out
+
+
+def _real_dir(folder: str, memo: dict[str, str]) -> str:
+    """`os.path.realpath(folder)` for a folder named without `..` (it holds a file), the answers
+    for it and the folders above it kept in `memo`: a folder that is no link is its parent's real
+    path plus its name."""
+    walked: list[str] = []
+    cur = folder
+    while cur not in memo:
+        parent, name = os.path.split(cur)
+        if not parent or not name or parent == cur or name == ".":  # '', '.', '/', 'a/.': ask os.path
+            memo[cur] = os.path.realpath(cur)
+            break
+        walked.append(cur)
+        cur = parent
+    for f in reversed(walked):
+        parent, name = os.path.split(f)
+        cand = os.path.join(memo[parent], name)
+        memo[f] = os.path.realpath(cand) if os.path.islink(cand) else cand
+    return memo[folder]
 
 
 def _under_any(paths: Iterable[str], given: list[str]) -> Iterable[str]:
@@ -170,9 +194,18 @@ def _nearest_up(folder: str, memo: dict, look: Callable[[str], Optional[object]]
 
 
 def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path: Optional[str] = None) -> Plan:
+    """Discover, configure and list the files (`Plan`). The disk is looked at once while doing
+    so (`fs.OneLook`: folder listings and file tests shared by the steps, forgotten after)."""
+    with OneLook():
+        return _prepare(paths, overrides, config_path)
+
+
+def _prepare(paths: list[str], overrides: Optional[Overrides], config_path: Optional[str]) -> Plan:
     overrides = overrides or Overrides()
     paths = paths or ["."]
-    given = _check_paths(paths)
+    given_files: set[str] = set()
+    given = _check_paths(paths, given_files)
+    known_files = {r for p, r in zip(paths, given) if p in given_files}
     # Discover from each path's project root so that `check convex/model` still sees the
     # whole functions folder (the index needs the schema and the builders); report only
     # on the files under the given paths. (Thousands of files may be named: one answer per
@@ -180,7 +213,7 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
     roots: dict[str, None] = {}
     root_of: dict[str, str] = {}
     for p in given:
-        base = p if os.path.isdir(p) else os.path.dirname(p)
+        base = os.path.dirname(p) if p in known_files else p if os.path.isdir(p) else os.path.dirname(p)
         if base not in root_of:
             root_of[base] = _project_root_of(base) or base
         roots[root_of[base]] = None
@@ -257,7 +290,7 @@ def prepare(paths: list[str], overrides: Optional[Overrides] = None, config_path
 
     targets = set(_under_any(lintable, given))
     return Plan(ws, configs, default, load, targets, list(ws.warnings), refs_only=set(refs_only),
-                real_paths=dict(zip(paths, given)))
+                real_paths=dict(zip(paths, given)), given_files=given_files)
 
 
 def _config_finder() -> Callable[[str], Optional[str]]:
@@ -266,10 +299,10 @@ def _config_finder() -> Callable[[str], Optional[str]]:
     memo: dict[str, Optional[str]] = {}
 
     def config_in(folder: str) -> Optional[str]:
-        return next((c for c in (os.path.join(folder, n) for n in CONFIG_NAMES) if os.path.isfile(c)), None)
+        return next((c for c in (os.path.join(folder, n) for n in CONFIG_NAMES) if fs.isfile(c)), None)
 
     def nearest(start: str) -> Optional[str]:
-        return _nearest_up(os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start)), memo, config_in)
+        return _nearest_up(os.path.abspath(start if fs.isdir(start) else os.path.dirname(start)), memo, config_in)
 
     return nearest
 
