@@ -55,9 +55,15 @@ def name_starts(data: bytes, raw: bytes, lo: int = 0, hi: Optional[int] = None) 
     i = data.find(raw, lo, hi)
     while i != -1:
         j = i + size
-        if (j >= end or data[j] not in _WORD) and (i == 0 or data[i - 1] not in _WORD or _after_token(data, i)):
+        if (j >= end or data[j] not in _WORD) and not inside_word(data, i):
             yield i
         i = data.find(raw, i + 1, hi)
+
+
+def inside_word(data: bytes, i: int) -> bool:
+    """Is `i` inside a run of word characters where no token may start (a name token starts after
+    no word character, see _after_token)?"""
+    return i > 0 and data[i - 1] in _WORD and not _after_token(data, i)
 
 
 def _after_token(data: bytes, i: int) -> bool:

@@ -115,13 +115,16 @@ class Pending:
 
 
 class Deferred(Mapping):
-    """The mapping a `Pending` works out (`part`: an item of the tuple it gives, or None: all)."""
+    """The mapping a `Pending` works out (`part`: an item of the tuple it gives, or None: all).
+    `hint`: what its extractor could tell of the mapping at once, for readers that can do without
+    it then (kept in this process only: a pickled or cached summary is the plain dict, no hint)."""
 
-    __slots__ = ("_pending", "_part")
+    __slots__ = ("_pending", "_part", "hint")
 
-    def __init__(self, pending: Pending, part: Optional[int] = None):
+    def __init__(self, pending: Pending, part: Optional[int] = None, hint: Any = None):
         self._pending = pending
         self._part = part
+        self.hint = hint
 
     def settled(self) -> dict:
         value = self._pending.settle()
@@ -208,13 +211,18 @@ WHOLE = object()  # what it answers when the entry can only be read from the who
 
 
 def defer(model, compute: Callable[[Any], dict], fallback: Optional[dict] = None,
-          entry: Optional[Callable[[Any, Any], Any]] = None):
+          entry: Optional[Callable[[Any, Any], Any]] = None, hint: Any = None):
     """`compute(model)` (a dict), worked out when first read (at once when deferring is off); with
-    `entry(model, key)` (see `Keyed`), one entry at a time while the model is held."""
+    `entry(model, key)` (see `Keyed`), one entry at a time while the model is held. `hint`: see
+    `Deferred` (None when deferring is off: the dict is there to read)."""
     if not ENABLED:
         return compute(model)
     pending = Pending(model, compute, {} if fallback is None else fallback)
-    return Deferred(pending) if entry is None else Keyed(pending, entry)
+    if entry is None:
+        return Deferred(pending, hint=hint)
+    keyed = Keyed(pending, entry)
+    keyed.hint = hint
+    return keyed
 
 
 def adopt_model(facts, model) -> None:

@@ -452,6 +452,7 @@ class Resolver:
         # with none is the same whenever it is asked again no deeper (see _flatten)
         self.cuts = 0
         self._flat: dict[int, tuple] = {}  # id(object shape) -> (it, the depth it was flattened at, flat)
+        self._judged: dict[tuple, tuple] = {}  # judge's answers worked out with no cut (see judge)
 
     # --- other files' summaries
     def _summary(self, path: str) -> Optional[dict]:
@@ -775,8 +776,27 @@ def _q(path: str) -> str:
 
 def judge(value: Shape, validator: Shape, res: Resolver, path: str = "", depth: int = 0) -> Verdict:
     """Does every value `value` describes pass `validator`? Rejected only when some value the
-    handler can certainly produce fails; unknown wherever the analysis cannot tell."""
+    handler can certainly produce fails; unknown wherever the analysis cannot tell.
+
+    The same question comes again and again (the sites of a handler share shapes, a union's members
+    are judged against every member of the other side: ~40% of the questions on a project are
+    repeats): an answer worked out with no cut (of the Resolver, or of this depth bound) is kept and
+    given again to the same question asked no deeper, as `Resolver._flatten` does. Without a cut the
+    answer depends only on what the Resolver has memoised, which later questions read the same."""
+    key = (id(value), id(validator), path)
+    got = res._judged.get(key)
+    if got is not None and got[0] is value and got[1] is validator and depth <= got[2]:
+        return got[3]
+    cuts = res.cuts
+    out = _judge(value, validator, res, path, depth)
+    if res.cuts == cuts:
+        res._judged[key] = (value, validator, depth, out)
+    return out
+
+
+def _judge(value: Shape, validator: Shape, res: Resolver, path: str, depth: int) -> Verdict:
     if depth > 24:
+        res.cuts += 1
         return UNKNOWN_V
     val = res.resolve(validator)
     if val.kind == "any":
@@ -801,9 +821,12 @@ def judge(value: Shape, validator: Shape, res: Resolver, path: str = "", depth: 
                 unknown = True
         return UNKNOWN_V if unknown else ACCEPTED
     if val.kind == "union":
-        results = [judge(v, m, res, path, depth + 1) for m in val.items]
-        if any(r.kind == "accepted" for r in results):
-            return ACCEPTED
+        results = []
+        for m in val.items:
+            r = judge(v, m, res, path, depth + 1)
+            if r.kind == "accepted":
+                return ACCEPTED  # (the members after it cannot change that)
+            results.append(r)
         if any(r.kind == "unknown" for r in results):
             return UNKNOWN_V
         return _best_rejection(v, val, results, res)

@@ -168,6 +168,69 @@ def validator_members(model) -> list[tuple[Node, str]]:
     return out
 
 
+_GAP = rb"[ \t\n\r\f\v]*"
+_V_MEMBER_BYTES = frozenset(m.encode() for m in V_MEMBERS)
+
+
+@functools.lru_cache(maxsize=16)
+def _member_patterns(raw: bytes) -> tuple[re.Pattern, re.Pattern]:
+    """For a name spelled `raw`: `plain` finds `name.member` / `name?.member` (ASCII spaces around
+    the dot) and reads the member with any `\\` or non-ASCII byte that follows it; `odd` finds the
+    name followed by what may start a comment, an HTML comment or a Unicode space before or after
+    its dot (`/`, `<`, `-`, a non-ASCII byte). Both open with the name's bytes (searched for fast)."""
+    name = re.escape(raw)
+    plain = re.compile(name + _GAP + rb"\??\." + _GAP + rb"([A-Za-z0-9_$\\\x80-\xff]*)")
+    odd = re.compile(name + _GAP + rb"(?:\??\." + _GAP + rb")?[/<\-\x80-\xff]")
+    return plain, odd
+
+
+_ASCII_NAME = re.compile(rb"[A-Za-z0-9_$]+")
+
+
+def v_member_names(model) -> Optional[frozenset]:
+    """The member names `validator_members(model)` can hold, read from the file's bytes without the
+    tree: a set holding every one of them (maybe more), or None when the bytes cannot tell (a
+    comment or a Unicode space between the name and its member, an escape or a non-ASCII character
+    in a member's name, a `.` followed by no name). A rule reporting only some members returns at
+    once when none of them can be there (the loop over every member expression costs more).
+
+    Why it holds every member: `validator_members` keeps a member expression whose object is an
+    identifier spelled like a `v_locals` name and whose property is a `property_identifier`. Such an
+    object starts where the name's bytes are, after no word character unless a token may end there
+    (`byte_scan.inside_word`); between it and the property tree-sitter allows only `.`/`?.` and
+    extras: spaces (Unicode ones are non-ASCII bytes), comments (`/`) and HTML comments (`<!--`,
+    `-->`). So either ASCII spaces, the dot, ASCII spaces and the property follow the name, and
+    `plain` reads the property's whole text (a property ending before a `\\` or a non-ASCII byte
+    would be longer: such a reading makes the answer None), or `odd` finds the name there (None).
+    A `plain` reading of one of V_MEMBERS is kept wherever it is; another one, or an `odd` place,
+    only outside a longer word."""
+    cached = getattr(model, "_cvx_v_member_names", False)
+    if cached is not False:
+        return cached
+    data = model.src.data
+    out: Optional[set] = set()
+    for name in v_locals(model):
+        plain, odd = _member_patterns(name.encode("utf-8"))
+        found = set(plain.findall(data))
+        if not found <= _V_MEMBER_BYTES:
+            found &= _V_MEMBER_BYTES
+            for m in plain.finditer(data):
+                member = m.group(1)
+                if member in _V_MEMBER_BYTES or byte_scan.inside_word(data, m.start()):
+                    continue
+                if not _ASCII_NAME.fullmatch(member):
+                    out = None  # no name, or one going on with an escape or a non-ASCII character
+                    break
+                found.add(member)
+        if out is None or any(not byte_scan.inside_word(data, m.start()) for m in odd.finditer(data)):
+            out = None
+            break
+        out.update(m.decode() for m in found)
+    result = frozenset(out) if out is not None else None
+    model._cvx_v_member_names = result
+    return result
+
+
 def _binding_scopes(model, name: str, uses: set) -> list[tuple[int, int]]:
     """The (start, end) of every scope node (not the program) binding `name` (`scope_names`): a
     node inside one of them is shadowed there (`is_shadowed`). The names a scope binds are spelled

@@ -35,6 +35,53 @@ CASES = [
           handler: async (c, { amount }) => null,
         });
     """, [4], name="aliased v import in args"),
+    # the file's bytes are read before the tree (validators_util.v_member_names): what they cannot
+    # settle (comments, Unicode spaces, a name inside a longer word) must still be reported
+    invalid("""
+        import { v } from "convex/values";
+        export const a = v.object({ n: v /* legacy */ .bigint() });
+    """, [2], name="a comment before the dot"),
+    invalid("""
+        import { v } from "convex/values";
+        export const a = v.object({ n: v.// the old name
+          bigint() });
+    """, [2], name="a comment after the dot"),
+    invalid("""
+        import { v } from "convex/values";
+        export const a = v.object({ n: v
+          /* the old name */
+          .bigint() });
+    """, [2], filename="convex/legacy.js", name="a comment on a line of its own, JS file"),
+    invalid("""
+        import { v } from "convex/values";
+        export const a = v.object({ n: v\u00a0.bigint() });
+    """, [2], name="a Unicode space before the dot"),
+    invalid("""
+        import { v } from "convex/values";
+        export const a = v.object({ n: v.bigint\u00a0() });
+    """, [2], name="a Unicode space after the member"),
+    invalid("""
+        import { v } from "convex/values";
+        export const a = v.object({ n: v?.bigint(), m: v
+          .int64() });
+    """, [2], name="?. and a line break"),
+    invalid("""
+        import { v } from "convex/values";
+        import { internalMutation as im } from "@convex-dev/x/server";
+        const key = process.env.KEY ?? "dev/x";
+        export const f = im({ args: { n: v.bigint() }, handler: async ({ db }, { n }) => { await db.insert("t", { n }); } });
+    """, [4], name="env.KEY and dev/ in the bytes"),
+    invalid("""
+        const { v } = require("convex/values");
+        import { v as w } from "convex/values";
+        module.exports.shape = w.object({ n: w.bigint() });
+    """, [3], filename="convex/legacy.js", name="JS file, alias"),
+    valid("""
+        import { v } from "convex/values";
+        export type Big = bigint;
+        export const toBig = (n: number): bigint => BigInt(n); // bigint, not v.bigint
+        export const shape = v.object({ n: v.int64() });
+    """, name="bigint as a type only"),
 ]
 
 

@@ -47,6 +47,22 @@ CASES = [
           handler: async ({ db }, { payload }) => null,
         });
     """, [3, 5], files={"convex/functions.ts": FUNCTIONS_TS}, name="custom builders across files"),
+    # the file's bytes are read before the tree (validators_util.v_member_names)
+    valid("""
+        import { query } from "./_generated/server";
+        import { v } from "convex/values";
+        export const get = query({ args: { id: v.id("users") }, returns: v.null(), handler: async () => null });
+        const anyOf = (xs: any[]) => xs.length > 0; // any, but no v.any
+    """, name="no v.any in the file"),
+    invalid("""
+        import { query as publicQuery } from "./_generated/server";
+        import { v as values } from "convex/values";
+        export const get = publicQuery({
+          args: { x: values /* anything goes */ .any() },
+          returns: values.null(),
+          handler: async (c, { x }) => null,
+        });
+    """, [4], filename="convex/open.js", name="a comment before the dot, alias, JS file"),
 ]
 
 

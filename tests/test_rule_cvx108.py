@@ -41,6 +41,26 @@ CASES = [
         import { v as cv } from "convex/values";
         export const shape = cv.object({ name: cv.strin() });
     """, [2], name="typo under an alias", message="did you mean `v.string`"),
+    # the file's bytes are read before the tree (validators_util.v_member_names): what they cannot
+    # settle, or a member next to names that are no members (`env.KEY`), must still be reported
+    invalid("""
+        import { v } from "convex/values";
+        import { query } from "@convex-dev/x/server";
+        const key = process.env.KEY ?? "dev/x";
+        export const tags = v.array(v.string()), seen = v.set(v.string());
+    """, [4], name="env.KEY and dev/ beside an unknown member"),
+    invalid("""
+        import { v } from "convex/values";
+        export const s = v.array(v /* one */ .set(v.string()));
+    """, [2], name="a comment before the dot"),
+    invalid("""
+        import { v } from "convex/values";
+        export const s = v.array(v.\\u0073et(v.string()));
+    """, [2], name="an escape in the member's name"),
+    invalid("""
+        import { v } from "convex/values";
+        export const s = v.array(v.setté(v.string()));
+    """, [2], filename="convex/names.js", name="a non-ASCII member name, JS file"),
 ]
 
 

@@ -137,7 +137,104 @@ export const entsFeed = query({
 """, [7], filename="convex/ents.ts", name="Ents tables"),
 ]
 
+# Files whose summaries hold no `.paginate()` (no `paginate` in their bytes) are not read unless a file
+# they import or re-export from may hold one (`_Resolver._may_paginate`): chains through such files.
+RELAY = {
+    "convex/model/relay.ts": """
+import * as Posts from "./posts";
+import { pinned } from "./posts";
+export async function twice(ctx: any, opts: any) { return [await Posts.pinnedPage(ctx, opts), await hop(ctx, opts)]; }
+async function hop(ctx: any, opts: any) { return Posts.pageOf(ctx, opts); }
+export async function calm(ctx: any) { return pinned(ctx, 3); }
+""",
+    "convex/model/index.ts": 'export * from "./relay";\nexport { pinnedPage as page } from "./posts";\n',
+    "convex/model/plain.ts": 'import { fmt } from "./fmt";\nexport async function label(ctx: any, id: any) { return fmt(await ctx.db.get(id)); }\n',
+    "convex/model/fmt.ts": "export function fmt(x: any) { return String(x); }\n",
+    "convex/model/double.ts": 'import { page } from "./index";\n'
+                              "export async function double(ctx: any, o: any) { return [await page(ctx, o), await page(ctx, o)]; }\n",
+}
+RELAY_HEAD = """
+import { query } from "./_generated/server";
+import { paginationOptsValidator } from "convex/server";
+import { twice, calm } from "./model/relay";
+import * as Model from "./model/index";
+import { label } from "./model/plain";
+import { double } from "./model/double";
+"""
+RELAY_CASES = [
+    invalid(RELAY_HEAD + """
+export const a = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => twice(ctx, paginationOpts),
+});
+""", [10], files={**FILES, **RELAY}, filename="convex/relay.ts", message="can run 2 paginated queries",
+            name="a file without paginate calling one that has it"),
+    invalid(RELAY_HEAD + """
+export const b = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => {
+    const first = await Model.page(ctx, paginationOpts);
+    return [first, await Model.twice(ctx, paginationOpts)];
+  },
+});
+""", [12], files={**FILES, **RELAY}, filename="convex/relay.ts", message="second paginated query",
+            name="through export * and export { x as y } from"),
+    invalid(RELAY_HEAD + """
+export const d = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => double(ctx, paginationOpts),
+});
+""", [10], files={**FILES, **RELAY}, filename="convex/relay.ts", message="can run 2 paginated queries",
+            name="a helper importing what a file only re-exports"),
+    valid(RELAY_HEAD + """
+export const c = query({
+  args: { paginationOpts: paginationOptsValidator, id: v.id("posts") },
+  handler: async (ctx, { paginationOpts, id }) => {
+    const pins = await calm(ctx);
+    const shown = await label(ctx, id);
+    return { page: await ctx.db.query("posts").paginate(paginationOpts), pins, shown };
+  },
+});
+""".replace('import { query }', 'import { v } from "convex/values";\nimport { query }'), files={**FILES, **RELAY},
+          filename="convex/relay.ts", name="helpers reaching no second page"),
+]
 
-@pytest.mark.parametrize("case", CASES, ids=repr)
+
+@pytest.mark.parametrize("case", CASES + RELAY_CASES, ids=repr)
 def test_multiple_paginate(tmp_path, case):
     run_case(tmp_path, "multiple-paginate", case)
+
+
+@pytest.mark.parametrize("case", RELAY_CASES, ids=repr)
+def test_multiple_paginate_with_deferred_summaries(tmp_path, case):
+    """As `check` runs: other files' summaries worked out when read (analysis/deferred.py)."""
+    from convex_lsp.analysis import deferred
+
+    with deferred.enabled():
+        run_case(tmp_path, "multiple-paginate", case)
+
+
+def test_summaries_of_files_reaching_no_paginate_are_not_worked_out(tmp_path):
+    from convex_lsp.analysis import deferred
+    from tests.ruletester import lint_files
+
+    code = RELAY_HEAD + """
+export const c = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => [await label(ctx, "x"), await ctx.db.query("posts").paginate(paginationOpts)],
+});
+"""
+    settled = []
+    real = deferred.Pending._work_out
+
+    def spy(pending):
+        settled.append(pending.path.rsplit("/", 1)[-1])
+        return real(pending)
+
+    with deferred.enabled():
+        deferred.Pending._work_out = spy
+        try:
+            assert not lint_files(tmp_path, {**FILES, **RELAY, "convex/relay.ts": code}, select=["CVX214"])
+        finally:
+            deferred.Pending._work_out = real
+    assert "plain.ts" not in settled and "fmt.ts" not in settled

@@ -9,7 +9,7 @@ import textwrap
 from convex_lsp.analysis.model import FileModel
 from convex_lsp.analysis.source import SourceFile
 from convex_lsp.analysis.syntax import file_cache, text
-from convex_lsp.analysis.validators_util import is_shadowed, v_locals, validator_members
+from convex_lsp.analysis.validators_util import is_shadowed, v_locals, v_member_names, validator_members
 
 CODE = textwrap.dedent("""
     import { v } from "convex/values";
@@ -67,3 +67,28 @@ def test_members_are_those_a_walk_up_from_each_use_finds():
     for shadowed in ("bytes", "any", "float64", "null", "literal", "message", "array", "name", "call",
                      "prototype", "toFixed"):
         assert shadowed not in members, shadowed
+
+
+def _model(code: str) -> FileModel:
+    return FileModel(SourceFile.from_bytes("/w/convex/v.ts", textwrap.dedent(code).encode()), "/w/convex", "v")
+
+
+def test_member_names_from_the_bytes_hold_every_member():
+    model = _model(CODE)
+    with file_cache(model.memo):
+        names = v_member_names(model)
+        members = {m for _, m in validator_members(model)}
+    assert names is not None and members <= names
+    # uses inside a longer word (`v$.x`, `$v.y` are other names) may be among them, never needed
+    assert {"string", "nullable", "bytes", "message"} <= names
+
+
+def test_member_names_when_the_bytes_cannot_tell():
+    head = 'import { v } from "convex/values";\n'
+    plain = _model(head + 'const env = process.env.KEY, csv = "a.csv/x", x = v.string(), y = v?.object({});\n')
+    assert v_member_names(plain) == {"string", "object"}  # `env.KEY`, `csv/` end longer words
+    assert v_member_names(_model('import { z as v } from "zod";\nconst s = v.set();\n')) == frozenset()
+    for odd in ("v /* c */ .string()", "v// c\n.string()", "v.//c\nstring()", "v\u00a0.string()",
+                "v.string\u00a0()", "v.str\\u0069ng()", "v.stré()", "v.\n)", "v\n<!-- c\n.string()",
+                "v\n--> c\n.string()"):
+        assert v_member_names(_model(head + "const x = " + odd + ";\n")) is None, odd

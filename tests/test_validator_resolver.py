@@ -12,6 +12,7 @@ from convex_lsp.analysis.config import Config
 from convex_lsp.analysis.engine import Analyzer
 from convex_lsp.analysis.project import discover
 from convex_lsp.analysis.syntax import file_cache
+from convex_lsp.analysis import validator_algebra
 from convex_lsp.analysis.validator_algebra import Field, Resolver, Shape, judge, literal, NULL, NUMBER, STRING
 from tests.ruletester import write_project
 
@@ -49,7 +50,7 @@ def _values():
 
 
 def _verdict(res, value, validator):
-    v = judge(value, validator, res)
+    v = validator_algebra.judge(value, validator, res)  # (as the module has it: monkeypatched below)
     return v.kind, v.reason, v.path, v.detail
 
 
@@ -91,3 +92,36 @@ def test_without_cycles_one_resolver_answers_as_fresh_ones(tmp_path):
             res = Resolver(an.index, path)
             got = {id(q): _verdict(res, *q) for q in order}
             assert [got[id(q)] for q in questions] == fresh
+
+
+def _nested(leaf, levels):
+    """[leaf, union(leaf, string), union(union(leaf, string), string), ...]: the same objects inside
+    each other, each level one deeper for judge at the same field path."""
+    out = [leaf]
+    for _ in range(levels):
+        out.append(Shape("union", items=(out[-1], STRING)))
+    return out
+
+
+def test_kept_judgements_never_change_a_verdict(tmp_path, monkeypatch):
+    an, path = _analyzed(tmp_path)
+    questions = [(value, Shape("ref", value=(path, name))) for value in _values() for name in VALIDATORS]
+    # unions 30 deep (judging stops 24 levels down): the whole is unknown, a part 10 levels up is
+    # rejected when asked first, and keeps no answer for the whole to reuse deeper down
+    values = _nested(NUMBER, 30)
+    deep = [(values[30], STRING), (values[10], STRING), (values[20], STRING)]
+    union = Shape("union", items=(Shape("array", items=(NUMBER,)), Shape("array", items=(STRING,)), NULL))
+    arrays = _nested(Shape("array", items=(NUMBER,)), 3)
+    questions += deep + [(arrays[3], union), (Shape("array", items=(arrays[2],)), Shape("array", items=(union,)))]
+    with file_cache(an.models[path].memo):
+        for order in _orders(questions) + _orders(deep):
+            res = Resolver(an.index, path)
+            kept = [_verdict(res, *q) for q in order]
+            assert res._judged
+            with monkeypatch.context() as m:
+                m.setattr(validator_algebra, "judge", lambda value, validator, r, p="", d=0:
+                          validator_algebra._judge(value, validator, r, p, d))
+                res = Resolver(an.index, path)
+                assert [_verdict(res, *q) for q in order] == kept
+            got = {id(q[0]): v for q, v in zip(order, kept)}
+            assert got[id(values[30])][0] == "unknown" and got[id(values[10])][0] == "rejected"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..registry import Rule
 from ..syntax import text, unwrap
-from ..validators_util import v_locals, validator_members
+from ..validators_util import v_locals, v_member_names, validator_members
 
 
 def check(ctx):
@@ -14,15 +14,20 @@ def check(ctx):
     fdir = ctx.functions_dir
     if fdir is not None and fdir.kind == "component":
         return  # a component's public functions are reachable from its host app only, never from clients
-    members = [(m, n) for m, n in validator_members(ctx.model) if n == "any"]
-    if not members:
-        return
+    spelled = v_member_names(ctx.model)
+    if spelled is not None and "any" not in spelled:
+        return  # (exact: no `v.any` member can be in the file, see v_member_names)
+    public = []
     for reg, builder in ctx.registrations():
         if builder.visibility != "public" or builder.kind == "http":
             continue
         args = unwrap(reg.value("args"))
-        if args is None:
-            continue
+        if args is not None:
+            public.append((reg, builder, args))
+    if not public:
+        return
+    members = [(m, n) for m, n in validator_members(ctx.model) if n == "any"]
+    for reg, builder, args in public:
         for member, _ in members:
             if not (args.start_byte <= member.start_byte and member.end_byte <= args.end_byte):
                 continue

@@ -9,7 +9,7 @@ from typing import Optional
 from tree_sitter import Node
 
 from ..convex import is_ctx_identifier
-from ..deferred import defer
+from ..deferred import Deferred, defer
 from ..indexes_util import dot_span
 from ..paths_util import summarize_function, worst
 from ..registry import Rule
@@ -194,7 +194,10 @@ def extract(model):
     first read (see analysis/deferred.py: 87 of 309 files are, in the like-for-like corpus)."""
     if not model.helper_nodes:
         return {}
-    return defer(model, extract_now)
+    return defer(model, extract_now, hint=None if b"paginate" in model.src.data else _LEAFLESS)
+
+
+_LEAFLESS = "leafless"  # the hint of a summary none of whose trees holds a leaf (no `paginate` in the file)
 
 
 def extract_now(model):
@@ -223,6 +226,18 @@ def _calls_or_leaf(tree):
             stack.append(t[1])
 
 
+def _may_hold_leaf(facts) -> bool:
+    """Might a summary tree of this file hold a counted `.paginate()`? Not when the file has no
+    summary, nor when its bytes hold no `paginate` (`paginate_calls` finds none then: the extractor
+    says so in its hint, and the summary need not be worked out to know it)."""
+    ext = facts.extra.get("multiple_paginate")
+    if ext is None:
+        return False
+    if isinstance(ext, Deferred):
+        return ext.hint != _LEAFLESS
+    return any(x is None for tree in ext.values() for x in _calls_or_leaf(tree))
+
+
 def _mentions_events(tree) -> bool:
     kind = tree[0]
     if kind in ("leaf", "call"):
@@ -240,6 +255,36 @@ class _Resolver:
         self.index = ctx.index
         self.memo: dict[tuple[str, str], int] = {}
         self.dead: set[tuple[str, str]] = set()  # (path, name) calls that reach no counted call
+        self.reach: dict[str, bool] = {}  # path -> _may_paginate(path)
+
+    def _may_paginate(self, path: str) -> bool:
+        """Can a call resolved to a function of `path` reach a counted `.paginate()`? Everything
+        `_resolve` follows from there is in `path` (a local helper) or in a file it imports or
+        re-exports from (named, namespace and `export … from` specifiers alike), and so on: when
+        no file reached through those holds a leaf (`_may_hold_leaf`) the answer is no, and their
+        summaries need not be worked out (most summaries read before were of such files)."""
+        got = self.reach.get(path)
+        if got is not None:
+            return got
+        index = self.index
+        todo, seen = [path], {path}
+        while todo:
+            at = todo.pop()
+            facts = index.facts.get(at)
+            if facts is None:
+                continue
+            if _may_hold_leaf(facts):
+                self.reach[path] = True
+                return True
+            specs = [imp.source for imp in facts.imports] + [e.source for e in facts.exports if e.source]
+            for spec in specs:
+                mod = index.resolve_module(at, spec)
+                if mod is not None and mod not in seen:
+                    seen.add(mod)
+                    todo.append(mod)
+        for at in seen:  # (what each of them reaches was looked at too)
+            self.reach[at] = False
+        return False
 
     def count(self, path: str, name: str, depth: int = 0) -> int:
         key = (path, name)
@@ -250,7 +295,7 @@ class _Resolver:
         self.memo[key] = 0  # recursion: a cycle adds nothing
         target = self._resolve(path, name)
         n = 0
-        if target is not None:
+        if target is not None and self._may_paginate(target[0]):
             tpath, tname = target
             facts = self.index.facts.get(tpath)
             tree = facts.extra.get("multiple_paginate", {}).get(tname) if facts is not None else None
@@ -269,7 +314,7 @@ class _Resolver:
         while todo:
             at, name = todo.pop()
             target = self._resolve(at, name)
-            if target is None:
+            if target is None or not self._may_paginate(target[0]):
                 continue
             tpath, tname = target
             facts = self.index.facts.get(tpath)

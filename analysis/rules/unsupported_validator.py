@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..convex_versions import FEATURES, version_of, version_text
 from ..registry import Rule
 from ..syntax import text
-from ..validators_util import V_MEMBER_SINCE, V_MEMBERS, V_METHOD_SINCE, validator_members
+from ..validators_util import V_MEMBER_SINCE, V_MEMBERS, V_METHOD_SINCE, v_member_names, validator_members
 from ._neighbours import may_be_object_of_member
 
 _HINTS = {
@@ -44,11 +44,20 @@ def _shown(version) -> str:
 
 
 def check(ctx):
+    names = v_member_names(ctx.model)
+    if names is not None and not names:
+        return  # no `v.<member>` in the file (no convex/values `v`, or it is never used as one)
     version = version_of(ctx.functions_dir)
     # `_check_methods` reports only a method the project's convex may lack: none, most of the time
     old_methods = any(not version.may_have(f) for f in _METHOD_FEATURES)
     if old_methods:  # and only when the bytes hold a call of such a method on a call's result
         old_methods = _method_call_on_call(ctx.model, {m for m, f in V_METHOD_SINCE.items() if not version.may_have(f)})
+    if not old_methods:
+        # only an unknown member or one the project's convex lacks is reported (the loop below):
+        # none when every member the bytes may hold is a member the version has (v_member_names)
+        if names is not None and all(n in V_MEMBERS and (n not in V_MEMBER_SINCE or version.may_have(V_MEMBER_SINCE[n]))
+                                     for n in names):
+            return
     for member, name in validator_members(ctx.model):
         if name in V_MEMBERS:
             feature = V_MEMBER_SINCE.get(name)
