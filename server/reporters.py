@@ -38,7 +38,7 @@ def display_path(path: str, cwd: Optional[str] = None) -> str:
 
 
 def _relative(path: str, cwd: Optional[str] = None) -> str:
-    from convex_lsp.analysis.project import relative_inside
+    from convex_lsp.analysis.fs import relative_inside
 
     cwd = cwd or os.getcwd()
     for base in (cwd, None):
