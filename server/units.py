@@ -50,7 +50,8 @@ def _relative_specifiers(data: bytes, holds: bool = False, inside: bool = False)
     `"."`, `".."` only when F lies inside another one and `<dir>` is F or a folder of F's top level
     (`inside`: they name `<dir>/index.ts`, `<dir>.ts`, `<dir>/../index.ts`, `<dir>/..ts`)."""
     out: set[str] = set()
-    for m in _REL_SPEC.finditer(data):
+    # (without `../` in the file and `holds`, every match is a `./x` of the file's own folder)
+    for m in _REL_SPEC.finditer(data) if holds or b"../" in data else ():
         i = m.start()
         if i > 0 and data[i - 1:i] == b".":
             i -= 1  # `../`
@@ -139,7 +140,10 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True,
         above, inside = _nested([f for f in folders if f is not None])
         for path, u in folder_of.items():
             fdir = dir_path[path]
-            if fdir is None or relpath_within(path, fdir).split(os.sep)[0] == "_generated":
+            if fdir is None:
+                continue
+            rel = relpath_within(path, fdir)
+            if rel == "_generated" or rel.startswith("_generated" + os.sep):
                 continue
             try:
                 data = read_source_bytes(path)
@@ -282,9 +286,7 @@ class UnitRunner:
 
     def _scope(self, unit: list[str], facts) -> list[str]:
         """The unit's and the reference-only files that are indexed, in the plan's order (both lists
-        are in it already: merged, not sorted)."""
-        from heapq import merge
-
+        are in it already: their concatenation is two sorted runs, which a sort merges in one pass)."""
         has = dict.__contains__
         mine = [p for p in unit if has(facts, p)]
         refs = [p for p in self.refs_only if has(facts, p)]
@@ -295,7 +297,9 @@ class UnitRunner:
         pos = self._position
         if pos[mine[-1]] < pos[refs[0]]:  # (a plan made by `prepare`: the reference-only files last)
             return mine + refs
-        return list(merge(mine, refs, key=pos.__getitem__))
+        out = mine + refs
+        out.sort(key=pos.__getitem__)
+        return out
 
     def close(self) -> None:
         if self._guarded is not None:
