@@ -291,9 +291,7 @@ class UnitRunner:
 
     def _scope(self, unit: list[str], facts) -> list[str]:
         """The unit's and the reference-only files that are indexed, in the plan's order (both lists
-        are in it already: merged, not sorted)."""
-        from heapq import merge
-
+        are in it already: their concatenation is two sorted runs, which a sort merges in one pass)."""
         has = dict.__contains__
         mine = [p for p in unit if has(facts, p)]
         refs = [p for p in self.refs_only if has(facts, p)]
@@ -304,7 +302,9 @@ class UnitRunner:
         pos = self._position
         if pos[mine[-1]] < pos[refs[0]]:  # (a plan made by `prepare`: the reference-only files last)
             return mine + refs
-        return list(merge(mine, refs, key=pos.__getitem__))
+        out = mine + refs
+        out.sort(key=pos.__getitem__)
+        return out
 
     def close(self) -> None:
         if self._guarded is not None:
