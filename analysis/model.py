@@ -336,6 +336,21 @@ def top_level_imports(root: Node) -> list[ImportStmt]:
     return out
 
 
+# `export` and the word after it (`default`, or another: `const`, `{`...), spelled plainly
+_EXPORT_NEXT = lazy_re.compile(rb"export[ \t\r\n]+(default(?![\w$]))?")
+
+
+def _export_default(stmt: Node, data: bytes) -> bool:
+    """Is the export statement `export default …`, as its children say (a `default` among them)?
+    Read from the bytes when the statement starts `export` then a word or a bracket (no decorator,
+    no comment between the two words, no error)."""
+    m = _EXPORT_NEXT.match(data, stmt.start_byte)
+    if m is not None and (m.group(1) is not None or data[m.end():m.end() + 1] not in (b"/", b"")) \
+            and not stmt.has_error:
+        return m.group(1) is not None
+    return any(c.type == "default" for c in stmt.children)
+
+
 @record
 class Registration:
     fact: RegistrationFact
@@ -538,25 +553,30 @@ class FileModel:
     # ------------------------------------------------------------ top level
     def _extract_top_level(self, root: Node, top: Optional[list[Node]] = None) -> None:
         facts = self.facts
+        f_declaration = self.F.declaration
         for stmt in (root.named_children if top is None else top):
             exported = False
             decl = stmt
-            if stmt.type == "export_statement":
+            t = stmt.type
+            if t == "export_statement":
                 exported = True
-                self._extract_export(stmt)
-                decl = stmt.child_by_field_id(self.F.declaration)
+                decl = stmt.child_by_field_id(f_declaration)
+                self._extract_export(stmt, decl)
                 if decl is None:
                     continue
-            if stmt.type == "expression_statement" and not facts.use_node and not self.facts.registrations:
-                s = string_value(stmt.named_children[0]) if stmt.named_children else None
+                t = decl.type
+            elif t == "expression_statement" and not facts.use_node and not facts.registrations:
+                first = stmt.named_child(0)
+                s = string_value(first) if first is not None else None
                 if s == "use node" and self._is_directive_position(stmt):
                     facts.use_node = True
                     facts.use_node_span = self.span(stmt)
-            if decl.type in ("lexical_declaration", "variable_declaration"):
+                continue
+            if t in ("lexical_declaration", "variable_declaration"):
                 for d in decl.named_children:
                     if d.type == "variable_declarator":
                         self._top_level_declarator(d, exported)
-            elif decl.type in ("function_declaration", "generator_function_declaration"):
+            elif t in ("function_declaration", "generator_function_declaration"):
                 name = self.text_of(decl.child_by_field_id(self.F.name))
                 if name:
                     self._add_helper(name, decl, exported)
@@ -573,12 +593,10 @@ class FileModel:
             return False
         return True
 
-    def _extract_export(self, stmt: Node) -> None:
+    def _extract_export(self, stmt: Node, decl: Optional[Node]) -> None:
+        """`decl`: the statement's declaration (its field), or None."""
         facts = self.facts
-        source = string_value(stmt.child_by_field_id(self.F.source))
-        is_default = any(c.type == "default" for c in stmt.children)
-        decl = stmt.child_by_field_id(self.F.declaration)
-        if is_default:
+        if _export_default(stmt, self.src.data):
             value = stmt.child_by_field_id(self.F.value) or decl
             local = None
             v = unwrap(value)
@@ -601,6 +619,7 @@ class FileModel:
                 if n is not None:
                     facts.exports.append(ExportFact(self.text_of(n), self.text_of(n)))
             return
+        source = string_value(stmt.child_by_field_id(self.F.source))
         clause = next((c for c in stmt.named_children if c.type == "export_clause"), None)
         if clause is None:
             if source is not None:
@@ -645,10 +664,11 @@ class FileModel:
         if name_node is None or name_node.type != "identifier" or value is None:
             return
         name = self.text_of(name_node)
-        if value.type == "call_expression":
-            callee = callee_name(value)
+        vt = value.type
+        if vt == "call_expression":
             fn = value.child_by_field_id(self.F.function)
-            if fn is not None and fn.type == "identifier" and callee in cx.CUSTOM_FACTORIES:
+            callee = self.text_of(fn) if fn is not None and fn.type == "identifier" else None
+            if callee in cx.CUSTOM_FACTORIES:
                 args = call_args(value)
                 base = unwrap(args[0]) if args else None
                 base_name = self.text_of(base) if base is not None and base.type == "identifier" else None
@@ -662,13 +682,13 @@ class FileModel:
             if table is not None:
                 self.facts.tables[name] = table
                 return
-        elif value.type == "identifier":
+        elif vt == "identifier":
             ref = self.text_of(value)
             if ref in self.facts.builders or self.builder_name_local_kind(ref) is not None or self.import_of(ref):
                 self.facts.builders[name] = BuilderDef(name=name, factory="alias", base=ref,
                                                        authenticates=False, span=self.span(d))
             return
-        elif value.type == "object":
+        elif vt == "object":
             group: dict[str, TableFact] = {}
             for key, pair in object_pairs(value).items():
                 if pair.type != "pair":
@@ -679,7 +699,7 @@ class FileModel:
             if group:
                 self.facts.table_groups[name] = group
             return
-        if value.type in ("arrow_function", "function_expression"):
+        if vt in ("arrow_function", "function_expression"):
             self._add_helper(name, value, exported)
 
     def _add_helper(self, name: str, fn: Node, exported: bool) -> None:

@@ -349,3 +349,31 @@ def test_field_ids_find_what_field_names_find(path):
             assert (fast is None) == (slow is None) and (slow is None or fast.id == slow.id), (node, name)
             found += slow is not None
     assert found >= 10
+
+
+EXPORT_VARIANTS = [
+    "export default x;", "export default function f() {}", "export default class {}", "export default async () => 1;",
+    "export /* c */ default x;", "export\ndefault x;", "export const x = 1;", "export { a as default };",
+    'export * as default from "x";', "export default{ a: 1 }", "@dec export default class A {}", "@dec\nexport class B {}",
+    'export { default } from "x";', 'export { default as y } from "x";', "export function defaultX() {}",
+    "export const defaultValue = 1;", "export default$;", "export = x;", "export as namespace N;",
+    "export declare const x: number;", 'export type { A } from "x";', "export default interface I {}", "export defaultx;",
+    "export{a}", "export  default(x)", "export default/* c */x;", "export\t// c\ndefault x;", "export default",
+    "export default;", 'export * from "x";', "export let default_ = 1, b = 2;", "export enum E { A }",
+]
+
+
+@pytest.mark.parametrize("path", ["/w/convex/e.ts", "/w/convex/e.js", "/w/convex/e.tsx"])
+def test_export_default_read_from_the_bytes_is_what_the_children_say(path):
+    from convex_lsp.analysis.model import _export_default
+
+    plain = 0
+    for code in EXPORT_VARIANTS:
+        data = ("// ü\n" + code + "\n").encode()
+        root = SourceFile.from_bytes(path, data).tree.root_node
+        stmts = [n for n in walk(root) if n.type == "export_statement"]
+        for stmt in stmts:
+            slow = any(c.type == "default" for c in stmt.children)
+            assert _export_default(stmt, data) == slow, code
+            plain += data.startswith(b"export", stmt.start_byte) and not stmt.has_error
+    assert plain >= 20
