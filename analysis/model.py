@@ -748,6 +748,16 @@ class FileModel:
         hi = bisect.bisect_left(starts, end, lo)
         return [i for i in range(lo, hi) if ends[i] <= end]
 
+    def calls_named_with_callees(self, *names: str) -> list[tuple[Node, tuple]]:
+        """`calls_named(*names)`, each call with its `raw_callees` entry (is an identifier, name,
+        callee node, property node or None): the callee read once, by the callee index."""
+        by = self._by_callee
+        if by is None:
+            by = self._callee_index()
+        raw, calls = self._raw, self.calls
+        found = by.get(names[0], ()) if len(names) == 1 else sorted(i for n in set(names) for i in by.get(n, ()))
+        return [(calls[i], raw[i]) for i in found]
+
     def calls_named(self, *names: str) -> list[Node]:
         """The calls whose callee is written `name(…)` or `<anything>.name(…)` (the member's property;
         a wrapped callee, `(f)(…)`, `f!(…)`, is not named: rules/_calls.py adds those), for each of
@@ -834,15 +844,13 @@ class FileModel:
                     if (name in self.facts.builders or name in imported) and self._is_builder_candidate(name)]
         if not builders:
             return
-        for call in self.calls_named(*builders):
-            fn = call.child_by_field_id(self.F.function)
-            if fn is None or fn.type != "identifier":
+        for call, (is_identifier, name, _, _) in self.calls_named_with_callees(*builders):
+            if not is_identifier:
                 continue
             args = call_args(call)
             if len(args) != 1:
                 continue
             arg = args[0]
-            name = self.text_of(fn)
             if arg.type == "object":
                 pairs = object_pairs(arg)
                 if "handler" not in pairs:
@@ -924,12 +932,8 @@ class FileModel:
     # ------------------------------------------------------------ chains, refs
     def _extract_chains_and_refs(self) -> None:
         facts = self.facts
-        for call in self.calls_named("query", "table", "insert", "id"):
-            fn = call.child_by_field_id(self.F.function)
-            if fn is None:
-                continue
-            if fn.type == "member_expression":
-                prop = self.text_of(fn.child_by_field_id(self.F.property))
+        for call, (is_identifier, prop, fn, _) in self.calls_named_with_callees("query", "table", "insert", "id"):
+            if not is_identifier:  # (a member's property)
                 if prop == "query":
                     chain = cx.query_chain_from_root(call)
                     if chain is not None:

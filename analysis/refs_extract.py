@@ -455,13 +455,9 @@ def _string_refs(model, st: _Ctx) -> None:
 
 def _table_refs(model) -> None:
     facts = model.facts
-    for call in model.calls_named(*TABLE_FIRST):
-        fn = call.child_by_field_id(model.F.function)
-        if fn is None or fn.type != "member_expression":
-            continue
-        method = text(fn.child_by_field_id(model.F.property))
-        if method not in TABLE_FIRST:
-            continue
+    for call, (is_identifier, method, _, _) in model.calls_named_with_callees(*TABLE_FIRST):
+        if is_identifier:
+            continue  # (a member's property only)
         args = call_args(call)
         if len(args) != TABLE_FIRST[method]:
             continue
@@ -542,12 +538,8 @@ def _index_refs(model) -> None:
             if step.method in ("withIndex", "withSearchIndex"):
                 chain_table[step.call.id] = chain.table
     _helper_index_refs(model, model.calls_named(*RELATION_HELPERS, "vectorSearch"))
-    for call in model.calls_named("withIndex", "withSearchIndex"):
-        fn = call.child_by_field_id(model.F.function)
-        if fn is not None and fn.type == "member_expression":
-            method = text(fn.child_by_field_id(model.F.property))
-            if method not in ("withIndex", "withSearchIndex"):
-                continue
+    for call, (is_identifier, method, _, _) in model.calls_named_with_callees("withIndex", "withSearchIndex"):
+        if not is_identifier:  # (a member's property)
             args = call_args(call)
             if not args or args[0].start_byte in seen:
                 continue

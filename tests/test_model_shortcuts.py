@@ -377,3 +377,14 @@ def test_export_default_read_from_the_bytes_is_what_the_children_say(path):
             assert _export_default(stmt, data) == slow, code
             plain += data.startswith(b"export", stmt.start_byte) and not stmt.has_error
     assert plain >= 20
+
+
+def test_calls_named_with_callees_are_calls_named_with_their_entries(model):
+    names = ("query", "get", "paginate", "getUserIdentity", "helper", "table", "nothing")
+    got = model.calls_named_with_callees(*names)
+    assert [c.id for c, _ in got] == [c.id for c in model.calls_named(*names)] and len(got) >= 5
+    raw = model.raw_callees()
+    index = {c.id: i for i, c in enumerate(model.calls)}
+    for call, entry in got:
+        assert entry is raw[index[call.id]] and entry[1] in names
+    assert [c.id for c, _ in model.calls_named_with_callees("paginate")] == [c.id for c in model.calls_named("paginate")]
