@@ -138,6 +138,7 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True,
 
     if len(folders) > 1 and join:
         above, inside = _nested([f for f in folders if f is not None])
+        named_by: dict[tuple[str, str], list[int]] = {}  # (folder, specifier) -> the folders of its candidates
         for path, u in folder_of.items():
             fdir = dir_path[path]
             if fdir is None:
@@ -155,9 +156,13 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True,
             folder = os.path.dirname(path)
             top = fdir in inside and (folder == fdir or os.path.dirname(folder) == fdir)
             for spec in _relative_specifiers(data, folder in above, top):
-                for cand in module_candidates(folder, spec):
-                    v = folder_of.get(cand)
-                    if v is not None and v != u:
+                key = (folder, spec)  # (the files of a folder import the same few modules)
+                named = named_by.get(key)
+                if named is None:
+                    named = named_by[key] = [v for v in map(folder_of.get, module_candidates(folder, spec))
+                                             if v is not None]
+                for v in named:
+                    if v != u:
                         a, b = find(u), find(v)
                         if a != b:
                             parent[max(a, b)] = min(a, b)
