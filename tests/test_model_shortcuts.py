@@ -246,24 +246,29 @@ IMPORT_VARIANTS = [
 ]
 
 
+def _statements_of(path: str, variants: list[str], node_type: str):
+    """(spelling, file bytes, node) for every `node_type` node of each spelling, parsed as `path`
+    between a non-ASCII comment and an export."""
+    for code in variants:
+        data = ("// ü\n" + code + "\nexport const q = 1;\n").encode()
+        for node in walk(SourceFile.from_bytes(path, data).tree.root_node):
+            if node.type == node_type:
+                yield code, data, node
+
+
 @pytest.mark.parametrize("path", ["/w/convex/v.ts", "/w/convex/v.js", "/w/convex/v.tsx"])
 def test_imports_read_from_the_bytes_are_what_their_nodes_say(path):
     from convex_lsp.analysis import model as model_mod
 
     read = 0
-    for code in IMPORT_VARIANTS:
-        data = ("// ü\n" + code + "\nexport const q = 1;\n").encode()
-        src = SourceFile.from_bytes(path, data)
-        for node in walk(src.tree.root_node):
-            if node.type != "import_statement":
-                continue
-            fast = model_mod.read_import(node, text, data)
-            slow = model_mod.read_import(node)
-            assert (fast is None) == (slow is None), code
-            if fast is None:
-                continue
-            read += model_mod._read_plain_import(node, data) is not None and not node.has_error
-            assert _import_rows([fast]) == _import_rows([slow]), code
+    for code, data, node in _statements_of(path, IMPORT_VARIANTS, "import_statement"):
+        fast = model_mod.read_import(node, text, data)
+        slow = model_mod.read_import(node)
+        assert (fast is None) == (slow is None), code
+        if fast is None:
+            continue
+        read += model_mod._read_plain_import(node, data) is not None and not node.has_error
+        assert _import_rows([fast]) == _import_rows([slow]), code
     assert read >= 30  # (the fast way was taken, type-only imports included)
     data = b'import type { A, B as C } from "x"; import { a, type B as D } from "y";'
     stmts = [n for n in SourceFile.from_bytes(path, data).tree.root_node.named_children]
@@ -368,15 +373,11 @@ def test_export_default_read_from_the_bytes_is_what_the_children_say(path):
     from convex_lsp.analysis.model import _export_default
 
     plain = 0
-    for code in EXPORT_VARIANTS:
-        data = ("// ü\n" + code + "\n").encode()
-        root = SourceFile.from_bytes(path, data).tree.root_node
-        stmts = [n for n in walk(root) if n.type == "export_statement"]
-        for stmt in stmts:
-            slow = any(c.type == "default" for c in stmt.children)
-            assert _export_default(stmt, data) == slow, code
-            plain += data.startswith(b"export", stmt.start_byte) and not stmt.has_error
-    assert plain >= 20
+    for code, data, stmt in _statements_of(path, EXPORT_VARIANTS, "export_statement"):
+        slow = any(c.type == "default" for c in stmt.children)
+        assert _export_default(stmt, data) == slow, code
+        plain += data.startswith(b"export", stmt.start_byte) and not stmt.has_error
+    assert plain >= 40  # (the variants', and the export after each)
 
 
 def test_calls_named_with_callees_are_calls_named_with_their_entries(model):
