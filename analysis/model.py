@@ -198,7 +198,8 @@ class ImportStmt:
 _ID = rb"[A-Za-z_$][\w$]*"
 # an import statement spelled plainly (ASCII names, no comment, no attributes): its parts are what
 # the statement's nodes say, read from its bytes (`read_import`'s way for a statement without errors)
-_PLAIN_IMPORT = lazy_re.compile(rb"import\s*(?:(?P<clause>[\w$\s,*{}]*?)\s*from\s*)?(?P<src>\"[^\"\\\n]*\"|'[^'\\\n]*')\s*;?")
+_PLAIN_IMPORT = lazy_re.compile(
+    rb"import\s*(?:(?P<clause>[\w$\s,*{}]*[\w$*}])\s*from\s*)?(?P<src>\"[^\"\\\n]*\"|'[^'\\\n]*')\s*;?")
 _DEFAULT = lazy_re.compile(rb"(?s)(" + _ID + rb")(?:\s*,\s*(.*))?")
 _NAMESPACE = lazy_re.compile(rb"\*\s*as\s+(" + _ID + rb")")
 _SPEC = lazy_re.compile(rb"\s*(?:(type)\s+)?(" + _ID + rb")(?:\s+as\s+(" + _ID + rb"))?\s*")
