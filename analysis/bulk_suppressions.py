@@ -22,7 +22,7 @@ import os
 from collections import Counter
 from typing import Iterable, Optional
 
-from .fs import write_atomic
+from .fs import relative_inside, write_atomic
 from .records import record, field
 from .registry import Finding, get_rule
 
@@ -38,7 +38,8 @@ def file_for(root: str) -> str:
 
 
 def _rel(root: str, path: str) -> str:
-    return os.path.relpath(path, root).replace(os.sep, "/")
+    rel = relative_inside(path, root)  # (by slicing when it can tell)
+    return (rel if rel is not None else os.path.relpath(path, root)).replace(os.sep, "/")
 
 
 def _rule_key(code_or_name: str) -> str:
@@ -117,6 +118,8 @@ class Suppressions:
 
     def unused(self, findings: Iterable[Finding], files: Iterable[str]) -> int:
         """How many recorded suppressions of the linted `files` no finding needs any more."""
+        if not self.counts:  # (no file, or an empty one: nothing to count)
+            return 0
         have = Counter({k: len(v) for k, v in _group(self.root, findings).items()})
         n = 0
         for path in files:

@@ -41,7 +41,25 @@ PARSE_ERROR = "CVX902"
 UNUSED_SUPPRESSION = "CVX901"
 
 
-_UNSET = object()
+class _PerLint:
+    """A FileContext answer every rule of one lint of the file shares (the index does not change
+    while a file is linted): worked out when first read, then an attribute of the context (read
+    at the cost of one; `raw_findings` makes one context per file). A context made without
+    sharing (`shared=None`) works it out at every read."""
+
+    __slots__ = ("compute", "name")
+
+    def __init__(self, compute):
+        self.compute = compute
+        self.name = compute.__name__
+
+    def __get__(self, ctx, owner=None):
+        if ctx is None:
+            return self
+        got = self.compute(ctx)
+        if ctx._shared is not None:
+            ctx.__dict__[self.name] = got
+        return got
 
 
 class FileContext:
@@ -51,8 +69,9 @@ class FileContext:
                  severity: Optional[str] = None, config: Optional[Config] = None,
                  shared: Optional[dict] = None):
         self.model = model
-        # answers every rule of one lint of this file may share (`raw_findings` gives one per file:
-        # the index does not change while a file is linted)
+        self.path = model.path
+        self.facts: FileFacts = model.facts
+        # whether rules of one lint of this file share answers (see `_PerLint`)
         self._shared = shared
         self.index = index
         self.config = config  # the file's configuration (None in tools that lint without one)
@@ -65,47 +84,24 @@ class FileContext:
         self.findings: list[Finding] = []
         return self
 
-    # --- convenience
-    @property
-    def path(self) -> str:
-        return self.model.path
-
-    @property
-    def facts(self) -> FileFacts:
-        return self.model.facts
-
-    @property
+    # --- answers shared by the rules of a file's lint
+    @_PerLint
     def functions_dir(self) -> Optional[FunctionsDir]:
-        return self._once("functions_dir", self._functions_dir)
-
-    def _functions_dir(self) -> Optional[FunctionsDir]:
         return self.index.functions_dir(self.model.path)
 
-    @property
+    @_PerLint
     def schema(self) -> Optional[SchemaModel]:
-        return self._once("schema", self._schema)
-
-    def _schema(self) -> Optional[SchemaModel]:
         return self.index.schema_for(self.model.path)
-
-    def _once(self, key: str, compute):
-        """`compute()`, asked once per lint of the file (see `_shared`)."""
-        shared = self._shared
-        if shared is None:
-            return compute()
-        got = shared.get(key, _UNSET)
-        if got is _UNSET:
-            got = shared[key] = compute()
-        return got
 
     def builder(self, reg: Registration) -> Optional[BuilderInfo]:
         return self.index.resolve_builder(self.model.path, reg.builder)
 
     def registrations(self) -> list[tuple[Registration, BuilderInfo]]:
         """Registrations whose builder resolves to a Convex builder."""
-        return list(self._once("registrations", self._registrations))
+        return list(self._resolved_registrations)
 
-    def _registrations(self) -> tuple[tuple[Registration, BuilderInfo], ...]:
+    @_PerLint
+    def _resolved_registrations(self) -> tuple[tuple[Registration, BuilderInfo], ...]:
         out = []
         for reg in self.model.registrations:
             b = self.builder(reg)
@@ -343,8 +339,10 @@ def raw_findings(model: FileModel, index: WorkspaceIndex, config: Config,
             else:
                 ctx.for_rule(rule, sev)
             try:
-                for _ in rule.check(ctx) or ():
-                    pass
+                got = rule.check(ctx)  # (most rules report through `ctx` and return None)
+                if got is not None:
+                    for _ in got:
+                        pass
             except Exception:
                 log.exception("rule %s crashed on %s", rule.code, path)
                 if ctx.findings:
@@ -372,12 +370,18 @@ def finish_findings(model, findings: list[Finding], config: Config) -> list[Find
     """Apply suppression comments (and report unused ones), fill in positions, sort. `model` needs
     `path`, `suppressions`, `errors` and `src.lines` (a FileModel, or the incremental linter's view)."""
     findings = apply_suppressions(model, findings, config)
-    lines = model.src.lines
+    if not findings:
+        return findings  # (most files: their line index is not even made)
+    positions = model.src.lines.positions
     for f in findings:
-        f.srow, f.scol = lines.position(f.start)
-        f.erow, f.ecol = lines.position(f.end)
-    findings.sort(key=lambda f: (f.path, f.start, f.code))
+        f.srow, f.scol, f.erow, f.ecol = positions(f.start, f.end)
+    if len(findings) > 1:
+        findings.sort(key=_finding_order)
     return findings
+
+
+def _finding_order(f: Finding) -> tuple:
+    return (f.path, f.start, f.code)
 
 
 def _dedupe(findings: list[Finding]) -> list[Finding]:

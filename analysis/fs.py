@@ -196,6 +196,11 @@ class OneLook:
 _LOOK: contextvars.ContextVar[Optional[OneLook]] = contextvars.ContextVar("convex_lsp_one_look", default=None)
 
 
+def looking() -> bool:
+    """Is a `OneLook` open (a folder listed now is kept for the rest of it)?"""
+    return _LOOK.get() is not None
+
+
 def _listed(path: str) -> Optional[tuple[Listing, str]]:
     """(the listing of `path`'s folder, `path`'s name) when a `OneLook` holds that listing."""
     memo = _LOOK.get()
@@ -282,6 +287,25 @@ def remembered(key, compute: Callable[[], object]):
     except KeyError:
         got = memo.answers[key] = compute()
         return got
+
+
+def plain_absolute(path: str) -> bool:
+    """An absolute POSIX path without `.`/`..` components, doubled separators or a trailing one
+    (hidden names such as `.cache` are plain)."""
+    return (os.sep == "/" and path.startswith("/") and "//" not in path and "/./" not in path
+            and "/../" not in path and not path.endswith(("/", "/.", "/..")))
+
+
+def relative_inside(path: str, folder: str) -> Optional[str]:
+    """`os.path.relpath(path, folder)` for a plain absolute `path` inside a plain absolute `folder`
+    (no `.`/`..` components, no doubled separators), by slicing; None when that cannot be told so
+    (then ask `os.path.relpath`)."""
+    if not (plain_absolute(path) and plain_absolute(folder)):
+        return None
+    n = len(folder)
+    if len(path) > n + 1 and path.startswith(folder) and path[n] == "/":
+        return path[n + 1:]
+    return None
 
 
 def printable(path: str) -> str:

@@ -14,7 +14,7 @@ import os
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator, Optional
 
-from .fs import exists, read_regular
+from .fs import exists, read_regular, relative_inside
 
 
 @lru_cache(maxsize=1)
@@ -68,7 +68,8 @@ def ignored_by(chain: list[tuple[str, object]], path: str, is_dir: bool) -> bool
     """Is `path` ignored by the `.gitignore` files in `chain`, (folder, spec) pairs from the top
     down? The deepest file with a pattern matching `path` decides, as in git."""
     for base, spec in reversed(chain):
-        rel = os.path.relpath(path, base).replace(os.sep, "/")
+        rel = relative_inside(path, base)  # (by slicing when it can tell)
+        rel = (rel if rel is not None else os.path.relpath(path, base)).replace(os.sep, "/")
         if rel == ".." or rel.startswith("../"):  # a .gitignore applies below its folder only
             continue
         res = spec.check_file(rel + "/" if is_dir else rel)
@@ -157,12 +158,13 @@ class GitIgnore:
         return top if top is not None else fallback
 
     def ignored(self, path: str, project_root: str) -> bool:
-        from .project import relative_inside  # (project imports this module)
-
         top = self._repo_root(project_root, project_root)
+        folder = os.path.dirname(path)
+        if self._chains.get((folder, top)) == []:  # (a file of a folder asked before, no .gitignore above it)
+            return False
         if relative_inside(path, top) is None and os.path.commonpath([top, path]) != top:  # (slicing first)
             return False
-        chain = self._chain(os.path.dirname(path), top)
+        chain = self._chain(folder, top)
         return bool(chain) and ignored_by(chain, path, False)
 
     def _chain(self, folder: str, top: str) -> list:

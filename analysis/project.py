@@ -12,6 +12,7 @@ from typing import Iterator, Optional
 
 from . import convex_versions as cv
 from . import fs
+from .fs import plain_absolute as _plain_absolute, relative_inside  # noqa: F401  (here for importers)
 from .records import record, field
 
 SKIP_DIRS = frozenset({"node_modules", ".git", "_generated", "dist", "build", ".next", ".turbo",
@@ -41,18 +42,6 @@ class FunctionsDir:
             return None
         base, _ = os.path.splitext(rel)
         return base.replace(os.sep, "/")
-
-
-def relative_inside(path: str, folder: str) -> Optional[str]:
-    """`os.path.relpath(path, folder)` for a plain absolute `path` inside a plain absolute `folder`
-    (no `.`/`..` components, no doubled separators), by slicing; None when that cannot be told so
-    (then ask `os.path.relpath`)."""
-    if not (_plain_absolute(path) and _plain_absolute(folder)):
-        return None
-    n = len(folder)
-    if len(path) > n + 1 and path.startswith(folder) and path[n] == "/":
-        return path[n + 1:]
-    return None
 
 
 def relpath_within(path: str, folder: str) -> str:
@@ -184,13 +173,6 @@ class Workspace:
 
 _FOLDER_SETS: dict[tuple[str, ...], frozenset[str]] = {}
 _REAL_DIRS: dict[str, str] = {}  # folder -> its real path (see real_path; emptied by discover)
-
-
-def _plain_absolute(path: str) -> bool:
-    """An absolute POSIX path without `.`/`..` components, doubled separators or a trailing one
-    (hidden names such as `.cache` are plain)."""
-    return (os.sep == "/" and path.startswith("/") and "//" not in path and "/./" not in path
-            and "/../" not in path and not path.endswith(("/", "/.", "/..")))
 
 
 def real_path(path: str) -> str:
@@ -365,6 +347,7 @@ def discover(paths: list[str]) -> Workspace:
         roots.append(root)
     ws = Workspace(roots=sorted(set(roots)))
     found: dict[str, FunctionsDir] = {}
+    versions: dict[str, Optional[str]] = {}  # project root -> convex_version (an app and its components share it)
     holding: set[str] = set()  # the found folders and the folders above them (the file-system root aside)
 
     def add(path: str, project_root: str, kind: str) -> None:
@@ -375,7 +358,9 @@ def discover(paths: list[str]) -> Workspace:
         if not fs.isdir(real):
             return
         if real not in found:
-            found[real] = FunctionsDir(real, project_root, kind, convex_version(project_root, ws.inside_roots))
+            if project_root not in versions:
+                versions[project_root] = convex_version(project_root, ws.inside_roots)
+            found[real] = FunctionsDir(real, project_root, kind, versions[project_root])
             holding.add(real)
             holding.update(_strict_ancestors(real))
 
@@ -496,6 +481,18 @@ def _find_functions_folder(project_root: str) -> str:
     return real_path(os.path.join(project_root, "convex"))
 
 
+def _is_project_folder(folder: str, listed: bool = False) -> bool:
+    """A package.json or convex.json in `folder` (the answer kept while a `fs.OneLook` is open).
+    `listed`: the folder is to be walked in this look anyway (a path given to check, inside the
+    root the walk starts from): told from its listing, kept for the walk."""
+    if listed and fs.looking():
+        listing = fs.list_folder(folder)
+        if listing is not None:
+            return "package.json" in listing.file_set or "convex.json" in listing.file_set
+    return fs.remembered(("project folder", folder), lambda: fs.isfile(os.path.join(folder, "package.json"))
+                         or fs.isfile(os.path.join(folder, "convex.json")))
+
+
 def enclosing_project(path: str) -> Optional[str]:
     """The project root of `path`: `path` itself when it holds a package.json or convex.json,
     else the nearest ancestor holding one whose functions folder contains `path`
@@ -504,7 +501,7 @@ def enclosing_project(path: str) -> Optional[str]:
     project's ./convex/ nor pulls the folders beside it into the run."""
     cur = path
     while True:
-        if fs.isfile(os.path.join(cur, "package.json")) or fs.isfile(os.path.join(cur, "convex.json")):
+        if _is_project_folder(cur, listed=cur == path):
             if cur == path:
                 return cur
             fdir = _functions_folder_of(cur)
@@ -519,7 +516,7 @@ def enclosing_project(path: str) -> Optional[str]:
 def _project_root_above(path: str, ws: Workspace) -> Optional[str]:
     cur = path
     while True:
-        if fs.isfile(os.path.join(cur, "convex.json")) or fs.isfile(os.path.join(cur, "package.json")):
+        if _is_project_folder(cur):
             return cur if ws.inside_roots(cur) or any(r.startswith(cur + os.sep) for r in ws.roots) else None
         parent = os.path.dirname(cur)
         if parent == cur:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
-import threading
+import _thread  # (not `threading`: its import costs more than the rest of this module's)
 from importlib.machinery import all_suffixes
 from typing import Any, Callable, Iterable, Iterator, Optional
 
@@ -45,10 +45,15 @@ class Rule:
 
     @property
     def url(self) -> str:
-        """The rule's documentation page (built from pyproject's `[project.urls]`)."""
-        from .links import rule_doc_url
+        """The rule's documentation page (built from pyproject's `[project.urls]`, which a process
+        reads once: remembered per rule, every finding carries it)."""
+        key = (self.code, self.name)
+        got = _URLS.get(key)
+        if got is None:
+            from .links import rule_doc_url
 
-        return rule_doc_url(self.code, self.name)
+            got = _URLS[key] = rule_doc_url(self.code, self.name)
+        return got
 
     @property
     def convex_docs(self) -> Optional[str]:
@@ -96,6 +101,9 @@ class Rule:
         if self.convex_docs:
             lines += ["## Convex documentation", "", f"<{self.convex_docs}>", ""]
         return "\n".join(lines)
+
+
+_URLS: dict[tuple[str, str], str] = {}
 
 
 @record
@@ -178,7 +186,7 @@ _RULES: dict[str, Rule] = {}
 _BY_NAME: dict[str, Rule] = {}
 _EXTRACTORS: dict[str, Callable[[Any], Any]] = {}
 _LOADED = False
-_LOAD_LOCK = threading.Lock()
+_LOAD_LOCK = _thread.allocate_lock()
 _LOADING: Optional[int] = None  # the thread importing the rule modules
 
 
@@ -188,12 +196,12 @@ def _load() -> None:
     half-filled indexed facts without their extractors' summaries); the importing thread itself
     gets what is there so far (a rule module that asks the registry while it is imported)."""
     global _LOADED, _LOADING
-    if _LOADED or _LOADING == threading.get_ident():
+    if _LOADED or _LOADING == _thread.get_ident():
         return
     with _LOAD_LOCK:
         if _LOADED:
             return
-        _LOADING = threading.get_ident()
+        _LOADING = _thread.get_ident()
         try:
             _import_rules()
         finally:

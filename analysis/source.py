@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-import threading
+from _thread import _local  # (= threading.local, without importing threading)
 from typing import Optional
 
 import tree_sitter as ts
@@ -22,7 +22,7 @@ from .ts_grammar import binding as tst
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 _LANGUAGES: dict[str, ts.Language] = {}
-_THREAD = threading.local()  # per-thread parsers (see parser_for)
+_THREAD = _local()  # per-thread parsers (see parser_for)
 
 
 def language(kind: str = "ts") -> ts.Language:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import threading
+from _thread import _local  # (= threading.local, without importing threading)
 from typing import Callable, Iterator, Optional
 
 from tree_sitter import Node
@@ -23,7 +23,7 @@ LOOP_TYPES = frozenset({"for_statement", "for_in_statement", "while_statement", 
 # memo, so no other tree (a validator text parsed on the side, say) can reuse the id meanwhile.
 
 
-class _Active(threading.local):
+class _Active(_local):
     cache: Optional[dict] = None  # the store of the file being worked on, or None
     texts: Optional[dict] = None  # node id -> text, inside `cache`
     pins: Optional[list] = None  # nodes the memo answered for, inside `cache`

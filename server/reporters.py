@@ -38,7 +38,7 @@ def display_path(path: str, cwd: Optional[str] = None) -> str:
 
 
 def _relative(path: str, cwd: Optional[str] = None) -> str:
-    from convex_lsp.analysis.project import relative_inside
+    from convex_lsp.analysis.fs import relative_inside
 
     cwd = cwd or os.getcwd()
     for base in (cwd, None):
@@ -126,7 +126,64 @@ def finding_json(f: Finding, sources: Sources, cwd: Optional[str] = None) -> dic
 
 
 def report_json(findings: list[Finding], out: TextIO, sources: Sources) -> None:
-    out.write(dumps_indented([finding_json(f, sources) for f in findings]) + "\n")
+    out.write(findings_json_text(findings, sources) + "\n")
+
+
+def findings_json_text(findings: list[Finding], sources: Sources, cwd: Optional[str] = None) -> str:
+    """`dumps_indented([finding_json(f, sources, cwd) for f in findings])`, each finding written
+    from one template (the layout is fixed: no dicts to build and walk). A finding or fix whose
+    values are not all plain strings and ints is written the general way."""
+    from json.encoder import encode_basestring as q
+
+    if not findings:
+        return "[]"
+    parts = []
+    for f in findings:
+        path = display_path(f.path, cwd)
+        fix = "null" if f.fix is None else _fix_json_text(f.fix, sources, cwd)
+        if fix is None or not (
+                type(f.code) is type(f.name) is type(f.message) is type(f.severity) is type(f.spec)
+                is type(f.url) is type(path) is str
+                and type(f.srow) is type(f.scol) is type(f.erow) is type(f.ecol) is int):
+            parts.append(_moved_in(dumps_indented(finding_json(f, sources, cwd)), "  ", True))
+            continue
+        parts.append(
+            f'  {{\n    "code": {q(f.code)},\n    "name": {q(f.name)},\n    "message": {q(f.message)},\n'
+            f'    "severity": {q(f.severity)},\n    "filename": {q(path)},\n'
+            f'    "location": {{\n      "row": {f.srow + 1},\n      "column": {f.scol + 1}\n    }},\n'
+            f'    "end_location": {{\n      "row": {f.erow + 1},\n      "column": {f.ecol + 1}\n    }},\n'
+            f'    "spec": {q(f.spec)},\n    "url": {q(f.url)},\n    "fix": {fix}\n  }}')
+    return "[\n" + ",\n".join(parts) + "\n]"
+
+
+def _fix_json_text(fix: Fix, sources: Sources, cwd: Optional[str]) -> Optional[str]:
+    """`fix_json(fix)` as the value of a finding's `"fix"` key in `findings_json_text`; None when
+    a value is not a plain string or int (the finding is then written the general way)."""
+    from json.encoder import encode_basestring as q
+
+    got = fix_json(fix, sources, cwd)
+    if not type(got["applicability"]) is type(got["message"]) is str:
+        return None
+    edits = []
+    for e in got["edits"]:
+        loc, end = e["location"], e["end_location"]
+        if not (type(e["filename"]) is type(e["content"]) is str
+                and type(loc["row"]) is type(loc["column"]) is type(end["row"]) is type(end["column"]) is int):
+            return None
+        edits.append(
+            f'        {{\n          "filename": {q(e["filename"])},\n          "content": {q(e["content"])},\n'
+            f'          "location": {{\n            "row": {loc["row"]},\n            "column": {loc["column"]}\n'
+            f'          }},\n          "end_location": {{\n            "row": {end["row"]},\n'
+            f'            "column": {end["column"]}\n          }}\n        }}')
+    edits_text = "[\n" + ",\n".join(edits) + "\n      ]" if edits else "[]"
+    return (f'{{\n      "applicability": {q(got["applicability"])},\n      "message": {q(got["message"])},\n'
+            f'      "edits": {edits_text}\n    }}')
+
+
+def _moved_in(text: str, by: str, first_line: bool) -> str:
+    """JSON text written at the top level, moved in by `by` (its strings hold no raw newline)."""
+    moved = text.replace("\n", "\n" + by)
+    return by + moved if first_line else moved
 
 
 def dumps_indented(obj) -> str:

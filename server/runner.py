@@ -125,7 +125,8 @@ def _check_paths(paths: list[str], files: Optional[set[str]] = None) -> list[str
             st = os.lstat(p)
         except OSError:
             st = None
-        if st is None or not stat.S_ISREG(st.st_mode) or not os.access(p, os.R_OK) or ".." in p.split(os.sep):
+        if st is None or not stat.S_ISREG(st.st_mode) or not os.access(p, os.R_OK) \
+                or (".." in p and ".." in p.split(os.sep)):
             out.append(_check_path(p))  # a folder, a link, or the error message
             continue
         head, tail = os.path.split(p)  # (the folder as given: its real path is the same answer)

@@ -50,7 +50,8 @@ def _relative_specifiers(data: bytes, holds: bool = False, inside: bool = False)
     `"."`, `".."` only when F lies inside another one and `<dir>` is F or a folder of F's top level
     (`inside`: they name `<dir>/index.ts`, `<dir>.ts`, `<dir>/../index.ts`, `<dir>/..ts`)."""
     out: set[str] = set()
-    for m in _REL_SPEC.finditer(data):
+    # (without `../` in the file and `holds`, every match is a `./x` of the file's own folder)
+    for m in _REL_SPEC.finditer(data) if holds or b"../" in data else ():
         i = m.start()
         if i > 0 and data[i - 1:i] == b".":
             i -= 1  # `../`
@@ -137,9 +138,13 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True,
 
     if len(folders) > 1 and join:
         above, inside = _nested([f for f in folders if f is not None])
+        named_by: dict[tuple[str, str], list[int]] = {}  # (folder, specifier) -> the folders of its candidates
         for path, u in folder_of.items():
             fdir = dir_path[path]
-            if fdir is None or relpath_within(path, fdir).split(os.sep)[0] == "_generated":
+            if fdir is None:
+                continue
+            rel = relpath_within(path, fdir)
+            if rel == "_generated" or rel.startswith("_generated" + os.sep):
                 continue
             try:
                 data = read_source_bytes(path)
@@ -151,9 +156,13 @@ def plan_units(plan, keep_bytes: int = 0, join: bool = True,
             folder = os.path.dirname(path)
             top = fdir in inside and (folder == fdir or os.path.dirname(folder) == fdir)
             for spec in _relative_specifiers(data, folder in above, top):
-                for cand in module_candidates(folder, spec):
-                    v = folder_of.get(cand)
-                    if v is not None and v != u:
+                key = (folder, spec)  # (the files of a folder import the same few modules)
+                named = named_by.get(key)
+                if named is None:
+                    named = named_by[key] = [v for v in map(folder_of.get, module_candidates(folder, spec))
+                                             if v is not None]
+                for v in named:
+                    if v != u:
                         a, b = find(u), find(v)
                         if a != b:
                             parent[max(a, b)] = min(a, b)
@@ -282,9 +291,7 @@ class UnitRunner:
 
     def _scope(self, unit: list[str], facts) -> list[str]:
         """The unit's and the reference-only files that are indexed, in the plan's order (both lists
-        are in it already: merged, not sorted)."""
-        from heapq import merge
-
+        are in it already: their concatenation is two sorted runs, which a sort merges in one pass)."""
         has = dict.__contains__
         mine = [p for p in unit if has(facts, p)]
         refs = [p for p in self.refs_only if has(facts, p)]
@@ -295,7 +302,9 @@ class UnitRunner:
         pos = self._position
         if pos[mine[-1]] < pos[refs[0]]:  # (a plan made by `prepare`: the reference-only files last)
             return mine + refs
-        return list(merge(mine, refs, key=pos.__getitem__))
+        out = mine + refs
+        out.sort(key=pos.__getitem__)
+        return out
 
     def close(self) -> None:
         if self._guarded is not None:

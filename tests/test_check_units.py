@@ -395,6 +395,9 @@ def test_relative_specifiers_found_in_the_bytes():
     assert units._relative_specifiers(src) == {"./a/../../x", "../y", "../z"}
     assert units._relative_specifiers(src, holds=True) == {"./a/../../x", "../y", "../z", "./local"}
     assert units._relative_specifiers(src, inside=True) == {"./a/../../x", "../y", "../z", ".", ".."}
+    local = b'import { a } from "./a";\nimport b from "./sub/b";\nconst c = "x./y";\n'  # no `../` at all
+    assert units._relative_specifiers(local) == set()
+    assert units._relative_specifiers(local, holds=True) == {"./a", "./sub/b", "x./y"}  # (from its quote)
 
 
 def test_reference_roots_are_the_outermost(tmp_path):

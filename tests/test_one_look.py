@@ -179,3 +179,32 @@ def test_display_path_from_a_linked_working_folder(ws, tmp_path, monkeypatch):
     assert reporters.display_path(outside, via) == outside
     monkeypatch.chdir(via)  # (os.getcwd() gives the real path)
     assert reporters.display_path(real) == "convex/a.ts"
+
+
+def test_gitignore_answers_per_folder_and_repository(tmp_path):
+    """GitIgnore keeps every walked folder's repository root and a folder's chain: projects side by
+    side in one repository share them; a project outside any repository uses its own root."""
+    from convex_lsp.analysis.ignore import GitIgnore
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".gitignore").write_text("*.gen.ts\n")
+    for name in ("a", "b"):
+        (repo / "apps" / name / "convex" / "sub").mkdir(parents=True)
+    (repo / "apps" / "b" / "convex" / "sub" / ".gitignore").write_text("!keep.gen.ts\nlocal.ts\n")
+    lone = tmp_path / "lone"
+    (lone / "convex").mkdir(parents=True)
+    (lone / ".gitignore").write_text("x.ts\n")
+    gi = GitIgnore()
+    a, b = str(repo / "apps" / "a"), str(repo / "apps" / "b")
+    asked = [
+        (f"{a}/convex/x.ts", a), (f"{a}/convex/x.gen.ts", a), (f"{a}/convex/y.ts", a),
+        (f"{b}/convex/sub/keep.gen.ts", b), (f"{b}/convex/sub/other.gen.ts", b), (f"{b}/convex/sub/local.ts", b),
+        (f"{b}/convex/local.ts", b), (f"{lone}/convex/x.ts", str(lone)), (f"{lone}/convex/y.ts", str(lone)),
+        (f"{tmp_path}/elsewhere/z.gen.ts", a),  # outside the repository: never ignored
+    ]
+    got = [gi.ignored(p, root) for p, root in asked] + [gi.ignored(p, root) for p, root in asked]  # (memo hits)
+    want = [False, True, False, False, True, True, False, True, False, False]
+    assert got == want + want
+    assert gi._repo_root(a, a) == gi._repo_root(b + "/convex", b) == str(repo)
+    assert gi._repo_root(str(lone), str(lone)) == str(lone)
