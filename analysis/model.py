@@ -201,8 +201,9 @@ _ID = rb"[A-Za-z_$][\w$]*"
 _PLAIN_IMPORT = lazy_re.compile(rb"import\s*(?:(?P<clause>[\w$\s,*{}]*?)\s*from\s*)?(?P<src>\"[^\"\\\n]*\"|'[^'\\\n]*')\s*;?")
 _DEFAULT = lazy_re.compile(rb"(?s)(" + _ID + rb")(?:\s*,\s*(.*))?")
 _NAMESPACE = lazy_re.compile(rb"\*\s*as\s+(" + _ID + rb")")
-_SPEC = lazy_re.compile(rb"\s*(" + _ID + rb")(?:\s+as\s+(" + _ID + rb"))?\s*")
-_TYPE_WORDS = frozenset({"type", "typeof"})  # (a modifier or a name: the nodes tell)
+_SPEC = lazy_re.compile(rb"\s*(?:(type)\s+)?(" + _ID + rb")(?:\s+as\s+(" + _ID + rb"))?\s*")
+_STMT_TYPE = lazy_re.compile(rb"type\s+(?=[{*A-Za-z_$])")  # `import type …` (a default named `type` has none)
+_TYPE_WORDS = frozenset({"type", "typeof", "as", "from"})  # (a modifier or a name: the nodes tell)
 
 
 def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
@@ -218,6 +219,12 @@ def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
     locals_: list[str] = []
     bindings: list[ImportFact] = []
     rest: Optional[bytes] = clause
+    stmt_type = False  # `import type …`: every binding is a type's
+    t = _STMT_TYPE.match(clause)
+    if t is not None:
+        stmt_type = True
+        rest = clause = clause[t.end():]
+    n_specs = 0
     if not clause.startswith((b"{", b"*")):
         d = _DEFAULT.fullmatch(clause)
         if d is None:
@@ -225,8 +232,9 @@ def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
         local = d.group(1).decode("ascii")
         if local in _TYPE_WORDS:
             return None
+        n_specs += 1
         locals_.append(local)
-        bindings.append(ImportFact(local, "default", source, False))
+        bindings.append(ImportFact(local, "default", source, stmt_type))
         rest = d.group(2)
     if rest is None:
         pass
@@ -235,8 +243,11 @@ def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
         if n is None:
             return None
         local = n.group(1).decode("ascii")
+        if local in _TYPE_WORDS:
+            return None
+        n_specs += 1
         locals_.append(local)
-        bindings.append(ImportFact(local, "*", source, False))
+        bindings.append(ImportFact(local, "*", source, stmt_type))
     elif rest.startswith(b"{") and rest.endswith(b"}") and rest.count(b"{") == 1 and rest.count(b"}") == 1:
         specs = rest[1:-1].split(b",")
         if not specs[-1].strip():
@@ -245,16 +256,22 @@ def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
             sm = _SPEC.fullmatch(raw)
             if sm is None:
                 return None
-            name = sm.group(1).decode("ascii")
-            if name in _TYPE_WORDS:
-                return None
-            alias = sm.group(2)
+            name = sm.group(2).decode("ascii")
+            alias = sm.group(3)
             local = alias.decode("ascii") if alias is not None else name
-            locals_.append(local)
-            bindings.append(ImportFact(local, name, source, False))
+            if name in _TYPE_WORDS or local in _TYPE_WORDS:
+                return None
+            spec_type = sm.group(1) is not None
+            if spec_type and stmt_type:
+                return None  # (`import type { type A }`: the nodes tell)
+            n_specs += 1
+            bindings.append(ImportFact(local, name, source, stmt_type or spec_type))
+            if not spec_type:
+                locals_.append(local)
     else:
         return None
-    return ImportStmt(stmt, source, None, False, False, locals_, bindings)
+    type_only = stmt_type or (n_specs > 0 and not locals_)
+    return ImportStmt(stmt, source, None, type_only, False, [] if stmt_type else locals_, bindings)
 
 
 def read_import(stmt: Node, text_of=text, data: Optional[bytes] = None) -> Optional[ImportStmt]:

@@ -236,6 +236,13 @@ IMPORT_VARIANTS = [
     'import x = require("y");', 'import { a as } from "x";', 'import { a from "x";', 'import défaut from "./ü";',
     'import x from "./ü";', 'import { $a, _b as $c } from "x";', 'import x from "a\\"b";', "import x, y from 'z';",
     'import * as ns, { a } from "x";', 'import {a} , x from "y";', 'import x from `y`;', 'import {a}\nfrom "y"\n',
+    # type-only imports and specifiers
+    'import type { A, B as C } from "x";', 'import type * as N from "x";', 'import type {} from "x";',
+    'import { a, type B, type C as D } from "x";', 'import { type A, type B } from "x";', 'import type { type A } from "x";',
+    'import X, { type A } from "x";', 'import type X, { A } from "x";', 'import { type A as type } from "x";',
+    'import {type\nA} from "x";', 'import type\n{ A } from "x";', 'import type from from "x";', 'import { type as as B } from "x";',
+    'import { typeof A } from "x";', 'import type, { A } from "x";', 'import type * as type from "x";', 'import {type as} from "x";',
+    'import { type A as as } from "x";', 'import typeX from "x";', 'import type$ from "x";', 'import type  {A,} from "x";',
 ]
 
 
@@ -257,7 +264,10 @@ def test_imports_read_from_the_bytes_are_what_their_nodes_say(path):
                 continue
             read += model_mod._read_plain_import(node, data) is not None and not node.has_error
             assert _import_rows([fast]) == _import_rows([slow]), code
-    assert read >= 20  # (the fast way was taken)
+    assert read >= 30  # (the fast way was taken, type-only imports included)
+    data = b'import type { A, B as C } from "x"; import { a, type B as D } from "y";'
+    stmts = [n for n in SourceFile.from_bytes(path, data).tree.root_node.named_children]
+    assert [model_mod._read_plain_import(n, data).type_only for n in stmts] == [True, False]
 
 
 @pytest.mark.parametrize("data", [b"", b"a", b"ab\ncd\n\nef", b"x\r\ny\rz\n", "é\nü x\n".encode(), b"\n\n\n"])
