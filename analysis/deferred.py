@@ -8,7 +8,7 @@ prints and JSON-encodes (`settled`, see analysis/cache.py) as the dict it stands
 sent to another process or stored in the cache are the eager ones.
 
 The model is held weakly (trees are let go to save memory): once it is gone the file is parsed
-again from disk, if its bytes are still the ones summarised (size and CRC-32), else the summary is
+again from disk, if its bytes are still the ones summarised (size and hash), else the summary is
 `fallback` (nothing is known of a file changed since: never a wrong answer).
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import weakref
-import zlib
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator, Optional
 
@@ -45,7 +44,10 @@ def enabled() -> Iterator[None]:
 
 
 _UNSET = object()
-_STAMP = "deferred.stamp"  # FileModel.memo key: (size, CRC-32) of the model's bytes, computed once
+# FileModel.memo key: (size, hash) of the model's bytes, computed once (a stamp never leaves the
+# process: Python's hash of bytes, faster than a CRC and not importing zlib, is the same for the
+# same bytes within it)
+_STAMP = "deferred.stamp"
 
 
 class Pending:
@@ -62,7 +64,7 @@ class Pending:
         stamp = model.memo.get(_STAMP)
         if stamp is None:
             data = model.src.data
-            stamp = model.memo[_STAMP] = (len(data), zlib.crc32(data))
+            stamp = model.memo[_STAMP] = (len(data), hash(data))
         self.stamp = stamp
 
     def adopt(self, model) -> None:
@@ -104,7 +106,7 @@ class Pending:
             data = read_source_bytes(self.path)
         except UnreadableFile:
             return None
-        if (len(data), zlib.crc32(data)) != self.stamp:
+        if (len(data), hash(data)) != self.stamp:
             return None
         memo: dict = {}
         with own_file_cache(memo):

@@ -112,6 +112,13 @@ class TextEdit:
     start: int  # byte offsets in the file's current bytes
     end: int
     new_text: str
+    # 0-based (row, code-point column) of `start` and `end` in the bytes the fix was made for, when
+    # worked out while the file's model was at hand (`check` does: server/linting.py `place_edits`);
+    # -1: not known (the reports then read the file)
+    srow: int = field(default=-1, compare=False, repr=False)
+    scol: int = field(default=-1, compare=False, repr=False)
+    erow: int = field(default=-1, compare=False, repr=False)
+    ecol: int = field(default=-1, compare=False, repr=False)
 
 
 @record

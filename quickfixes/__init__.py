@@ -20,10 +20,23 @@ from typing import Callable, Iterable, Optional, Union
 from ..analysis.engine import LazyLog
 from ..analysis.records import record, field
 from ..analysis.registry import Finding, Fix, TextEdit
-from .suppress import suppression_fixes
-from .indexes import index_rename_blocker
 
 log = LazyLog("convex_lsp.quickfixes")  # (logging imported on first use: start-up time)
+
+
+def __getattr__(name: str):
+    """`suppression_fixes` (the editor's "Disable <rule>" actions) and `index_rename_blocker`,
+    imported when first asked for: a `check` run needs neither."""
+    if name == "suppression_fixes":
+        from .suppress import suppression_fixes
+
+        return suppression_fixes
+    if name == "index_rename_blocker":
+        from .indexes import index_rename_blocker
+
+        return index_rename_blocker
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Fix", "TextEdit", "FixReport", "fixes_for", "suppression_fixes", "apply_edits", "fix_files",

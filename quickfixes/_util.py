@@ -47,14 +47,21 @@ def newline_of(data: bytes) -> str:
     return "\r\n" if b"\r" in head and b"\r\n" in head else "\n"
 
 
+_LEADING_SPACES = re.compile(rb" *")
+_WHITESPACE = (b"", b" ", b"\t", b"\n", b"\r", b"\x0b", b"\x0c")  # (what bytes.strip takes off)
+
+
 def indent_unit(data: bytes) -> str:
     """The file's indentation step (two spaces when it cannot tell)."""
     counts: dict[int, int] = {}
+    spaces = _LEADING_SPACES.match
     for line in data.split(b"\n", 400)[:400]:  # (the first 400 lines: the rest is never split off)
         if line.startswith(b"\t"):
             return "\t"
-        n = len(line) - len(line.lstrip(b" "))
-        if n and line.strip():
+        n = spaces(line).end()
+        # (a line that holds more than whitespace: most show it at once; `strip` copies the line,
+        # and a generated file's lines may be megabytes long)
+        if n and (line[n:n + 1] not in _WHITESPACE or line.strip()):
             counts[n] = counts.get(n, 0) + 1
     if not counts:
         return "  "

@@ -73,6 +73,19 @@ def attach_fixes(findings: list[Finding], analyzer) -> None:
         fixes = [x for x in fixes if isinstance(x, Fix) and x.edits]
         if fixes:
             f.fix = fixes[0]  # the preferred one
+            place_edits(f.fix, analyzer)
+
+
+def place_edits(fix: Fix, analyzer) -> None:
+    """Fill in the rows and columns of the fix's edits from the edited files' models (at hand while
+    the fixes are worked out, their line indexes mostly made for the findings' positions): the
+    reports need not read those files again and index their lines (reporters.Sources)."""
+    models = analyzer.models
+    for e in fix.edits:
+        model = models.get(e.path)
+        if model is None:
+            continue
+        e.srow, e.scol, e.erow, e.ecol = model.src.lines.positions(e.start, e.end)
 
 
 def plan_analyzer(plan, load: bool = True):

@@ -55,6 +55,14 @@ def _relative(path: str, cwd: Optional[str] = None) -> str:
 _REPORTING: dict[str, dict] = {}
 
 
+def edit_positions(e, sources: Sources) -> tuple[int, int, int, int]:
+    """0-based (row, column) of an edit's start and end: as worked out when its fix was made, else
+    from the file's bytes read now."""
+    if e.srow >= 0:
+        return e.srow, e.scol, e.erow, e.ecol
+    return sources.position(e.path, e.start) + sources.position(e.path, e.end)
+
+
 class Sources:
     """Bytes and line indexes of the files findings point into, read on demand."""
 
@@ -99,8 +107,7 @@ def fix_json(fix: Optional[Fix], sources: Sources, cwd: Optional[str] = None) ->
         return None
     edits = []
     for e in sorted(fix.edits, key=lambda e: (e.path, e.start, e.end)):
-        sr, sc = sources.position(e.path, e.start)
-        er, ec = sources.position(e.path, e.end)
+        sr, sc, er, ec = edit_positions(e, sources)
         edits.append({
             "filename": display_path(e.path, cwd),
             "content": e.new_text,
@@ -293,8 +300,7 @@ def sarif_log(findings: list[Finding], rules: list[Rule], sources: Sources, vers
         if f.fix is not None:
             changes: dict[str, list] = {}
             for e in f.fix.edits:
-                sr, sc = sources.position(e.path, e.start)
-                er, ec = sources.position(e.path, e.end)
+                sr, sc, er, ec = edit_positions(e, sources)
                 changes.setdefault(e.path, []).append({
                     "deletedRegion": {"startLine": sr + 1, "startColumn": sc + 1,
                                       "endLine": er + 1, "endColumn": ec + 1},

@@ -61,3 +61,31 @@ def test_report_writes_the_json_text(tmp_path, monkeypatch):
     want = json.dumps([reporters.finding_json(f, reporters.Sources(files)) for f in findings], indent=2,
                       ensure_ascii=False) + "\n"
     assert out.getvalue() == want
+
+
+def test_edit_positions_placed_from_the_model_are_the_files_positions(tmp_path):
+    from types import SimpleNamespace
+
+    from convex_lsp.analysis.cache import decode, encode
+    from convex_lsp.analysis.engine import build_model
+    from convex_lsp.analysis.project import Workspace
+    from convex_lsp.server.linting import place_edits
+
+    (tmp_path / "convex").mkdir()
+    f = tmp_path / "convex" / "a.ts"
+    f.write_bytes('// é💥 ünï\r\nexport const x = query({\n  handler: async () => "ß",\r\n});\n'.encode())
+    path = str(f)
+    model = build_model(path, None, Workspace([str(tmp_path)]))
+    data = f.read_bytes()
+    offsets = [0, 3, 9, len(data) // 2, len(data) - 1, len(data)]
+    fix = Fix("t", "safe", [TextEdit(path, a, b, "x") for a in offsets for b in offsets if a <= b])
+    plain = [TextEdit(e.path, e.start, e.end, e.new_text) for e in fix.edits]
+    place_edits(fix, SimpleNamespace(models={path: model}))
+    sources = reporters.Sources()
+    for e, p in zip(fix.edits, plain):
+        assert e.srow >= 0 and p.srow == -1
+        assert reporters.edit_positions(e, sources) == reporters.edit_positions(p, reporters.Sources())
+        assert e == p  # (positions are derived: not compared)
+    back = decode(encode(fix.edits))
+    assert [(e.srow, e.scol, e.erow, e.ecol) for e in back] == [(e.srow, e.scol, e.erow, e.ecol) for e in fix.edits]
+    assert reporters.fix_json(fix, sources) == reporters.fix_json(Fix("t", "safe", plain), reporters.Sources())

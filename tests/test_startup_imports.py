@@ -9,7 +9,9 @@ import sys
 from convex_lsp.analysis import lazy_re, registry, rules
 
 # stdlib modules `check` needs only sometimes (suggestions, the cache, debug logging) or never
-DEFERRED = ("dataclasses", "inspect", "difflib", "hashlib", "logging", "importlib.resources", "tempfile")
+# (threading: `_thread`'s lock and local do; heapq; zlib: deferred summaries stamp bytes by hash)
+DEFERRED = ("dataclasses", "inspect", "difflib", "hashlib", "logging", "importlib.resources", "tempfile",
+            "threading", "heapq", "zlib")
 
 PROBE = f"""
 import sys
