@@ -211,70 +211,64 @@ def _listed(path: str) -> Optional[tuple[Listing, str]]:
     return (listing, name) if listing is not None and name else None
 
 
-def isfile(path: str) -> bool:
-    """`os.path.isfile(path)`, answered from a `OneLook`'s listing or memo when one is open."""
+def _ask(path: str, listed: Callable[["Listing", str], Optional[bool]], plain: Callable[[str], bool]) -> bool:
+    """`plain(path)` (an `os.path` test), answered while a `OneLook` is open by `listed(listing,
+    name)` when it holds the listing of `path`'s folder and that tells (not None), else asked
+    once and kept."""
     memo = _LOOK.get()
     if memo is None:
-        return os.path.isfile(path)
+        return plain(path)
     got = _listed(path)
     if got is not None:
-        return got[1] in got[0].file_set
-    key = ("f", path)
+        known = listed(*got)
+        if known is not None:
+            return known
+    key = (plain, path)
     ans = memo.answers.get(key)
     if ans is None:
-        ans = memo.answers[key] = os.path.isfile(path)
+        ans = memo.answers[key] = plain(path)
     return ans
+
+
+def _listed_file(listing: "Listing", name: str) -> Optional[bool]:
+    return name in listing.file_set
+
+
+def _listed_dir(listing: "Listing", name: str) -> Optional[bool]:
+    # (a link to a folder is not among `dirs`: asked of the disk)
+    return True if name in listing.dir_set else False if name not in listing.names else None
+
+
+def _listed_entry(listing: "Listing", name: str) -> Optional[bool]:
+    if name not in listing.names:
+        return False
+    return True if name in listing.file_set or name in listing.dir_set else None
+
+
+def _listed_link(listing: "Listing", name: str) -> Optional[bool]:
+    if name not in listing.names or name in listing.dir_set:
+        return False
+    return name in listing.links if name in listing.file_set else None
+
+
+def isfile(path: str) -> bool:
+    """`os.path.isfile(path)`, answered from a `OneLook`'s listing or memo when one is open."""
+    return _ask(path, _listed_file, os.path.isfile)
 
 
 def isdir(path: str) -> bool:
-    """`os.path.isdir(path)`, answered from a `OneLook`'s listing or memo when one is open (a link
-    to a folder is asked of the disk)."""
-    memo = _LOOK.get()
-    if memo is None:
-        return os.path.isdir(path)
-    got = _listed(path)
-    if got is not None:
-        listing, name = got
-        if name in listing.dir_set:
-            return True
-        if name not in listing.names:
-            return False
-    key = ("d", path)
-    ans = memo.answers.get(key)
-    if ans is None:
-        ans = memo.answers[key] = os.path.isdir(path)
-    return ans
+    """`os.path.isdir(path)`, answered from a `OneLook`'s listing or memo when one is open."""
+    return _ask(path, _listed_dir, os.path.isdir)
 
 
 def exists(path: str) -> bool:
     """`os.path.exists(path)`, answered from a `OneLook`'s listing or memo when one is open."""
-    memo = _LOOK.get()
-    if memo is None:
-        return os.path.exists(path)
-    got = _listed(path)
-    if got is not None:
-        listing, name = got
-        if name not in listing.names:
-            return False
-        if name in listing.file_set or name in listing.dir_set:
-            return True
-    key = ("e", path)
-    ans = memo.answers.get(key)
-    if ans is None:
-        ans = memo.answers[key] = os.path.exists(path)
-    return ans
+    return _ask(path, _listed_entry, os.path.exists)
 
 
 def islink(path: str) -> bool:
-    """`os.path.islink(path)`, answered from a `OneLook`'s listing when one is open."""
-    got = _listed(path)
-    if got is not None:
-        listing, name = got
-        if name not in listing.names or name in listing.dir_set:
-            return False
-        if name in listing.file_set:
-            return name in listing.links
-    return os.path.islink(path)
+    """`os.path.islink(path)`, answered from a `OneLook`'s listing or memo when one is open."""
+    return _ask(path, _listed_link, os.path.islink)
 
 
 def remembered(key, compute: Callable[[], object]):

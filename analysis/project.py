@@ -189,7 +189,7 @@ def real_path(path: str) -> str:
             _REAL_DIRS.clear()
         _REAL_DIRS[parent] = real_parent
     cand = os.path.join(real_parent, name)
-    if os.path.islink(cand):
+    if fs.islink(cand):  # (told by the folder's listing when a OneLook holds it)
         return os.path.realpath(cand)
     return cand
 
@@ -373,7 +373,8 @@ def discover(paths: list[str]) -> Workspace:
         up = enclosing_project(root)
         if up is not None:
             _add_project(up, add)
-        for dirpath, dirnames, filenames in fs.walk(root, keep_dir, ws.warnings):
+        # (walk_real: the folders' real paths remembered for `real_path`, which `add` asks)
+        for dirpath, dirnames, filenames, _, _ in walk_real(root, keep_dir, ws.warnings):
             if "convex.json" in filenames or "package.json" in filenames:
                 _add_project(dirpath, add)
             if "convex.config.ts" in filenames and _is_component_config(os.path.join(dirpath, "convex.config.ts")):
