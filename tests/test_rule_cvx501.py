@@ -142,3 +142,14 @@ def test_no_fix_in_a_file_with_queries(tmp_path):
                 assert fixes == [], "a query file, or http.ts, must not get \"use node\""
             else:
                 assert [x.applicability for x in fixes] == ["safe"]
+
+
+def test_the_directive_goes_after_a_hashbang_line(tmp_path):
+    from tests.ruletester import lint_files
+
+    script = '#!/usr/bin/env node\nimport { readFileSync } from "fs";\nexport const r = () => readFileSync("x");\n'
+    plain = 'import { readFileSync } from "node:fs";\nexport const r = () => readFileSync("x");\n'
+    found = {f.path: f for f in lint_files(tmp_path, {"convex/script.js": script, "convex/plain.ts": plain},
+                                           select=["CVX501"])}
+    assert found["convex/script.js"].data["insert_at"] == len("#!/usr/bin/env node")
+    assert found["convex/plain.ts"].data["insert_at"] == 0

@@ -106,6 +106,14 @@ def keep_words(ctx):
     return [n for n in _NODE_GLOBALS + ("require",) if n.encode() in data]
 
 
+def _insert_at(model) -> int:
+    """Where the directive goes: after a `#!` line, else at the start (asked for a finding only:
+    most files have none, and the search of the whole file for `#!` is then spared)."""
+    shebang = next((c for c in model.root.children if c.type == "hash_bang_line"), None) \
+        if b"#!" in model.src.data else None
+    return shebang.end_byte if shebang is not None else 0
+
+
 def check(ctx):
     if ctx.facts.use_node or ctx.facts.is_generated or ctx.functions_dir is None:
         return
@@ -115,11 +123,6 @@ def check(ctx):
     if misplaced_use_node(ctx.model) is not None:
         return  # the directive is there, in the wrong place: CVX510 says so (one problem, one diagnostic)
     root = ctx.model.root
-    insert_at = 0
-    shebang = next((c for c in root.children if c.type == "hash_bang_line"), None) \
-        if b"#!" in ctx.model.src.data else None
-    if shebang is not None:
-        insert_at = shebang.end_byte
     advice = ("; add \"use node\"; at the top of this file if it defines only actions, else move the Node "
               "code into an action file that starts with it")
     for imp in import_statements(root):
@@ -135,13 +138,13 @@ def check(ctx):
         ctx.report(
             imp.source_node,
             f"`{imp.source}` is a Node.js built-in, available only in the Node runtime" + advice,
-            data={"insert_at": insert_at, "first_statement": first_statement_start(root), "module": imp.source},
+            data={"insert_at": _insert_at(ctx.model), "first_statement": first_statement_start(root), "module": imp.source},
         )
     for node, shown, what in _global_uses(ctx):
         ctx.report(
             node,
             f"{shown} is Node.js-only: the default Convex runtime does not have it" + advice,
-            data={"insert_at": insert_at, "first_statement": first_statement_start(root), "module": what},
+            data={"insert_at": _insert_at(ctx.model), "first_statement": first_statement_start(root), "module": what},
         )
 
 

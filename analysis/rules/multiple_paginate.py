@@ -13,6 +13,7 @@ from ..deferred import Deferred, defer
 from ..indexes_util import dot_span
 from ..paths_util import summarize_function, worst
 from ..registry import Rule
+from ..runtime_util import index_cache
 from ..syntax import member_chain, text, unwrap
 
 MAX_DEPTH = 8  # helpers calling helpers, across files
@@ -255,36 +256,67 @@ class _Resolver:
         self.index = ctx.index
         self.memo: dict[tuple[str, str], int] = {}
         self.dead: set[tuple[str, str]] = set()  # (path, name) calls that reach no counted call
-        self.reach: dict[str, bool] = {}  # path -> _may_paginate(path)
+        # path -> _may_paginate(path), for every file linted while the index is the same (the answer
+        # depends on the indexed files' facts only: their imports, exports and summaries' hints)
+        self.reach: dict[str, bool] = index_cache(ctx.index, "multiple_paginate.reach", lambda _: {})
 
     def _may_paginate(self, path: str) -> bool:
         """Can a call resolved to a function of `path` reach a counted `.paginate()`? Everything
         `_resolve` follows from there is in `path` (a local helper) or in a file it imports or
         re-exports from (named, namespace and `export … from` specifiers alike), and so on: when
         no file reached through those holds a leaf (`_may_hold_leaf`) the answer is no, and their
-        summaries need not be worked out (most summaries read before were of such files)."""
-        got = self.reach.get(path)
+        summaries need not be worked out (most summaries read before were of such files). Every
+        file met is answered at once (the files it reaches either were met too, or were answered
+        before): a file reaches a leaf when it holds one or a file it names does.
+        Only asked of a file whose summary is still to be worked out: another (eager, read from the
+        cache, or none) costs nothing to read, and `may_reach_leaf`/`count` read it (True)."""
+        reach = self.reach
+        got = reach.get(path)
         if got is not None:
             return got
         index = self.index
-        todo, seen = [path], {path}
-        while todo:
-            at = todo.pop()
+        facts = index.facts.get(path)
+        if facts is None or not isinstance(facts.extra.get("multiple_paginate"), Deferred):
+            return True
+        order, seen = [path], {path}
+        names: dict[str, list[str]] = {}  # file -> the files it names (of those not answered before)
+        leafy: set[str] = set()
+        for at in order:  # (grows while it is read)
+            known = reach.get(at)
+            if known is not None:
+                if known:
+                    leafy.add(at)
+                continue
             facts = index.facts.get(at)
             if facts is None:
                 continue
             if _may_hold_leaf(facts):
-                self.reach[path] = True
-                return True
-            specs = [imp.source for imp in facts.imports] + [e.source for e in facts.exports if e.source]
-            for spec in specs:
+                leafy.add(at)
+                continue  # (what it names does not change its answer)
+            named = names[at] = []
+            for spec in [imp.source for imp in facts.imports] + [e.source for e in facts.exports if e.source]:
+                if spec[:1] != ".":
+                    continue  # (`resolve_module` follows relative specifiers only)
                 mod = index.resolve_module(at, spec)
-                if mod is not None and mod not in seen:
-                    seen.add(mod)
-                    todo.append(mod)
-        for at in seen:  # (what each of them reaches was looked at too)
-            self.reach[at] = False
-        return False
+                if mod is not None:
+                    named.append(mod)
+                    if mod not in seen:
+                        seen.add(mod)
+                        order.append(mod)
+        namers: dict[str, list[str]] = {}
+        for at, named in names.items():
+            for mod in named:
+                namers.setdefault(mod, []).append(at)
+        todo = list(leafy)
+        while todo:
+            for at in namers.get(todo.pop(), ()):
+                if at not in leafy:
+                    leafy.add(at)
+                    todo.append(at)
+        for at in order:
+            if at not in reach:
+                reach[at] = at in leafy
+        return reach[path]
 
     def count(self, path: str, name: str, depth: int = 0) -> int:
         key = (path, name)
