@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import functools
 import operator
+import re
 from typing import Optional
 
 import tree_sitter as ts
@@ -207,6 +208,15 @@ _STMT_TYPE = lazy_re.compile(rb"type\s+(?=[{*A-Za-z_$])")  # `import type …` (
 _TYPE_WORDS = frozenset({"type", "typeof", "as", "from"})  # (a modifier or a name: the nodes tell)
 
 
+def _whole_binding(found: Optional[re.Match], imported: str, source: str, type_only: bool) -> Optional[ImportFact]:
+    """The default or namespace binding whose local name is `found`'s first group; None when the
+    pattern did not match or the name is one of `_TYPE_WORDS` (then the nodes are read)."""
+    if found is None:
+        return None
+    local = found.group(1).decode("ascii")
+    return None if local in _TYPE_WORDS else ImportFact(local, imported, source, type_only)
+
+
 def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
     """`read_import` from the bytes, for a statement (without errors) spelled as `_PLAIN_IMPORT`
     says; None when it is not (then the nodes are read)."""
@@ -225,30 +235,22 @@ def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
     if t is not None:
         stmt_type = True
         rest = clause = clause[t.end():]
-    n_specs = 0
     if not clause.startswith((b"{", b"*")):
         d = _DEFAULT.fullmatch(clause)
-        if d is None:
+        fact = _whole_binding(d, "default", source, stmt_type)
+        if fact is None:
             return None
-        local = d.group(1).decode("ascii")
-        if local in _TYPE_WORDS:
-            return None
-        n_specs += 1
-        locals_.append(local)
-        bindings.append(ImportFact(local, "default", source, stmt_type))
+        locals_.append(fact.local)
+        bindings.append(fact)
         rest = d.group(2)
     if rest is None:
         pass
     elif rest.startswith(b"*"):
-        n = _NAMESPACE.fullmatch(rest)
-        if n is None:
+        fact = _whole_binding(_NAMESPACE.fullmatch(rest), "*", source, stmt_type)
+        if fact is None:
             return None
-        local = n.group(1).decode("ascii")
-        if local in _TYPE_WORDS:
-            return None
-        n_specs += 1
-        locals_.append(local)
-        bindings.append(ImportFact(local, "*", source, stmt_type))
+        locals_.append(fact.local)
+        bindings.append(fact)
     elif rest.startswith(b"{") and rest.endswith(b"}") and rest.count(b"{") == 1 and rest.count(b"}") == 1:
         specs = rest[1:-1].split(b",")
         if not specs[-1].strip():
@@ -265,13 +267,12 @@ def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
             spec_type = sm.group(1) is not None
             if spec_type and stmt_type:
                 return None  # (`import type { type A }`: the nodes tell)
-            n_specs += 1
             bindings.append(ImportFact(local, name, source, stmt_type or spec_type))
             if not spec_type:
                 locals_.append(local)
     else:
         return None
-    type_only = stmt_type or (n_specs > 0 and not locals_)
+    type_only = stmt_type or (bool(bindings) and not locals_)  # (a binding per name the clause spells)
     return ImportStmt(stmt, source, None, type_only, False, [] if stmt_type else locals_, bindings)
 
 
