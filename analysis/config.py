@@ -9,6 +9,7 @@ import fnmatch
 import os
 from typing import Any, Optional
 
+from . import fs
 from .ignore import matches
 from .records import record, field
 from .toml_compat import tomllib
@@ -194,19 +195,31 @@ def load_file(path: str) -> Config:
     return parse_mapping(data, path, os.path.dirname(os.path.abspath(path)))
 
 
-def find_config(start: str, stop_at: Optional[str] = None) -> Optional[str]:
-    cur = os.path.abspath(start if os.path.isdir(start) else os.path.dirname(start))
+def find_config(start: str, stop_at: Optional[str] = None,
+                memo: Optional[dict[str, Optional[str]]] = None) -> Optional[str]:
+    """The `convex-lsp.toml`/`.convex-lsp.toml` nearest to `start` (its folder, then the folders
+    above it, up to `stop_at` when given). `memo`: folder -> the answer from there, shared by the
+    calls of one run (a workspace's functions folders and project roots share their parents: each
+    folder is looked at once); kept only for walks without `stop_at`."""
+    cur = os.path.abspath(start if fs.isdir(start) else os.path.dirname(start))
+    walked: list[str] = []
+    found = None
     while True:
-        for name in CONFIG_NAMES:
-            cand = os.path.join(cur, name)
-            if os.path.isfile(cand):
-                return cand
-        if stop_at is not None and os.path.abspath(stop_at) == cur:
-            return None
+        if memo is not None and cur in memo:
+            found = memo[cur]
+            break
+        walked.append(cur)
+        found = next((c for c in (os.path.join(cur, n) for n in CONFIG_NAMES) if fs.isfile(c)), None)
+        if found is not None or (stop_at is not None and os.path.abspath(stop_at) == cur):
+            break
         parent = os.path.dirname(cur)
         if parent == cur:
-            return None
+            break
         cur = parent
+    if memo is not None and stop_at is None:
+        for f in walked:
+            memo[f] = found
+    return found
 
 
 def default_config(root: Optional[str] = None) -> Config:

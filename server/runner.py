@@ -15,8 +15,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterable, Optional
 
-from convex_lsp.analysis import fs
-from convex_lsp.analysis.config import CONFIG_NAMES, Config, ConfigError, load_file
+from convex_lsp.analysis.config import Config, ConfigError, find_config, load_file
 from convex_lsp.analysis.fs import OneLook
 from convex_lsp.analysis.ignore import GitIgnore
 from convex_lsp.analysis.project import FunctionsDir, Workspace, convex_version, discover, set_reference_roots
@@ -228,12 +227,12 @@ def _prepare(paths: list[str], overrides: Optional[Overrides], config_path: Opti
         explicit = load_file(config_path)  # ConfigError propagates
 
     cache: dict[str, Config] = {}
-    nearest = _config_finder()
+    found_from: dict[str, Optional[str]] = {}  # (find_config's memo for this run)
 
     def config_at(start: str) -> Optional[Config]:
         if explicit is not None:
             return explicit
-        found = nearest(start)
+        found = find_config(start, memo=found_from)
         if found is None:
             return None
         if found not in cache:
@@ -292,20 +291,6 @@ def _prepare(paths: list[str], overrides: Optional[Overrides], config_path: Opti
     targets = set(_under_any(lintable, given))
     return Plan(ws, configs, default, load, targets, list(ws.warnings), refs_only=set(refs_only),
                 real_paths=dict(zip(paths, given)), given_files=given_files)
-
-
-def _config_finder() -> Callable[[str], Optional[str]]:
-    """`find_config`, each folder looked at once (a workspace's functions folders and project roots
-    share their parent folders)."""
-    memo: dict[str, Optional[str]] = {}
-
-    def config_in(folder: str) -> Optional[str]:
-        return next((c for c in (os.path.join(folder, n) for n in CONFIG_NAMES) if fs.isfile(c)), None)
-
-    def nearest(start: str) -> Optional[str]:
-        return _nearest_up(os.path.abspath(start if fs.isdir(start) else os.path.dirname(start)), memo, config_in)
-
-    return nearest
 
 
 def _excluded_anywhere(path: str, configs: dict[str, Config]) -> bool:
