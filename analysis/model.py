@@ -54,6 +54,9 @@ from .syntax import (
 _PREFETCHED_TYPES = ("member_expression", "as_expression", "subscript_expression", "variable_declarator",
                      "new_expression", "string", "template_string")
 _QUERIES: dict[str, ts.Query] = {}
+# node types `nodes_of_type_between` finds from the bytes: the keyword only they spell outside
+# strings, comments and names (`if (…)`, `a ? b : c`)
+_TOKEN_OF = {"if_statement": b"if", "ternary_expression": b"?"}
 
 
 def _query(kind: str) -> ts.Query:
@@ -465,6 +468,27 @@ class FileModel:
                 found = sort_document_order(caps.get("n", []))
             cache[key] = found
         return found
+
+    def nodes_of_type_between(self, lo: int, hi: int, *types: str) -> list[Node]:
+        """The named nodes of these types lying within bytes lo..hi, in document order. A type
+        spelled with a keyword of its own (`_TOKEN_OF`) is found from that keyword's places in those
+        bytes (the smallest named node around each: the node it belongs to, or a string, comment,
+        name... holding those bytes); no query over the whole tree is compiled nor run for it."""
+        if not all(t in _TOKEN_OF for t in types) or self.src.tree is None:
+            return [n for n in self.nodes_of_type(*types) if lo <= n.start_byte and n.end_byte <= hi]
+        data = self.src.data
+        find = self.root.named_descendant_for_byte_range
+        found: dict[tuple[int, int, str], Node] = {}
+        for t in set(types):
+            token = _TOKEN_OF[t]
+            size = len(token)
+            i = data.find(token, lo, hi)
+            while i != -1:
+                n = find(i, i + size)
+                if n is not None and n.type == t and lo <= n.start_byte and n.end_byte <= hi:
+                    found[(n.start_byte, n.end_byte, t)] = n
+                i = data.find(token, i + 1, hi)
+        return sort_document_order(list(found.values()))
 
     def nodes_any_order(self, *types: str) -> list[Node]:
         """`nodes_of_type(*types)` in no particular order, for a rule whose answer does not depend

@@ -389,3 +389,40 @@ def test_calls_named_with_callees_are_calls_named_with_their_entries(model):
     for call, entry in got:
         assert entry is raw[index[call.id]] and entry[1] in names
     assert [c.id for c, _ in model.calls_named_with_callees("paginate")] == [c.id for c in model.calls_named("paginate")]
+
+
+BRANCHES = textwrap.dedent("""
+    // if (commented) { a ? b : c }
+    export const f = mutation({ handler: async (ctx, { id }) => {
+      const existing = await ctx.db.get(id);
+      const s = "if (x) y ? z : w";  const r = /if ?/;  const t = `if ${ok ? 1 : 2}`;
+      const notify = obj?.iffy ?? gift; type T<X> = X extends string ? "a" : "b";
+      function opt(a?: number) { if (a) return a ? 1 : (b ? 2 : 3); else if (!a) { return; } }
+      if (existing) { existing.n > 1 ? go() : stop(); } else { <div>if ? else</div>; }
+      return existing ?? (done ? 1 : 2);
+    } });
+    if (broken { x ? : ; }
+""")
+
+
+@pytest.mark.parametrize("path", ["/w/convex/b.ts", "/w/convex/b.tsx"])
+def test_nodes_between_found_from_their_keywords_are_the_ones_a_query_finds(path):
+    memo: dict = {}
+    with file_cache(memo):
+        m = FileModel(SourceFile.from_bytes(path, BRANCHES.encode()), "/w/convex", "b", memo=memo)
+        types = ("if_statement", "ternary_expression")
+        every = m.nodes_of_type(*types)
+        assert len(every) >= 8
+        ranges = [(n.start_byte + d, n.end_byte - e) for n in walk(m.root) if n.is_named
+                  for d, e in ((0, 0), (1, 0), (0, 1))]
+        for lo, hi in ranges:
+            want = [n.id for n in every if lo <= n.start_byte and n.end_byte <= hi]
+            for ts_ in (types, types[:1], types[1:]):
+                got = [n.id for n in m.nodes_of_type_between(lo, hi, *ts_)]
+                assert got == [i for i, n in zip(want, (x for x in every if lo <= x.start_byte and x.end_byte <= hi))
+                               if n.type in ts_], (lo, hi, ts_)
+        # a type it cannot find from the bytes: the query's nodes, filtered
+        call = m.calls[0]
+        assert [n.id for n in m.nodes_of_type_between(call.start_byte, call.end_byte, "member_expression")] == \
+            [n.id for n in m.nodes_of_type("member_expression") if call.start_byte <= n.start_byte
+             and n.end_byte <= call.end_byte]
