@@ -426,3 +426,45 @@ def test_nodes_between_found_from_their_keywords_are_the_ones_a_query_finds(path
         assert [n.id for n in m.nodes_of_type_between(call.start_byte, call.end_byte, "member_expression")] == \
             [n.id for n in m.nodes_of_type("member_expression") if call.start_byte <= n.start_byte
              and n.end_byte <= call.end_byte]
+
+
+MEMBERS = textwrap.dedent("""
+    import { v } from "convex/values";
+    // v.comment and ctx.db in a comment; "v.string()" in a string
+    export const a = v.object({ x: v.string(), y: v?.int64(), z: v
+      .number(), w: v /* c */ . any(), dv: dev.v, vv: vv.x, $v: $v.y, v$: v$.z, p: (v).x, n: v!.y });
+    export const h = action({ handler: async (ctx) => {
+      const { db } = ctx; ctx.db.get(x); (ctx).db.query("t"); ctx?.db; ctx.dbx; ctx["db"]; db.db.db;
+      const e = process.env.KEY + process.env["OTHER"] + process.envy + env.env;
+      type T = typeof ctx.db.get; 0x1fv.x; /a/gv.y; 123ndb.db;
+    } });
+    const broken = v.object({ x: v. , y: ctx.db.
+""")
+
+
+@pytest.mark.parametrize("path", ["/w/convex/m.ts", "/w/convex/m.tsx", "/w/convex/m.js"])
+def test_members_found_from_their_names_are_the_ones_a_query_finds(path):
+    memo: dict = {}
+    with file_cache(memo):
+        m = FileModel(SourceFile.from_bytes(path, MEMBERS.encode()), "/w/convex", "m", memo=memo)
+        every = m.nodes_of_type("member_expression")  # (not captured by the main query: one of its own)
+        assert len(every) >= 25
+
+        def on(names):
+            return [n.id for n in every if n.child_by_field_name("object") is not None
+                    and n.child_by_field_name("object").type == "identifier"
+                    and text(n.child_by_field_name("object")) in names]
+
+        def named(prop, within):
+            return [n.id for n in every if (within is None or within.start_byte <= n.start_byte
+                                            and n.end_byte <= within.end_byte and n.id != within.id)
+                    and any(c.type == "property_identifier" and text(c) == prop for c in n.children)]
+
+        for names in ({"v"}, {"ctx"}, {"v", "ctx", "dev"}, {"process"}, {"$v", "v$"}, {"nothing"}):
+            assert [n.id for n in m.members_on(names)] == on(names), names
+        assert len(m.members_on({"v"})) >= 6
+        scopes = [None] + [n for n in walk(m.root) if n.type in ("arrow_function", "object", "call_expression", "member_expression")]
+        for prop in ("db", "env", "get", "x", "nothing"):
+            for within in scopes:
+                assert [n.id for n in m.members_named(prop, within)] == named(prop, within), (prop, within)
+        assert len(m.members_named("db")) >= 5
