@@ -481,22 +481,37 @@ class Inferer:
         cur = ident
         parent = cur.parent
         while parent is not None:
-            if parent.type in ("statement_block", "program", "switch_case", "switch_default", "class_body"):
-                for stmt in parent.named_children:
-                    if stmt.start_byte >= ident.start_byte:
+            pt = parent.type
+            if pt in _BLOCK_TYPES:
+                # its statements before the use that hold the name, in order: those holding an
+                # occurrence before `cur` (the statement holding the use), then `cur`
+                end = cur.start_byte
+                i = data.find(raw, parent.start_byte, end)
+                while i != -1:
+                    stmt = parent.first_named_child_for_byte(i)
+                    if stmt is None or stmt.start_byte >= end:
                         break
-                    if data.find(raw, stmt.start_byte, stmt.end_byte) == -1:
-                        continue  # the name is not even written in it
-                    d = _declarator_of(stmt, name)
+                    if stmt.start_byte <= i:
+                        d = _declarator_of(stmt, name)
+                        if d is not None:
+                            return ("decl", d, None)
+                        i = data.find(raw, stmt.end_byte, end)
+                    else:  # (outside every statement: not a name's place, but looked past exactly)
+                        i = data.find(raw, stmt.start_byte, end)
+                if end < ident.start_byte and data.find(raw, end, cur.end_byte) != -1:
+                    d = _declarator_of(cur, name)
                     if d is not None:
                         return ("decl", d, None)
-            elif parent.type in FUNCTION_TYPES:
-                for p in function_params(parent):
-                    if name in _pattern_names(param_pattern(p)):
-                        return ("param", parent, p)
-                if parent.type == "function_declaration" and text(parent.child_by_field_name("name")) == name:
-                    return None
-            elif parent.type == "for_in_statement":
+            elif pt in FUNCTION_TYPES:
+                body = parent.child_by_field_name("body")
+                # (its parameters and name are written before its body)
+                if body is None or data.find(raw, parent.start_byte, body.start_byte) != -1:
+                    for p in function_params(parent):
+                        if name in _pattern_names(param_pattern(p)):
+                            return ("param", parent, p)
+                    if pt == "function_declaration" and text(parent.child_by_field_name("name")) == name:
+                        return None
+            elif pt == "for_in_statement":
                 left = parent.child_by_field_name("left")
                 if left is not None and name in _pattern_names(left) and cur.id != left.id \
                         and any(c.type == "of" for c in parent.children):
@@ -1046,6 +1061,7 @@ def _condition_leaves(cond: Optional[Node]):
         yield cond
 
 
+_BLOCK_TYPES = frozenset({"statement_block", "program", "switch_case", "switch_default", "class_body"})
 _COND_TYPES = frozenset({"if_statement", "while_statement", "do_statement", "ternary_expression",
                          "switch_statement", "binary_expression"})
 
