@@ -132,10 +132,11 @@ class _TreeMemo:
         self.top: Optional[tuple] = None  # (the file's top-level nodes, their starts), see Inferer.named
         self.idents: dict[tuple, list] = {}  # (name, top-level node index) -> the identifiers spelled so in it
         self.named: dict[tuple, list] = {}  # (name, scope id) -> Inferer.named's answer
-        self.bodies: dict[int, tuple] = {}  # statement block id -> (its own returns, can it fall off)
+        self.returns: dict[int, list] = {}  # statement block id -> its own return statements (see own_returns)
         self.conditions: dict[int, list] = {}  # function id -> the conditions starting in it
         self.spans: dict[int, Optional[tuple]] = {}  # function id -> where its tests are (see _test_spans)
         self.tests: dict[int, tuple] = {}  # function id -> (reads its conditions narrow, their heads)
+        self.tested: dict[tuple, bool] = {}  # (function id, name) -> is the name read in one of its tests
         self.leaves: dict[int, frozenset] = {}  # condition node id -> the reads it tests
 
 
@@ -147,6 +148,18 @@ def _tree_memo(model) -> _TreeMemo:
     if tree is None:
         tree = store[_TREE_MEMO] = _TreeMemo()
     return tree
+
+
+def own_returns(model, body: Node, tree: Optional[_TreeMemo] = None) -> list[Node]:
+    """The `return` statements of a function's statement block, not of the functions nested in it
+    (byte_scan.own_returns), found once per parse: the inference and the CVX101/CVX104/CVX113
+    fixes ask it of the same handlers."""
+    if tree is None:
+        tree = _tree_memo(model)
+    got = tree.returns.get(body.id)
+    if got is None:
+        got = tree.returns[body.id] = byte_scan.own_returns(body, model.src.data, cx.innermost_function)
+    return got
 
 
 class Inferer:
@@ -217,16 +230,11 @@ class Inferer:
             return None
         if body.type != "statement_block":
             return HandlerReturns([ReturnSite(body, body, self.expr(body, 0))], False)
-        got = self._tree.bodies.get(body.id)
-        if got is None:
-            got = self._tree.bodies[body.id] = (byte_scan.own_returns(body, self.model.src.data, cx.innermost_function),
-                                                function_can_fall_off(fn))
-        returns, falls_off = got
         sites = []
-        for r in returns:
+        for r in own_returns(self.model, body, self._tree):
             val = return_value(r)
             sites.append(ReturnSite(r, val, self.expr(val, 0) if val is not None else UNDEFINED))
-        return HandlerReturns(sites, falls_off)
+        return HandlerReturns(sites, function_can_fall_off(fn))
 
     def helper_shape(self, fn: Node, depth: int = 0) -> Shape:
         """What a model-layer helper returns (its annotation when the body says too little)."""
@@ -393,13 +401,19 @@ class Inferer:
         heads = _heads(read) if "." in read else ()
         tree = self._tree
         for fn in cx.enclosing_functions(node):
-            spans = self._test_spans(fn) if name is not None else None
-            if spans is not None:
+            if name is not None:
                 # `a`, `a.b`: a test reads it, a member of it or what it is a member of exactly
-                # when the identifier `a` is in the test (every such read starts with it)
-                if _any_inside(self.named(fn, name), spans):
-                    return True
-                continue
+                # when the identifier `a` is in the test (every such read starts with it); asked
+                # again for each read starting with `a` (`a.b.c`, then `a.b`, then `a`)
+                key = (fn.id, name)
+                inside = tree.tested.get(key)
+                if inside is None:
+                    spans = self._test_spans(fn)
+                    inside = tree.tested[key] = None if spans is None else _any_inside(self.named(fn, name), spans)
+                if inside is not None:
+                    if inside:
+                        return True
+                    continue
             got = tree.tests.get(fn.id)
             if got is None:
                 got = tree.tests[fn.id] = _tested_reads(self._conditions(fn), tree.leaves)
@@ -467,22 +481,37 @@ class Inferer:
         cur = ident
         parent = cur.parent
         while parent is not None:
-            if parent.type in ("statement_block", "program", "switch_case", "switch_default", "class_body"):
-                for stmt in parent.named_children:
-                    if stmt.start_byte >= ident.start_byte:
+            pt = parent.type
+            if pt in _BLOCK_TYPES:
+                # its statements before the use that hold the name, in order: those holding an
+                # occurrence before `cur` (the statement holding the use), then `cur`
+                end = cur.start_byte
+                i = data.find(raw, parent.start_byte, end)
+                while i != -1:
+                    stmt = parent.first_named_child_for_byte(i)
+                    if stmt is None or stmt.start_byte >= end:
                         break
-                    if data.find(raw, stmt.start_byte, stmt.end_byte) == -1:
-                        continue  # the name is not even written in it
-                    d = _declarator_of(stmt, name)
+                    if stmt.start_byte <= i:
+                        d = _declarator_of(stmt, name)
+                        if d is not None:
+                            return ("decl", d, None)
+                        i = data.find(raw, stmt.end_byte, end)
+                    else:  # (outside every statement: not a name's place, but looked past exactly)
+                        i = data.find(raw, stmt.start_byte, end)
+                if end < ident.start_byte and data.find(raw, end, cur.end_byte) != -1:
+                    d = _declarator_of(cur, name)
                     if d is not None:
                         return ("decl", d, None)
-            elif parent.type in FUNCTION_TYPES:
-                for p in function_params(parent):
-                    if name in _pattern_names(param_pattern(p)):
-                        return ("param", parent, p)
-                if parent.type == "function_declaration" and text(parent.child_by_field_name("name")) == name:
-                    return None
-            elif parent.type == "for_in_statement":
+            elif pt in FUNCTION_TYPES:
+                body = parent.child_by_field_name("body")
+                # (its parameters and name are written before its body)
+                if body is None or data.find(raw, parent.start_byte, body.start_byte) != -1:
+                    for p in function_params(parent):
+                        if name in _pattern_names(param_pattern(p)):
+                            return ("param", parent, p)
+                    if pt == "function_declaration" and text(parent.child_by_field_name("name")) == name:
+                        return None
+            elif pt == "for_in_statement":
                 left = parent.child_by_field_name("left")
                 if left is not None and name in _pattern_names(left) and cur.id != left.id \
                         and any(c.type == "of" for c in parent.children):
@@ -1032,6 +1061,7 @@ def _condition_leaves(cond: Optional[Node]):
         yield cond
 
 
+_BLOCK_TYPES = frozenset({"statement_block", "program", "switch_case", "switch_default", "class_body"})
 _COND_TYPES = frozenset({"if_statement", "while_statement", "do_statement", "ternary_expression",
                          "switch_statement", "binary_expression"})
 

@@ -145,7 +145,7 @@ def test_a_second_inferer_on_a_used_memo_infers_as_a_fresh_one(first):
                 warm.helper_shape(fn)
             _handler_shapes(warm, model)
         second = ri.Inferer(model)
-        assert second._tree is warm._tree and second._tree.bodies  # shared, and already filled
+        assert second._tree is warm._tree and second._tree.returns  # shared, and already filled
         assert _handler_shapes(second, model) == [
             None if w is None else (w[0], w[1]) for w in want]
 
@@ -158,4 +158,4 @@ def test_a_reparsed_tree_gets_a_memo_of_its_own():
         _handler_shapes(ri.Inferer(a), a)
     with file_cache(b.memo):
         tb = ri.Inferer(b)._tree
-    assert ta is not tb and ta.bodies and not tb.bodies
+    assert ta is not tb and ta.returns and not tb.returns
