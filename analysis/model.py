@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import itertools
 import operator
 import re
 from typing import Optional
@@ -825,7 +826,11 @@ class FileModel:
         if by is None:
             by = self._callee_index()
         raw, calls = self._raw, self.calls
-        found = by.get(names[0], ()) if len(names) == 1 else sorted(i for n in set(names) for i in by.get(n, ()))
+        if len(names) == 1:
+            found = by.get(names[0], ())
+        else:
+            found = [p for p in map(by.get, set(names)) if p]
+            found = sorted(itertools.chain.from_iterable(found)) if len(found) > 1 else found[0] if found else ()
         return [(calls[i], raw[i]) for i in found]
 
     def calls_named(self, *names: str) -> list[Node]:
@@ -833,15 +838,18 @@ class FileModel:
         a wrapped callee, `(f)(…)`, `f!(…)`, is not named: rules/_calls.py adds those), for each of
         `names`, in document order (as in `calls`). Found from an index of the file's calls by callee
         name built once per model: a rule looking for a few methods need not read the callee of every
-        call again. A pre-filter: the caller still checks the callee's shape."""
+        call again. A pre-filter: the caller still checks the callee's shape. (With several names,
+        their lists of positions merged in C.)"""
         by = self._by_callee
         if by is None:
             by = self._callee_index()
         calls = self.calls
         if len(names) == 1:
             return [calls[i] for i in by.get(names[0], ())]
-        found = sorted(i for n in set(names) for i in by.get(n, ()))
-        return [calls[i] for i in found]
+        found = [p for p in map(by.get, set(names)) if p]
+        if not found:
+            return []
+        return [calls[i] for i in (sorted(itertools.chain.from_iterable(found)) if len(found) > 1 else found[0])]
 
     def callee_names(self) -> set[str]:
         """Every callee name `calls_named` knows in this file."""
