@@ -61,6 +61,7 @@ _QUERIES: dict[str, ts.Query] = {}
 # node types `nodes_of_type_between` finds from the bytes: the keyword only they spell outside
 # strings, comments and names (`if (…)`, `a ? b : c`)
 _TOKEN_OF = {"if_statement": b"if", "ternary_expression": b"?"}
+_COMMENT_OPENER = lazy_re.compile(rb"/[/*]")  # (what every comment node starts with)
 
 
 
@@ -69,7 +70,7 @@ def _query(kind: str) -> ts.Query:
     if q is None:
         lang = language(kind)
         functions = sorted(t for t in FUNCTION_TYPES if lang.id_for_node_kind(t, True) is not None)
-        src = "(call_expression) @call\n(import_statement) @import\n(comment) @comment\n" + "\n".join(
+        src = "(call_expression) @call\n(import_statement) @import\n" + "\n".join(
             f"({t}) @{t}" for t in _PREFETCHED_TYPES) + "\n" + "\n".join(f"({t}) @function" for t in functions)
         q = _QUERIES[kind] = ts.Query(lang, src)
     return q
@@ -394,7 +395,7 @@ class FileModel:
         self.facts = FileFacts(path=src.path, functions_dir=functions_dir, module=module, error=src.error,
                                refs_only=refs_only)
         self.calls: list[Node] = []
-        self.comments: list[Node] = []
+        self._comments: Optional[list[Node]] = None  # see comments
         self.registrations: list[Registration] = []
         self.query_chains: list[cx.QueryChain] = []
         self.suppressions: list[Suppression] = []
@@ -422,7 +423,6 @@ class FileModel:
         caps = ts.QueryCursor(_query(kind_for_path(src.path))).captures(root)
         cx.set_function_index(self.memo, root, sort_document_order(caps.get("function", [])))
         self.calls = sort_by_start(caps.get("call", []))
-        self.comments = sort_by_start(caps.get("comment", []))
         top = root.named_children
         self._extract_imports(sort_by_start(caps.get("import", [])), top)
         self._extract_top_level(root, top)
@@ -473,6 +473,29 @@ class FileModel:
                 found = sort_document_order(caps.get("n", []))
             cache[key] = found
         return found
+
+    @property
+    def comments(self) -> list[Node]:
+        """The file's comment nodes, by start. Found from the bytes when first asked (few files
+        ask: the ones with a suppression, CVX406 looking above an unused function): where `//` or
+        `/*` is, the node there is a comment that starts there, or another (a string, a regular
+        expression...) holding those bytes."""
+        got = self._comments
+        if got is None:
+            got = self._comments = []
+            if self.src.tree is not None:
+                data = self.src.data
+                find = self.root.named_descendant_for_byte_range
+                m = _COMMENT_OPENER.search(data)
+                while m is not None:
+                    i = m.start()
+                    n = find(i, i + 2)
+                    if n is not None and n.type == "comment" and n.start_byte == i:
+                        got.append(n)
+                        m = _COMMENT_OPENER.search(data, n.end_byte)
+                    else:
+                        m = _COMMENT_OPENER.search(data, i + 1)
+        return got
 
     def nodes_of_type_between(self, lo: int, hi: int, *types: str) -> list[Node]:
         """The named nodes of these types lying within bytes lo..hi, in document order. A type

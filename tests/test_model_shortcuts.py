@@ -468,3 +468,29 @@ def test_members_found_from_their_names_are_the_ones_a_query_finds(path):
             for within in scopes:
                 assert [n.id for n in m.members_named(prop, within)] == named(prop, within), (prop, within)
         assert len(m.members_named("db")) >= 5
+
+
+COMMENTS = textwrap.dedent("""
+    // first /* not nested */
+    /** doc */ import { v } from "convex/values"; /* a *//* b */// c
+    const url = "http://x.y/*z*/"; const re = /\\/\\/[/*]/g; const t = `// ${/* in */ a} /* no */`;
+    const d = a / b /*c*/ / e; <div>// text {/* jsx */}</div>;
+    const broken = { x: // open
+""")
+
+
+@pytest.mark.parametrize("path", ["/w/convex/c.ts", "/w/convex/c.tsx", "/w/convex/c.js"])
+def test_comments_found_from_their_openers_are_the_ones_a_query_finds(path):
+    import tree_sitter as ts
+    from convex_lsp.analysis.source import kind_for_path, language
+
+    src = SourceFile.from_bytes(path, COMMENTS.encode())
+    memo: dict = {}
+    with file_cache(memo):
+        m = FileModel(src, "/w/convex", "c", memo=memo)
+        query = ts.Query(language(kind_for_path(path)), "(comment) @c")
+        want = sorted(ts.QueryCursor(query).captures(src.tree.root_node).get("c", []), key=lambda n: n.start_byte)
+        assert len(want) >= 7
+        assert [n.id for n in m.comments] == [n.id for n in want]
+        assert m.comments is m.comments  # (found once)
+    assert FileModel(SourceFile.unparsed("/w/convex/u.ts", b"// x")).comments == []
