@@ -422,7 +422,8 @@ class Inferer:
         key = (outermost.id, name)  # (asked again for each read starting with `a`: `a.b.c`, `a.b`, `a`)
         inside = tree.tested.get(key)
         if inside is None:
-            inside = tree.tested[key] = _any_inside(self.named(outermost, name), self._test_spans(outermost))
+            inside = tree.tested[key] = _named_inside(self.model.root, self.model.src.data, name,
+                                                      self._test_spans(outermost))
         return inside
 
     def _held(self, fn: Node) -> bool:
@@ -1102,15 +1103,16 @@ _PLAIN_HEAD = re.compile(r"([A-Za-z_$][A-Za-z0-9_$]*)(?:\.|$)")
 _NOT_PLAIN = frozenset({"this", "super", "import", "new", "null", "undefined", "true", "false"})
 
 
-def _any_inside(idents: list[Node], spans: tuple) -> bool:
-    """Is one of these `identifier` nodes inside one of the (disjoint, sorted) spans?"""
-    starts, ends = spans
-    for ident in idents:
-        if ident.type != "identifier":
-            continue
-        i = bisect_right(starts, ident.start_byte) - 1
-        if i >= 0 and ident.end_byte <= ends[i]:
-            return True
+def _named_inside(root: Node, data: bytes, name: str, spans: tuple) -> bool:
+    """Is an `identifier` spelled `name` inside one of the (disjoint, sorted) spans? Found from the
+    bytes there: the tree is asked only about the name's occurrences in the tests."""
+    raw = name.encode("utf-8")
+    size = len(raw)
+    for start, end in zip(*spans):
+        for i in byte_scan.name_starts(data, raw, start, end):
+            node = root.named_descendant_for_byte_range(i, i + size)
+            if node is not None and node.type == "identifier" and node.start_byte == i and node.end_byte == i + size:
+                return True
     return False
 
 
