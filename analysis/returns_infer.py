@@ -11,7 +11,6 @@ across files (through `extract`, the per-file summary) and `ctx.run*` results (t
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from typing import Optional
 
 from tree_sitter import Node
@@ -129,12 +128,12 @@ class _TreeMemo:
     re-parsed tree gets a new model and a new store, never another tree's node ids."""
 
     def __init__(self):
-        self.top: Optional[tuple] = None  # (the file's top-level nodes, their starts), see Inferer.named
-        self.idents: dict[tuple, list] = {}  # (name, top-level node index) -> the identifiers spelled so in it
+        self.idents: dict[tuple, list] = {}  # (name, top-level node start, end) -> the identifiers spelled so in it
         self.named: dict[tuple, list] = {}  # (name, scope id) -> Inferer.named's answer
         self.returns: dict[int, list] = {}  # statement block id -> its own return statements (see own_returns)
         self.conditions: dict[int, list] = {}  # function id -> the conditions starting in it
         self.spans: dict[int, tuple] = {}  # function id -> where its tests are (see _test_spans)
+        self.mutated: dict[tuple, bool] = {}  # (scope id, name, fresh) -> _mutated's answer for its identifiers
         self.held: dict[int, bool] = {}  # function id -> does a condition starting with it hold it (see _held)
         self.tests: dict[int, tuple] = {}  # function id -> (reads its conditions narrow, their heads)
         self.tested: dict[tuple, bool] = {}  # (function id, name) -> is an identifier `name` in its tests
@@ -208,19 +207,17 @@ class Inferer:
         if not name:  # an empty (MISSING) name: a query over the whole tree
             nodes = _identifier_nodes(root, self.path, name)
         else:
-            if tree.top is None:
-                kids = root.children
-                tree.top = (kids, [k.start_byte for k in kids])
-            kids, starts = tree.top
             data = self.model.src.data
             nodes = []
-            for k in range(max(bisect_right(starts, lo) - 1, 0), bisect_left(starts, hi)):
-                part = tree.idents.get((name, k))
+            kid = root.first_child_for_byte(lo)  # (the first ending after `lo`: those before hold nothing here)
+            while kid is not None and kid.start_byte < hi:
+                k = (name, kid.start_byte, kid.end_byte)
+                part = tree.idents.get(k)
                 if part is None:
-                    kid = kids[k]
-                    part = tree.idents[(name, k)] = byte_scan.identifiers_named(
+                    part = tree.idents[k] = byte_scan.identifiers_named(
                         root, data, name, kid.start_byte, kid.end_byte)
                 nodes.extend(part)
+                kid = kid.next_sibling
         got = tree.named[key] = [n for n in nodes if lo <= n.start_byte < hi]
         return got
 
@@ -549,8 +546,13 @@ class Inferer:
             scope = self.model.root
         if not is_const and _reassigned(self.named(scope, name)):
             return UNKNOWN
-        fresh = _unwrap(value)[0] is not None and _unwrap(value)[0].type in ("object", "array")
-        if _mutated(self.named(scope, name), fresh):
+        inner = _unwrap(value)[0]
+        fresh = inner is not None and inner.type in ("object", "array")
+        key = (scope.id, name, fresh)
+        mutated = self._tree.mutated.get(key)
+        if mutated is None:
+            mutated = self._tree.mutated[key] = _mutated(self.named(scope, name), fresh)
+        if mutated:
             return UNKNOWN
         shape = self.expr(value, depth + 1)
         pat = decl.child_by_field_name("name")
