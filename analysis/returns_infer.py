@@ -175,6 +175,8 @@ class Inferer:
         # asked before (a helper's shape memoised, or being worked out); none, and every answer is
         # the one any order of questions gives (see _Shapes)
         self.cuts = 0
+        self.deep = 0  # expressions met deeper than _MAX_DEPTH (an answer without any holds at any lesser depth)
+        self._declared_memo: dict[tuple, tuple] = {}  # see _declared
         self._tree = _tree_memo(model)
         self._chains_by_call: Optional[dict] = None  # see _chains
         self._handlers_by_id: Optional[dict] = None  # see _handlers
@@ -261,7 +263,10 @@ class Inferer:
     # ---------------------------------------------------------- expressions
     def expr(self, node: Optional[Node], depth: int) -> Shape:
         node, nonnull = _unwrap(node)
-        if node is None or depth > _MAX_DEPTH:
+        if node is None:
+            return UNKNOWN
+        if depth > _MAX_DEPTH:
+            self.deep += 1
             return UNKNOWN
         s = self._expr(node, depth)
         return without_null(s) if nonnull else s
@@ -535,6 +540,20 @@ class Inferer:
         return None
 
     def _declared(self, decl: Node, name: str, use: Node, depth: int) -> Shape:
+        """The shape of `name` declared at `decl` (each use of a name asks again). An answer worked out
+        with no recursion cut and no expression too deep is kept, and given to the same question asked
+        no deeper: the helpers it met are memoised with the shapes it saw."""
+        key = (decl.id, name)
+        got = self._declared_memo.get(key)
+        if got is not None and depth <= got[0]:
+            return got[1]
+        cuts, deep = self.cuts, self.deep
+        shape = self._declared_now(decl, name, depth)
+        if self.cuts == cuts and self.deep == deep:
+            self._declared_memo[key] = (depth, shape)
+        return shape
+
+    def _declared_now(self, decl: Node, name: str, depth: int) -> Shape:
         stmt = decl.parent
         is_const = stmt is not None and stmt.type == "lexical_declaration" \
             and self.model.src.data.startswith(b"const", stmt.start_byte)
