@@ -168,7 +168,7 @@ class Inferer:
     def __init__(self, model):
         self.model = model
         self.path = model.path
-        self.v_names = v_locals(model) or {"v"}
+        self.v_names = _v_names(model)
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         # helpers asked for too deep, and recursions cut: where an answer may depend on the questions
@@ -274,10 +274,10 @@ class Inferer:
     def _expr(self, e: Node, depth: int) -> Shape:
         t = e.type
         if t == "string":
-            return _code(literal(("s", string_value(e))))
+            return _code(("s", string_value(e)))
         if t == "template_string":
             sv = string_value(e)
-            return _code(literal(("s", sv))) if sv is not None else STRING
+            return _code(("s", sv)) if sv is not None else STRING
         if t == "number" or (t == "unary_expression" and e.named_children and e.named_children[-1].type == "number"
                              and text(e).startswith("-")):
             if text(e).rstrip().endswith("n"):
@@ -286,9 +286,9 @@ class Inferer:
                 val = float(text(e).replace("_", "").replace(" ", ""))
             except ValueError:
                 return NUMBER
-            return _code(literal(("n", val)))
+            return _code(("n", val))
         if t in ("true", "false"):
-            return _code(literal(("b", t == "true")))
+            return _code(("b", t == "true"))
         if t == "null":
             return NULL
         if t == "undefined" or (t == "identifier" and text(e) == "undefined"):
@@ -814,9 +814,9 @@ class Inferer:
 
 
 # ------------------------------------------------------------------ helpers
-def _code(s: Shape) -> Shape:
+def _code(value) -> Shape:
     """A literal written in the code (widened to its type when a validator is proposed)."""
-    return Shape(s.kind, value=s.value, origin="code")
+    return Shape("literal", value=value, origin="code")
 
 
 def _narrowed_by_query(chain) -> Optional[Shape]:
@@ -1264,6 +1264,14 @@ def _constants(model) -> "_Constants":
     return _in_memo(model, _CONSTANTS, _Constants)
 
 
+def _v_names(model) -> set:
+    """The file's local names of `v` (`{"v"}` when it imports none), once per parse."""
+    store = getattr(model, "memo", None)
+    if store is None:
+        return v_locals(model) or {"v"}
+    return _in_memo(model, "returns_infer.v_names", lambda m: v_locals(m) or {"v"})
+
+
 def _in_memo(model, key: str, make):
     """`model.memo[key]`, made by `make(model)` when first asked (it lives as long as the parse)."""
     got = model.memo.get(key)
@@ -1278,7 +1286,7 @@ class _Constants:
 
     def __init__(self, model):
         self.path = model.path
-        self.v_names = v_locals(model) or {"v"}
+        self.v_names = _v_names(model)
         self.values: list[tuple[str, Node]] = []  # (name, value), in the file's order
         self.named: dict[str, list[Node]] = {}  # name -> its values, in order
         self.shapes: dict[int, Shape] = {}  # value id -> its validator shape
