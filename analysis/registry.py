@@ -38,6 +38,9 @@ class Rule:
     tags: tuple[str, ...] = ()  # "deprecated", "unnecessary"
     check: Optional[Callable[[Any], Iterable["Finding"]]] = None  # (FileContext) -> ...
     needs_schema: bool = False
+    # reports only about the file's registered functions (`ctx.registrations()`): the engine does
+    # not run it on a file that registers none (most files: helpers, schema, client code)
+    needs_registrations: bool = False
     generated_files: bool = False  # runs on `_generated/` files (and only there)
     # names whose every mention in the file a finding may depend on (say, value uses of an import):
     # the incremental linter keeps linting the function declarations that mention them
