@@ -11,7 +11,6 @@ across files (through `extract`, the per-file summary) and `ctx.run*` results (t
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from typing import Optional
 
 from tree_sitter import Node
@@ -129,14 +128,15 @@ class _TreeMemo:
     re-parsed tree gets a new model and a new store, never another tree's node ids."""
 
     def __init__(self):
-        self.top: Optional[tuple] = None  # (the file's top-level nodes, their starts), see Inferer.named
-        self.idents: dict[tuple, list] = {}  # (name, top-level node index) -> the identifiers spelled so in it
+        self.idents: dict[tuple, list] = {}  # (name, top-level node start, end) -> the identifiers spelled so in it
         self.named: dict[tuple, list] = {}  # (name, scope id) -> Inferer.named's answer
         self.returns: dict[int, list] = {}  # statement block id -> its own return statements (see own_returns)
         self.conditions: dict[int, list] = {}  # function id -> the conditions starting in it
-        self.spans: dict[int, Optional[tuple]] = {}  # function id -> where its tests are (see _test_spans)
+        self.spans: dict[int, tuple] = {}  # function id -> where its tests are (see _test_spans)
+        self.mutated: dict[tuple, bool] = {}  # (scope id, name, fresh) -> _mutated's answer for its identifiers
+        self.held: dict[int, bool] = {}  # function id -> does a condition starting with it hold it (see _held)
         self.tests: dict[int, tuple] = {}  # function id -> (reads its conditions narrow, their heads)
-        self.tested: dict[tuple, bool] = {}  # (function id, name) -> is the name read in one of its tests
+        self.tested: dict[tuple, bool] = {}  # (function id, name) -> is an identifier `name` in its tests
         self.leaves: dict[int, frozenset] = {}  # condition node id -> the reads it tests
 
 
@@ -207,19 +207,17 @@ class Inferer:
         if not name:  # an empty (MISSING) name: a query over the whole tree
             nodes = _identifier_nodes(root, self.path, name)
         else:
-            if tree.top is None:
-                kids = root.children
-                tree.top = (kids, [k.start_byte for k in kids])
-            kids, starts = tree.top
             data = self.model.src.data
             nodes = []
-            for k in range(max(bisect_right(starts, lo) - 1, 0), bisect_left(starts, hi)):
-                part = tree.idents.get((name, k))
+            kid = root.first_child_for_byte(lo)  # (the first ending after `lo`: those before hold nothing here)
+            while kid is not None and kid.start_byte < hi:
+                k = (name, kid.start_byte, kid.end_byte)
+                part = tree.idents.get(k)
                 if part is None:
-                    kid = kids[k]
-                    part = tree.idents[(name, k)] = byte_scan.identifiers_named(
+                    part = tree.idents[k] = byte_scan.identifiers_named(
                         root, data, name, kid.start_byte, kid.end_byte)
                 nodes.extend(part)
+                kid = kid.next_sibling
         got = tree.named[key] = [n for n in nodes if lo <= n.start_byte < hi]
         return got
 
@@ -400,20 +398,15 @@ class Inferer:
         name = m.group(1) if m is not None and m.group(1) not in _NOT_PLAIN else None
         heads = _heads(read) if "." in read else ()
         tree = self._tree
-        for fn in cx.enclosing_functions(node):
-            if name is not None:
+        outermost = None
+        for fn in cx.enclosing_functions(node):  # (innermost first)
+            if name is not None and not self._held(fn):
                 # `a`, `a.b`: a test reads it, a member of it or what it is a member of exactly
-                # when the identifier `a` is in the test (every such read starts with it); asked
-                # again for each read starting with `a` (`a.b.c`, then `a.b`, then `a`)
-                key = (fn.id, name)
-                inside = tree.tested.get(key)
-                if inside is None:
-                    spans = self._test_spans(fn)
-                    inside = tree.tested[key] = None if spans is None else _any_inside(self.named(fn, name), spans)
-                if inside is not None:
-                    if inside:
-                        return True
-                    continue
+                # when the identifier `a` is in the test (every such read starts with it). The
+                # tests of such a function are among those of such a function around it, as are
+                # its `a`s: the outermost one answers for all
+                outermost = fn
+                continue
             got = tree.tests.get(fn.id)
             if got is None:
                 got = tree.tests[fn.id] = _tested_reads(self._conditions(fn), tree.leaves)
@@ -421,7 +414,31 @@ class Inferer:
             # a read tested itself, one of its heads (`a` of `a.b`), or one it is the head of
             if read in tested or read in tested_heads or any(h in tested for h in heads):
                 return True
-        return False
+        if outermost is None:
+            return False
+        key = (outermost.id, name)  # (asked again for each read starting with `a`: `a.b.c`, `a.b`, `a`)
+        inside = tree.tested.get(key)
+        if inside is None:
+            inside = tree.tested[key] = _named_inside(self.model.root, self.model.src.data, name,
+                                                      self._test_spans(outermost))
+        return inside
+
+    def _held(self, fn: Node) -> bool:
+        """Does a condition starting where `fn` starts hold it (`(() => {}) || x`)? Then its tests
+        reach outside it. (Every other condition starting in it lies inside it.)"""
+        tree = self._tree
+        got = tree.held.get(fn.id)
+        if got is None:
+            got = False
+            lo, hi = fn.start_byte, fn.end_byte
+            up = fn.parent
+            while up is not None and up.start_byte == lo:
+                if up.type in _COND_TYPES and up.end_byte > hi:
+                    got = True
+                    break
+                up = up.parent
+            tree.held[fn.id] = got
+        return got
 
     def _conditions(self, fn: Node) -> list[Node]:
         got = self._tree.conditions.get(fn.id)
@@ -429,26 +446,23 @@ class Inferer:
             got = self._tree.conditions[fn.id] = byte_scan.condition_nodes(fn, self.model.src.data, _COND_TYPES)
         return got
 
-    def _test_spans(self, fn: Node) -> Optional[tuple]:
-        """(starts, ends) of the outermost tests in `fn` other than null tests, sorted; None when a
-        condition starting with `fn` holds it (its tests reach outside `fn`)."""
+    def _test_spans(self, fn: Node) -> tuple:
+        """(starts, ends) of the outermost tests in `fn` (a function no condition holds, see _held)
+        other than null tests, sorted."""
         tree = self._tree
-        if fn.id in tree.spans:
-            return tree.spans[fn.id]
-        conds = self._conditions(fn)
-        spans: Optional[tuple] = None
-        if all(c.end_byte <= fn.end_byte for c in conds):
-            found = sorted(((leaf.start_byte, -leaf.end_byte) for c in conds for cond in _tested_parts(c)
-                            for leaf in _condition_leaves(cond) if not _pure_null_test(leaf)))
-            starts: list[int] = []
-            ends: list[int] = []
-            for start, neg_end in found:
-                if ends and start < ends[-1]:
-                    continue  # inside the one before (nodes nest)
-                starts.append(start)
-                ends.append(-neg_end)
-            spans = (starts, ends)
-        tree.spans[fn.id] = spans
+        spans = tree.spans.get(fn.id)
+        if spans is not None:
+            return spans
+        found = sorted(((leaf.start_byte, -leaf.end_byte) for c in self._conditions(fn) for cond in _tested_parts(c)
+                        for leaf in _condition_leaves(cond) if not _pure_null_test(leaf)))
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, neg_end in found:
+            if ends and start < ends[-1]:
+                continue  # inside the one before (nodes nest)
+            starts.append(start)
+            ends.append(-neg_end)
+        spans = tree.spans[fn.id] = (starts, ends)
         return spans
 
     def _identifier(self, ident: Node, depth: int) -> Shape:
@@ -532,8 +546,13 @@ class Inferer:
             scope = self.model.root
         if not is_const and _reassigned(self.named(scope, name)):
             return UNKNOWN
-        fresh = _unwrap(value)[0] is not None and _unwrap(value)[0].type in ("object", "array")
-        if _mutated(self.named(scope, name), fresh):
+        inner = _unwrap(value)[0]
+        fresh = inner is not None and inner.type in ("object", "array")
+        key = (scope.id, name, fresh)
+        mutated = self._tree.mutated.get(key)
+        if mutated is None:
+            mutated = self._tree.mutated[key] = _mutated(self.named(scope, name), fresh)
+        if mutated:
             return UNKNOWN
         shape = self.expr(value, depth + 1)
         pat = decl.child_by_field_name("name")
@@ -1086,15 +1105,16 @@ _PLAIN_HEAD = re.compile(r"([A-Za-z_$][A-Za-z0-9_$]*)(?:\.|$)")
 _NOT_PLAIN = frozenset({"this", "super", "import", "new", "null", "undefined", "true", "false"})
 
 
-def _any_inside(idents: list[Node], spans: tuple) -> bool:
-    """Is one of these `identifier` nodes inside one of the (disjoint, sorted) spans?"""
-    starts, ends = spans
-    for ident in idents:
-        if ident.type != "identifier":
-            continue
-        i = bisect_right(starts, ident.start_byte) - 1
-        if i >= 0 and ident.end_byte <= ends[i]:
-            return True
+def _named_inside(root: Node, data: bytes, name: str, spans: tuple) -> bool:
+    """Is an `identifier` spelled `name` inside one of the (disjoint, sorted) spans? Found from the
+    bytes there: the tree is asked only about the name's occurrences in the tests."""
+    raw = name.encode("utf-8")
+    size = len(raw)
+    for start, end in zip(*spans):
+        for i in byte_scan.name_starts(data, raw, start, end):
+            node = root.named_descendant_for_byte_range(i, i + size)
+            if node is not None and node.type == "identifier" and node.start_byte == i and node.end_byte == i + size:
+                return True
     return False
 
 
