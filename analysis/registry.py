@@ -275,6 +275,7 @@ def _pyc_loader(pkg) -> Callable[[str], Any]:
     import marshal
     import sys
     from importlib import _bootstrap, _bootstrap_external
+    from io import open_code
     from importlib.machinery import ModuleSpec, SourceFileLoader
 
     prefix = pkg.__name__ + "."
@@ -297,7 +298,7 @@ def _pyc_loader(pkg) -> Callable[[str], Any]:
         cached = os.path.join(cache, f"{name}.{tag}.pyc")
         try:
             st = os.stat(source)
-            with open(cached, "rb") as fh:
+            with open_code(cached) as fh:  # (as importlib reads them: open_code hooks apply)
                 data = fh.read()
         except OSError:
             return importlib.import_module(full)
