@@ -168,13 +168,15 @@ class Inferer:
     def __init__(self, model):
         self.model = model
         self.path = model.path
-        self.v_names = v_locals(model) or {"v"}
+        self.v_names = _v_names(model)
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         # helpers asked for too deep, and recursions cut: where an answer may depend on the questions
         # asked before (a helper's shape memoised, or being worked out); none, and every answer is
         # the one any order of questions gives (see _Shapes)
         self.cuts = 0
+        self.deep = 0  # expressions met deeper than _MAX_DEPTH (an answer without any holds at any lesser depth)
+        self._declared_memo: dict[tuple, tuple] = {}  # see _declared
         self._tree = _tree_memo(model)
         self._chains_by_call: Optional[dict] = None  # see _chains
         self._handlers_by_id: Optional[dict] = None  # see _handlers
@@ -261,7 +263,10 @@ class Inferer:
     # ---------------------------------------------------------- expressions
     def expr(self, node: Optional[Node], depth: int) -> Shape:
         node, nonnull = _unwrap(node)
-        if node is None or depth > _MAX_DEPTH:
+        if node is None:
+            return UNKNOWN
+        if depth > _MAX_DEPTH:
+            self.deep += 1
             return UNKNOWN
         s = self._expr(node, depth)
         return without_null(s) if nonnull else s
@@ -269,10 +274,10 @@ class Inferer:
     def _expr(self, e: Node, depth: int) -> Shape:
         t = e.type
         if t == "string":
-            return _code(literal(("s", string_value(e))))
+            return _code(("s", string_value(e)))
         if t == "template_string":
             sv = string_value(e)
-            return _code(literal(("s", sv))) if sv is not None else STRING
+            return _code(("s", sv)) if sv is not None else STRING
         if t == "number" or (t == "unary_expression" and e.named_children and e.named_children[-1].type == "number"
                              and text(e).startswith("-")):
             if text(e).rstrip().endswith("n"):
@@ -281,9 +286,9 @@ class Inferer:
                 val = float(text(e).replace("_", "").replace(" ", ""))
             except ValueError:
                 return NUMBER
-            return _code(literal(("n", val)))
+            return _code(("n", val))
         if t in ("true", "false"):
-            return _code(literal(("b", t == "true")))
+            return _code(("b", t == "true"))
         if t == "null":
             return NULL
         if t == "undefined" or (t == "identifier" and text(e) == "undefined"):
@@ -535,6 +540,20 @@ class Inferer:
         return None
 
     def _declared(self, decl: Node, name: str, use: Node, depth: int) -> Shape:
+        """The shape of `name` declared at `decl` (each use of a name asks again). An answer worked out
+        with no recursion cut and no expression too deep is kept, and given to the same question asked
+        no deeper: the helpers it met are memoised with the shapes it saw."""
+        key = (decl.id, name)
+        got = self._declared_memo.get(key)
+        if got is not None and depth <= got[0]:
+            return got[1]
+        cuts, deep = self.cuts, self.deep
+        shape = self._declared_now(decl, name, depth)
+        if self.cuts == cuts and self.deep == deep:
+            self._declared_memo[key] = (depth, shape)
+        return shape
+
+    def _declared_now(self, decl: Node, name: str, depth: int) -> Shape:
         stmt = decl.parent
         is_const = stmt is not None and stmt.type == "lexical_declaration" \
             and self.model.src.data.startswith(b"const", stmt.start_byte)
@@ -795,9 +814,9 @@ class Inferer:
 
 
 # ------------------------------------------------------------------ helpers
-def _code(s: Shape) -> Shape:
+def _code(value) -> Shape:
     """A literal written in the code (widened to its type when a validator is proposed)."""
-    return Shape(s.kind, value=s.value, origin="code")
+    return Shape("literal", value=value, origin="code")
 
 
 def _narrowed_by_query(chain) -> Optional[Shape]:
@@ -1245,6 +1264,14 @@ def _constants(model) -> "_Constants":
     return _in_memo(model, _CONSTANTS, _Constants)
 
 
+def _v_names(model) -> set:
+    """The file's local names of `v` (`{"v"}` when it imports none), once per parse."""
+    store = getattr(model, "memo", None)
+    if store is None:
+        return v_locals(model) or {"v"}
+    return _in_memo(model, "returns_infer.v_names", lambda m: v_locals(m) or {"v"})
+
+
 def _in_memo(model, key: str, make):
     """`model.memo[key]`, made by `make(model)` when first asked (it lives as long as the parse)."""
     got = model.memo.get(key)
@@ -1259,7 +1286,7 @@ class _Constants:
 
     def __init__(self, model):
         self.path = model.path
-        self.v_names = v_locals(model) or {"v"}
+        self.v_names = _v_names(model)
         self.values: list[tuple[str, Node]] = []  # (name, value), in the file's order
         self.named: dict[str, list[Node]] = {}  # name -> its values, in order
         self.shapes: dict[int, Shape] = {}  # value id -> its validator shape
