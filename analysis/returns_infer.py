@@ -11,7 +11,6 @@ across files (through `extract`, the per-file summary) and `ctx.run*` results (t
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from typing import Optional
 
 from tree_sitter import Node
@@ -129,14 +128,15 @@ class _TreeMemo:
     re-parsed tree gets a new model and a new store, never another tree's node ids."""
 
     def __init__(self):
-        self.top: Optional[tuple] = None  # (the file's top-level nodes, their starts), see Inferer.named
-        self.idents: dict[tuple, list] = {}  # (name, top-level node index) -> the identifiers spelled so in it
+        self.idents: dict[tuple, list] = {}  # (name, top-level node start, end) -> the identifiers spelled so in it
         self.named: dict[tuple, list] = {}  # (name, scope id) -> Inferer.named's answer
         self.returns: dict[int, list] = {}  # statement block id -> its own return statements (see own_returns)
         self.conditions: dict[int, list] = {}  # function id -> the conditions starting in it
-        self.spans: dict[int, Optional[tuple]] = {}  # function id -> where its tests are (see _test_spans)
+        self.spans: dict[int, tuple] = {}  # function id -> where its tests are (see _test_spans)
+        self.mutated: dict[tuple, bool] = {}  # (scope id, name, fresh) -> _mutated's answer for its identifiers
+        self.held: dict[int, bool] = {}  # function id -> does a condition starting with it hold it (see _held)
         self.tests: dict[int, tuple] = {}  # function id -> (reads its conditions narrow, their heads)
-        self.tested: dict[tuple, bool] = {}  # (function id, name) -> is the name read in one of its tests
+        self.tested: dict[tuple, bool] = {}  # (function id, name) -> is an identifier `name` in its tests
         self.leaves: dict[int, frozenset] = {}  # condition node id -> the reads it tests
 
 
@@ -168,13 +168,16 @@ class Inferer:
     def __init__(self, model):
         self.model = model
         self.path = model.path
-        self.v_names = v_locals(model) or {"v"}
+        self.v_names = _v_names(model)
+        self.text = reader_of(model)  # (the text of a node of the model's tree)
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         # helpers asked for too deep, and recursions cut: where an answer may depend on the questions
         # asked before (a helper's shape memoised, or being worked out); none, and every answer is
         # the one any order of questions gives (see _Shapes)
         self.cuts = 0
+        self.deep = 0  # expressions met deeper than _MAX_DEPTH (an answer without any holds at any lesser depth)
+        self._declared_memo: dict[tuple, tuple] = {}  # see _declared
         self._tree = _tree_memo(model)
         self._chains_by_call: Optional[dict] = None  # see _chains
         self._handlers_by_id: Optional[dict] = None  # see _handlers
@@ -207,19 +210,17 @@ class Inferer:
         if not name:  # an empty (MISSING) name: a query over the whole tree
             nodes = _identifier_nodes(root, self.path, name)
         else:
-            if tree.top is None:
-                kids = root.children
-                tree.top = (kids, [k.start_byte for k in kids])
-            kids, starts = tree.top
             data = self.model.src.data
             nodes = []
-            for k in range(max(bisect_right(starts, lo) - 1, 0), bisect_left(starts, hi)):
-                part = tree.idents.get((name, k))
+            kid = root.first_child_for_byte(lo)  # (the first ending after `lo`: those before hold nothing here)
+            while kid is not None and kid.start_byte < hi:
+                k = (name, kid.start_byte, kid.end_byte)
+                part = tree.idents.get(k)
                 if part is None:
-                    kid = kids[k]
-                    part = tree.idents[(name, k)] = byte_scan.identifiers_named(
+                    part = tree.idents[k] = byte_scan.identifiers_named(
                         root, data, name, kid.start_byte, kid.end_byte)
                 nodes.extend(part)
+                kid = kid.next_sibling
         got = tree.named[key] = [n for n in nodes if lo <= n.start_byte < hi]
         return got
 
@@ -263,7 +264,10 @@ class Inferer:
     # ---------------------------------------------------------- expressions
     def expr(self, node: Optional[Node], depth: int) -> Shape:
         node, nonnull = _unwrap(node)
-        if node is None or depth > _MAX_DEPTH:
+        if node is None:
+            return UNKNOWN
+        if depth > _MAX_DEPTH:
+            self.deep += 1
             return UNKNOWN
         s = self._expr(node, depth)
         return without_null(s) if nonnull else s
@@ -271,24 +275,24 @@ class Inferer:
     def _expr(self, e: Node, depth: int) -> Shape:
         t = e.type
         if t == "string":
-            return _code(literal(("s", string_value(e))))
+            return _code(("s", string_value(e)))
         if t == "template_string":
             sv = string_value(e)
-            return _code(literal(("s", sv))) if sv is not None else STRING
+            return _code(("s", sv)) if sv is not None else STRING
         if t == "number" or (t == "unary_expression" and e.named_children and e.named_children[-1].type == "number"
-                             and text(e).startswith("-")):
-            if text(e).rstrip().endswith("n"):
+                             and self.text(e).startswith("-")):
+            if self.text(e).rstrip().endswith("n"):
                 return Shape("int64")  # `0n`: a bigint
             try:
-                val = float(text(e).replace("_", "").replace(" ", ""))
+                val = float(self.text(e).replace("_", "").replace(" ", ""))
             except ValueError:
                 return NUMBER
-            return _code(literal(("n", val)))
+            return _code(("n", val))
         if t in ("true", "false"):
-            return _code(literal(("b", t == "true")))
+            return _code(("b", t == "true"))
         if t == "null":
             return NULL
-        if t == "undefined" or (t == "identifier" and text(e) == "undefined"):
+        if t == "undefined" or (t == "identifier" and self.text(e) == "undefined"):
             return UNDEFINED
         if t == "identifier":
             return self._identifier(e, depth)
@@ -302,7 +306,7 @@ class Inferer:
         if t == "binary_expression":
             return self._binary(e, depth)
         if t == "unary_expression":
-            op = text(e.child_by_field_name("operator"))
+            op = self.text(e.child_by_field_name("operator"))
             if op == "!":
                 return BOOLEAN
             if op == "typeof":
@@ -317,7 +321,7 @@ class Inferer:
         return UNKNOWN
 
     def _binary(self, e: Node, depth: int) -> Shape:
-        op = text(e.child_by_field_name("operator"))
+        op = self.text(e.child_by_field_name("operator"))
         left = e.child_by_field_name("left")
         right = e.child_by_field_name("right")
         if op in ("===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in"):
@@ -349,19 +353,19 @@ class Inferer:
         open_ = False
         for c in e.named_children:
             if c.type == "pair":
-                name = pair_key(c)
+                name = pair_key(c, self.text)
                 if name is None:
                     open_ = True
                     continue
                 val = self.expr(c.child_by_field_name("value"), depth + 1)
                 fields.append(_value_field(name, val))
             elif c.type == "shorthand_property_identifier":
-                fields.append(_value_field(text(c), self._identifier(c, depth + 1)))
+                fields.append(_value_field(self.text(c), self._identifier(c, depth + 1)))
             elif c.type == "spread_element":
                 inner = c.named_children[0] if c.named_children else None
                 cond = _strip_parens(inner)
                 if cond is not None and cond.type == "binary_expression" \
-                        and text(cond.child_by_field_name("operator")) == "&&":
+                        and self.text(cond.child_by_field_name("operator")) == "&&":
                     # `...(x && { a })`: the fields of the object, each may be absent
                     part = self.expr(cond.child_by_field_name("right"), depth + 1)
                     fields.append(Field("...", Shape("op", value=("partial",), items=(part,))))
@@ -400,20 +404,15 @@ class Inferer:
         name = m.group(1) if m is not None and m.group(1) not in _NOT_PLAIN else None
         heads = _heads(read) if "." in read else ()
         tree = self._tree
-        for fn in cx.enclosing_functions(node):
-            if name is not None:
+        outermost = None
+        for fn in cx.enclosing_functions(node):  # (innermost first)
+            if name is not None and not self._held(fn):
                 # `a`, `a.b`: a test reads it, a member of it or what it is a member of exactly
-                # when the identifier `a` is in the test (every such read starts with it); asked
-                # again for each read starting with `a` (`a.b.c`, then `a.b`, then `a`)
-                key = (fn.id, name)
-                inside = tree.tested.get(key)
-                if inside is None:
-                    spans = self._test_spans(fn)
-                    inside = tree.tested[key] = None if spans is None else _any_inside(self.named(fn, name), spans)
-                if inside is not None:
-                    if inside:
-                        return True
-                    continue
+                # when the identifier `a` is in the test (every such read starts with it). The
+                # tests of such a function are among those of such a function around it, as are
+                # its `a`s: the outermost one answers for all
+                outermost = fn
+                continue
             got = tree.tests.get(fn.id)
             if got is None:
                 got = tree.tests[fn.id] = _tested_reads(self._conditions(fn), tree.leaves)
@@ -421,7 +420,31 @@ class Inferer:
             # a read tested itself, one of its heads (`a` of `a.b`), or one it is the head of
             if read in tested or read in tested_heads or any(h in tested for h in heads):
                 return True
-        return False
+        if outermost is None:
+            return False
+        key = (outermost.id, name)  # (asked again for each read starting with `a`: `a.b.c`, `a.b`, `a`)
+        inside = tree.tested.get(key)
+        if inside is None:
+            inside = tree.tested[key] = _named_inside(self.model.root, self.model.src.data, name,
+                                                      self._test_spans(outermost))
+        return inside
+
+    def _held(self, fn: Node) -> bool:
+        """Does a condition starting where `fn` starts hold it (`(() => {}) || x`)? Then its tests
+        reach outside it. (Every other condition starting in it lies inside it.)"""
+        tree = self._tree
+        got = tree.held.get(fn.id)
+        if got is None:
+            got = False
+            lo, hi = fn.start_byte, fn.end_byte
+            up = fn.parent
+            while up is not None and up.start_byte == lo:
+                if up.type in _COND_TYPES and up.end_byte > hi:
+                    got = True
+                    break
+                up = up.parent
+            tree.held[fn.id] = got
+        return got
 
     def _conditions(self, fn: Node) -> list[Node]:
         got = self._tree.conditions.get(fn.id)
@@ -429,30 +452,27 @@ class Inferer:
             got = self._tree.conditions[fn.id] = byte_scan.condition_nodes(fn, self.model.src.data, _COND_TYPES)
         return got
 
-    def _test_spans(self, fn: Node) -> Optional[tuple]:
-        """(starts, ends) of the outermost tests in `fn` other than null tests, sorted; None when a
-        condition starting with `fn` holds it (its tests reach outside `fn`)."""
+    def _test_spans(self, fn: Node) -> tuple:
+        """(starts, ends) of the outermost tests in `fn` (a function no condition holds, see _held)
+        other than null tests, sorted."""
         tree = self._tree
-        if fn.id in tree.spans:
-            return tree.spans[fn.id]
-        conds = self._conditions(fn)
-        spans: Optional[tuple] = None
-        if all(c.end_byte <= fn.end_byte for c in conds):
-            found = sorted(((leaf.start_byte, -leaf.end_byte) for c in conds for cond in _tested_parts(c)
-                            for leaf in _condition_leaves(cond) if not _pure_null_test(leaf)))
-            starts: list[int] = []
-            ends: list[int] = []
-            for start, neg_end in found:
-                if ends and start < ends[-1]:
-                    continue  # inside the one before (nodes nest)
-                starts.append(start)
-                ends.append(-neg_end)
-            spans = (starts, ends)
-        tree.spans[fn.id] = spans
+        spans = tree.spans.get(fn.id)
+        if spans is not None:
+            return spans
+        found = sorted(((leaf.start_byte, -leaf.end_byte) for c in self._conditions(fn) for cond in _tested_parts(c)
+                        for leaf in _condition_leaves(cond) if not _pure_null_test(leaf)))
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, neg_end in found:
+            if ends and start < ends[-1]:
+                continue  # inside the one before (nodes nest)
+            starts.append(start)
+            ends.append(-neg_end)
+        spans = tree.spans[fn.id] = (starts, ends)
         return spans
 
     def _identifier(self, ident: Node, depth: int) -> Shape:
-        name = text(ident)
+        name = self.text(ident)
         found = self._binding(ident, name)  # (both questions are pure: the cheaper one first)
         if found is None or self._tested(ident, name):
             return UNKNOWN
@@ -509,7 +529,7 @@ class Inferer:
                     for p in function_params(parent):
                         if name in _pattern_names(param_pattern(p)):
                             return ("param", parent, p)
-                    if pt == "function_declaration" and text(parent.child_by_field_name("name")) == name:
+                    if pt == "function_declaration" and self.text(parent.child_by_field_name("name")) == name:
                         return None
             elif pt == "for_in_statement":
                 left = parent.child_by_field_name("left")
@@ -521,6 +541,20 @@ class Inferer:
         return None
 
     def _declared(self, decl: Node, name: str, use: Node, depth: int) -> Shape:
+        """The shape of `name` declared at `decl` (each use of a name asks again). An answer worked out
+        with no recursion cut and no expression too deep is kept, and given to the same question asked
+        no deeper: the helpers it met are memoised with the shapes it saw."""
+        key = (decl.id, name)
+        got = self._declared_memo.get(key)
+        if got is not None and depth <= got[0]:
+            return got[1]
+        cuts, deep = self.cuts, self.deep
+        shape = self._declared_now(decl, name, depth)
+        if self.cuts == cuts and self.deep == deep:
+            self._declared_memo[key] = (depth, shape)
+        return shape
+
+    def _declared_now(self, decl: Node, name: str, depth: int) -> Shape:
         stmt = decl.parent
         is_const = stmt is not None and stmt.type == "lexical_declaration" \
             and self.model.src.data.startswith(b"const", stmt.start_byte)
@@ -532,8 +566,13 @@ class Inferer:
             scope = self.model.root
         if not is_const and _reassigned(self.named(scope, name)):
             return UNKNOWN
-        fresh = _unwrap(value)[0] is not None and _unwrap(value)[0].type in ("object", "array")
-        if _mutated(self.named(scope, name), fresh):
+        inner = _unwrap(value)[0]
+        fresh = inner is not None and inner.type in ("object", "array")
+        key = (scope.id, name, fresh)
+        mutated = self._tree.mutated.get(key)
+        if mutated is None:
+            mutated = self._tree.mutated[key] = _mutated(self.named(scope, name), fresh)
+        if mutated:
             return UNKNOWN
         shape = self.expr(value, depth + 1)
         pat = decl.child_by_field_name("name")
@@ -546,10 +585,10 @@ class Inferer:
         if pat.type != "object_pattern":
             return UNKNOWN
         for sub in pat.named_children:
-            if sub.type == "shorthand_property_identifier_pattern" and text(sub) == name:
+            if sub.type == "shorthand_property_identifier_pattern" and self.text(sub) == name:
                 return self._field_of(shape, name)
-            if sub.type == "pair_pattern" and text(sub.child_by_field_name("value")) == name:
-                return self._field_of(shape, text(sub.child_by_field_name("key")))
+            if sub.type == "pair_pattern" and self.text(sub.child_by_field_name("value")) == name:
+                return self._field_of(shape, self.text(sub.child_by_field_name("key")))
         return UNKNOWN
 
     def _param(self, fn: Node, param: Node, name: str, depth: int) -> Shape:
@@ -568,7 +607,7 @@ class Inferer:
         if call is not None and call.type == "call_expression" and params and params[0].id == param.id:
             callee = call.child_by_field_name("function")
             if callee is not None and callee.type == "member_expression" \
-                    and text(callee.child_by_field_name("property")) in ("map", "flatMap", "forEach", "filter",
+                    and self.text(callee.child_by_field_name("property")) in ("map", "flatMap", "forEach", "filter",
                                                                          "find", "some", "every"):
                 arr = self.expr(callee.child_by_field_name("object"), depth + 1)
                 elem = _element(arr)
@@ -585,7 +624,7 @@ class Inferer:
         node = reg.value("args") if reg.config is not None else None
         if node is None:
             return UNKNOWN
-        return parse_validator(node, self.path, self.v_names)
+        return parse_validator(node, self.path, self.v_names, read=reader_of(self.model))
 
     def _narrow(self, use: Node, name: str, shape: Shape) -> Shape:
         """`if (!doc) throw …` before the use rules `null` out; any other test of the name makes
@@ -627,14 +666,14 @@ class Inferer:
         return UNKNOWN
 
     def _member(self, e: Node, depth: int) -> Shape:
-        prop = text(e.child_by_field_name("property"))
+        prop = self.text(e.child_by_field_name("property"))
         obj = e.child_by_field_name("object")
-        if self._tested(e, text(e).replace("?.", ".")):
+        if self._tested(e, self.text(e).replace("?.", ".")):
             return UNKNOWN
         base = self.expr(obj, depth + 1)
         if any(c.type == "optional_chain" for c in e.children):
             # `doc?.field`: the field, or undefined when `doc` is null
-            if base.kind == "unknown" or "?." in text(obj):
+            if base.kind == "unknown" or "?." in self.text(obj):
                 return UNKNOWN
             return union([self._field_of(base, prop), UNDEFINED])
         if prop == "length" and base.kind in ("array", "string", "literal"):
@@ -665,12 +704,12 @@ class Inferer:
         if fn is None:
             return UNKNOWN
         if fn.type == "identifier":
-            return self._plain_call(text(fn), args, depth)
+            return self._plain_call(self.text(fn), args, depth)
         if fn.type != "member_expression":
             return UNKNOWN
-        method = text(fn.child_by_field_name("property"))
+        method = self.text(fn.child_by_field_name("property"))
         obj = fn.child_by_field_name("object")
-        objname = text(obj) if obj is not None and obj.type == "identifier" else ""
+        objname = self.text(obj) if obj is not None and obj.type == "identifier" else ""
         if objname == "Promise" and method == "all" and args:
             return self.expr(args[0], depth + 1)
         if objname in ("Math",) or (objname == "Date" and method == "now"):
@@ -686,8 +725,8 @@ class Inferer:
             cb = args[0]
             if _element(arr) is None:
                 return UNKNOWN
-            if cb.type == "identifier" and text(cb) in self.model.helper_nodes:
-                elem = self.helper_shape(self.model.helper_nodes[text(cb)], depth + 1)  # `.map(publicMessage)`
+            if cb.type == "identifier" and self.text(cb) in self.model.helper_nodes:
+                elem = self.helper_shape(self.model.helper_nodes[self.text(cb)], depth + 1)  # `.map(publicMessage)`
             elif cb.type in FUNCTION_TYPES:
                 hr = self.function_returns(cb)
                 if hr is None or hr.falls_off:
@@ -776,9 +815,9 @@ class Inferer:
 
 
 # ------------------------------------------------------------------ helpers
-def _code(s: Shape) -> Shape:
+def _code(value) -> Shape:
     """A literal written in the code (widened to its type when a validator is proposed)."""
-    return Shape(s.kind, value=s.value, origin="code")
+    return Shape("literal", value=value, origin="code")
 
 
 def _narrowed_by_query(chain) -> Optional[Shape]:
@@ -1086,15 +1125,16 @@ _PLAIN_HEAD = re.compile(r"([A-Za-z_$][A-Za-z0-9_$]*)(?:\.|$)")
 _NOT_PLAIN = frozenset({"this", "super", "import", "new", "null", "undefined", "true", "false"})
 
 
-def _any_inside(idents: list[Node], spans: tuple) -> bool:
-    """Is one of these `identifier` nodes inside one of the (disjoint, sorted) spans?"""
-    starts, ends = spans
-    for ident in idents:
-        if ident.type != "identifier":
-            continue
-        i = bisect_right(starts, ident.start_byte) - 1
-        if i >= 0 and ident.end_byte <= ends[i]:
-            return True
+def _named_inside(root: Node, data: bytes, name: str, spans: tuple) -> bool:
+    """Is an `identifier` spelled `name` inside one of the (disjoint, sorted) spans? Found from the
+    bytes there: the tree is asked only about the name's occurrences in the tests."""
+    raw = name.encode("utf-8")
+    size = len(raw)
+    for start, end in zip(*spans):
+        for i in byte_scan.name_starts(data, raw, start, end):
+            node = root.named_descendant_for_byte_range(i, i + size)
+            if node is not None and node.type == "identifier" and node.start_byte == i and node.end_byte == i + size:
+                return True
     return False
 
 
@@ -1225,6 +1265,19 @@ def _constants(model) -> "_Constants":
     return _in_memo(model, _CONSTANTS, _Constants)
 
 
+def reader_of(model):
+    """The text of a node of this model's tree (`FileModel.text_of`: `text` with a cheaper miss)."""
+    return getattr(model, "text_of", None) or text
+
+
+def _v_names(model) -> set:
+    """The file's local names of `v` (`{"v"}` when it imports none), once per parse."""
+    store = getattr(model, "memo", None)
+    if store is None:
+        return v_locals(model) or {"v"}
+    return _in_memo(model, "returns_infer.v_names", lambda m: v_locals(m) or {"v"})
+
+
 def _in_memo(model, key: str, make):
     """`model.memo[key]`, made by `make(model)` when first asked (it lives as long as the parse)."""
     got = model.memo.get(key)
@@ -1239,7 +1292,8 @@ class _Constants:
 
     def __init__(self, model):
         self.path = model.path
-        self.v_names = v_locals(model) or {"v"}
+        self.v_names = _v_names(model)
+        self.read = reader_of(model)
         self.values: list[tuple[str, Node]] = []  # (name, value), in the file's order
         self.named: dict[str, list[Node]] = {}  # name -> its values, in order
         self.shapes: dict[int, Shape] = {}  # value id -> its validator shape
@@ -1262,7 +1316,7 @@ class _Constants:
     def _shape(self, val: Node) -> Shape:
         got = self.shapes.get(val.id)
         if got is None:
-            got = self.shapes[val.id] = parse_validator(val, self.path, self.v_names)
+            got = self.shapes[val.id] = parse_validator(val, self.path, self.v_names, read=self.read)
         return got
 
     def all(self) -> dict:
@@ -1416,7 +1470,7 @@ def describe_handler(model, reg, index) -> Optional[dict]:
     verdict = None
     ret = reg.value("returns") if reg.config is not None else None
     if ret is not None and builder_dialect(index, model.path, reg.builder) != "zod":
-        validator = parse_validator(ret, model.path, inf.v_names)
+        validator = parse_validator(ret, model.path, inf.v_names, read=reader_of(model))
         if res.resolve(validator).kind != "unknown":
             verdicts = [judge(s.shape, validator, res) for s in hr.sites]
             bad = next((v for v in verdicts if v.kind == "rejected"), None)

@@ -77,6 +77,8 @@ def insert_key_edit(model, obj: Node, entry: str, after: Optional[Node] = None,
 
 
 # ------------------------------------------------------------------ return null
+_uses_semicolons = cx._memo(uses_semicolons)  # (once per file: each of its CVX101/CVX104 fixes asks)
+
 def return_null_edits(model, fn: Node) -> list[TextEdit]:
     """`return;` -> `return null;` and `return null;` at the end when the body can fall off."""
     body = fn_body(fn)
@@ -84,7 +86,7 @@ def return_null_edits(model, fn: Node) -> list[TextEdit]:
         return []
     data = model.src.data
     path = model.path
-    semi = ";" if uses_semicolons(model.root) else ""
+    semi = ";" if _uses_semicolons(model.root) else ""
     edits: list[TextEdit] = []
     for r in own_returns(model, body):
         if return_value(r) is None:
