@@ -33,6 +33,7 @@ from .facts import (
     TableRefFact,
 )
 from .records import record, field
+from .byte_scan import name_starts
 from .refs_extract import extract_references
 from .source import SourceFile, kind_for_path, language
 from .syntax import (
@@ -50,10 +51,16 @@ from .syntax import (
 
 # node types the main query also captures for `nodes_of_type` (one pass over the tree: a
 # separate query per type would walk the whole tree again in C each time): the ones rules ask for
-# (and the functions, for convex.set_function_index)
-_PREFETCHED_TYPES = ("member_expression", "as_expression", "subscript_expression", "variable_declarator",
+# (and the functions, for convex.set_function_index). Not the member expressions: a fifth of the
+# file's named nodes, each capture costing ~2.5k instructions, for the few rules that look for a
+# name's members (`members_on`, `members_named`: from the bytes)
+_PREFETCHED_TYPES = ("as_expression", "subscript_expression", "variable_declarator",
                      "new_expression", "string", "template_string")
 _QUERIES: dict[str, ts.Query] = {}
+# node types `nodes_of_type_between` finds from the bytes: the keyword only they spell outside
+# strings, comments and names (`if (…)`, `a ? b : c`)
+_TOKEN_OF = {"if_statement": b"if", "ternary_expression": b"?"}
+
 
 
 def _query(kind: str) -> ts.Query:
@@ -465,6 +472,67 @@ class FileModel:
                 found = sort_document_order(caps.get("n", []))
             cache[key] = found
         return found
+
+    def nodes_of_type_between(self, lo: int, hi: int, *types: str) -> list[Node]:
+        """The named nodes of these types lying within bytes lo..hi, in document order. A type
+        spelled with a keyword of its own (`_TOKEN_OF`) is found from that keyword's places in those
+        bytes (the smallest named node around each: the node it belongs to, or a string, comment,
+        name... holding those bytes); no query over the whole tree is compiled nor run for it."""
+        if not all(t in _TOKEN_OF for t in types) or self.src.tree is None:
+            return [n for n in self.nodes_of_type(*types) if lo <= n.start_byte and n.end_byte <= hi]
+        data = self.src.data
+        find = self.root.named_descendant_for_byte_range
+        found: dict[tuple[int, int, str], Node] = {}
+        for t in set(types):
+            token = _TOKEN_OF[t]
+            size = len(token)
+            i = data.find(token, lo, hi)
+            while i != -1:
+                n = find(i, i + size)
+                if n is not None and n.type == t and lo <= n.start_byte and n.end_byte <= hi:
+                    found[(n.start_byte, n.end_byte, t)] = n
+                i = data.find(token, i + 1, hi)
+        return sort_document_order(list(found.values()))
+
+    def members_on(self, names) -> list[Node]:
+        """The member expressions whose object is an identifier spelled as one of `names` (`v.string`,
+        `v?.x`; not `(v).x`), in document order. Found from the names' places in the bytes: the
+        smallest named node around a name and the byte after it is the member expression whose object
+        it is, if any (member expressions are many: the main query does not capture them)."""
+        if self.src.tree is None or not names:
+            return []
+        find = self.root.named_descendant_for_byte_range
+        f_object = self.F.object
+        data = self.src.data
+        out = []
+        for raw in {n.encode("utf-8") for n in names}:
+            size = len(raw)
+            for i in name_starts(data, raw):
+                n = find(i, i + size + 1)
+                if n is not None and n.type == "member_expression":
+                    obj = n.child_by_field_id(f_object)
+                    if obj is not None and obj.start_byte == i and obj.end_byte == i + size \
+                            and obj.type == "identifier":
+                        out.append(n)
+        return sort_by_start(out) if len(names) > 1 else out
+
+    def members_named(self, prop: str, within: Optional[Node] = None) -> list[Node]:
+        """The member expressions whose property is the name `prop` (`ctx.db`, `x?.db`), inside `within`
+        (the whole file: None), in document order. Found from the name's places in the bytes (the
+        property node there, then its parent), as `members_on`."""
+        if self.src.tree is None:
+            return []
+        lo, hi = (within.start_byte, within.end_byte) if within is not None else (0, len(self.src.data))
+        find = self.root.named_descendant_for_byte_range
+        out = []
+        raw = prop.encode("utf-8")
+        for i in name_starts(self.src.data, raw, lo, hi):
+            n = find(i, i + len(raw))
+            if n is not None and n.type == "property_identifier" and n.start_byte == i and n.end_byte == i + len(raw):
+                p = n.parent
+                if p is not None and p.type == "member_expression" and (within is None or p != within):
+                    out.append(p)
+        return sort_document_order(out)
 
     def nodes_any_order(self, *types: str) -> list[Node]:
         """`nodes_of_type(*types)` in no particular order, for a rule whose answer does not depend

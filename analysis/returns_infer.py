@@ -11,7 +11,6 @@ across files (through `extract`, the per-file summary) and `ctx.run*` results (t
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
 from typing import Optional
 
 from tree_sitter import Node
@@ -129,13 +128,15 @@ class _TreeMemo:
     re-parsed tree gets a new model and a new store, never another tree's node ids."""
 
     def __init__(self):
-        self.top: Optional[tuple] = None  # (the file's top-level nodes, their starts), see Inferer.named
-        self.idents: dict[tuple, list] = {}  # (name, top-level node index) -> the identifiers spelled so in it
+        self.idents: dict[tuple, list] = {}  # (name, top-level node start, end) -> the identifiers spelled so in it
         self.named: dict[tuple, list] = {}  # (name, scope id) -> Inferer.named's answer
-        self.bodies: dict[int, tuple] = {}  # statement block id -> (its own returns, can it fall off)
+        self.returns: dict[int, list] = {}  # statement block id -> its own return statements (see own_returns)
         self.conditions: dict[int, list] = {}  # function id -> the conditions starting in it
-        self.spans: dict[int, Optional[tuple]] = {}  # function id -> where its tests are (see _test_spans)
+        self.spans: dict[int, tuple] = {}  # function id -> where its tests are (see _test_spans)
+        self.mutated: dict[tuple, bool] = {}  # (scope id, name, fresh) -> _mutated's answer for its identifiers
+        self.held: dict[int, bool] = {}  # function id -> does a condition starting with it hold it (see _held)
         self.tests: dict[int, tuple] = {}  # function id -> (reads its conditions narrow, their heads)
+        self.tested: dict[tuple, bool] = {}  # (function id, name) -> is an identifier `name` in its tests
         self.leaves: dict[int, frozenset] = {}  # condition node id -> the reads it tests
 
 
@@ -149,19 +150,33 @@ def _tree_memo(model) -> _TreeMemo:
     return tree
 
 
+def own_returns(model, body: Node, tree: Optional[_TreeMemo] = None) -> list[Node]:
+    """The `return` statements of a function's statement block, not of the functions nested in it
+    (byte_scan.own_returns), found once per parse: the inference and the CVX101/CVX104/CVX113
+    fixes ask it of the same handlers."""
+    if tree is None:
+        tree = _tree_memo(model)
+    got = tree.returns.get(body.id)
+    if got is None:
+        got = tree.returns[body.id] = byte_scan.own_returns(body, model.src.data, cx.innermost_function)
+    return got
+
+
 class Inferer:
     """Infers return shapes in one file (symbolic where other files or the schema are needed)."""
 
     def __init__(self, model):
         self.model = model
         self.path = model.path
-        self.v_names = v_locals(model) or {"v"}
+        self.v_names = _v_names(model)
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         # helpers asked for too deep, and recursions cut: where an answer may depend on the questions
         # asked before (a helper's shape memoised, or being worked out); none, and every answer is
         # the one any order of questions gives (see _Shapes)
         self.cuts = 0
+        self.deep = 0  # expressions met deeper than _MAX_DEPTH (an answer without any holds at any lesser depth)
+        self._declared_memo: dict[tuple, tuple] = {}  # see _declared
         self._tree = _tree_memo(model)
         self._chains_by_call: Optional[dict] = None  # see _chains
         self._handlers_by_id: Optional[dict] = None  # see _handlers
@@ -194,19 +209,17 @@ class Inferer:
         if not name:  # an empty (MISSING) name: a query over the whole tree
             nodes = _identifier_nodes(root, self.path, name)
         else:
-            if tree.top is None:
-                kids = root.children
-                tree.top = (kids, [k.start_byte for k in kids])
-            kids, starts = tree.top
             data = self.model.src.data
             nodes = []
-            for k in range(max(bisect_right(starts, lo) - 1, 0), bisect_left(starts, hi)):
-                part = tree.idents.get((name, k))
+            kid = root.first_child_for_byte(lo)  # (the first ending after `lo`: those before hold nothing here)
+            while kid is not None and kid.start_byte < hi:
+                k = (name, kid.start_byte, kid.end_byte)
+                part = tree.idents.get(k)
                 if part is None:
-                    kid = kids[k]
-                    part = tree.idents[(name, k)] = byte_scan.identifiers_named(
+                    part = tree.idents[k] = byte_scan.identifiers_named(
                         root, data, name, kid.start_byte, kid.end_byte)
                 nodes.extend(part)
+                kid = kid.next_sibling
         got = tree.named[key] = [n for n in nodes if lo <= n.start_byte < hi]
         return got
 
@@ -217,16 +230,11 @@ class Inferer:
             return None
         if body.type != "statement_block":
             return HandlerReturns([ReturnSite(body, body, self.expr(body, 0))], False)
-        got = self._tree.bodies.get(body.id)
-        if got is None:
-            got = self._tree.bodies[body.id] = (byte_scan.own_returns(body, self.model.src.data, cx.innermost_function),
-                                                function_can_fall_off(fn))
-        returns, falls_off = got
         sites = []
-        for r in returns:
+        for r in own_returns(self.model, body, self._tree):
             val = return_value(r)
             sites.append(ReturnSite(r, val, self.expr(val, 0) if val is not None else UNDEFINED))
-        return HandlerReturns(sites, falls_off)
+        return HandlerReturns(sites, function_can_fall_off(fn))
 
     def helper_shape(self, fn: Node, depth: int = 0) -> Shape:
         """What a model-layer helper returns (its annotation when the body says too little)."""
@@ -255,7 +263,10 @@ class Inferer:
     # ---------------------------------------------------------- expressions
     def expr(self, node: Optional[Node], depth: int) -> Shape:
         node, nonnull = _unwrap(node)
-        if node is None or depth > _MAX_DEPTH:
+        if node is None:
+            return UNKNOWN
+        if depth > _MAX_DEPTH:
+            self.deep += 1
             return UNKNOWN
         s = self._expr(node, depth)
         return without_null(s) if nonnull else s
@@ -263,10 +274,10 @@ class Inferer:
     def _expr(self, e: Node, depth: int) -> Shape:
         t = e.type
         if t == "string":
-            return _code(literal(("s", string_value(e))))
+            return _code(("s", string_value(e)))
         if t == "template_string":
             sv = string_value(e)
-            return _code(literal(("s", sv))) if sv is not None else STRING
+            return _code(("s", sv)) if sv is not None else STRING
         if t == "number" or (t == "unary_expression" and e.named_children and e.named_children[-1].type == "number"
                              and text(e).startswith("-")):
             if text(e).rstrip().endswith("n"):
@@ -275,9 +286,9 @@ class Inferer:
                 val = float(text(e).replace("_", "").replace(" ", ""))
             except ValueError:
                 return NUMBER
-            return _code(literal(("n", val)))
+            return _code(("n", val))
         if t in ("true", "false"):
-            return _code(literal(("b", t == "true")))
+            return _code(("b", t == "true"))
         if t == "null":
             return NULL
         if t == "undefined" or (t == "identifier" and text(e) == "undefined"):
@@ -392,13 +403,14 @@ class Inferer:
         name = m.group(1) if m is not None and m.group(1) not in _NOT_PLAIN else None
         heads = _heads(read) if "." in read else ()
         tree = self._tree
-        for fn in cx.enclosing_functions(node):
-            spans = self._test_spans(fn) if name is not None else None
-            if spans is not None:
+        outermost = None
+        for fn in cx.enclosing_functions(node):  # (innermost first)
+            if name is not None and not self._held(fn):
                 # `a`, `a.b`: a test reads it, a member of it or what it is a member of exactly
-                # when the identifier `a` is in the test (every such read starts with it)
-                if _any_inside(self.named(fn, name), spans):
-                    return True
+                # when the identifier `a` is in the test (every such read starts with it). The
+                # tests of such a function are among those of such a function around it, as are
+                # its `a`s: the outermost one answers for all
+                outermost = fn
                 continue
             got = tree.tests.get(fn.id)
             if got is None:
@@ -407,7 +419,31 @@ class Inferer:
             # a read tested itself, one of its heads (`a` of `a.b`), or one it is the head of
             if read in tested or read in tested_heads or any(h in tested for h in heads):
                 return True
-        return False
+        if outermost is None:
+            return False
+        key = (outermost.id, name)  # (asked again for each read starting with `a`: `a.b.c`, `a.b`, `a`)
+        inside = tree.tested.get(key)
+        if inside is None:
+            inside = tree.tested[key] = _named_inside(self.model.root, self.model.src.data, name,
+                                                      self._test_spans(outermost))
+        return inside
+
+    def _held(self, fn: Node) -> bool:
+        """Does a condition starting where `fn` starts hold it (`(() => {}) || x`)? Then its tests
+        reach outside it. (Every other condition starting in it lies inside it.)"""
+        tree = self._tree
+        got = tree.held.get(fn.id)
+        if got is None:
+            got = False
+            lo, hi = fn.start_byte, fn.end_byte
+            up = fn.parent
+            while up is not None and up.start_byte == lo:
+                if up.type in _COND_TYPES and up.end_byte > hi:
+                    got = True
+                    break
+                up = up.parent
+            tree.held[fn.id] = got
+        return got
 
     def _conditions(self, fn: Node) -> list[Node]:
         got = self._tree.conditions.get(fn.id)
@@ -415,26 +451,23 @@ class Inferer:
             got = self._tree.conditions[fn.id] = byte_scan.condition_nodes(fn, self.model.src.data, _COND_TYPES)
         return got
 
-    def _test_spans(self, fn: Node) -> Optional[tuple]:
-        """(starts, ends) of the outermost tests in `fn` other than null tests, sorted; None when a
-        condition starting with `fn` holds it (its tests reach outside `fn`)."""
+    def _test_spans(self, fn: Node) -> tuple:
+        """(starts, ends) of the outermost tests in `fn` (a function no condition holds, see _held)
+        other than null tests, sorted."""
         tree = self._tree
-        if fn.id in tree.spans:
-            return tree.spans[fn.id]
-        conds = self._conditions(fn)
-        spans: Optional[tuple] = None
-        if all(c.end_byte <= fn.end_byte for c in conds):
-            found = sorted(((leaf.start_byte, -leaf.end_byte) for c in conds for cond in _tested_parts(c)
-                            for leaf in _condition_leaves(cond) if not _pure_null_test(leaf)))
-            starts: list[int] = []
-            ends: list[int] = []
-            for start, neg_end in found:
-                if ends and start < ends[-1]:
-                    continue  # inside the one before (nodes nest)
-                starts.append(start)
-                ends.append(-neg_end)
-            spans = (starts, ends)
-        tree.spans[fn.id] = spans
+        spans = tree.spans.get(fn.id)
+        if spans is not None:
+            return spans
+        found = sorted(((leaf.start_byte, -leaf.end_byte) for c in self._conditions(fn) for cond in _tested_parts(c)
+                        for leaf in _condition_leaves(cond) if not _pure_null_test(leaf)))
+        starts: list[int] = []
+        ends: list[int] = []
+        for start, neg_end in found:
+            if ends and start < ends[-1]:
+                continue  # inside the one before (nodes nest)
+            starts.append(start)
+            ends.append(-neg_end)
+        spans = tree.spans[fn.id] = (starts, ends)
         return spans
 
     def _identifier(self, ident: Node, depth: int) -> Shape:
@@ -467,22 +500,37 @@ class Inferer:
         cur = ident
         parent = cur.parent
         while parent is not None:
-            if parent.type in ("statement_block", "program", "switch_case", "switch_default", "class_body"):
-                for stmt in parent.named_children:
-                    if stmt.start_byte >= ident.start_byte:
+            pt = parent.type
+            if pt in _BLOCK_TYPES:
+                # its statements before the use that hold the name, in order: those holding an
+                # occurrence before `cur` (the statement holding the use), then `cur`
+                end = cur.start_byte
+                i = data.find(raw, parent.start_byte, end)
+                while i != -1:
+                    stmt = parent.first_named_child_for_byte(i)
+                    if stmt is None or stmt.start_byte >= end:
                         break
-                    if data.find(raw, stmt.start_byte, stmt.end_byte) == -1:
-                        continue  # the name is not even written in it
-                    d = _declarator_of(stmt, name)
+                    if stmt.start_byte <= i:
+                        d = _declarator_of(stmt, name)
+                        if d is not None:
+                            return ("decl", d, None)
+                        i = data.find(raw, stmt.end_byte, end)
+                    else:  # (outside every statement: not a name's place, but looked past exactly)
+                        i = data.find(raw, stmt.start_byte, end)
+                if end < ident.start_byte and data.find(raw, end, cur.end_byte) != -1:
+                    d = _declarator_of(cur, name)
                     if d is not None:
                         return ("decl", d, None)
-            elif parent.type in FUNCTION_TYPES:
-                for p in function_params(parent):
-                    if name in _pattern_names(param_pattern(p)):
-                        return ("param", parent, p)
-                if parent.type == "function_declaration" and text(parent.child_by_field_name("name")) == name:
-                    return None
-            elif parent.type == "for_in_statement":
+            elif pt in FUNCTION_TYPES:
+                body = parent.child_by_field_name("body")
+                # (its parameters and name are written before its body)
+                if body is None or data.find(raw, parent.start_byte, body.start_byte) != -1:
+                    for p in function_params(parent):
+                        if name in _pattern_names(param_pattern(p)):
+                            return ("param", parent, p)
+                    if pt == "function_declaration" and text(parent.child_by_field_name("name")) == name:
+                        return None
+            elif pt == "for_in_statement":
                 left = parent.child_by_field_name("left")
                 if left is not None and name in _pattern_names(left) and cur.id != left.id \
                         and any(c.type == "of" for c in parent.children):
@@ -492,6 +540,20 @@ class Inferer:
         return None
 
     def _declared(self, decl: Node, name: str, use: Node, depth: int) -> Shape:
+        """The shape of `name` declared at `decl` (each use of a name asks again). An answer worked out
+        with no recursion cut and no expression too deep is kept, and given to the same question asked
+        no deeper: the helpers it met are memoised with the shapes it saw."""
+        key = (decl.id, name)
+        got = self._declared_memo.get(key)
+        if got is not None and depth <= got[0]:
+            return got[1]
+        cuts, deep = self.cuts, self.deep
+        shape = self._declared_now(decl, name, depth)
+        if self.cuts == cuts and self.deep == deep:
+            self._declared_memo[key] = (depth, shape)
+        return shape
+
+    def _declared_now(self, decl: Node, name: str, depth: int) -> Shape:
         stmt = decl.parent
         is_const = stmt is not None and stmt.type == "lexical_declaration" \
             and self.model.src.data.startswith(b"const", stmt.start_byte)
@@ -503,8 +565,13 @@ class Inferer:
             scope = self.model.root
         if not is_const and _reassigned(self.named(scope, name)):
             return UNKNOWN
-        fresh = _unwrap(value)[0] is not None and _unwrap(value)[0].type in ("object", "array")
-        if _mutated(self.named(scope, name), fresh):
+        inner = _unwrap(value)[0]
+        fresh = inner is not None and inner.type in ("object", "array")
+        key = (scope.id, name, fresh)
+        mutated = self._tree.mutated.get(key)
+        if mutated is None:
+            mutated = self._tree.mutated[key] = _mutated(self.named(scope, name), fresh)
+        if mutated:
             return UNKNOWN
         shape = self.expr(value, depth + 1)
         pat = decl.child_by_field_name("name")
@@ -747,9 +814,9 @@ class Inferer:
 
 
 # ------------------------------------------------------------------ helpers
-def _code(s: Shape) -> Shape:
+def _code(value) -> Shape:
     """A literal written in the code (widened to its type when a validator is proposed)."""
-    return Shape(s.kind, value=s.value, origin="code")
+    return Shape("literal", value=value, origin="code")
 
 
 def _narrowed_by_query(chain) -> Optional[Shape]:
@@ -1032,6 +1099,7 @@ def _condition_leaves(cond: Optional[Node]):
         yield cond
 
 
+_BLOCK_TYPES = frozenset({"statement_block", "program", "switch_case", "switch_default", "class_body"})
 _COND_TYPES = frozenset({"if_statement", "while_statement", "do_statement", "ternary_expression",
                          "switch_statement", "binary_expression"})
 
@@ -1056,15 +1124,16 @@ _PLAIN_HEAD = re.compile(r"([A-Za-z_$][A-Za-z0-9_$]*)(?:\.|$)")
 _NOT_PLAIN = frozenset({"this", "super", "import", "new", "null", "undefined", "true", "false"})
 
 
-def _any_inside(idents: list[Node], spans: tuple) -> bool:
-    """Is one of these `identifier` nodes inside one of the (disjoint, sorted) spans?"""
-    starts, ends = spans
-    for ident in idents:
-        if ident.type != "identifier":
-            continue
-        i = bisect_right(starts, ident.start_byte) - 1
-        if i >= 0 and ident.end_byte <= ends[i]:
-            return True
+def _named_inside(root: Node, data: bytes, name: str, spans: tuple) -> bool:
+    """Is an `identifier` spelled `name` inside one of the (disjoint, sorted) spans? Found from the
+    bytes there: the tree is asked only about the name's occurrences in the tests."""
+    raw = name.encode("utf-8")
+    size = len(raw)
+    for start, end in zip(*spans):
+        for i in byte_scan.name_starts(data, raw, start, end):
+            node = root.named_descendant_for_byte_range(i, i + size)
+            if node is not None and node.type == "identifier" and node.start_byte == i and node.end_byte == i + size:
+                return True
     return False
 
 
@@ -1195,6 +1264,14 @@ def _constants(model) -> "_Constants":
     return _in_memo(model, _CONSTANTS, _Constants)
 
 
+def _v_names(model) -> set:
+    """The file's local names of `v` (`{"v"}` when it imports none), once per parse."""
+    store = getattr(model, "memo", None)
+    if store is None:
+        return v_locals(model) or {"v"}
+    return _in_memo(model, "returns_infer.v_names", lambda m: v_locals(m) or {"v"})
+
+
 def _in_memo(model, key: str, make):
     """`model.memo[key]`, made by `make(model)` when first asked (it lives as long as the parse)."""
     got = model.memo.get(key)
@@ -1209,7 +1286,7 @@ class _Constants:
 
     def __init__(self, model):
         self.path = model.path
-        self.v_names = v_locals(model) or {"v"}
+        self.v_names = _v_names(model)
         self.values: list[tuple[str, Node]] = []  # (name, value), in the file's order
         self.named: dict[str, list[Node]] = {}  # name -> its values, in order
         self.shapes: dict[int, Shape] = {}  # value id -> its validator shape

@@ -222,6 +222,10 @@ def parse_validator(node: Optional[Node], path: str, v_names=("v",), depth: int 
         return UNKNOWN
     if fn.type != "member_expression":
         return UNKNOWN
+    # `v.string()` written plainly (most calls): the callee's text tells the object and the method
+    head, dot, method = text(fn).partition(".")
+    if dot and head in v_names and head not in _NOT_NAMES and _NAME.fullmatch(method) is not None:
+        return _parse_v_call(method, call_args(node), path, v_names, depth)
     args = call_args(node)
     obj = unwrap(fn.child_by_field_name("object"))
     method = text(fn.child_by_field_name("property"))
@@ -325,6 +329,7 @@ _TEXT_CACHE: dict[tuple[str, str], Shape] = {}
 # A schema field's or a `returns` text is mostly a few `v.<member>(…)` calls and names: read those
 # without a parse (`_read_simple`); anything else is parsed (a tree-sitter parse costs ~50 us).
 _SIMPLE_TOKEN = re.compile(r'[ \t\r\n]*(?:([A-Za-z_$][A-Za-z0-9_$]*)|"([^"\\\r\n]*)"|([.(),]))')
+_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # words the grammar does not read as an `identifier` (or may not): the text is parsed
 _NOT_NAMES = frozenset({
     "null", "undefined", "true", "false", "this", "super", "new", "typeof", "void", "delete", "await", "yield",

@@ -130,25 +130,11 @@ def validator_members(model) -> list[tuple[Node, str]]:
     names = v_locals(model)
     if names and getattr(model, "root", None) is not None:
         data = model.src.data
-        firsts = {name.encode("utf-8")[0] for name in names}  # `v.x` starts with its object
-        spelled = [name.encode("utf-8") for name in names]
-        size = len(data)
         found = []
-        # (in any order, sorted below: the model's member expressions need no sort of their own; the
-        # names read from the bytes, as `text` would, without keeping them)
-        for n in model.nodes_any_order("member_expression"):
-            start = n.start_byte
-            if data[start] not in firsts:
-                continue
-            for raw in spelled:  # the name, then no ASCII identifier character (`value.x` is not `v.x`)
-                end = start + len(raw)
-                if data.startswith(raw, start) and (end >= size or data[end] not in _WORD_BYTES):
-                    break
-            else:
-                continue
+        # (the member expressions on those names, found from the names' places in the bytes: see
+        # `FileModel.members_on`; the names read from the bytes, as `text` would, without keeping them)
+        for n in model.members_on(names):
             obj = n.child_by_field_name("object")
-            if obj is None or obj.type != "identifier":
-                continue
             name = data[obj.start_byte:obj.end_byte].decode("utf-8", "replace")
             if name not in names:
                 continue
@@ -283,7 +269,6 @@ def _declared_again(model, name: str) -> bool:
 
 
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$")
-_WORD_BYTES = frozenset(ord(c) for c in _WORD_CHARS)
 
 
 def validator_call(node: Optional[Node], names: set[str]) -> Optional[tuple[str, Node]]:

@@ -36,11 +36,12 @@ PARSE_SCRIPT = r"""
 import sys, tree_sitter as ts, tree_sitter_typescript as tst
 L = ts.Language(tst.language_typescript()); X = ts.Language(tst.language_tsx())
 p, px = ts.Parser(L), ts.Parser(X)
+TSX = (".tsx", ".js", ".jsx", ".mjs", ".cjs")  # the grammar convex-lsp parses each with (source.kind_for_path)
 n = 0
 for f in open(sys.argv[1]).read().split("\n"):
     if f:
         with open(f, "rb") as fh:
-            (px if f.endswith(".tsx") else p).parse(fh.read()); n += 1
+            (px if f.endswith(TSX) else p).parse(fh.read()); n += 1
 print(n)
 """
 

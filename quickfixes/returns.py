@@ -17,7 +17,7 @@ from tree_sitter import Node
 from ..analysis import convex as cx
 from ..analysis.registry import Finding, Fix, TextEdit
 from ..analysis import validator_algebra as va
-from ..analysis.returns_infer import Inferer, builder_dialect
+from ..analysis.returns_infer import Inferer, builder_dialect, own_returns
 from ..analysis.validator_algebra import Resolver
 from ..analysis.validators_util import function_can_fall_off  # the rule's own reachability (CVX104)
 from ..analysis.syntax import (
@@ -36,7 +36,6 @@ from ._util import (
     node_at,
     registration_for,
     return_value,
-    returns_in,
     uses_semicolons,
 )
 
@@ -78,6 +77,8 @@ def insert_key_edit(model, obj: Node, entry: str, after: Optional[Node] = None,
 
 
 # ------------------------------------------------------------------ return null
+_uses_semicolons = cx._memo(uses_semicolons)  # (once per file: each of its CVX101/CVX104 fixes asks)
+
 def return_null_edits(model, fn: Node) -> list[TextEdit]:
     """`return;` -> `return null;` and `return null;` at the end when the body can fall off."""
     body = fn_body(fn)
@@ -85,9 +86,9 @@ def return_null_edits(model, fn: Node) -> list[TextEdit]:
         return []
     data = model.src.data
     path = model.path
-    semi = ";" if uses_semicolons(model.root) else ""
+    semi = ";" if _uses_semicolons(model.root) else ""
     edits: list[TextEdit] = []
-    for r in returns_in(body, data):
+    for r in own_returns(model, body):
         if return_value(r) is None:
             kw = r.children[0]
             edits.append(TextEdit(path, kw.end_byte, kw.end_byte, " null"))
@@ -173,7 +174,7 @@ def handler_summary(model, reg, handler: Optional[Node], index):
     if body is None:
         return None
     if body.type == "statement_block":
-        values = [return_value(r) for r in returns_in(body, model.src.data)]
+        values = [return_value(r) for r in own_returns(model, body)]
         if all(v is None or (unwrap(v) is not None and unwrap(v).type == "null") for v in values):
             return ("void", None)  # only `return;` / `return null;`
     hr = Inferer(model).function_returns(handler)

@@ -332,11 +332,16 @@ def _wants_str(param) -> bool:
 
 
 def main(argv: Optional[list[str]] = None) -> int:
+    """The command; `argv` None: the process's own command line (the `convex-lsp` program, `python -m
+    convex_lsp`), whose `check` ends the process itself once its output is written (`_leave`)."""
     ap = build_parser()
     args = ap.parse_args(argv)
     try:
         if args.command == "check":
-            return cmd_check(args)
+            code = cmd_check(args)
+            if argv is None:
+                _leave(code)
+            return code
         if args.command == "rule":
             return cmd_rule(args)
         if args.command == "serve":
@@ -351,6 +356,38 @@ def main(argv: Optional[list[str]] = None) -> int:
         except OSError:
             pass
         return EXIT_OK
+
+
+def _leave(code: int) -> None:
+    """End the process with `code` now, without the interpreter's teardown: freeing the index, the
+    facts and every module's objects one by one costs ~1% of a cold `check`'s instructions (more of
+    its CPU: the frees touch memory all over) and changes nothing the run leaves behind. What a
+    normal exit does that matters is done first: the output flushed, the `atexit` handlers run (none
+    in a plain run; coverage's, say). Returns (the normal exit follows) when the output cannot be
+    flushed (a closed pipe: the caller's handling applies) or a non-daemon thread is still running."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        return
+    if "threading" in sys.modules:
+        import threading
+
+        main_thread = threading.main_thread()
+        if any(t is not main_thread and not t.daemon for t in threading.enumerate()):
+            return
+    import atexit
+
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:
+        return
+    run_exit_handlers()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -389,3 +389,82 @@ def test_calls_named_with_callees_are_calls_named_with_their_entries(model):
     for call, entry in got:
         assert entry is raw[index[call.id]] and entry[1] in names
     assert [c.id for c, _ in model.calls_named_with_callees("paginate")] == [c.id for c in model.calls_named("paginate")]
+
+
+BRANCHES = textwrap.dedent("""
+    // if (commented) { a ? b : c }
+    export const f = mutation({ handler: async (ctx, { id }) => {
+      const existing = await ctx.db.get(id);
+      const s = "if (x) y ? z : w";  const r = /if ?/;  const t = `if ${ok ? 1 : 2}`;
+      const notify = obj?.iffy ?? gift; type T<X> = X extends string ? "a" : "b";
+      function opt(a?: number) { if (a) return a ? 1 : (b ? 2 : 3); else if (!a) { return; } }
+      if (existing) { existing.n > 1 ? go() : stop(); } else { <div>if ? else</div>; }
+      return existing ?? (done ? 1 : 2);
+    } });
+    if (broken { x ? : ; }
+""")
+
+
+@pytest.mark.parametrize("path", ["/w/convex/b.ts", "/w/convex/b.tsx"])
+def test_nodes_between_found_from_their_keywords_are_the_ones_a_query_finds(path):
+    memo: dict = {}
+    with file_cache(memo):
+        m = FileModel(SourceFile.from_bytes(path, BRANCHES.encode()), "/w/convex", "b", memo=memo)
+        types = ("if_statement", "ternary_expression")
+        every = m.nodes_of_type(*types)
+        assert len(every) >= 8
+        ranges = [(n.start_byte + d, n.end_byte - e) for n in walk(m.root) if n.is_named
+                  for d, e in ((0, 0), (1, 0), (0, 1))]
+        for lo, hi in ranges:
+            want = [n.id for n in every if lo <= n.start_byte and n.end_byte <= hi]
+            for ts_ in (types, types[:1], types[1:]):
+                got = [n.id for n in m.nodes_of_type_between(lo, hi, *ts_)]
+                assert got == [i for i, n in zip(want, (x for x in every if lo <= x.start_byte and x.end_byte <= hi))
+                               if n.type in ts_], (lo, hi, ts_)
+        # a type it cannot find from the bytes: the query's nodes, filtered
+        call = m.calls[0]
+        assert [n.id for n in m.nodes_of_type_between(call.start_byte, call.end_byte, "member_expression")] == \
+            [n.id for n in m.nodes_of_type("member_expression") if call.start_byte <= n.start_byte
+             and n.end_byte <= call.end_byte]
+
+
+MEMBERS = textwrap.dedent("""
+    import { v } from "convex/values";
+    // v.comment and ctx.db in a comment; "v.string()" in a string
+    export const a = v.object({ x: v.string(), y: v?.int64(), z: v
+      .number(), w: v /* c */ . any(), dv: dev.v, vv: vv.x, $v: $v.y, v$: v$.z, p: (v).x, n: v!.y });
+    export const h = action({ handler: async (ctx) => {
+      const { db } = ctx; ctx.db.get(x); (ctx).db.query("t"); ctx?.db; ctx.dbx; ctx["db"]; db.db.db;
+      const e = process.env.KEY + process.env["OTHER"] + process.envy + env.env;
+      type T = typeof ctx.db.get; 0x1fv.x; /a/gv.y; 123ndb.db;
+    } });
+    const broken = v.object({ x: v. , y: ctx.db.
+""")
+
+
+@pytest.mark.parametrize("path", ["/w/convex/m.ts", "/w/convex/m.tsx", "/w/convex/m.js"])
+def test_members_found_from_their_names_are_the_ones_a_query_finds(path):
+    memo: dict = {}
+    with file_cache(memo):
+        m = FileModel(SourceFile.from_bytes(path, MEMBERS.encode()), "/w/convex", "m", memo=memo)
+        every = m.nodes_of_type("member_expression")  # (not captured by the main query: one of its own)
+        assert len(every) >= 25
+
+        def on(names):
+            return [n.id for n in every if n.child_by_field_name("object") is not None
+                    and n.child_by_field_name("object").type == "identifier"
+                    and text(n.child_by_field_name("object")) in names]
+
+        def named(prop, within):
+            return [n.id for n in every if (within is None or within.start_byte <= n.start_byte
+                                            and n.end_byte <= within.end_byte and n.id != within.id)
+                    and any(c.type == "property_identifier" and text(c) == prop for c in n.children)]
+
+        for names in ({"v"}, {"ctx"}, {"v", "ctx", "dev"}, {"process"}, {"$v", "v$"}, {"nothing"}):
+            assert [n.id for n in m.members_on(names)] == on(names), names
+        assert len(m.members_on({"v"})) >= 6
+        scopes = [None] + [n for n in walk(m.root) if n.type in ("arrow_function", "object", "call_expression", "member_expression")]
+        for prop in ("db", "env", "get", "x", "nothing"):
+            for within in scopes:
+                assert [n.id for n in m.members_named(prop, within)] == named(prop, within), (prop, within)
+        assert len(m.members_named("db")) >= 5

@@ -166,6 +166,68 @@ def test_a_read_is_tested_exactly_when_the_full_set_of_tested_reads_says_so(mode
     assert answers == {True, False}
 
 
+# where a name is bound: declarations before the use (a comment, a string or an earlier use holding
+# the name too; a declarator after the use in the same statement), parameters (a default or a type
+# naming it), a function's own name, `for … of`, switch cases, class bodies, nested blocks
+BINDINGS = textwrap.dedent("""
+    import { helper } from "./helper";
+    // total doc
+    const total = 1; /* doc */ let doc = helper(total);
+    export function outer(args, { id, opts: { deep } } = { id: args }, n: typeof doc = 2) {
+      let a = b, b = a + n;
+      const note = "doc id args"; // doc
+      if (args) { const doc = args.doc; return [doc, id, deep, note]; }
+      for (const item of args.items) { const got = item ?? doc; }
+      for (const key in args) { key; }
+      switch (args.kind) { case doc: const inner = id; return inner; default: { let x = outer; return x; } }
+      class C { doc = doc; m() { return this.doc ?? total; } }
+      const f = (doc) => ({ doc, total, args }), g = function named(y) { return named(y) + y; };
+      function outer2() { return outer2; }
+      return { a, b, f, g, C, total };
+    }
+""")
+
+
+def _slow_binding(model, ident, name):
+    """Inferer._binding as a plain walk up: every statement before the use, every parameter."""
+    cur, parent = ident, ident.parent
+    while parent is not None:
+        if parent.type in ("statement_block", "program", "switch_case", "switch_default", "class_body"):
+            for stmt in parent.named_children:
+                if stmt.start_byte >= ident.start_byte:
+                    break
+                d = ri._declarator_of(stmt, name)
+                if d is not None:
+                    return ("decl", d.id, None)
+        elif parent.type in FUNCTION_TYPES:
+            for p in ri.function_params(parent):
+                if name in ri._pattern_names(ri.param_pattern(p)):
+                    return ("param", parent.id, p.id)
+            if parent.type == "function_declaration" and text(parent.child_by_field_name("name")) == name:
+                return None
+        elif parent.type == "for_in_statement":
+            left = parent.child_by_field_name("left")
+            if left is not None and name in ri._pattern_names(left) and cur.id != left.id \
+                    and any(c.type == "of" for c in parent.children):
+                return ("forof", parent.id, None)
+        cur, parent = parent, parent.parent
+    return None
+
+
+def test_a_binding_found_from_the_bytes_is_the_one_a_plain_walk_finds(model, edges):
+    kinds = set()
+    for m in (model, edges, _model(BINDINGS)):
+        inf = ri.Inferer(m)
+        for n in _all(m.root):
+            if n.type not in ("identifier", "shorthand_property_identifier"):
+                continue
+            got = inf._binding(n, text(n))
+            got = None if got is None else (got[0], got[1].id, got[2].id if got[2] is not None else None)
+            assert got == _slow_binding(m, n, text(n)), (text(n), n.start_byte)
+            kinds.add(got[0] if got is not None else None)
+    assert kinds == {"decl", "param", "forof", None}
+
+
 def test_a_summary_skipping_the_idle_subtrees_evaluates_the_same(model):
     calls = {c.id for c in model.calls if text(c.child_by_field_name("function")) in ("ids.map", "ctx.db.get")}
 

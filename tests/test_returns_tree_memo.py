@@ -145,7 +145,7 @@ def test_a_second_inferer_on_a_used_memo_infers_as_a_fresh_one(first):
                 warm.helper_shape(fn)
             _handler_shapes(warm, model)
         second = ri.Inferer(model)
-        assert second._tree is warm._tree and second._tree.bodies  # shared, and already filled
+        assert second._tree is warm._tree and second._tree.returns  # shared, and already filled
         assert _handler_shapes(second, model) == [
             None if w is None else (w[0], w[1]) for w in want]
 
@@ -158,4 +158,67 @@ def test_a_reparsed_tree_gets_a_memo_of_its_own():
         _handler_shapes(ri.Inferer(a), a)
     with file_cache(b.memo):
         tb = ri.Inferer(b)._tree
-    assert ta is not tb and ta.bodies and not tb.bodies
+    assert ta is not tb and ta.returns and not tb.returns
+
+
+# a declaration's shape is kept (Inferer._declared) only when worked out with no recursion cut and no
+# expression too deep, and given again to questions asked no deeper: a use deep in a nested literal
+# (past the depth limit) before or after a plain use, a value calling recursive helpers, the same
+# constant read from a helper and from handlers
+NEST = "{ a: " * 9 + "{ x: d }" + " }" * 9  # `d` read at depth 10: `top` in its value at 12, top's value at 13
+DECLS = f"""
+import {{ query }} from "./_generated/server";
+const top = {{ kind: "top", n: 1 }};
+async function ping(ctx, id) {{ const u = await ctx.db.get(id); return u ? pong(ctx, id) : {{ top }}; }}
+async function pong(ctx, id) {{ const again = await ping(ctx, id); return again ?? top; }}
+export const deepFirst = query({{
+  args: {{}},
+  handler: async (ctx, args) => {{
+    const d = {{ k: 1, t: top }};
+    if (args.x) {{ return {NEST}; }}
+    return d;
+  }},
+}});
+export const plainFirst = query({{
+  args: {{}},
+  handler: async (ctx, args) => {{
+    const d = {{ k: 1, t: top }};
+    if (args.x) {{ return d; }}
+    return {NEST};
+  }},
+}});
+export const cycle = query({{
+  args: {{}},
+  handler: async (ctx, {{ id }}) => {{
+    const p = await ping(ctx, id);
+    const q = await pong(ctx, id);
+    return {{ p, q, again: p, top }};
+  }},
+}});
+"""
+
+
+@pytest.mark.parametrize("order", ["forward", "backward"])
+def test_a_kept_declaration_shape_is_the_one_worked_out_again(order, monkeypatch):
+    def ask(inf, model):
+        regs = list(model.registrations)
+        helpers = [n for n in model.root.named_children if n.type == "function_declaration"]
+        if order == "backward":
+            regs, helpers = regs[::-1], helpers[::-1]
+        shapes = [inf.helper_shape(fn) for fn in helpers]
+        for reg in regs:
+            hr = inf.function_returns(reg.handler)
+            shapes.append((hr.falls_off, [s.shape for s in hr.sites]))
+        return shapes
+
+    model = _model(DECLS.encode())
+    with file_cache(model.memo):
+        inf = ri.Inferer(model)
+        kept = ask(inf, model)
+        assert inf._declared_memo and inf.deep and inf.cuts  # the cases are met
+    monkeypatch.setattr(ri.Inferer, "_declared", lambda self, decl, name, use, depth: self._declared_now(decl, name, depth))
+    model = _model(DECLS.encode())
+    with file_cache(model.memo):
+        again = ask(ri.Inferer(model), model)
+    assert kept == again
+    assert any(s.kind == "object" and any(f.name == "k" for f in s.fields) for _, sites in kept[2:] for s in sites)

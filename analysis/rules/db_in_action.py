@@ -38,7 +38,7 @@ def check(ctx):
             found.extend(_db_entries(first))
         elif first.type == "identifier":
             ctx_name = text(first)
-            for m in ctx.model.nodes_of_type_within(handler, "member_expression"):
+            for m in ctx.model.members_named("db", handler):
                 obj = unwrap(m.child_by_field_name("object"))
                 if obj is None or obj.type != "identifier" or text(obj) != ctx_name:
                     continue

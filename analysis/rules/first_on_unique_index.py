@@ -67,9 +67,7 @@ def _is_upsert(model, chain, read_call) -> bool:
     if b"insert" not in rest or chain.table.encode() not in rest:
         return False  # cheap test first: no insert into the table after the lookup
     tested = False
-    for node in model.nodes_of_type("if_statement", "ternary_expression"):
-        if node.start_byte < decl.end_byte or node.end_byte > body.end_byte:
-            continue
+    for node in model.nodes_of_type_between(decl.end_byte, body.end_byte, "if_statement", "ternary_expression"):
         cond = node.child_by_field_name("condition")
         if cond is not None and re.search(rf"(?<![\w$.]){re.escape(name)}(?![\w$])", text(cond)):
             tested = True

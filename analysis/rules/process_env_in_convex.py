@@ -18,9 +18,12 @@ def check(ctx):
     module = ctx.facts.module or ""
     if "." in module.rsplit("/", 1)[-1]:
         return  # convex.config.ts and friends
-    for node in ctx.model.nodes_of_type("member_expression", "subscript_expression"):
-        obj = node.child_by_field_name("object")
-        if obj is None or obj.type != "member_expression" or member_chain(obj) != ["process", "env"]:
+    for obj in ctx.model.members_named("env"):  # (`process.env`, then what reads it: `node` below)
+        if member_chain(obj) != ["process", "env"]:
+            continue
+        node = obj.parent
+        if node is None or node.type not in ("member_expression", "subscript_expression") \
+                or node.child_by_field_name("object") != obj:
             continue
         if node.type == "member_expression":
             name = text(node.child_by_field_name("property"))
