@@ -332,8 +332,11 @@ def raw_findings(model: FileModel, index: WorkspaceIndex, config: Config,
         return findings
     ctx = FileContext(model, index, None, None, config, {})
     forcing = config.severity
+    no_registrations = not model.registrations
     with file_cache(model.memo):
         for rule, sev in rules:
+            if no_registrations and rule.needs_registrations:
+                continue  # (it would find nothing to look at)
             if sev:
                 ctx.rule, ctx.severity = rule, sev  # (`for_rule`, written out: its findings list is empty)
             else:

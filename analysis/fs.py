@@ -285,9 +285,18 @@ def remembered(key, compute: Callable[[], object]):
 
 def plain_absolute(path: str) -> bool:
     """An absolute POSIX path without `.`/`..` components, doubled separators or a trailing one
-    (hidden names such as `.cache` are plain)."""
-    return (os.sep == "/" and path.startswith("/") and "//" not in path and "/./" not in path
-            and "/../" not in path and not path.endswith(("/", "/.", "/..")))
+    (hidden names such as `.cache` are plain). The answers are kept (a run asks about the same few
+    hundred files and folders thousands of times: a lookup instead of five scans of the path)."""
+    got = _PLAIN.get(path)
+    if got is None:
+        if len(_PLAIN) >= 100_000:
+            _PLAIN.clear()
+        got = _PLAIN[path] = (os.sep == "/" and path.startswith("/") and "//" not in path and "/./" not in path
+                              and "/../" not in path and not path.endswith(("/", "/.", "/..")))
+    return got
+
+
+_PLAIN: dict[str, bool] = {}
 
 
 def relative_inside(path: str, folder: str) -> Optional[str]:

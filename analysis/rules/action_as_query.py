@@ -86,4 +86,5 @@ RULE = Rule(
     fix_doc="No automatic fix: turn the action into a query (or call the existing query from the client).",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

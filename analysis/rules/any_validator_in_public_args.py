@@ -76,4 +76,5 @@ RULE = Rule(
     fix_doc="No automatic fix: the expected shape has to be written by hand.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

@@ -63,4 +63,5 @@ RULE = Rule(
             "`returns: v.null()` (and a final `return null;`) when the handler never returns a value.",
     fix="safe",
     check=check,
+    needs_registrations=True,
 )

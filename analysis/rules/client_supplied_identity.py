@@ -278,4 +278,5 @@ RULE = Rule(
     fix=None,
     tags=("security",),
     check=check,
+    needs_registrations=True,
 )

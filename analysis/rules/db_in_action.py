@@ -95,4 +95,5 @@ RULE = Rule(
     fix_doc="No automatic fix: move the reads into an internal query and the writes into an internal mutation.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

@@ -133,4 +133,5 @@ RULE = Rule(
     fix=None,
     tags=("security",),
     check=check,
+    needs_registrations=True,
 )

@@ -116,4 +116,5 @@ RULE = Rule(
     fix_doc="Safe: append `return null;` as the last statement of the handler body.",
     fix="safe",
     check=check,
+    needs_registrations=True,
 )

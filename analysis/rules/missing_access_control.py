@@ -66,4 +66,5 @@ RULE = Rule(
     fix_doc="No automatic fix.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

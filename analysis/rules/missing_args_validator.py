@@ -67,4 +67,5 @@ RULE = Rule(
             "be written by hand.",
     fix="safe",
     check=check,
+    needs_registrations=True,
 )

@@ -70,4 +70,5 @@ RULE = Rule(
             "Zod builders never get a `v` validator.",
     fix="safe/unsafe",
     check=check,
+    needs_registrations=True,
 )

@@ -470,4 +470,5 @@ RULE = Rule(
     fix_doc="No automatic fix: which read stays paginated is a design choice.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

@@ -87,4 +87,5 @@ RULE = Rule(
     fix_doc="No automatic fix: add an argument carrying the time (or value) and pass it from the client.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

@@ -166,4 +166,5 @@ export const list = query({
             "field).",
     fix="safe/unsafe",
     check=check,
+    needs_registrations=True,
 )

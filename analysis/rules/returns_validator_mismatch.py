@@ -83,4 +83,5 @@ export const get = query({
     fix="unsafe",
     needs_schema=False,
     check=check,
+    needs_registrations=True,
 )

@@ -146,4 +146,5 @@ await ctx.runMutation(internal.contacts.upsertMany, { rows });""",
     fix_doc="No automatic fix: write a batch variant of the target function that takes the list.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

@@ -67,4 +67,5 @@ RULE = Rule(
     fix_doc="No automatic fix: move the target's logic into a model-layer helper and call it from both places.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

@@ -265,4 +265,5 @@ await sendInvoice(order, customer);""",
     fix_doc="No automatic fix: write one internal query returning everything the action needs.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

@@ -77,4 +77,5 @@ export const recordView = mutation({
     fix_doc="No automatic fix: move the write into a mutation the client calls.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

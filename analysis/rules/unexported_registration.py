@@ -49,4 +49,5 @@ RULE = Rule(
     fix_doc="Safe: add `export` before the declaration.",
     fix="safe",
     check=check,
+    needs_registrations=True,
 )

@@ -65,4 +65,5 @@ RULE = Rule(
     fix_doc="No automatic fix: extract the target's handler into a helper and call it directly.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )

@@ -158,5 +158,6 @@ crons.daily("cleanup", { hourUTC: 3, minuteUTC: 17 }, internal.jobs.cleanupOld);
     fix=None,
     tags=("unnecessary",),
     check=check,
+    needs_registrations=True,
     keep_words=keep_words,
 )

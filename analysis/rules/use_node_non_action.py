@@ -36,4 +36,5 @@ export const getUser = internalQuery({ ... });""",
     fix_doc="No automatic fix.",
     fix=None,
     check=check,
+    needs_registrations=True,
 )
