@@ -217,27 +217,51 @@ _STMT_TYPE = lazy_re.compile(rb"type\s+(?=[{*A-Za-z_$])")  # `import type …` (
 _TYPE_WORDS = frozenset({"type", "typeof", "as", "from"})  # (a modifier or a name: the nodes tell)
 
 
-def _whole_binding(found: Optional[re.Match], imported: str, source: str, type_only: bool) -> Optional[ImportFact]:
-    """The default or namespace binding whose local name is `found`'s first group; None when the
-    pattern did not match or the name is one of `_TYPE_WORDS` (then the nodes are read)."""
+def _whole_binding(found: Optional[re.Match], imported: str, source: str, type_only: bool) -> Optional[tuple]:
+    """The default or namespace binding whose local name is `found`'s first group, as an
+    `ImportFact`'s fields; None when the pattern did not match or the name is one of `_TYPE_WORDS`
+    (then the nodes are read)."""
     if found is None:
         return None
     local = found.group(1).decode("ascii")
-    return None if local in _TYPE_WORDS else ImportFact(local, imported, source, type_only)
+    return None if local in _TYPE_WORDS else (local, imported, source, type_only)
+
+
+# statement bytes -> what `_plain_import_parts` reads from them: a project's files import the same
+# few modules in the same words (bounded: cleared when full)
+_PLAIN_READS: dict[bytes, Optional[tuple]] = {}
+_PLAIN_READS_MAX = 4096
+_UNREAD = object()
 
 
 def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
     """`read_import` from the bytes, for a statement (without errors) spelled as `_PLAIN_IMPORT`
-    says; None when it is not (then the nodes are read)."""
-    m = _PLAIN_IMPORT.fullmatch(data, stmt.start_byte, stmt.end_byte)
+    says; None when it is not (then the nodes are read). The same words are read once per process."""
+    raw = data[stmt.start_byte:stmt.end_byte]
+    got = _PLAIN_READS.get(raw, _UNREAD)
+    if got is _UNREAD:
+        if len(_PLAIN_READS) >= _PLAIN_READS_MAX:
+            _PLAIN_READS.clear()
+        got = _PLAIN_READS[raw] = _plain_import_parts(raw)
+    if got is None:
+        return None
+    source, type_only, side_effect, locals_, bindings = got
+    return ImportStmt(stmt, source, None, type_only, side_effect, list(locals_),
+                      [ImportFact(*b) for b in bindings])
+
+
+def _plain_import_parts(raw: bytes) -> Optional[tuple]:
+    """What `_read_plain_import` reads from a statement's bytes: (source, type only, side effect
+    only, locals, the bindings as `ImportFact`s' fields), or None."""
+    m = _PLAIN_IMPORT.fullmatch(raw)
     if m is None:
         return None
     source = m.group("src")[1:-1].decode("utf-8", "replace")
     clause = m.group("clause")
     if clause is None:
-        return ImportStmt(stmt, source, None, False, True, [])
+        return source, False, True, (), ()
     locals_: list[str] = []
-    bindings: list[ImportFact] = []
+    bindings: list[tuple] = []
     rest: Optional[bytes] = clause
     stmt_type = False  # `import type …`: every binding is a type's
     t = _STMT_TYPE.match(clause)
@@ -249,7 +273,7 @@ def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
         fact = _whole_binding(d, "default", source, stmt_type)
         if fact is None:
             return None
-        locals_.append(fact.local)
+        locals_.append(fact[0])
         bindings.append(fact)
         rest = d.group(2)
     if rest is None:
@@ -258,7 +282,7 @@ def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
         fact = _whole_binding(_NAMESPACE.fullmatch(rest), "*", source, stmt_type)
         if fact is None:
             return None
-        locals_.append(fact.local)
+        locals_.append(fact[0])
         bindings.append(fact)
     elif rest.startswith(b"{") and rest.endswith(b"}") and rest.count(b"{") == 1 and rest.count(b"}") == 1:
         specs = rest[1:-1].split(b",")
@@ -276,13 +300,13 @@ def _read_plain_import(stmt: Node, data: bytes) -> Optional[ImportStmt]:
             spec_type = sm.group(1) is not None
             if spec_type and stmt_type:
                 return None  # (`import type { type A }`: the nodes tell)
-            bindings.append(ImportFact(local, name, source, stmt_type or spec_type))
+            bindings.append((local, name, source, stmt_type or spec_type))
             if not spec_type:
                 locals_.append(local)
     else:
         return None
     type_only = stmt_type or (bool(bindings) and not locals_)  # (a binding per name the clause spells)
-    return ImportStmt(stmt, source, None, type_only, False, [] if stmt_type else locals_, bindings)
+    return source, type_only, False, () if stmt_type else tuple(locals_), tuple(bindings)
 
 
 def read_import(stmt: Node, text_of=text, data: Optional[bytes] = None) -> Optional[ImportStmt]:

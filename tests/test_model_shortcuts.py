@@ -494,3 +494,26 @@ def test_comments_found_from_their_openers_are_the_ones_a_query_finds(path):
         assert [n.id for n in m.comments] == [n.id for n in want]
         assert m.comments is m.comments  # (found once)
     assert FileModel(SourceFile.unparsed("/w/convex/u.ts", b"// x")).comments == []
+
+
+def test_imports_read_again_from_the_same_words_are_new_and_equal(monkeypatch):
+    from convex_lsp.analysis import model as model_mod
+
+    code = 'import x, { type B, c as d } from "./x";\nimport "./side";\nimport { a as } from "./bad";\n'
+    monkeypatch.setattr(model_mod, "_PLAIN_READS", {})
+    monkeypatch.setattr(model_mod, "_PLAIN_READS_MAX", 2)
+    reads = []
+    for path in ("/w/convex/a.ts", "/w/convex/b.ts", "/w/convex/c.ts"):
+        src = SourceFile.from_bytes(path, code.encode())
+        stmts = [c for c in src.tree.root_node.named_children if c.type == "import_statement"]
+        reads.append([model_mod._read_plain_import(s, src.data) for s in stmts])
+        assert len(model_mod._PLAIN_READS) <= 2
+    first, second = reads[0], reads[1]
+    assert first[2] is None and second[2] is None  # (not plain: the nodes are read)
+    for a, b in zip(first[:2], second[:2]):
+        assert (a.source, a.type_only, a.side_effect, a.locals, a.bindings) == \
+            (b.source, b.type_only, b.side_effect, b.locals, b.bindings)
+        assert a.node.id != b.node.id and a.locals is not b.locals and a.bindings is not b.bindings
+    assert [(f.local, f.imported, f.type_only) for f in first[0].bindings] == \
+        [("x", "default", False), ("B", "B", True), ("d", "c", False)]
+    assert first[0].locals == ["x", "d"] and first[1].side_effect
