@@ -169,6 +169,7 @@ class Inferer:
         self.model = model
         self.path = model.path
         self.v_names = _v_names(model)
+        self.text = reader_of(model)  # (the text of a node of the model's tree)
         self._helper_memo: dict[int, Shape] = {}
         self._active: set[int] = set()
         # helpers asked for too deep, and recursions cut: where an answer may depend on the questions
@@ -279,11 +280,11 @@ class Inferer:
             sv = string_value(e)
             return _code(("s", sv)) if sv is not None else STRING
         if t == "number" or (t == "unary_expression" and e.named_children and e.named_children[-1].type == "number"
-                             and text(e).startswith("-")):
-            if text(e).rstrip().endswith("n"):
+                             and self.text(e).startswith("-")):
+            if self.text(e).rstrip().endswith("n"):
                 return Shape("int64")  # `0n`: a bigint
             try:
-                val = float(text(e).replace("_", "").replace(" ", ""))
+                val = float(self.text(e).replace("_", "").replace(" ", ""))
             except ValueError:
                 return NUMBER
             return _code(("n", val))
@@ -291,7 +292,7 @@ class Inferer:
             return _code(("b", t == "true"))
         if t == "null":
             return NULL
-        if t == "undefined" or (t == "identifier" and text(e) == "undefined"):
+        if t == "undefined" or (t == "identifier" and self.text(e) == "undefined"):
             return UNDEFINED
         if t == "identifier":
             return self._identifier(e, depth)
@@ -305,7 +306,7 @@ class Inferer:
         if t == "binary_expression":
             return self._binary(e, depth)
         if t == "unary_expression":
-            op = text(e.child_by_field_name("operator"))
+            op = self.text(e.child_by_field_name("operator"))
             if op == "!":
                 return BOOLEAN
             if op == "typeof":
@@ -320,7 +321,7 @@ class Inferer:
         return UNKNOWN
 
     def _binary(self, e: Node, depth: int) -> Shape:
-        op = text(e.child_by_field_name("operator"))
+        op = self.text(e.child_by_field_name("operator"))
         left = e.child_by_field_name("left")
         right = e.child_by_field_name("right")
         if op in ("===", "!==", "==", "!=", "<", ">", "<=", ">=", "instanceof", "in"):
@@ -352,19 +353,19 @@ class Inferer:
         open_ = False
         for c in e.named_children:
             if c.type == "pair":
-                name = pair_key(c)
+                name = pair_key(c, self.text)
                 if name is None:
                     open_ = True
                     continue
                 val = self.expr(c.child_by_field_name("value"), depth + 1)
                 fields.append(_value_field(name, val))
             elif c.type == "shorthand_property_identifier":
-                fields.append(_value_field(text(c), self._identifier(c, depth + 1)))
+                fields.append(_value_field(self.text(c), self._identifier(c, depth + 1)))
             elif c.type == "spread_element":
                 inner = c.named_children[0] if c.named_children else None
                 cond = _strip_parens(inner)
                 if cond is not None and cond.type == "binary_expression" \
-                        and text(cond.child_by_field_name("operator")) == "&&":
+                        and self.text(cond.child_by_field_name("operator")) == "&&":
                     # `...(x && { a })`: the fields of the object, each may be absent
                     part = self.expr(cond.child_by_field_name("right"), depth + 1)
                     fields.append(Field("...", Shape("op", value=("partial",), items=(part,))))
@@ -471,7 +472,7 @@ class Inferer:
         return spans
 
     def _identifier(self, ident: Node, depth: int) -> Shape:
-        name = text(ident)
+        name = self.text(ident)
         found = self._binding(ident, name)  # (both questions are pure: the cheaper one first)
         if found is None or self._tested(ident, name):
             return UNKNOWN
@@ -528,7 +529,7 @@ class Inferer:
                     for p in function_params(parent):
                         if name in _pattern_names(param_pattern(p)):
                             return ("param", parent, p)
-                    if pt == "function_declaration" and text(parent.child_by_field_name("name")) == name:
+                    if pt == "function_declaration" and self.text(parent.child_by_field_name("name")) == name:
                         return None
             elif pt == "for_in_statement":
                 left = parent.child_by_field_name("left")
@@ -584,10 +585,10 @@ class Inferer:
         if pat.type != "object_pattern":
             return UNKNOWN
         for sub in pat.named_children:
-            if sub.type == "shorthand_property_identifier_pattern" and text(sub) == name:
+            if sub.type == "shorthand_property_identifier_pattern" and self.text(sub) == name:
                 return self._field_of(shape, name)
-            if sub.type == "pair_pattern" and text(sub.child_by_field_name("value")) == name:
-                return self._field_of(shape, text(sub.child_by_field_name("key")))
+            if sub.type == "pair_pattern" and self.text(sub.child_by_field_name("value")) == name:
+                return self._field_of(shape, self.text(sub.child_by_field_name("key")))
         return UNKNOWN
 
     def _param(self, fn: Node, param: Node, name: str, depth: int) -> Shape:
@@ -606,7 +607,7 @@ class Inferer:
         if call is not None and call.type == "call_expression" and params and params[0].id == param.id:
             callee = call.child_by_field_name("function")
             if callee is not None and callee.type == "member_expression" \
-                    and text(callee.child_by_field_name("property")) in ("map", "flatMap", "forEach", "filter",
+                    and self.text(callee.child_by_field_name("property")) in ("map", "flatMap", "forEach", "filter",
                                                                          "find", "some", "every"):
                 arr = self.expr(callee.child_by_field_name("object"), depth + 1)
                 elem = _element(arr)
@@ -623,7 +624,7 @@ class Inferer:
         node = reg.value("args") if reg.config is not None else None
         if node is None:
             return UNKNOWN
-        return parse_validator(node, self.path, self.v_names)
+        return parse_validator(node, self.path, self.v_names, read=reader_of(self.model))
 
     def _narrow(self, use: Node, name: str, shape: Shape) -> Shape:
         """`if (!doc) throw …` before the use rules `null` out; any other test of the name makes
@@ -665,14 +666,14 @@ class Inferer:
         return UNKNOWN
 
     def _member(self, e: Node, depth: int) -> Shape:
-        prop = text(e.child_by_field_name("property"))
+        prop = self.text(e.child_by_field_name("property"))
         obj = e.child_by_field_name("object")
-        if self._tested(e, text(e).replace("?.", ".")):
+        if self._tested(e, self.text(e).replace("?.", ".")):
             return UNKNOWN
         base = self.expr(obj, depth + 1)
         if any(c.type == "optional_chain" for c in e.children):
             # `doc?.field`: the field, or undefined when `doc` is null
-            if base.kind == "unknown" or "?." in text(obj):
+            if base.kind == "unknown" or "?." in self.text(obj):
                 return UNKNOWN
             return union([self._field_of(base, prop), UNDEFINED])
         if prop == "length" and base.kind in ("array", "string", "literal"):
@@ -703,12 +704,12 @@ class Inferer:
         if fn is None:
             return UNKNOWN
         if fn.type == "identifier":
-            return self._plain_call(text(fn), args, depth)
+            return self._plain_call(self.text(fn), args, depth)
         if fn.type != "member_expression":
             return UNKNOWN
-        method = text(fn.child_by_field_name("property"))
+        method = self.text(fn.child_by_field_name("property"))
         obj = fn.child_by_field_name("object")
-        objname = text(obj) if obj is not None and obj.type == "identifier" else ""
+        objname = self.text(obj) if obj is not None and obj.type == "identifier" else ""
         if objname == "Promise" and method == "all" and args:
             return self.expr(args[0], depth + 1)
         if objname in ("Math",) or (objname == "Date" and method == "now"):
@@ -724,8 +725,8 @@ class Inferer:
             cb = args[0]
             if _element(arr) is None:
                 return UNKNOWN
-            if cb.type == "identifier" and text(cb) in self.model.helper_nodes:
-                elem = self.helper_shape(self.model.helper_nodes[text(cb)], depth + 1)  # `.map(publicMessage)`
+            if cb.type == "identifier" and self.text(cb) in self.model.helper_nodes:
+                elem = self.helper_shape(self.model.helper_nodes[self.text(cb)], depth + 1)  # `.map(publicMessage)`
             elif cb.type in FUNCTION_TYPES:
                 hr = self.function_returns(cb)
                 if hr is None or hr.falls_off:
@@ -1264,6 +1265,11 @@ def _constants(model) -> "_Constants":
     return _in_memo(model, _CONSTANTS, _Constants)
 
 
+def reader_of(model):
+    """The text of a node of this model's tree (`FileModel.text_of`: `text` with a cheaper miss)."""
+    return getattr(model, "text_of", None) or text
+
+
 def _v_names(model) -> set:
     """The file's local names of `v` (`{"v"}` when it imports none), once per parse."""
     store = getattr(model, "memo", None)
@@ -1287,6 +1293,7 @@ class _Constants:
     def __init__(self, model):
         self.path = model.path
         self.v_names = _v_names(model)
+        self.read = reader_of(model)
         self.values: list[tuple[str, Node]] = []  # (name, value), in the file's order
         self.named: dict[str, list[Node]] = {}  # name -> its values, in order
         self.shapes: dict[int, Shape] = {}  # value id -> its validator shape
@@ -1309,7 +1316,7 @@ class _Constants:
     def _shape(self, val: Node) -> Shape:
         got = self.shapes.get(val.id)
         if got is None:
-            got = self.shapes[val.id] = parse_validator(val, self.path, self.v_names)
+            got = self.shapes[val.id] = parse_validator(val, self.path, self.v_names, read=self.read)
         return got
 
     def all(self) -> dict:
@@ -1463,7 +1470,7 @@ def describe_handler(model, reg, index) -> Optional[dict]:
     verdict = None
     ret = reg.value("returns") if reg.config is not None else None
     if ret is not None and builder_dialect(index, model.path, reg.builder) != "zod":
-        validator = parse_validator(ret, model.path, inf.v_names)
+        validator = parse_validator(ret, model.path, inf.v_names, read=reader_of(model))
         if res.resolve(validator).kind != "unknown":
             verdicts = [judge(s.shape, validator, res) for s in hr.sites]
             bad = next((v for v in verdicts if v.kind == "rejected"), None)

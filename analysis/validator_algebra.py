@@ -143,11 +143,11 @@ def has_unknown(s: Shape, res: "Resolver", depth: int = 0) -> bool:
 
 
 # ------------------------------------------------------------------ parsing validators
-def _is_v(node: Optional[Node], v_names) -> bool:
-    return node is not None and node.type == "identifier" and text(node) in v_names
+def _is_v(node: Optional[Node], v_names, read=text) -> bool:
+    return node is not None and node.type == "identifier" and read(node) in v_names
 
 
-def _literal_value(node: Optional[Node]):
+def _literal_value(node: Optional[Node], read=text):
     node = unwrap(node)
     if node is None:
         return None
@@ -156,13 +156,13 @@ def _literal_value(node: Optional[Node]):
         return ("s", s)
     if node.type == "number":
         try:
-            return ("n", float(text(node).replace("_", "")))
+            return ("n", float(read(node).replace("_", "")))
         except ValueError:
             return None
-    if node.type == "unary_expression" and text(node).startswith("-") and node.named_children \
+    if node.type == "unary_expression" and read(node).startswith("-") and node.named_children \
             and node.named_children[-1].type == "number":
         try:
-            return ("n", -float(text(node.named_children[-1])))
+            return ("n", -float(read(node.named_children[-1])))
         except ValueError:
             return None
     if node.type in ("true", "false"):
@@ -178,30 +178,31 @@ def literal(value) -> Shape:
 PLAIN_VALIDATOR_CALLS = frozenset({"paginationResultValidator", "doc", "nullable"})
 
 
-def parse_validator(node: Optional[Node], path: str, v_names=("v",), depth: int = 0) -> Shape:
+def parse_validator(node: Optional[Node], path: str, v_names=("v",), depth: int = 0, read=text) -> Shape:
     """A validator expression (source node of file `path`) -> Shape. Identifiers become
-    `ref` shapes (resolved later through the file's constants and imports)."""
+    `ref` shapes (resolved later through the file's constants and imports). `read`: the text of a
+    node (its file model's `text_of`, when the caller has the model: cheaper than `text`)."""
     node = unwrap(node)
     if node is None or depth > 30:
         return UNKNOWN
     t = node.type
     if t == "identifier":
-        return Shape("ref", value=(path, text(node)))
+        return Shape("ref", value=(path, read(node)))
     if t == "object":
-        return _parse_fields(node, path, v_names, depth)
+        return _parse_fields(node, path, v_names, depth, read)
     if t == "member_expression":
         # schema.tables.t.validator -> the table's fields (no system fields)
-        prop = text(node.child_by_field_name("property"))
+        prop = read(node.child_by_field_name("property"))
         obj = unwrap(node.child_by_field_name("object"))
         if prop == "validator" and obj is not None and obj.type == "member_expression":
             tables = unwrap(obj.child_by_field_name("object"))
             if tables is not None and tables.type == "member_expression" \
-                    and text(tables.child_by_field_name("property")) == "tables":
-                return Shape("tablefields", table=text(obj.child_by_field_name("property")))
+                    and read(tables.child_by_field_name("property")) == "tables":
+                return Shape("tablefields", table=read(obj.child_by_field_name("property")))
         if prop == "fields" and obj is not None:  # someValidator.fields: the object's fields
-            return Shape("op", value=("fields",), items=(parse_validator(obj, path, v_names, depth + 1),))
+            return Shape("op", value=("fields",), items=(parse_validator(obj, path, v_names, depth + 1, read),))
         if obj is not None and obj.type == "identifier":  # validators.task, V.task (namespace import)
-            return Shape("ref", value=(path, f"{text(obj)}.{prop}"))
+            return Shape("ref", value=(path, f"{read(obj)}.{prop}"))
         return UNKNOWN
     if t != "call_expression":
         return UNKNOWN
@@ -209,31 +210,31 @@ def parse_validator(node: Optional[Node], path: str, v_names=("v",), depth: int 
     if fn is None:
         return UNKNOWN
     if fn.type == "identifier":
-        name = text(fn)
+        name = read(fn)
         if name not in PLAIN_VALIDATOR_CALLS:
             return UNKNOWN  # `query({…})`, `defineTable(…)`: not a validator
         args = call_args(node)
         if name == "paginationResultValidator" and args:
-            return paginated(parse_validator(args[0], path, v_names, depth + 1))
+            return paginated(parse_validator(args[0], path, v_names, depth + 1, read))
         if name == "doc" and len(args) == 2 and string_value(args[1]) is not None:
             return Shape("doc", table=string_value(args[1]))
         if name in ("nullable",) and args:
-            return nullable(parse_validator(args[0], path, v_names, depth + 1))
+            return nullable(parse_validator(args[0], path, v_names, depth + 1, read))
         return UNKNOWN
     if fn.type != "member_expression":
         return UNKNOWN
     # `v.string()` written plainly (most calls): the callee's text tells the object and the method
-    head, dot, method = text(fn).partition(".")
+    head, dot, method = read(fn).partition(".")
     if dot and head in v_names and head not in _NOT_NAMES and _NAME.fullmatch(method) is not None:
-        return _parse_v_call(method, call_args(node), path, v_names, depth)
+        return _parse_v_call(method, call_args(node), path, v_names, depth, read)
     args = call_args(node)
     obj = unwrap(fn.child_by_field_name("object"))
-    method = text(fn.child_by_field_name("property"))
-    if _is_v(obj, v_names):
-        return _parse_v_call(method, args, path, v_names, depth)
+    method = read(fn.child_by_field_name("property"))
+    if _is_v(obj, v_names, read):
+        return _parse_v_call(method, args, path, v_names, depth, read)
     if method == "doc" and len(args) == 1 and string_value(args[0]) is not None:
         return Shape("doc", table=string_value(args[0]))  # typedV(schema).doc("t")
-    base = parse_validator(obj, path, v_names, depth + 1)
+    base = parse_validator(obj, path, v_names, depth + 1, read)
     if method == "optional" and not args:
         return Shape("optional", items=(base,))
     if method == "nullable" and not args:
@@ -246,66 +247,66 @@ def parse_validator(node: Optional[Node], path: str, v_names=("v",), depth: int 
     if method == "partial" and not args:
         return Shape("op", value=("partial",), items=(base,))
     if method == "extend" and len(args) == 1:
-        ext = parse_validator(args[0], path, v_names, depth + 1)
+        ext = parse_validator(args[0], path, v_names, depth + 1, read)
         return Shape("op", value=("extend",), items=(base, ext))
     return UNKNOWN
 
 
-def pair_key(pair: Node) -> Optional[str]:
+def pair_key(pair: Node, read=text) -> Optional[str]:
     """The name of an object literal's `key: value` member (None for a computed key)."""
     key = pair.child_by_field_name("key")
     if key is None or key.type == "computed_property_name":
         return None
-    return string_value(key) if key.type == "string" else text(key)
+    return string_value(key) if key.type == "string" else read(key)
 
 
-def _parse_fields(obj: Node, path: str, v_names, depth: int) -> Shape:
+def _parse_fields(obj: Node, path: str, v_names, depth: int, read=text) -> Shape:
     fields: list[Field] = []
     open_ = False
     for c in obj.named_children:
         if c.type == "pair":
-            name = pair_key(c)
+            name = pair_key(c, read)
             if name is None:
                 open_ = True
                 continue
-            fields.append(Field(name, parse_validator(c.child_by_field_name("value"), path, v_names, depth + 1)))
+            fields.append(Field(name, parse_validator(c.child_by_field_name("value"), path, v_names, depth + 1, read)))
         elif c.type == "shorthand_property_identifier":
-            fields.append(Field(text(c), Shape("ref", value=(path, text(c)))))
+            fields.append(Field(read(c), Shape("ref", value=(path, read(c)))))
         elif c.type == "spread_element":
             inner = c.named_children[0] if c.named_children else None
-            fields.append(Field("...", parse_validator(inner, path, v_names, depth + 1)))
+            fields.append(Field("...", parse_validator(inner, path, v_names, depth + 1, read)))
         elif c.type != "comment":
             open_ = True
     return Shape("object", fields=tuple(fields), open=open_)
 
 
-def _parse_v_call(method: str, args: list, path: str, v_names, depth: int) -> Shape:
+def _parse_v_call(method: str, args: list, path: str, v_names, depth: int, read=text) -> Shape:
     if method in LEAVES:
         return LEAVES[method]
     if method == "id":
         t = string_value(args[0]) if args else None
         return Shape("id", table=t) if t is not None else UNKNOWN
     if method == "literal":
-        lv = _literal_value(args[0]) if args else None
+        lv = _literal_value(args[0], read) if args else None
         return literal(lv) if lv is not None else UNKNOWN
     if method == "array":
-        return Shape("array", items=(parse_validator(args[0], path, v_names, depth + 1),)) if args else UNKNOWN
+        return Shape("array", items=(parse_validator(args[0], path, v_names, depth + 1, read),)) if args else UNKNOWN
     if method == "object":
         a = unwrap(args[0]) if args else None
         if a is None:
             return UNKNOWN
         if a.type == "object":
-            return _parse_fields(a, path, v_names, depth + 1)
-        return Shape("op", value=("asobject",), items=(parse_validator(a, path, v_names, depth + 1),))
+            return _parse_fields(a, path, v_names, depth + 1, read)
+        return Shape("op", value=("asobject",), items=(parse_validator(a, path, v_names, depth + 1, read),))
     if method == "record" and len(args) == 2:
-        return Shape("record", items=(parse_validator(args[0], path, v_names, depth + 1),
-                                      parse_validator(args[1], path, v_names, depth + 1)))
+        return Shape("record", items=(parse_validator(args[0], path, v_names, depth + 1, read),
+                                      parse_validator(args[1], path, v_names, depth + 1, read)))
     if method == "union":
-        return union([parse_validator(a, path, v_names, depth + 1) for a in args]) if args else NEVER
+        return union([parse_validator(a, path, v_names, depth + 1, read) for a in args]) if args else NEVER
     if method == "optional" and args:
-        return Shape("optional", items=(parse_validator(args[0], path, v_names, depth + 1),))
+        return Shape("optional", items=(parse_validator(args[0], path, v_names, depth + 1, read),))
     if method == "nullable" and args:
-        return nullable(parse_validator(args[0], path, v_names, depth + 1))
+        return nullable(parse_validator(args[0], path, v_names, depth + 1, read))
     return UNKNOWN
 
 

@@ -53,7 +53,7 @@ def admits_null(node, names: set[str]) -> bool:
 
 
 def check(ctx):
-    names = v_locals(ctx.model)
+    names = None  # (the file's names of `v`: read when a handler has a `returns`)
     for reg, builder in ctx.registrations():
         if builder.kind == "http" or reg.fact.syntax != "object":
             continue
@@ -61,7 +61,11 @@ def check(ctx):
         if h is None or h.type not in FUNCTION_TYPES:
             continue
         ret = reg.value("returns")
-        if ret is None or not admits_null(ret, names):
+        if ret is None:
+            continue
+        if names is None:
+            names = v_locals(ctx.model)
+        if not admits_null(ret, names):
             continue  # no `returns` at all is CVX101's finding (its fix adds the `return null` too)
         if _return_type_excludes_undefined(h) or not function_can_fall_off(h):
             continue

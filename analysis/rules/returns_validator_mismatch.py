@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..registry import Rule
-from ..returns_infer import Inferer, builder_dialect, extract as _extract
+from ..returns_infer import Inferer, builder_dialect, extract as _extract, reader_of
 from ..validator_algebra import Resolver, judge, parse_validator
 
 
@@ -23,7 +23,7 @@ def check(ctx):
         if inf is None:
             inf = Inferer(ctx.model)
             res = Resolver(ctx.index, ctx.path)
-        validator = parse_validator(ret, ctx.path, inf.v_names)
+        validator = parse_validator(ret, ctx.path, inf.v_names, read=reader_of(ctx.model))
         if res.resolve(validator).kind == "unknown":
             continue
         hr = inf.function_returns(reg.handler)
