@@ -22,6 +22,7 @@ class _JsonWebToken:
     token is matched from there; the segments cannot contain `.`, so the possessive quantifiers
     give up nothing the greedy ones would find."""
 
+    marks = ("eyJ",)
     HEAD = re.compile(r"\beyJ[0-9A-Za-z_-]{10,}+")
     FULL = re.compile(r"eyJ[0-9A-Za-z_-]{10,}+\.eyJ[0-9A-Za-z_-]{10,}+\.[0-9A-Za-z_-]{16,}+")
 
@@ -33,22 +34,51 @@ class _JsonWebToken:
         return None
 
 
-# (label, pattern, severity or None for the rule's default). Every pattern runs in time linear in
-# the literal's length (tests/test_reliability_bounds.py feeds each an adversarial literal).
-PATTERNS: list[tuple[str, re.Pattern, Optional[str]]] = [
-    ("Stripe live secret key", lazy_re.compile(r"\b[sr]k_live_[0-9A-Za-z]{16,}"), None),
-    ("Stripe test secret key", lazy_re.compile(r"\b[sr]k_test_[0-9A-Za-z]{16,}"), "info"),
-    ("OpenAI project key", lazy_re.compile(r"\bsk-proj-[0-9A-Za-z_-]{20,}"), None),
-    ("Anthropic API key", lazy_re.compile(r"\bsk-ant-[0-9A-Za-z_-]{20,}"), None),
-    ("OpenAI API key", lazy_re.compile(r"\bsk-[0-9A-Za-z_-]{40,}"), None),
-    ("Resend API key", lazy_re.compile(r"(?<![A-Za-z0-9_])re_[0-9A-Za-z_]{20,}\b"), None),
-    ("AWS access key id", lazy_re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), None),
-    ("GitHub token", lazy_re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{36,}\b"), None),
-    ("GitHub token", lazy_re.compile(r"\bgithub_pat_[0-9A-Za-z_]{40,}\b"), None),
-    ("Slack token", lazy_re.compile(r"\bxox[abpr]-[0-9A-Za-z-]{10,}"), None),
-    ("Google API key", lazy_re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), None),
+class _AtMarks:
+    """`pattern.search(s)` trying only where a match can start: `back` characters before an
+    occurrence of one of `marks` (literals every match holds there), leftmost first, so the same
+    first match. The patterns start with `\b` or a look-behind, which leaves sre no literal prefix
+    to skip by: its search runs the pattern at every position, ~50 M instructions over a 300 kB
+    base64 literal holding `AKIA` once. (`match(s, p)` sees the characters before `p`: the
+    boundaries and look-behinds test what they test in a search.)"""
+
+    def __init__(self, pattern: str, marks: tuple[str, ...], back: int = 0):
+        self.pattern = lazy_re.compile(pattern)
+        self.marks = marks
+        self.back = back
+
+    def search(self, s: str) -> Optional[re.Match]:
+        marks, back, match = self.marks, self.back, self.pattern.match
+        at = [s.find(mark, back) for mark in marks]  # each mark's next occurrence (-1: none left)
+        while True:
+            p = min((q for q in at if q >= 0), default=-1)
+            if p < 0:
+                return None
+            m = match(s, p - back)
+            if m is not None:
+                return m
+            at = [s.find(mark, p + 1) if q == p else q for mark, q in zip(marks, at)]
+
+
+# (label, pattern, severity or None for the rule's default). A pattern is searched for only in
+# literals holding one of its `marks`, and a literal holding none of them is not searched at all.
+# Every pattern runs in time linear in the literal's length (tests/test_reliability_bounds.py
+# feeds each an adversarial literal).
+PATTERNS: list[tuple[str, "_AtMarks | _JsonWebToken", Optional[str]]] = [
+    ("Stripe live secret key", _AtMarks(r"\b[sr]k_live_[0-9A-Za-z]{16,}", ("k_live_",), 1), None),
+    ("Stripe test secret key", _AtMarks(r"\b[sr]k_test_[0-9A-Za-z]{16,}", ("k_test_",), 1), "info"),
+    ("OpenAI project key", _AtMarks(r"\bsk-proj-[0-9A-Za-z_-]{20,}", ("sk-proj-",)), None),
+    ("Anthropic API key", _AtMarks(r"\bsk-ant-[0-9A-Za-z_-]{20,}", ("sk-ant-",)), None),
+    ("OpenAI API key", _AtMarks(r"\bsk-[0-9A-Za-z_-]{40,}", ("sk-",)), None),
+    ("Resend API key", _AtMarks(r"(?<![A-Za-z0-9_])re_[0-9A-Za-z_]{20,}\b", ("re_",)), None),
+    ("AWS access key id", _AtMarks(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", ("AKIA", "ASIA")), None),
+    ("GitHub token", _AtMarks(r"\b(?:ghp|gho|ghu|ghs|ghr)_[0-9A-Za-z]{36,}\b", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_")),
+     None),
+    ("GitHub token", _AtMarks(r"\bgithub_pat_[0-9A-Za-z_]{40,}\b", ("github_pat_",)), None),
+    ("Slack token", _AtMarks(r"\bxox[abpr]-[0-9A-Za-z-]{10,}", ("xox",)), None),
+    ("Google API key", _AtMarks(r"\bAIza[0-9A-Za-z_-]{35}\b", ("AIza",)), None),
     # a header, then 40 characters of base64, whitespace or `\n` escapes
-    ("private key", lazy_re.compile(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[A-Za-z0-9+/=\s\\]{40}"), None),
+    ("private key", _AtMarks(r"-----BEGIN (?:[A-Z]+ )*PRIVATE KEY-----[A-Za-z0-9+/=\s\\]{40}", ("-----BEGIN ",)), None),
     ("JSON Web Token", _JsonWebToken(), None),
 ]
 
@@ -66,13 +96,10 @@ PLACEHOLDER_RE = lazy_re.compile(
     re.IGNORECASE,
 )
 
-# What a match of each pattern contains (aligned with PATTERNS): a pattern is searched for only in
-# literals holding one of its marks, and a literal holding none of them is not searched at all.
-PATTERN_MARKS: tuple[tuple[str, ...], ...] = (
-    ("k_live_",), ("k_test_",), ("sk-proj-",), ("sk-ant-",), ("sk-",), ("re_",), ("AKIA", "ASIA"),
-    ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), ("github_pat_",), ("xox",), ("AIza",), ("-----BEGIN ",), ("eyJ",),
-)
+# What a match of each pattern contains (aligned with PATTERNS)
+PATTERN_MARKS: tuple[tuple[str, ...], ...] = tuple(pat.marks for _, pat, _ in PATTERNS)
 _ANY_MARK = ("k_live_", "k_test_", "sk-", "re_", "AKIA", "ASIA", "gh", "xox", "AIza", "-----BEGIN ", "eyJ")
+_MARK_BYTES = tuple(sorted({mark.encode() for marks in PATTERN_MARKS for mark in marks}))
 
 
 def _has_mark(s, marks) -> bool:
@@ -167,16 +194,26 @@ def check(ctx):
     if model.functions_dir is None or model.facts.is_generated:
         return
     data = model.src.data
-    for node in chain(model.nodes_any_order("string"), model.nodes_any_order("template_string")):
-        # (each literal on its own: in no particular order)
-        a, b = node.start_byte, node.end_byte
-        if b - a < 14:
-            continue  # fewer than 12 characters between the quotes
+    # (each literal on its own: in no particular order) 12 characters between the quotes at least
+    literals = []
+    for is_string, found in ((True, model.nodes_any_order("string")), (False, model.nodes_any_order("template_string"))):
+        for node in found:
+            a, b = node.start_byte, node.end_byte
+            if b - a >= 14:
+                literals.append((node, a, b, is_string))
+    if not literals:
+        return
+    # A mark is ASCII: it is in a literal's text iff its bytes are between the quotes. Looked for
+    # once in all of them: in most files no literal holds one, and only `_looks_random` can fire.
+    marked = _has_mark(b"\0".join([data[a + 1:b - 1] for _, a, b, _ in literals]), _MARK_BYTES)
+    for node, a, b, is_string in literals:
+        if not marked and (not is_string or b - a < 22 or data.find(b" ", a + 1, b - 1) >= 0):
+            continue  # no mark, and not `_looks_random`: not a "string", fewer than 20 bytes, a space
         s = data[a:b].decode("utf-8", "replace")[1:-1]  # what is between the quotes
         if len(s) < 12:
             continue
-        may_key = _has_mark(s, _ANY_MARK)  # else no pattern can match
-        may_name = node.type == "string" and 20 <= len(s) <= 512  # else not `_looks_random`
+        may_key = marked and _has_mark(s, _ANY_MARK)  # else no pattern can match
+        may_name = is_string and 20 <= len(s) <= 512  # else not `_looks_random`
         if not (may_key or may_name):
             continue
         parent = None  # asked only when needed (`parent` is not free; every test here is pure)

@@ -12,7 +12,16 @@ from ..syntax import string_value
 
 def misplaced_use_node(model) -> Optional[Node]:
     """The top-level `"use node";` statement that comes after other code (so Convex does not read it
-    as a directive), when the file has no `"use node"` directive where it counts."""
+    as a directive), when the file has no `"use node"` directive where it counts. Asked by this rule
+    and by CVX501 for every file: answered once per model (its memo)."""
+    memo = model.memo
+    if misplaced_use_node in memo:
+        return memo[misplaced_use_node]
+    found = memo[misplaced_use_node] = _misplaced_use_node(model)
+    return found
+
+
+def _misplaced_use_node(model) -> Optional[Node]:
     if model.facts.use_node or b"use node" not in model.src.data:
         return None  # (the string's text is in the bytes as written: no escapes are read)
     for stmt in model.root.named_children:

@@ -68,7 +68,7 @@ def _global_uses(ctx):
     root = model.root
     data = model.src.data
     names = {n for n in _NODE_GLOBALS if n.encode() in data}
-    if b"require" in data:
+    if model.calls_named("require"):  # (only a call `require(…)` is reported: no search of the bytes)
         names.add("require")
     if not names:
         return

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from typing import Optional
 
 from tree_sitter import Node
@@ -81,24 +80,34 @@ def _classifier(model):
     namespaces = any(imp.imported == "*" for imp in imports.values())
     names: dict[str, bool] = {}
     found_calls: list[tuple[Node, tuple]] = []
-    raw = model.raw_callees()  # per call: (is an identifier, name, callee) or None
-    for i, call in enumerate(model.calls):  # in document order
-        got = raw[i]
-        fn = got[2] if got is not None else call.child_by_field_name("function")
-        if fn is None:
-            continue
-        if call.id in pag:
-            found_calls.append((call, ("leaf",) + dot_span(fn, call)))
-        elif fn.type == "identifier" or (namespaces and fn.type == "member_expression"):
-            chain = [got[1] if got is not None else text(fn)] if fn.type == "identifier" else member_chain(fn)
+    calls = model.calls
+    # per call: (is an identifier, name, callee, property) for an identifier or member callee, else
+    # None: read from there, not from the nodes (most calls are neither leaves nor followable)
+    for i, got in enumerate(model.raw_callees()):  # in document order
+        if pag:
+            call = calls[i]
+            if call.id in pag:
+                fn = got[2] if got is not None else call.child_by_field_name("function")
+                if fn is not None:
+                    found_calls.append((call, ("leaf",) + dot_span(fn, call)))
+                continue
+        if got is not None and got[0]:
+            name = got[1]  # `f(…)`
+        elif namespaces:  # `ns.f(…)`
+            fn = got[2] if got is not None else calls[i].child_by_field_name("function")
+            if fn is None or fn.type != "member_expression":
+                continue
+            chain = member_chain(fn)
             if not chain or len(chain) > 2:
                 continue
             name = ".".join(chain)
-            followed = names.get(name)
-            if followed is None:
-                followed = names[name] = _followable(name, facts.helpers, imports.get)
-            if followed:
-                found_calls.append((call, ("call", name)))
+        else:
+            continue
+        followed = names.get(name)
+        if followed is None:
+            followed = names[name] = _followable(name, facts.helpers, imports.get)
+        if followed:
+            found_calls.append((calls[i], ("call", name)))
     idle = _idle_helpers(model.helper_nodes, found_calls)
     events = {call.id: kind for call, kind in found_calls if kind[0] == "leaf" or kind[1] not in idle}
     counted = [(call.start_byte, kind) for call, kind in found_calls if call.id in events]
@@ -113,11 +122,20 @@ def _idle_helpers(helpers: dict, found: list) -> set[str]:
     """The local helpers that can run no paginated query: no leaf, no call of an import, no call of a
     helper that can, anywhere in their bytes (a call of one counts 0 whatever the path)."""
     spans = {name: (fn.start_byte, fn.end_byte) for name, fn in helpers.items()}
+    # (top-level declarations: their spans do not overlap, and the one that may hold a call is the
+    # last starting before it; should two overlap, every span is tried)
+    order = sorted((lo, hi, name) for name, (lo, hi) in spans.items())
+    disjoint = all(a[1] <= b[0] for a, b in zip(order, order[1:]))
+    starts = [lo for lo, _, _ in order]
     live: set[str] = set()
     edges: list[tuple[str, str]] = []  # (caller helper, local callee)
     for call, kind in found:
         at = call.start_byte
-        around = [name for name, (lo, hi) in spans.items() if lo <= at < hi]
+        if disjoint:
+            i = bisect_right(starts, at) - 1
+            around = [order[i][2]] if i >= 0 and at < order[i][1] else []
+        else:
+            around = [name for name, (lo, hi) in spans.items() if lo <= at < hi]
         if kind[0] == "call" and kind[1] in helpers:
             edges.extend((caller, kind[1]) for caller in around)
         else:
@@ -174,7 +192,6 @@ def _events_in(model, fn: Node) -> list:
     return kinds[bisect_left(starts, fn.start_byte):bisect_left(starts, fn.end_byte)]
 
 
-_EXITS = re.compile(rb"return|throw")
 
 
 def _marks(data: bytes, events: list[int], fn: Node) -> list[int]:
@@ -184,7 +201,11 @@ def _marks(data: bytes, events: list[int], fn: Node) -> list[int]:
     lo, hi = fn.start_byte, fn.end_byte
     marks = events[bisect_left(events, lo):bisect_left(events, hi)]
     if marks:
-        marks.extend(m.start() for m in _EXITS.finditer(data, lo, hi))
+        for word in (b"return", b"throw"):  # (each found by `find`: faster than a pattern of both)
+            i = data.find(word, lo, hi)
+            while i != -1:
+                marks.append(i)
+                i = data.find(word, i + 1, hi)
         marks.sort()
     return marks
 
