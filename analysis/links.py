@@ -18,18 +18,96 @@ _PYPROJECT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file
 
 
 def _from_pyproject(path: str) -> Optional[dict[str, str]]:
+    try:
+        with open(path, "rb") as fh:
+            text = fh.read().decode("utf-8")
+    except (OSError, ValueError):
+        return None
+    plain = _plain_urls(text)
+    if plain is not None:
+        name, urls = plain
+        return dict(urls) if name == DIST_NAME else None
     from .toml_compat import tomllib as _tomllib
 
     try:
-        with open(path, "rb") as fh:
-            data = _tomllib().load(fh)
-    except (OSError, ValueError):
+        data = _tomllib().loads(text)
+    except ValueError:
         return None
     project = data.get("project") or {}
     if project.get("name") != DIST_NAME:
         return None
     urls = project.get("urls")
     return dict(urls) if isinstance(urls, dict) else None
+
+
+def _bare_key(key: str) -> bool:
+    return bool(key) and key.isascii() and key.replace("-", "").replace("_", "").isalnum()
+
+
+def _plain_string_pair(line: str) -> Optional[tuple[str, str]]:
+    """(key, value) of a `key = "value"` line (a bare or quoted key, a basic string without escapes,
+    maybe a comment after it); None for anything else."""
+    key, eq, rest = line.partition("=")
+    key, rest = key.strip(), rest.strip()
+    if not eq or not rest.startswith('"'):
+        return None
+    end = rest.find('"', 1)
+    if end < 0 or "\\" in rest[:end]:
+        return None
+    tail = rest[end + 1:].strip()
+    if tail and not tail.startswith("#"):
+        return None
+    if len(key) >= 2 and key[0] == key[-1] == '"' and '"' not in key[1:-1] and "\\" not in key:
+        key = key[1:-1]
+    elif not _bare_key(key):
+        return None
+    return key, rest[1:end]
+
+
+def _plain_urls(text: str) -> Optional[tuple[Optional[str], dict[str, str]]]:
+    """(`[project]`'s name, the `[project.urls]` table) read line by line when the file writes them
+    plainly: `key = "value"` lines under `[project.urls]`, a plain `name` under `[project]`, tables
+    named by plain headers, no multi-line strings, no root keys. None otherwise: tomllib reads the
+    file then (its import and parse cost ~30M instructions, a few % of a small run's start-up)."""
+    if '"""' in text or "'''" in text:
+        return None
+    table: Optional[str] = None
+    name: Optional[str] = None
+    urls: Optional[dict[str, str]] = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("["):
+            head = line.partition("#")[0].strip()
+            inner = head[1:-1].strip() if head.endswith("]") else ""
+            if not inner or not all(_bare_key(part) for part in inner.split(".")):
+                return None  # (an array of tables, a quoted name, a nested array's line: tomllib's)
+            table = inner
+            if table == "project.urls":
+                if urls is not None:
+                    return None
+                urls = {}
+            elif table.startswith("project.urls."):
+                return None
+            continue
+        if table is None:
+            return None  # (root keys: a dotted `project.…`, say)
+        if table == "project":
+            key = line.partition("=")[0].strip()
+            if key.startswith(("urls", '"urls"', "'urls'", "name.", '"name"', "'name'")):
+                return None
+            if key == "name":
+                pair = _plain_string_pair(line)
+                if pair is None:
+                    return None
+                name = pair[1]
+        elif table == "project.urls":
+            pair = _plain_string_pair(line)
+            if pair is None or pair[0] in urls:
+                return None
+            urls[pair[0]] = pair[1]
+    return None if urls is None else (name, urls)
 
 
 def _dist_info_urls() -> Optional[list[str]]:

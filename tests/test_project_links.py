@@ -47,6 +47,38 @@ def test_project_urls_come_from_pyproject():
         assert os.path.exists(path), (label, urls[label])
 
 
+def test_plain_pyproject_read_without_tomllib_gives_tomllibs_answer(tmp_path):
+    import tomllib
+
+    text = open(os.path.join(REPO, "pyproject.toml"), encoding="utf-8").read()
+    name, urls = links._plain_urls(text)  # (this repository's file: read the quick way)
+    data = tomllib.loads(text)["project"]
+    assert (name, urls) == (data["name"], data["urls"])
+    plain = ('[project]\nname = "convex-lsp"  # the name\n\n[project.urls]\n'
+             'Home = "https://x.org/a#frag"  # a comment\n"Bug tracker" = "https://x.org/b"\n[tool.x]\ny = 1\n')
+    assert links._plain_urls(plain) == ("convex-lsp", tomllib.loads(plain)["project"]["urls"])
+    # written any other way: tomllib reads the file (and `_from_pyproject` answers as it does)
+    others = [
+        '[project]\nname = "convex-lsp"\nurls = { Home = "https://x.org" }\n',
+        '[project]\nname = "convex-lsp"\nurls.Home = "https://x.org"\n',
+        'project.name = "convex-lsp"\n[project.urls]\nHome = "https://x.org"\n',
+        '[project]\nname = "convex-lsp"\ndescription = """\n[project.urls]\nHome = "nope"\n"""\n',
+        '[project]\nname = "convex-lsp"\n[project.urls]\nHome = "https://x.org/\\u0041"\n',
+        '[project]\nname = "convex-lsp"\n[project.urls]\nHome = \'https://x.org\'\n',
+        '[project]\nname = "convex-lsp"\n[ "project" . urls ]\nHome = "https://x.org"\n',
+        '[project]\nname = "other"\n',
+    ]
+    for text in others:
+        assert links._plain_urls(text) is None, text
+        path = tmp_path / "pyproject.toml"
+        path.write_text(text)
+        data = tomllib.loads(text)["project"]
+        want = dict(data["urls"]) if data.get("name") == "convex-lsp" and "urls" in data else None
+        assert links._from_pyproject(str(path)) == want, text
+    path.write_text(plain.replace("convex-lsp", "another"))
+    assert links._from_pyproject(str(path)) is None
+
+
 def test_every_rule_link_points_to_a_file_of_the_repository():
     for r in all_rules():
         path = _repo_file(r.url)
