@@ -14,6 +14,7 @@ from tree_sitter import Node
 
 from .. import convex as cx
 from .. import lazy_re
+from ..byte_scan import identifiers_named, name_starts
 from ..deferred import defer
 from ..registry import Rule
 from ..syntax import (FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, param_pattern,
@@ -218,8 +219,10 @@ def _stored_field_table(ctx, obj: Optional[Node], field: str) -> Optional[str]:
 
 
 # ------------------------------------------------------------------ argument references
-def _arg_refs(handler: Node, name: str) -> list[Node]:
-    """Nodes reading argument `name` in the handler: `args.name`, or a destructured `name`."""
+def _arg_refs(model, handler: Node, name: str) -> list[Node]:
+    """Nodes reading argument `name` in the handler: `args.name`, or a destructured `name` (any
+    order). The declarators and member expressions are the model's (found by its query), the
+    identifiers found from their bytes (byte_scan): no walk of the body from Python."""
     params = function_params(handler)
     if len(params) < 2:
         return []
@@ -233,23 +236,46 @@ def _arg_refs(handler: Node, name: str) -> list[Node]:
         obj_names.add(text(pat))
     elif pat.type == "object_pattern":
         locals_ |= _destructured(pat, name)
+    out = []
     if obj_names:
-        for d in _descendants(body, ("variable_declarator",)):
+        for d in model.nodes_of_type_within(body, "variable_declarator"):
             val = unwrap(d.child_by_field_name("value"))
             np = d.child_by_field_name("name")
             if val is not None and val.type == "identifier" and text(val) in obj_names \
                     and np is not None and np.type == "object_pattern":
                 locals_ |= _destructured(np, name)
+        out.extend(_members_named(model, body, name, obj_names))
+    for local in locals_:
+        found = identifiers_named(model.root, model.src.data, local, body.start_byte, body.end_byte)
+        if found is None:  # (an empty name: a MISSING node)
+            found = [n for n in _descendants(body, ("identifier", "shorthand_property_identifier"))
+                     if text(n) == local]
+        out.extend(n for n in found if n.id != body.id)  # (inside the body, not the body itself)
+    return out
+
+
+def _members_named(model, body: Node, name: str, obj_names: set[str]) -> list[Node]:
+    """The member expressions `o.name` inside `body` whose object is an identifier in `obj_names`:
+    from the property's bytes (a name token there, the node the tree has exactly there checked), not
+    from a walk of the body or the file's sorted member expressions."""
+    raw = name.encode("utf-8")
+    if not raw:  # (a MISSING key)
+        return [n for n in _descendants(body, ("member_expression",)) if _member_of(n, name, obj_names)]
     out = []
-    for n in _descendants(body, ("member_expression", "identifier", "shorthand_property_identifier")):
-        if n.type == "member_expression":
-            o = n.child_by_field_name("object")
-            if o is not None and o.type == "identifier" and text(o) in obj_names \
-                    and text(n.child_by_field_name("property")) == name:
-                out.append(n)
-        elif text(n) in locals_:
+    for i in name_starts(model.src.data, raw, body.start_byte, body.end_byte):
+        prop = body.named_descendant_for_byte_range(i, i + len(raw))
+        if prop is None or prop.type != "property_identifier" or prop.start_byte != i or prop.end_byte != i + len(raw):
+            continue
+        n = prop.parent
+        if n is not None and n.id != body.id and n.type == "member_expression" and _member_of(n, name, obj_names):
             out.append(n)
     return out
+
+
+def _member_of(n: Node, name: str, obj_names: set[str]) -> bool:
+    o = n.child_by_field_name("object")
+    return o is not None and o.type == "identifier" and text(o) in obj_names \
+        and text(n.child_by_field_name("property")) == name
 
 
 def _destructured(pat: Node, name: str) -> set[str]:
@@ -314,7 +340,7 @@ def _element_refs(ref: Node) -> list[Node]:
 
 def _arg_evidence(ctx, handler: Node, name: str, array: bool) -> list[str]:
     found: list[str] = []
-    for ref in _arg_refs(handler, name):
+    for ref in _arg_refs(ctx.model, handler, name):
         if array:
             found += evidence_at(ctx, ref, elements=True)
             for el in _element_refs(ref):
