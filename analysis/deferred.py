@@ -19,6 +19,8 @@ import weakref
 from collections.abc import Mapping
 from typing import Any, Callable, Iterator, Optional
 
+from .syntax import own_file_cache
+
 # Off unless the run reads every file from disk (`convex-lsp check` turns it on; not with stdin):
 # a language server's facts come from editor buffers that may differ from the disk, and its
 # models are dropped as soon as their facts are taken, so it works every summary out at once.
@@ -87,8 +89,6 @@ class Pending:
         return value
 
     def _work_out(self) -> Any:
-        from .syntax import own_file_cache
-
         model = self.model() if self.model is not None else None
         if model is None:
             model = self._rebuild()
@@ -100,7 +100,6 @@ class Pending:
     def _rebuild(self):
         from .model import FileModel
         from .source import SourceFile, UnreadableFile, read_source_bytes
-        from .syntax import own_file_cache
 
         try:
             data = read_source_bytes(self.path)
@@ -182,8 +181,6 @@ class Keyed(Deferred):
             model = pending.model() if pending.model is not None else None
             if model is None:
                 return self.settled().get(key, _ABSENT)
-            from .syntax import own_file_cache
-
             try:
                 with own_file_cache(model.memo):
                     got = self._entry(model, key)
