@@ -16,6 +16,14 @@ def _program(code: str, root: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
 
 
+def _as_program(prelude: str, args: str = "'check', '-q', '--no-cache'") -> str:
+    """A program that runs `prelude`, then the command line `convex-lsp <args>` as the
+    `convex-lsp` script does (`main()` reading sys.argv)."""
+    return (prelude + f"sys.argv = ['convex-lsp', {args}]\n"
+            "from convex_lsp.server.cli import main\n"
+            "sys.exit(main())\n")
+
+
 def test_output_whole_and_exit_code_kept_through_a_pipe(tmp_path):
     # many findings: the JSON is larger than a pipe's buffer and must arrive whole
     files = {f"convex/m{i}.ts": open(os.path.join(project(tmp_path / "one"), "convex", "messages.ts")).read()
@@ -33,11 +41,8 @@ def test_output_whole_and_exit_code_kept_through_a_pipe(tmp_path):
 
 def test_atexit_handlers_run(tmp_path):
     root = project(tmp_path)
-    code = ("import atexit, sys\n"
-            "atexit.register(lambda: sys.stderr.write('handler ran\\n'))\n"
-            "sys.argv = ['convex-lsp', 'check', '-q', '--no-cache']\n"
-            "from convex_lsp.server.cli import main\n"
-            "sys.exit(main())\n")
+    code = _as_program("import atexit, sys\n"
+                       "atexit.register(lambda: sys.stderr.write('handler ran\\n'))\n")
     p = _program(code, root)
     assert p.returncode == 1, p.stderr
     assert "CVX201" in p.stdout
@@ -46,14 +51,11 @@ def test_atexit_handlers_run(tmp_path):
 
 def test_running_thread_is_waited_for(tmp_path):
     root = clean_project(tmp_path)
-    code = ("import sys, threading, time\n"
-            "def late():\n"
-            "    time.sleep(0.3)\n"
-            "    sys.stderr.write('thread done\\n')\n"
-            "threading.Thread(target=late).start()\n"
-            "sys.argv = ['convex-lsp', 'check', '-q', '--no-cache']\n"
-            "from convex_lsp.server.cli import main\n"
-            "sys.exit(main())\n")
+    code = _as_program("import sys, threading, time\n"
+                       "def late():\n"
+                       "    time.sleep(0.3)\n"
+                       "    sys.stderr.write('thread done\\n')\n"
+                       "threading.Thread(target=late).start()\n")
     p = _program(code, root)
     assert p.returncode == 0, p.stderr
     assert "thread done" in p.stderr
@@ -73,18 +75,15 @@ def test_main_with_arguments_returns(tmp_path):
 def test_no_teardown_after_check(tmp_path):
     # an object alive at the end is not freed one by one (its __del__ would say so)
     root = clean_project(tmp_path)
-    code = ("import sys\n"
-            "class Alive:\n"
-            "    def __del__(self):\n"
-            "        sys.stderr.write('freed\\n')\n"
-            "keep = Alive()\n"
-            "sys.argv = ['convex-lsp', 'check', '-q', '--no-cache']\n"
-            "from convex_lsp.server.cli import main\n"
-            "sys.exit(main())\n")
-    p = _program(code, root)
+    prelude = ("import sys\n"
+               "class Alive:\n"
+               "    def __del__(self):\n"
+               "        sys.stderr.write('freed\\n')\n"
+               "keep = Alive()\n")
+    p = _program(_as_program(prelude), root)
     assert p.returncode == 0, p.stderr
     assert "freed" not in p.stderr
     # `rule` (and `main(argv)` in a process) end as usual
-    p = _program(code.replace("'check', '-q', '--no-cache'", "'rule', 'CVX201'"), root)
+    p = _program(_as_program(prelude, "'rule', 'CVX201'"), root)
     assert p.returncode == 0, p.stderr
     assert "freed" in p.stderr
