@@ -14,7 +14,7 @@ from tree_sitter import Node
 
 from .. import convex as cx
 from .. import lazy_re
-from ..byte_scan import identifiers_named, name_starts
+from ..byte_scan import identifiers_named
 from ..deferred import defer
 from ..registry import Rule
 from ..syntax import (FUNCTION_TYPES, call_args, function_params, object_pairs, pair_value, param_pattern,
@@ -256,20 +256,10 @@ def _arg_refs(model, handler: Node, name: str) -> list[Node]:
 
 def _members_named(model, body: Node, name: str, obj_names: set[str]) -> list[Node]:
     """The member expressions `o.name` inside `body` whose object is an identifier in `obj_names`:
-    from the property's bytes (a name token there, the node the tree has exactly there checked), not
-    from a walk of the body or the file's sorted member expressions."""
-    raw = name.encode("utf-8")
-    if not raw:  # (a MISSING key)
+    the model's `members_named` (from the property's bytes), not a walk of the body."""
+    if not name:  # (a MISSING key: no bytes to look for)
         return [n for n in _descendants(body, ("member_expression",)) if _member_of(n, name, obj_names)]
-    out = []
-    for i in name_starts(model.src.data, raw, body.start_byte, body.end_byte):
-        prop = body.named_descendant_for_byte_range(i, i + len(raw))
-        if prop is None or prop.type != "property_identifier" or prop.start_byte != i or prop.end_byte != i + len(raw):
-            continue
-        n = prop.parent
-        if n is not None and n.id != body.id and n.type == "member_expression" and _member_of(n, name, obj_names):
-            out.append(n)
-    return out
+    return [n for n in model.members_named(name, body) if _member_of(n, name, obj_names)]
 
 
 def _member_of(n: Node, name: str, obj_names: set[str]) -> bool:
