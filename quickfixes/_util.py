@@ -9,7 +9,7 @@ from tree_sitter import Node
 
 from ..analysis.convex import _memo
 from ..analysis.registry import Finding, TextEdit
-from ..analysis.syntax import FUNCTION_TYPES, call_args, function_params, return_value, returns_of, string_value, text, unwrap
+from ..analysis.syntax import FUNCTION_TYPES, call_args, function_params, return_value, string_value, text, unwrap
 
 IDENT_RE = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
 
@@ -181,17 +181,6 @@ def is_async(fn: Node) -> bool:
     return any(c.type == "async" for c in fn.children)
 
 
-def returns_in(body: Node, data: Optional[bytes] = None) -> list[Node]:
-    """return statements of this function (not of nested functions); given the file's bytes, found
-    from the `return` keywords in them (analysis/byte_scan.py) instead of a walk of the body."""
-    if data is not None:
-        from ..analysis.byte_scan import own_returns
-        from ..analysis.convex import innermost_function
-
-        return own_returns(body, data, innermost_function)
-    return returns_of(body)
-
-
 def span_edit(path: str, start: int, end: int, new_text: str) -> TextEdit:
     return TextEdit(path=path, start=start, end=end, new_text=new_text)
 
@@ -209,6 +198,6 @@ def handler_params(fn: Optional[Node]) -> list[Node]:
 __all__ = [
     "IDENT_RE", "line_start", "line_end", "indent_at", "first_on_line", "newline_of", "indent_unit",
     "whole_line_range", "removal_range", "uses_semicolons", "quote_char", "node_at", "ancestors",
-    "overlaps", "find_call_in", "registration_for", "fn_body", "is_async", "returns_in", "return_value",
+    "overlaps", "find_call_in", "registration_for", "fn_body", "is_async", "return_value",
     "span_edit", "string_inner", "handler_params", "call_args", "string_value", "text", "unwrap",
 ]
